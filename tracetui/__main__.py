@@ -1,0 +1,5 @@
+import sys
+
+from tracetui.cli import main
+
+sys.exit(main())

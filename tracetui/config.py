@@ -1,0 +1,39 @@
+"""One frozen object that says what a run does, built from the command line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tracetui.probe.engine import ProbeSettings
+from tracetui.probe.types import Family
+
+REPORT_FORMATS = ("text", "json", "csv")
+
+
+@dataclass(frozen=True, slots=True)
+class DnsServer:
+    address: str
+    port: int = 53
+
+    def __str__(self) -> str:
+        host = f"[{self.address}]" if ":" in self.address else self.address
+        return f"{host}:{self.port}"
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    host: str | None
+    settings: ProbeSettings
+    family: Family | None = None
+    demo: bool = False
+    report_format: str | None = None
+    output: Path | None = None
+    names: bool = True
+    aslookup: bool = False
+    dns_servers: tuple[DnsServer, ...] = field(default_factory=tuple)
+    report_on_exit: str | None = None
+
+    @property
+    def headless(self) -> bool:
+        return self.report_format is not None

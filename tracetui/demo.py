@@ -1,0 +1,79 @@
+"""The simulated path behind ``tracetui --demo``: no root, no network needed.
+
+A plausible home-to-datacenter path: a jittery access link, a lossy hop
+(whose loss shows at every hop after it, as real link loss does), a router
+that never answers, and an ECMP pair. Addresses come from the benchmarking
+range 198.18.0.0/15 and 2001:db8::/32, names from .example.
+"""
+
+from __future__ import annotations
+
+from tracetui.probe.sim import SimHop, SimLink, SimPath, SimRouter, SimScenario
+from tracetui.snapshot import NameInfo
+
+DEMO_TARGET_NAME = "www.demo.example"
+
+_HOPS = (
+    ("198.18.1.1", "2001:db8:1::1", "gw.home.example", 64512, SimLink(0.3, 0.05)),
+    ("198.18.2.1", "2001:db8:2::1", "bras1.access.isp.example", 64500, SimLink(4.0, 1.5)),
+    ("198.18.3.1", "2001:db8:3::1", "agg2.metro.isp.example", 64500, SimLink(1.2, 0.2, 0.04)),
+    ("198.18.4.1", "2001:db8:4::1", "core1.fra.isp.example", 64500, SimLink(6.0, 0.3)),
+    ("198.18.5.1", "2001:db8:5::1", None, 64500, SimLink(0.5, 0.1)),
+    ("198.18.6.1", "2001:db8:6::1", "ix-peer.fra.transit.example", 64496, SimLink(0.8, 0.2)),
+    ("198.18.7.1", "2001:db8:7::1", "be1.ams.transit.example", 64496, SimLink(7.5, 0.4)),
+    ("198.18.8.1", "2001:db8:8::1", "edge1.dc.example", 64499, SimLink(0.6, 0.1)),
+    ("198.18.9.10", "2001:db8:9::10", DEMO_TARGET_NAME, 64499, SimLink(0.2, 0.05)),
+)
+_ECMP_TWIN = ("198.18.7.2", "2001:db8:7::2", "be2.ams.transit.example")
+_SILENT_HOP = 5
+
+
+def demo_scenario() -> SimScenario:
+    hops = []
+    for index, (address4, address6, _name, _asn, link) in enumerate(_HOPS, start=1):
+        routers = [SimRouter(address4, address6, silent=index == _SILENT_HOP)]
+        if address4 == "198.18.7.1":
+            routers.append(SimRouter(_ECMP_TWIN[0], _ECMP_TWIN[1]))
+        hops.append(SimHop(tuple(routers), link))
+    return SimScenario(paths=(SimPath(tuple(hops)),), foreign_per_second=0.5)
+
+
+def demo_names() -> dict[str, NameInfo]:
+    """What a resolver would learn about the demo's addresses."""
+    names = {}
+    for address4, address6, name, asn, _link in _HOPS:
+        info = NameInfo(hostname=name, asn=asn, as_name=_AS_NAMES[asn], as_prefix=None)
+        names[address4] = names[address6] = info
+    twin4, twin6, twin_name = _ECMP_TWIN
+    names[twin4] = names[twin6] = NameInfo(twin_name, 64496, _AS_NAMES[64496])
+    return names
+
+
+_AS_NAMES = {
+    64512: "HOME-LAN",
+    64500: "EXAMPLE-ISP",
+    64496: "EXAMPLE-TRANSIT",
+    64499: "EXAMPLE-DC",
+}
+
+
+class DemoNames:
+    """The demo's name service: answers from the table above, never from real DNS."""
+
+    def __init__(self, aslookup: bool) -> None:
+        table = demo_names()
+        if not aslookup:
+            table = {address: NameInfo(hostname=info.hostname) for address, info in table.items()}
+        self._table = table
+
+    def request(self, address: str) -> None:
+        """Nothing to ask: every answer is already known."""
+
+    def lookup(self, address: str) -> NameInfo | None:
+        return self._table.get(address)
+
+    def wait(self, timeout: float) -> None:
+        """Never waits: the table is complete."""
+
+    def stop(self) -> None:
+        """Holds no thread or socket."""

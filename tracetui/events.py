@@ -1,0 +1,67 @@
+"""What the engine reports, in the order things happen.
+
+The engine never touches the model or a widget: it emits these small tuples
+to a sink, and whoever owns the model folds them in. NamedTuples keep the
+per-probe cost of an event to one small allocation.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from tracetui.probe.types import ProbeMethod, ReplyKind
+
+
+class RoundStarted(NamedTuple):
+    round: int
+
+
+class ProbeSent(NamedTuple):
+    ttl: int
+    round: int
+
+
+class ProbeReplied(NamedTuple):
+    ttl: int
+    round: int
+    responder: str
+    rtt: float
+    kind: ReplyKind
+    code: int
+
+
+class ProbeLost(NamedTuple):
+    ttl: int
+    round: int
+
+
+class ProbeDiscarded(NamedTuple):
+    """A probe sent beyond what turned out to be the end of the path; it never counts."""
+
+    ttl: int
+    round: int
+
+
+class PathChanged(NamedTuple):
+    """The probed range changed: hops beyond ``limit`` are no longer part of the path.
+
+    ``dest_ttl`` is the lowest TTL at which the path ended (target reached, or a
+    router refused to forward); ``None`` while unknown. ``discovered`` turns true
+    once the first round has been fully answered or timed out.
+    """
+
+    limit: int
+    dest_ttl: int | None
+    discovered: bool
+
+
+class Restarted(NamedTuple):
+    """Probing started afresh (method switch or reset): earlier statistics are void."""
+
+    method: ProbeMethod
+    reason: str
+
+
+EngineEvent = (
+    RoundStarted | ProbeSent | ProbeReplied | ProbeLost | ProbeDiscarded | PathChanged | Restarted
+)

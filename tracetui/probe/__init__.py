@@ -1,0 +1,1 @@
+"""Probing: packets, transports (raw sockets, ping sockets, simulation) and the engine."""

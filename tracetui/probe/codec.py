@@ -1,0 +1,183 @@
+"""Per-method probe identity: what a probe carries and how a reply proves it answers it.
+
+A codec turns an engine key (a small integer unique among probes in flight)
+into probe bytes, and turns an :class:`Observation` back into that key only
+when every field the reply quotes matches what we sent: protocol, destination,
+our ICMP identifier or ports, and a key inside our key space. Anything else is
+somebody else's packet and yields ``None``.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from typing import Protocol
+
+from tracetui.probe.packets import (
+    ICMP4_ECHO_REQUEST,
+    ICMP6_ECHO_REQUEST,
+    PROTO_ICMP,
+    PROTO_ICMPV6,
+    PROTO_TCP,
+    PROTO_UDP,
+    TCP_HEADER_LEN,
+    IcmpEchoTemplate,
+    TcpSynTemplate,
+    UdpTemplate,
+)
+from tracetui.probe.types import Observation, ProbeMethod, ReplyKind
+
+IPV4_HEADER_LEN = 20
+IPV6_HEADER_LEN = 40
+DEFAULT_UDP_PORT = 33434
+DEFAULT_TCP_PORT = 80
+
+_ICMP_ID_SEQ = struct.Struct("!xxxxHH")
+_UDP_HEADER = struct.Struct("!HHHH")
+_TCP_QUOTE = struct.Struct("!HHI")
+_TCP_REPLY = struct.Struct("!HHII")
+_ICMP_ERRORS = frozenset(
+    {ReplyKind.TIME_EXCEEDED, ReplyKind.PORT_UNREACHABLE, ReplyKind.UNREACHABLE}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LocalIdentity:
+    """What a transport knows about our side of the flow, needed to build and match probes."""
+
+    source: str
+    icmp_ident: int
+    udp_port: int
+    tcp_port: int
+    isn_base: int
+
+
+class ProbeCodec(Protocol):
+    method: ProbeMethod
+    key_space: int
+
+    def build(self, key: int) -> bytes: ...
+
+    def key_of(self, obs: Observation) -> int | None: ...
+
+
+def header_len(family: int, method: ProbeMethod) -> int:
+    """Bytes of IP plus transport header a probe of this method carries."""
+    ip = IPV4_HEADER_LEN if family == 4 else IPV6_HEADER_LEN
+    return ip + (TCP_HEADER_LEN if method is ProbeMethod.TCP else 8)
+
+
+def min_packet_size(family: int, method: ProbeMethod) -> int:
+    """UDP needs two payload bytes to steer its checksum (fixed-flow mode)."""
+    return header_len(family, method) + (2 if method is ProbeMethod.UDP else 0)
+
+
+class IcmpCodec:
+    method = ProbeMethod.ICMP
+    key_space = 65536
+
+    def __init__(self, family: int, target: str, ident: int, packet_size: int) -> None:
+        self._target = target
+        self._proto = PROTO_ICMP if family == 4 else PROTO_ICMPV6
+        self._request_type = ICMP4_ECHO_REQUEST if family == 4 else ICMP6_ECHO_REQUEST
+        self._ident = ident & 0xFFFF
+        payload = max(0, packet_size - header_len(family, ProbeMethod.ICMP))
+        self._template = IcmpEchoTemplate(family, self._ident, payload)
+        self.build = self._template.build
+
+    def key_of(self, obs: Observation) -> int | None:
+        if obs.proto != self._proto or obs.dst != self._target:
+            return None
+        header = obs.header
+        ident, seq = _ICMP_ID_SEQ.unpack_from(header)
+        if ident != self._ident:
+            return None
+        if obs.kind is ReplyKind.ECHO_REPLY:
+            return seq
+        return seq if header[0] == self._request_type else None
+
+
+class UdpCodec:
+    method = ProbeMethod.UDP
+
+    def __init__(
+        self,
+        family: int,
+        target: str,
+        identity: LocalIdentity,
+        port: int,
+        packet_size: int,
+        vary: bool,
+    ) -> None:
+        self._target = target
+        payload = max(2, packet_size - header_len(family, ProbeMethod.UDP))
+        self._template = UdpTemplate(
+            family, identity.source, target, identity.udp_port, port, payload, vary=vary
+        )
+        self.key_space = self._template.key_space
+        self.build = self._template.build
+
+    def key_of(self, obs: Observation) -> int | None:
+        if obs.proto != PROTO_UDP or obs.dst != self._target or obs.kind not in _ICMP_ERRORS:
+            return None
+        sport, dport, _length, checksum = _UDP_HEADER.unpack_from(obs.header)
+        template = self._template
+        if sport != template.sport:
+            return None
+        if template.vary:
+            key = dport - template.dport
+        else:
+            key = checksum - 1 if dport == template.dport else -1
+        return key if 0 <= key < self.key_space else None
+
+
+class TcpCodec:
+    method = ProbeMethod.TCP
+    key_space = 65536
+
+    def __init__(
+        self, family: int, target: str, identity: LocalIdentity, port: int, vary: bool
+    ) -> None:
+        self._target = target
+        self._template = TcpSynTemplate(
+            family, identity.source, target, identity.tcp_port, port, identity.isn_base, vary=vary
+        )
+        self.build = self._template.build
+
+    def _sport_ok(self, sport: int, key: int) -> bool:
+        return sport == self._template.sport_for(key)
+
+    def key_of(self, obs: Observation) -> int | None:
+        if obs.proto != PROTO_TCP or obs.dst != self._target:
+            return None
+        template = self._template
+        if obs.kind is ReplyKind.TCP_SYN_ACK or obs.kind is ReplyKind.TCP_RESET:
+            their_port, our_port, _seq, ack = _TCP_REPLY.unpack_from(obs.header)
+            if their_port != template.dport:
+                return None
+            key = (ack - 1 - template.isn_base) & 0xFFFFFFFF
+            sport = our_port
+        else:
+            sport, dport, seq = _TCP_QUOTE.unpack_from(obs.header)
+            if dport != template.dport:
+                return None
+            key = (seq - template.isn_base) & 0xFFFFFFFF
+        if key >= self.key_space or not self._sport_ok(sport, key):
+            return None
+        return key
+
+
+def make_codec(
+    method: ProbeMethod,
+    family: int,
+    target: str,
+    identity: LocalIdentity,
+    packet_size: int,
+    port: int | None,
+    vary_ports: bool,
+) -> ProbeCodec:
+    if method is ProbeMethod.ICMP:
+        return IcmpCodec(family, target, identity.icmp_ident, packet_size)
+    if method is ProbeMethod.UDP:
+        return UdpCodec(family, target, identity, port or DEFAULT_UDP_PORT, packet_size, vary_ports)
+    return TcpCodec(family, target, identity, port or DEFAULT_TCP_PORT, vary_ports)

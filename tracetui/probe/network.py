@@ -1,0 +1,55 @@
+"""The two things the engine needs from the world: a clock and a transport.
+
+Both are passed in, so the same engine runs on raw sockets with the monotonic
+clock, or on the simulated network with a virtual clock (tests, ``--demo``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Sequence
+from typing import Protocol
+
+from tracetui.probe.codec import LocalIdentity
+from tracetui.probe.types import Family, Observation, ProbeMethod
+
+
+class Clock(Protocol):
+    def now(self) -> float:
+        """Seconds on a clock that never jumps; used for scheduling and timeouts."""
+        ...
+
+
+class MonotonicClock:
+    def now(self) -> float:
+        return time.monotonic()
+
+
+class Transport(Protocol):
+    """Sends probe bytes and yields decoded replies with kernel receive stamps.
+
+    Send and receive stamps are nanoseconds on one clock of the transport's
+    choosing (CLOCK_REALTIME for sockets, as SO_TIMESTAMPNS reports it; the
+    virtual clock for the simulation), so their difference is the round trip.
+    """
+
+    family: Family
+    target: str
+    identity: LocalIdentity
+    methods: frozenset[ProbeMethod]
+    malformed: Counter[str]
+
+    def send(self, method: ProbeMethod, payload: bytes, ttl: int) -> int:
+        """Send one probe; return its send stamp. Raises OSError when the kernel refuses."""
+        ...
+
+    def receive(self, timeout: float) -> Sequence[tuple[Observation, int]]:
+        """Wait at most ``timeout`` seconds; return what arrived, or nothing when woken."""
+        ...
+
+    def wake(self) -> None:
+        """Make a blocked ``receive`` return early (from any thread)."""
+        ...
+
+    def close(self) -> None: ...

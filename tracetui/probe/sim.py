@@ -1,0 +1,354 @@
+"""A simulated network: a Transport that plays routers, links and a target.
+
+It receives the very bytes the engine would put on the wire and answers with
+the bytes a Linux host would deliver to our raw sockets (time-exceeded quoting
+the probe, echo replies, port unreachables, TCP resets), decoded by the same
+parsers as real traffic. Links have one-way delay, jitter and loss in each
+direction; routers can be silent or drop some of their ICMP (rate limiting);
+a hop with several routers balances per flow (a hash of the addresses and the
+first four transport bytes, as ECMP does); the path can change at given
+times; and the network can add duplicates, late replies and other programs'
+packets.
+
+With a virtual clock, ``receive`` advances time instead of sleeping, so tests
+run a week of rounds in seconds, deterministically. With ``realtime=True`` it
+sleeps, which is what ``tracetui --demo`` uses.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+import struct
+import threading
+import time
+import zlib
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from tracetui.probe.codec import LocalIdentity
+from tracetui.probe.packets import (
+    ICMP4_DEST_UNREACH,
+    ICMP4_ECHO_REPLY,
+    ICMP4_TIME_EXCEEDED,
+    ICMP6_DEST_UNREACH,
+    ICMP6_ECHO_REPLY,
+    ICMP6_TIME_EXCEEDED,
+    PROTO_ICMP,
+    PROTO_ICMPV6,
+    PROTO_TCP,
+    PROTO_UDP,
+    TCP_FLAG_ACK,
+    TCP_FLAG_RST,
+    TCP_FLAG_SYN,
+    ipv4_header,
+    ipv6_header,
+    with_checksum,
+)
+from tracetui.probe.types import Family, Observation, ProbeMethod
+from tracetui.probe.wire import Channel, decode
+
+QUOTE_LIMIT = 548  # Linux quotes as much of the offending packet as fits in 576 bytes
+
+
+@dataclass(frozen=True, slots=True)
+class SimLink:
+    """The link into a hop from the one before it; applies in both directions."""
+
+    delay_ms: float = 1.0
+    jitter_ms: float = 0.0
+    loss: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class SimRouter:
+    address4: str
+    address6: str
+    silent: bool = False
+    reply_loss: float = 0.0
+    processing_ms: float = 0.02
+
+    def address(self, family: Family) -> str:
+        return self.address4 if family is Family.V4 else self.address6
+
+
+@dataclass(frozen=True, slots=True)
+class SimHop:
+    routers: tuple[SimRouter, ...]
+    link: SimLink = SimLink()
+
+
+@dataclass(frozen=True, slots=True)
+class SimPath:
+    """Hops in order from the client; the last hop's (single) router is the target."""
+
+    hops: tuple[SimHop, ...]
+
+    @property
+    def target(self) -> SimRouter:
+        return self.hops[-1].routers[0]
+
+
+@dataclass(frozen=True, slots=True)
+class SimScenario:
+    """A network over time: ``paths[i]`` is in effect from ``changes[i-1]`` seconds on."""
+
+    paths: tuple[SimPath, ...]
+    changes: tuple[float, ...] = ()
+    client4: str = "198.18.0.2"
+    client6: str = "2001:db8::2"
+    duplicate_rate: float = 0.0
+    late_rate: float = 0.0
+    late_ms: float = 5000.0
+    foreign_per_second: float = 0.0
+    open_tcp_ports: frozenset[int] = field(default_factory=frozenset)
+
+    def path_at(self, elapsed: float) -> SimPath:
+        index = sum(1 for change in self.changes if elapsed >= change)
+        return self.paths[index]
+
+
+class VirtualClock:
+    def __init__(self, start: float = 1000.0) -> None:
+        self._now = start
+
+    def now(self) -> float:
+        return self._now
+
+    def advance_to(self, when: float) -> None:
+        if when > self._now:
+            self._now = when
+
+
+class RealtimeClock:
+    """Monotonic time, plus the interruptible sleep the simulation needs in real time."""
+
+    def __init__(self) -> None:
+        self._wake = threading.Event()
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    def advance_to(self, when: float) -> None:
+        self._wake.wait(max(0.0, when - time.monotonic()))
+        self._wake.clear()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+
+_UDP_PORTS = struct.Struct("!HH")
+_TCP_SYN_FIELDS = struct.Struct("!HHI")
+
+
+class SimNetwork:
+    """Transport over a simulated network (see module docstring)."""
+
+    malformed: Counter[str]
+
+    def __init__(
+        self,
+        scenario: SimScenario,
+        family: Family = Family.V4,
+        seed: int = 1,
+        realtime: bool = False,
+    ) -> None:
+        self.scenario = scenario
+        self.family = family
+        self.clock: VirtualClock | RealtimeClock = RealtimeClock() if realtime else VirtualClock()
+        self._epoch = self.clock.now()
+        self._rng = random.Random(seed)
+        self.client = scenario.client4 if family is Family.V4 else scenario.client6
+        self.target = scenario.paths[0].target.address(family)
+        self.identity = LocalIdentity(
+            source=self.client,
+            icmp_ident=0x7A1C,
+            udp_port=47000,
+            tcp_port=47001,
+            isn_base=0x5EED0000,
+        )
+        self.methods = frozenset(ProbeMethod)
+        self.malformed = Counter()
+        self._queue: list[tuple[float, int, Channel, bytes, str]] = []
+        self._order = 0
+        self._next_foreign = self._schedule_foreign(self._epoch)
+        self.sent_probes = 0
+
+    # --------------------------------------------------------------- transport
+    def send(self, method: ProbeMethod, payload: bytes, ttl: int) -> int:
+        now = self.clock.now()
+        self.sent_probes += 1
+        self._travel(method, payload, ttl, now)
+        return self._stamp(now)
+
+    def receive(self, timeout: float) -> Sequence[tuple[Observation, int]]:
+        clock = self.clock
+        horizon = clock.now() + timeout
+        self._add_foreign(horizon)
+        queue = self._queue
+        if not queue or queue[0][0] > horizon:
+            clock.advance_to(horizon)
+            return ()
+        clock.advance_to(queue[0][0])
+        now = clock.now()
+        out = []
+        while queue and queue[0][0] <= now:
+            due, _, channel, data, source = heapq.heappop(queue)
+            obs = decode(channel, data, source)
+            if obs is None:
+                self.malformed["unparsable"] += 1
+            else:
+                out.append((obs, self._stamp(due)))
+        return out
+
+    def wake(self) -> None:
+        if isinstance(self.clock, RealtimeClock):
+            self.clock.wake()
+
+    def close(self) -> None:
+        self._queue.clear()
+
+    # --------------------------------------------------------------- the world
+    def _stamp(self, when: float) -> int:
+        return int(when * 1e9)
+
+    def _deliver(self, when: float, channel: Channel, data: bytes, source: str) -> None:
+        self._order += 1
+        heapq.heappush(self._queue, (when, self._order, channel, data, source))
+
+    def _link_delay(self, link: SimLink) -> float | None:
+        """One-way delay over a link in seconds, or None when the packet is lost."""
+        rng = self._rng
+        if link.loss and rng.random() < link.loss:
+            return None
+        jitter = rng.expovariate(1.0 / link.jitter_ms) if link.jitter_ms else 0.0
+        return (link.delay_ms + jitter) / 1000.0
+
+    def _travel(self, method: ProbeMethod, payload: bytes, ttl: int, now: float) -> None:
+        path = self.scenario.path_at(now - self._epoch)
+        family = self.family
+        flow = zlib.crc32(payload[:4] + method.value.encode())
+        elapsed = 0.0
+        used_links = []
+        router = path.hops[0].routers[0]
+        reached_target = False
+        for index, hop in enumerate(path.hops, start=1):
+            delay = self._link_delay(hop.link)
+            if delay is None:
+                return
+            elapsed += delay
+            used_links.append(hop.link)
+            router = hop.routers[(flow + index) % len(hop.routers)]
+            if index == len(path.hops):
+                reached_target = True
+                break
+            if index == ttl:
+                break
+        if router.silent or (router.reply_loss and self._rng.random() < router.reply_loss):
+            return
+        for link in reversed(used_links):
+            delay = self._link_delay(link)
+            if delay is None:
+                return
+            elapsed += delay
+        elapsed += router.processing_ms / 1000.0
+        if self.scenario.late_rate and self._rng.random() < self.scenario.late_rate:
+            elapsed += self.scenario.late_ms / 1000.0
+        source = router.address(family)
+        ttl_left = 1 if not reached_target else max(1, ttl - len(path.hops) + 1)
+        reply = self._reply(method, payload, source, reached_target, ttl_left)
+        if reply is None:
+            return
+        channel, data = reply
+        self._deliver(now + elapsed, channel, data, source)
+        if self.scenario.duplicate_rate and self._rng.random() < self.scenario.duplicate_rate:
+            self._deliver(now + elapsed + 0.0005, channel, data, source)
+
+    def _reply(
+        self, method: ProbeMethod, payload: bytes, source: str, at_target: bool, ttl_left: int
+    ) -> tuple[Channel, bytes] | None:
+        if not at_target:
+            return self._icmp_error(method, payload, source, ttl_left, time_exceeded=True)
+        if method is ProbeMethod.ICMP:
+            return self._echo_reply(payload, source)
+        if method is ProbeMethod.UDP:
+            return self._icmp_error(method, payload, source, ttl_left, time_exceeded=False)
+        return self._tcp_answer(payload, source)
+
+    def _probe_header(self, method: ProbeMethod, payload: bytes, ttl_left: int) -> bytes:
+        if method is ProbeMethod.ICMP:
+            proto = PROTO_ICMP if self.family is Family.V4 else PROTO_ICMPV6
+        else:
+            proto = PROTO_UDP if method is ProbeMethod.UDP else PROTO_TCP
+        if self.family is Family.V4:
+            return ipv4_header(self.client, self.target, proto, len(payload), ttl_left, ident=7)
+        return ipv6_header(self.client, self.target, proto, len(payload), ttl_left)
+
+    def _icmp_error(
+        self, method: ProbeMethod, payload: bytes, source: str, ttl_left: int, time_exceeded: bool
+    ) -> tuple[Channel, bytes]:
+        quote = (self._probe_header(method, payload, ttl_left) + payload)[:QUOTE_LIMIT]
+        if self.family is Family.V4:
+            icmp_type = ICMP4_TIME_EXCEEDED if time_exceeded else ICMP4_DEST_UNREACH
+            code = 0 if time_exceeded else 3
+            message = with_checksum(struct.pack("!BBHI", icmp_type, code, 0, 0) + quote, 2)
+            header = ipv4_header(source, self.client, PROTO_ICMP, len(message), 64)
+            return Channel.ICMP4, header + message
+        icmp_type = ICMP6_TIME_EXCEEDED if time_exceeded else ICMP6_DEST_UNREACH
+        code = 0 if time_exceeded else 4
+        return Channel.ICMP6, struct.pack("!BBHI", icmp_type, code, 0, 0) + quote
+
+    def _echo_reply(self, request: bytes, source: str) -> tuple[Channel, bytes]:
+        if self.family is Family.V4:
+            message = with_checksum(bytes([ICMP4_ECHO_REPLY, 0, 0, 0]) + request[4:], 2)
+            header = ipv4_header(source, self.client, PROTO_ICMP, len(message), 64)
+            return Channel.ICMP4, header + message
+        return Channel.ICMP6, bytes([ICMP6_ECHO_REPLY, 0, 0, 0]) + request[4:]
+
+    def _tcp_answer(self, syn: bytes, source: str) -> tuple[Channel, bytes]:
+        sport, dport, seq = _TCP_SYN_FIELDS.unpack_from(syn)
+        if dport in self.scenario.open_tcp_ports:
+            flags, our_seq = TCP_FLAG_SYN | TCP_FLAG_ACK, 0x10000
+        else:
+            flags, our_seq = TCP_FLAG_RST | TCP_FLAG_ACK, 0
+        segment = struct.pack(
+            "!HHIIBBHHH", dport, sport, our_seq, (seq + 1) & 0xFFFFFFFF, 5 << 4, flags, 0, 0, 0
+        )
+        if self.family is Family.V4:
+            return Channel.TCP4, ipv4_header(source, self.client, PROTO_TCP, 20, 64) + segment
+        return Channel.TCP6, segment
+
+    # ------------------------------------------------------- other programs
+    def _schedule_foreign(self, after: float) -> float:
+        rate = self.scenario.foreign_per_second
+        return after + self._rng.expovariate(rate) if rate else float("inf")
+
+    def _add_foreign(self, horizon: float) -> None:
+        """Packets for other programs: another ping, another tracer, noise."""
+        while self._next_foreign <= horizon:
+            when = self._next_foreign
+            self._next_foreign = self._schedule_foreign(when)
+            self._deliver(when, *self._foreign_packet())
+
+    def _foreign_packet(self) -> tuple[Channel, bytes, str]:
+        rng = self._rng
+        path = self.scenario.path_at(self.clock.now() - self._epoch)
+        router = rng.choice(path.hops[:-1] or path.hops).routers[0].address(self.family)
+        other_ident = (self.identity.icmp_ident + rng.randrange(1, 0xFFFF)) & 0xFFFF
+        seq = rng.randrange(0x10000)
+        v6 = self.family is Family.V6
+        request = struct.pack("!BBHHH", 128 if v6 else 8, 0, 0, other_ident, seq) + bytes(28)
+        choice = rng.randrange(4)
+        if choice == 0:
+            channel, data = self._echo_reply(request, self.target)
+            return channel, data, self.target
+        if choice == 1:
+            channel, data = self._icmp_error(ProbeMethod.ICMP, request, router, 1, True)
+            return channel, data, router
+        if choice == 2:
+            udp = struct.pack("!HHHH", rng.randrange(1024, 40000), 33434, 30, 0x1234) + bytes(22)
+            channel, data = self._icmp_error(ProbeMethod.UDP, udp, router, 1, True)
+            return channel, data, router
+        noise = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 80)))
+        return (Channel.ICMP6 if v6 else Channel.ICMP4), noise, router

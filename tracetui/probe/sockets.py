@@ -1,0 +1,386 @@
+"""Transports over real sockets: raw (privileged) and ICMP datagram (unprivileged).
+
+Round trips are kernel receive stamps (SO_TIMESTAMPNS, CLOCK_REALTIME) minus
+a CLOCK_REALTIME stamp taken immediately before ``sendmsg``, the same pairing
+iputils ping uses. The TTL travels with each probe as ancillary data, so a
+round costs one system call per probe.
+
+Raw mode opens every socket any method needs up front, because privileges are
+dropped right after and the screen may switch methods later.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import random
+import select
+import socket
+import struct
+import time
+from collections import Counter
+from collections.abc import Sequence
+
+from tracetui.probe.codec import LocalIdentity
+from tracetui.probe.packets import unreachable_kind
+from tracetui.probe.types import Family, Observation, ProbeMethod, ReplyKind
+from tracetui.probe.wire import Channel, decode
+
+SO_TIMESTAMPNS = 35
+SO_ATTACH_FILTER = 26
+SOL_RAW = 255
+ICMP_FILTER = 1
+ICMP6_FILTER = 1
+IP_RECVERR = 11
+IPV6_RECVERR = 25
+IPV6_HOPLIMIT = 52
+SO_EE_ORIGIN_ICMP = 2
+SO_EE_ORIGIN_ICMP6 = 3
+RECEIVE_BUFFER = 4 << 20
+MAX_BATCH = 2048
+
+_TIMESPEC = struct.Struct("qq")
+_EXTENDED_ERR = struct.Struct("IBBBBII")
+_TTL_CMSG = [struct.pack("i", ttl) for ttl in range(256)]
+_DROP_ALL = struct.pack("HBBI", 0x06, 0, 0, 0)  # BPF "ret #0": a send-only socket keeps no copies
+
+
+class PrivilegeError(Exception):
+    """No way to send probes; the message names the remedies."""
+
+
+def _attach_filter(sock: socket.socket, program: bytes, count: int) -> None:
+    import ctypes
+
+    buffer = ctypes.create_string_buffer(program)
+    fprog = struct.pack("HL", count, ctypes.addressof(buffer))
+    sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, fprog)
+
+
+def _receive_setup(sock: socket.socket) -> None:
+    sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+    sock.setblocking(False)
+
+
+def _stamp(ancillary: list[tuple[int, int, bytes]]) -> int:
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= 16:
+            seconds, nanos = _TIMESPEC.unpack_from(data)
+            return seconds * 1_000_000_000 + nanos
+    return time.time_ns()
+
+
+def local_source(family: Family, target: str) -> str:
+    """The address the kernel would send from: connect() a UDP socket, send nothing."""
+    af = socket.AF_INET if family is Family.V4 else socket.AF_INET6
+    with socket.socket(af, socket.SOCK_DGRAM) as probe:
+        probe.connect((target, 9))
+        return probe.getsockname()[0]
+
+
+class _Waker:
+    def __init__(self) -> None:
+        self.read_fd, self.write_fd = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+
+    def wake(self) -> None:
+        with contextlib.suppress(BlockingIOError):
+            os.write(self.write_fd, b"!")
+
+    def drain(self) -> None:
+        try:
+            while os.read(self.read_fd, 512):
+                pass
+        except BlockingIOError:
+            pass
+
+    def close(self) -> None:
+        os.close(self.read_fd)
+        os.close(self.write_fd)
+
+
+class _PollingTransport:
+    """Poll loop shared by both transports: wait, then drain every readable socket."""
+
+    family: Family
+    target: str
+    identity: LocalIdentity
+    methods: frozenset[ProbeMethod]
+
+    def __init__(self) -> None:
+        self.malformed: Counter[str] = Counter()
+        self._waker = _Waker()
+        self._poll = select.epoll()
+        self._poll.register(self._waker.read_fd, select.EPOLLIN)
+        self._readers: dict[int, object] = {}
+        self._owned: list[socket.socket] = []
+
+    def _watch(self, sock: socket.socket, reader: object) -> None:
+        self._poll.register(sock.fileno(), select.EPOLLIN | select.EPOLLERR)
+        self._readers[sock.fileno()] = reader
+
+    def receive(self, timeout: float) -> Sequence[tuple[Observation, int]]:
+        out: list[tuple[Observation, int]] = []
+        try:
+            events = self._poll.poll(timeout)
+        except InterruptedError:
+            return out
+        for fd, _mask in events:
+            if fd == self._waker.read_fd:
+                self._waker.drain()
+            else:
+                self._readers[fd](out)  # type: ignore[operator]
+        return out
+
+    def wake(self) -> None:
+        self._waker.wake()
+
+    def close(self) -> None:
+        self._poll.close()
+        for sock in self._owned:
+            sock.close()
+        self._waker.close()
+
+
+class RawSockets:
+    """Raw ICMP, UDP and TCP sockets of one address family, opened while privileged."""
+
+    def __init__(self, family: Family) -> None:
+        v4 = family is Family.V4
+        af = socket.AF_INET if v4 else socket.AF_INET6
+        icmp_proto = socket.IPPROTO_ICMP if v4 else socket.IPPROTO_ICMPV6
+        self.family = family
+        self.icmp = socket.socket(af, socket.SOCK_RAW, icmp_proto)
+        try:
+            self.udp = socket.socket(af, socket.SOCK_RAW, socket.IPPROTO_UDP)
+            self.tcp = socket.socket(af, socket.SOCK_RAW, socket.IPPROTO_TCP)
+        except OSError:
+            self.icmp.close()
+            raise
+
+    def close(self) -> None:
+        for sock in (self.icmp, self.udp, self.tcp):
+            sock.close()
+
+
+def open_raw_sockets() -> dict[Family, RawSockets]:
+    """Every raw socket a run could need, for both families; empty without privileges.
+
+    Called before privileges are dropped and before the target is known, so
+    that name resolution already runs as the invoking user.
+    """
+    opened: dict[Family, RawSockets] = {}
+    for family in Family:
+        try:
+            opened[family] = RawSockets(family)
+        except PermissionError:
+            break
+        except OSError:
+            continue  # e.g. IPv6 disabled in this kernel
+    return opened
+
+
+class RawTransport(_PollingTransport):
+    def __init__(self, family: Family, target: str, sockets: RawSockets) -> None:
+        super().__init__()
+        self.family = family
+        self.target = target
+        v4 = family is Family.V4
+        af = socket.AF_INET if v4 else socket.AF_INET6
+        self._ttl_level = socket.IPPROTO_IP if v4 else socket.IPPROTO_IPV6
+        self._ttl_option = socket.IP_TTL if v4 else IPV6_HOPLIMIT
+        icmp, udp, tcp = sockets.icmp, sockets.udp, sockets.tcp
+        self._owned += [icmp, udp, tcp]
+        _attach_filter(udp, _DROP_ALL, 1)
+        for sock in (icmp, tcp):
+            _receive_setup(sock)
+        self._limit_icmp_types(icmp, v4)
+        source = local_source(family, target)
+        self.identity = LocalIdentity(
+            source=source,
+            icmp_ident=(os.getpid() ^ random.getrandbits(16)) & 0xFFFF,
+            udp_port=self._reserve_port(af, socket.SOCK_DGRAM, source),
+            tcp_port=self._reserve_port(af, socket.SOCK_STREAM, source),
+            isn_base=random.getrandbits(32),
+        )
+        self.methods = frozenset(ProbeMethod)
+        self._senders = {ProbeMethod.ICMP: icmp, ProbeMethod.UDP: udp, ProbeMethod.TCP: tcp}
+        self._address = (target, 0)
+        self._watch(icmp, self._reader(icmp, Channel.ICMP4 if v4 else Channel.ICMP6))
+        self._watch(tcp, self._reader(tcp, Channel.TCP4 if v4 else Channel.TCP6))
+
+    def _reserve_port(self, af: int, kind: int, source: str) -> int:
+        """Hold a real socket on our source port so no other program gets it meanwhile."""
+        holder = socket.socket(af, kind)
+        holder.bind((source, 0))
+        self._owned.append(holder)
+        return holder.getsockname()[1]
+
+    @staticmethod
+    def _limit_icmp_types(sock: socket.socket, v4: bool) -> None:
+        """Let the kernel drop ICMP types we never use before they reach Python."""
+        if v4:
+            wanted = (0, 3, 11)
+            mask = 0xFFFFFFFF
+            for icmp_type in wanted:
+                mask &= ~(1 << icmp_type)
+            sock.setsockopt(SOL_RAW, ICMP_FILTER, struct.pack("I", mask))
+        else:
+            words = [0xFFFFFFFF] * 8  # bit set = block
+            for icmp_type in (1, 3, 129):
+                words[icmp_type >> 5] &= ~(1 << (icmp_type & 31))
+            sock.setsockopt(socket.IPPROTO_ICMPV6, ICMP6_FILTER, struct.pack("8I", *words))
+
+    def _reader(self, sock: socket.socket, channel: Channel):
+        recvmsg = sock.recvmsg
+        malformed = self.malformed
+
+        def read(out: list[tuple[Observation, int]]) -> None:
+            for _ in range(MAX_BATCH):
+                try:
+                    data, ancillary, _flags, address = recvmsg(2048, 256)
+                except (BlockingIOError, InterruptedError):
+                    return
+                except OSError:
+                    malformed["socket error"] += 1
+                    return
+                obs = decode(channel, data, address[0])
+                if obs is None:
+                    malformed["not a reply"] += 1
+                else:
+                    out.append((obs, _stamp(ancillary)))
+
+        return read
+
+    def send(self, method: ProbeMethod, payload: bytes, ttl: int) -> int:
+        sock = self._senders[method]
+        stamp = time.time_ns()
+        sock.sendmsg(
+            [payload], [(self._ttl_level, self._ttl_option, _TTL_CMSG[ttl])], 0, self._address
+        )
+        return stamp
+
+
+class DatagramTransport(_PollingTransport):
+    """Unprivileged ICMP echo through Linux ping sockets (net.ipv4.ping_group_range).
+
+    The kernel assigns the echo identifier and delivers only our echo replies;
+    ICMP errors about our probes arrive on the socket's error queue
+    (IP_RECVERR), carrying the offending router and the quoted echo header.
+    """
+
+    def __init__(self, family: Family, target: str) -> None:
+        super().__init__()
+        self.family = family
+        self.target = target
+        v4 = family is Family.V4
+        af = socket.AF_INET if v4 else socket.AF_INET6
+        proto = socket.IPPROTO_ICMP if v4 else socket.IPPROTO_ICMPV6
+        try:
+            sock = socket.socket(af, socket.SOCK_DGRAM, proto)
+        except PermissionError as exc:
+            raise PrivilegeError(str(exc)) from exc
+        self._owned.append(sock)
+        sock.bind(("0.0.0.0", 0) if v4 else ("::", 0))
+        _receive_setup(sock)
+        level = socket.IPPROTO_IP if v4 else socket.IPPROTO_IPV6
+        sock.setsockopt(level, IP_RECVERR if v4 else IPV6_RECVERR, 1)
+        self._ttl_level = level
+        self._ttl_option = socket.IP_TTL if v4 else IPV6_HOPLIMIT
+        self._proto = proto
+        self._sock = sock
+        self.identity = LocalIdentity(
+            source=local_source(family, target),
+            icmp_ident=sock.getsockname()[1],
+            udp_port=0,
+            tcp_port=0,
+            isn_base=0,
+        )
+        self.methods = frozenset({ProbeMethod.ICMP})
+        self._address = (target, 0)
+        self._watch(sock, self._read)
+
+    def send(self, method: ProbeMethod, payload: bytes, ttl: int) -> int:
+        stamp = time.time_ns()
+        self._sock.sendmsg(
+            [payload], [(self._ttl_level, self._ttl_option, _TTL_CMSG[ttl])], 0, self._address
+        )
+        return stamp
+
+    def _read(self, out: list[tuple[Observation, int]]) -> None:
+        recvmsg = self._sock.recvmsg
+        for flags in (socket.MSG_ERRQUEUE, 0):
+            for _ in range(MAX_BATCH):
+                try:
+                    data, ancillary, _msg_flags, address = recvmsg(2048, 512, flags)
+                except (BlockingIOError, InterruptedError):
+                    break
+                except OSError as exc:
+                    if exc.errno != errno.EAGAIN:
+                        self.malformed["socket error"] += 1
+                    break
+                obs = self._observation(data, ancillary, address[0], flags)
+                if obs is None:
+                    self.malformed["not a reply"] += 1
+                else:
+                    out.append((obs, _stamp(ancillary)))
+
+    def _observation(
+        self, data: bytes, ancillary: list[tuple[int, int, bytes]], source: str, flags: int
+    ) -> Observation | None:
+        if len(data) < 8:
+            return None
+        if not flags:
+            return Observation(ReplyKind.ECHO_REPLY, 0, source, self._proto, source, data[:8])
+        for level, _kind, payload in ancillary:
+            if level in (socket.IPPROTO_IP, socket.IPPROTO_IPV6) and len(payload) >= 16:
+                return self._error(data, payload, source)
+        return None
+
+    def _error(self, data: bytes, payload: bytes, destination: str) -> Observation | None:
+        _errno, origin, icmp_type, code, _pad, _info, _data = _EXTENDED_ERR.unpack_from(payload)
+        if origin not in (SO_EE_ORIGIN_ICMP, SO_EE_ORIGIN_ICMP6):
+            return None
+        kind = unreachable_kind(self.family, icmp_type, code)
+        offender = payload[16:]
+        if kind is None:
+            return None
+        if self.family is Family.V4 and len(offender) >= 8:
+            responder = socket.inet_ntop(socket.AF_INET, offender[4:8])
+        elif self.family is Family.V6 and len(offender) >= 24:
+            responder = socket.inet_ntop(socket.AF_INET6, offender[8:24])
+        else:
+            return None
+        return Observation(kind, code, responder, self._proto, destination, data[:8])
+
+
+REMEDIES = (
+    "run it with sudo, or grant raw sockets with "
+    '\'sudo setcap cap_net_raw+ep "$(readlink -f "$(command -v python3)")"\', '
+    "or allow unprivileged ICMP with "
+    "\"sudo sysctl -w net.ipv4.ping_group_range='0 2147483647'\""
+)
+
+
+def open_transport(
+    family: Family, target: str, method: ProbeMethod, raw: dict[Family, RawSockets]
+) -> RawTransport | DatagramTransport:
+    """Raw sockets when we could open them; else ICMP datagram sockets for ICMP probes.
+
+    Raw sockets of the family not used are closed here.
+    """
+    for other, sockets in raw.items():
+        if other is not family:
+            sockets.close()
+    if family in raw:
+        return RawTransport(family, target, raw[family])
+    if raw:
+        raise PrivilegeError(f"IPv{int(family)} is not available on this host")
+    if method is not ProbeMethod.ICMP:
+        raise PrivilegeError(f"{method.upper()} probes need raw sockets: {REMEDIES}")
+    try:
+        return DatagramTransport(family, target)
+    except PrivilegeError as exc:
+        raise PrivilegeError(f"cannot open raw or ICMP datagram sockets: {REMEDIES}") from exc

@@ -1,0 +1,59 @@
+"""The vocabulary shared by packets, transports, the engine and the model.
+
+Kept dependency-free (no sockets, no scapy) so every layer, including the pure
+statistics model, can import it without pulling in I/O.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import NamedTuple
+
+
+class ProbeMethod(enum.StrEnum):
+    ICMP = "icmp"
+    UDP = "udp"
+    TCP = "tcp"
+
+
+class Family(enum.IntEnum):
+    """IP version; the value is what users type (-4 / -6)."""
+
+    V4 = 4
+    V6 = 6
+
+
+class ReplyKind(enum.IntEnum):
+    """What a packet says about the probe it answers.
+
+    Everything except TIME_EXCEEDED ends the path: the probe reached the target
+    or a router that refuses to forward it.
+    """
+
+    TIME_EXCEEDED = 1
+    ECHO_REPLY = 2
+    PORT_UNREACHABLE = 3
+    UNREACHABLE = 4
+    TCP_SYN_ACK = 5
+    TCP_RESET = 6
+
+    @property
+    def ends_path(self) -> bool:
+        return self is not ReplyKind.TIME_EXCEEDED
+
+
+class Observation(NamedTuple):
+    """A received packet, decoded only as far as matching needs.
+
+    For ICMP errors, ``proto``, ``dst`` and ``header`` come from the quoted probe;
+    for direct replies (echo reply, TCP SYN-ACK/RST) they describe the reply itself.
+    ``header`` holds at least the first 8 bytes of that transport header
+    (16 for TCP replies, so the acknowledgement number is present).
+    """
+
+    kind: ReplyKind
+    code: int
+    responder: str
+    proto: int
+    dst: str
+    header: bytes

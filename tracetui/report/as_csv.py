@@ -1,0 +1,92 @@
+"""CSV: one row per hop, or per responder where a hop has several; stable column names.
+
+Hop columns (loss_pct, snt, rcv) describe the whole hop; ``responder_rcv`` and
+the times describe the responder of that row. A hop nobody answered has one
+row with empty address fields.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from tracetui.report.common import ReportOptions, iso, ms
+from tracetui.snapshot import PathView, ResponderView
+from tracetui.stats import EMPTY_SUMMARY
+
+COLUMNS = (
+    "start",
+    "end",
+    "target",
+    "target_ip",
+    "method",
+    "hop",
+    "ip",
+    "hostname",
+    "asn",
+    "as_name",
+    "responder_rcv",
+    "loss_pct",
+    "snt",
+    "rcv",
+    "last_ms",
+    "avg_ms",
+    "best_ms",
+    "wrst_ms",
+    "stdev_ms",
+    "jttr_ms",
+    "javg_ms",
+    "jmax_ms",
+    "jint_ms",
+)
+
+
+def _ms(value: float) -> str:
+    return f"{ms(value):.3f}"
+
+
+def render_csv(view: PathView, options: ReportOptions) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    head = (
+        iso(view.started),
+        iso(view.taken),
+        view.info.target_name,
+        view.info.target,
+        view.method.value,
+    )
+    for hop in view.hops:
+        rows: tuple[ResponderView | None, ...] = hop.responders or (None,)
+        for responder in rows:
+            rtt = responder.rtt if responder else EMPTY_SUMMARY
+            names = responder.names if responder else None
+            writer.writerow(
+                (
+                    *head,
+                    hop.ttl,
+                    responder.address if responder else "",
+                    (names.hostname or "") if names and options.show_names else "",
+                    names.asn if names and options.show_asn and names.asn is not None else "",
+                    (names.as_name or "") if names and options.show_asn else "",
+                    responder.received if responder else 0,
+                    _ms(hop.loss_pct),
+                    hop.sent,
+                    hop.received,
+                    *(
+                        _ms(value)
+                        for value in (
+                            rtt.last,
+                            rtt.avg,
+                            rtt.best,
+                            rtt.worst,
+                            rtt.stdev,
+                            rtt.jitter,
+                            rtt.javg,
+                            rtt.jmax,
+                            rtt.jint,
+                        )
+                    ),
+                )
+            )
+    return out.getvalue()

@@ -1,0 +1,108 @@
+"""JSON in mtr's own shape (``report.mtr`` and ``report.hubs``), plus what mtr leaves out.
+
+Tools that read ``mtr --json`` find every key they know, with numbers as
+numbers. Added: ``ip`` and ``hostname`` apart, every responder of a hop,
+received count, jitter, start and end times, and the probe settings.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tracetui.report.common import UNKNOWN_HOST, ReportOptions, asn_label, iso, ms
+from tracetui.snapshot import HopView, PathView, ResponderView
+from tracetui.stats import RttSummary
+
+
+def _times(rtt: RttSummary) -> dict[str, float]:
+    return {
+        "Last": ms(rtt.last),
+        "Avg": ms(rtt.avg),
+        "Best": ms(rtt.best),
+        "Wrst": ms(rtt.worst),
+        "StDev": ms(rtt.stdev),
+        "Jttr": ms(rtt.jitter),
+        "Javg": ms(rtt.javg),
+        "Jmax": ms(rtt.jmax),
+        "Jint": ms(rtt.jint),
+    }
+
+
+def _responder(responder: ResponderView, options: ReportOptions) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "ip": responder.address,
+        "hostname": responder.hostname if options.show_names else None,
+        "Rcv": responder.received,
+        **_times(responder.rtt),
+    }
+    if options.show_asn:
+        entry.update(_asn_fields(responder))
+    return entry
+
+
+def _asn_fields(responder: ResponderView | None) -> dict[str, Any]:
+    names = responder.names if responder else None
+    return {
+        "ASN": asn_label(responder),
+        "as_name": names.as_name if names else None,
+        "as_prefix": names.as_prefix if names else None,
+    }
+
+
+def _host(primary: ResponderView | None, options: ReportOptions) -> str:
+    """mtr's ``host``: the name when known and wanted, else the address."""
+    if primary is None:
+        return UNKNOWN_HOST
+    if options.show_names and primary.hostname:
+        return primary.hostname
+    return primary.address
+
+
+def _hub(hop: HopView, options: ReportOptions) -> dict[str, Any]:
+    primary = hop.primary
+    hub: dict[str, Any] = {
+        "count": hop.ttl,
+        "host": _host(primary, options),
+        "ip": primary.address if primary else None,
+        "hostname": primary.hostname if primary and options.show_names else None,
+        "Loss%": ms(hop.loss_pct),
+        "Snt": hop.sent,
+        "Rcv": hop.received,
+        **_times(hop.rtt),
+        "responders": [_responder(r, options) for r in hop.responders],
+    }
+    if options.show_asn:
+        hub.update(_asn_fields(primary))
+    return hub
+
+
+def report_dict(view: PathView, options: ReportOptions) -> dict[str, Any]:
+    info = view.info
+    return {
+        "report": {
+            "mtr": {
+                "src": info.local_host,
+                "dst": info.target_name,
+                "tos": info.tos,
+                "tests": view.rounds,
+                "psize": info.size,
+                "bitpattern": f"0x{info.pattern:02X}",
+                "dst_ip": info.target,
+                "src_ip": info.source,
+                "method": view.method.value,
+                "family": int(info.family),
+                "port": info.port,
+                "interval": info.interval,
+                "timeout": info.timeout,
+                "start": iso(view.started),
+                "end": iso(view.taken),
+            },
+            "hubs": [_hub(hop, options) for hop in view.hops],
+            "tracetui": {"reached": view.reached, "ignored_packets": view.counters},
+        }
+    }
+
+
+def render_json(view: PathView, options: ReportOptions) -> str:
+    return json.dumps(report_dict(view, options), indent=2, ensure_ascii=True) + "\n"

@@ -1,0 +1,120 @@
+"""Start-up shared by the report and the live screen.
+
+Order matters: raw sockets are opened first, privileges dropped at once, and
+only then is the target resolved and anything from the network read.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from tracetui.config import Config
+from tracetui.demo import DEMO_TARGET_NAME, demo_scenario
+from tracetui.events import EngineEvent
+from tracetui.model import PathModel
+from tracetui.probe.codec import min_packet_size
+from tracetui.probe.engine import Engine
+from tracetui.probe.network import Clock, MonotonicClock, Transport
+from tracetui.probe.privileges import drop_privileges
+from tracetui.probe.sim import SimNetwork
+from tracetui.probe.sockets import PrivilegeError, open_raw_sockets, open_transport
+from tracetui.probe.types import Family
+from tracetui.snapshot import TraceInfo
+from tracetui.target import Target, TargetError, resolve_target
+
+
+class SetupError(Exception):
+    """A one-line reason the run cannot start; ``usage`` marks bad input (exit 2)."""
+
+    def __init__(self, message: str, usage: bool) -> None:
+        super().__init__(message)
+        self.usage = usage
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Session:
+    config: Config
+    target: Target
+    transport: Transport
+    clock: Clock
+    info: TraceInfo
+    model: PathModel
+    engine: Engine
+
+    def counters(self) -> dict[str, int]:
+        """Packets that were not hop results, by reason (engine and transport)."""
+        engine = self.engine.counters
+        out = {
+            "foreign": engine.foreign,
+            "duplicate": engine.duplicate,
+            "late": engine.late,
+            "stale": engine.stale,
+            "send_errors": engine.send_errors,
+        }
+        out["malformed"] = sum(self.transport.malformed.values())
+        return out
+
+    def close(self) -> None:
+        self.transport.close()
+
+
+def open_transport_for(config: Config) -> tuple[Target, Transport, Clock]:
+    if config.demo:
+        drop_privileges()
+        family = config.family or Family.V4
+        sim = SimNetwork(demo_scenario(), family, seed=7, realtime=True)
+        return Target(DEMO_TARGET_NAME, sim.target, family), sim, sim.clock
+    raw = open_raw_sockets()
+    drop_privileges()
+    assert config.host is not None
+    try:
+        target = resolve_target(config.host, config.family, config.dns_servers)
+    except TargetError as exc:
+        for sockets in raw.values():
+            sockets.close()
+        raise SetupError(str(exc), usage=True) from None
+    try:
+        transport = open_transport(target.family, target.address, config.settings.method, raw)
+    except PrivilegeError as exc:
+        raise SetupError(str(exc), usage=False) from None
+    except OSError as exc:
+        raise SetupError(f"cannot probe {target.address}: {exc.strerror or exc}", False) from None
+    return target, transport, MonotonicClock()
+
+
+def open_session(config: Config, sink: Callable[[EngineEvent], None] | None = None) -> Session:
+    """Everything a run needs; events go to ``sink``, or straight into the model."""
+    target, transport, clock = open_transport_for(config)
+    settings = config.settings
+    smallest = min_packet_size(target.family, settings.method)
+    if settings.size < smallest:
+        transport.close()
+        raise SetupError(
+            f"packet size {settings.size} is too small for {settings.method.upper()} over "
+            f"IPv{int(target.family)} (at least {smallest})",
+            usage=True,
+        )
+    info = TraceInfo(
+        target_name=target.name,
+        target=target.address,
+        source=transport.identity.source,
+        family=target.family,
+        first_ttl=settings.first_ttl,
+        max_ttl=settings.max_ttl,
+        interval=settings.interval,
+        timeout=settings.timeout,
+        size=settings.size,
+        port=settings.port,
+        count=settings.count,
+        local_host=socket.gethostname(),
+    )
+    model = PathModel(info, settings.method, utc_now)
+    engine = Engine(transport, clock, settings, sink or model.apply)
+    return Session(config, target, transport, clock, info, model, engine)

@@ -1,0 +1,135 @@
+"""Immutable views of a path at one instant: what screens and reports read.
+
+A snapshot shares nothing mutable with the model, so the screen can render it
+while the model keeps folding results, and a report writer is a pure function
+of it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from tracetui.probe.types import Family, ProbeMethod, ReplyKind
+from tracetui.stats import RttSummary
+
+LOST = math.inf
+"""History entry of a probe that timed out."""
+NO_DATA = math.nan
+"""History entry of a round without a result at this hop (in flight, or not probed)."""
+
+
+def is_lost(sample: float) -> bool:
+    return sample == LOST
+
+
+def has_rtt(sample: float) -> bool:
+    return sample == sample and sample != LOST
+
+
+@dataclass(frozen=True, slots=True)
+class NameInfo:
+    """What the resolver knows about an address; every field is display-safe text."""
+
+    hostname: str | None = None
+    asn: int | None = None
+    as_name: str | None = None
+    as_prefix: str | None = None
+
+    @property
+    def as_label(self) -> str | None:
+        if self.asn is None:
+            return None
+        return f"AS{self.asn} {self.as_name}" if self.as_name else f"AS{self.asn}"
+
+
+NO_NAME = NameInfo()
+
+
+@dataclass(frozen=True, slots=True)
+class ResponderView:
+    address: str
+    names: NameInfo
+    received: int
+    rtt: RttSummary
+    kind: ReplyKind
+    code: int
+
+    @property
+    def hostname(self) -> str | None:
+        return self.names.hostname
+
+    def label(self, show_names: bool) -> str:
+        if show_names and self.names.hostname:
+            return self.names.hostname
+        return self.address
+
+
+@dataclass(frozen=True, slots=True)
+class HopView:
+    ttl: int
+    sent: int
+    received: int
+    lost: int
+    rtt: RttSummary
+    responders: tuple[ResponderView, ...]
+    other_replies: int
+    history: tuple[float, ...]
+    is_destination: bool
+
+    @property
+    def completed(self) -> int:
+        return self.received + self.lost
+
+    @property
+    def in_flight(self) -> int:
+        return self.sent - self.completed
+
+    @property
+    def loss_pct(self) -> float:
+        """Loss over completed probes only: a probe in flight is not yet lost."""
+        done = self.completed
+        return 100.0 * self.lost / done if done else 0.0
+
+    @property
+    def primary(self) -> ResponderView | None:
+        return self.responders[0] if self.responders else None
+
+
+@dataclass(frozen=True, slots=True)
+class TraceInfo:
+    """What was asked for: fixed for a run, except the method (see PathView)."""
+
+    target_name: str
+    target: str
+    source: str
+    family: Family
+    first_ttl: int
+    max_ttl: int
+    interval: float
+    timeout: float
+    size: int
+    port: int | None
+    count: int | None
+    local_host: str = ""
+    tos: int = 0
+    pattern: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PathView:
+    info: TraceInfo
+    method: ProbeMethod
+    started: datetime
+    taken: datetime
+    rounds: int
+    hops: tuple[HopView, ...]
+    dest_ttl: int | None
+    discovered: bool
+    restart_reason: str
+    counters: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def reached(self) -> bool:
+        return self.dest_ttl is not None
