@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import math
+import re
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -18,6 +19,7 @@ from tracetui.config import Config, DnsServer
 from tracetui.probe.engine import ProbeSettings
 from tracetui.probe.types import Family, ProbeMethod
 
+_NEGATIVE = re.compile(r"^-(\d|\.\d|inf|nan)", re.IGNORECASE)
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
 MAX_PACKET_SIZE = 10000
@@ -181,8 +183,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _join_negative_values(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """``-c -1`` becomes ``-c=-1``: argparse would read ``-1`` as an option (we have -4 and -6),
+    and the user deserves "count must be between..." rather than "expected one argument"."""
+    takes_value = {
+        option
+        for action in parser._actions
+        if action.nargs is None and action.option_strings and action.type is not None
+        for option in action.option_strings
+    }
+    out: list[str] = []
+    for token in argv:
+        if out and out[-1] in takes_value and _NEGATIVE.match(token) and token not in ("-4", "-6"):
+            out[-1] = f"{out[-1]}={token}"
+        else:
+            out.append(token)
+    return out
+
+
 def parse_config(argv: list[str] | None = None) -> Config:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    args = parser.parse_args(_join_negative_values(parser, argv))
     if args.demo and args.host:
         raise UsageError("--demo traces a simulated network and takes no HOST")
     if not args.demo and not args.host:
@@ -230,10 +252,14 @@ def parse_config(argv: list[str] | None = None) -> Config:
 
 
 def _check_output(path: Path) -> None:
-    if str(path) == "" or path.is_dir():
-        raise UsageError(f"-o needs a file name, and {str(path)!r} is a directory")
-    if not path.parent.is_dir():
-        raise UsageError(f"cannot write {path}: directory {path.parent} does not exist")
+    """Catch a hopeless -o before probing for minutes; the final write still handles errors."""
+    try:
+        if path.is_dir():
+            raise UsageError(f"-o needs a file name, and {str(path)!r} is a directory")
+        if not path.parent.is_dir():
+            raise UsageError(f"cannot write {path}: directory {path.parent} does not exist")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,6 +33,8 @@ def _check_name(host: str) -> None:
         raise TargetError(f"not a valid host name or address: {host!r}")
     if any(char.isspace() or char in "/\\@" for char in host):
         raise TargetError(f"not a valid host name or address: {host!r}")
+    if ":" in host or all(char.isdigit() or char == "." for char in host):
+        raise TargetError(f"not a valid IP address: {host}")
 
 
 def resolve_target(

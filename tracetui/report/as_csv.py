@@ -13,6 +13,7 @@ import io
 from tracetui.report.common import ReportOptions, iso, ms
 from tracetui.snapshot import PathView, ResponderView
 from tracetui.stats import EMPTY_SUMMARY
+from tracetui.textsafe import printable
 
 COLUMNS = (
     "start",
@@ -41,6 +42,14 @@ COLUMNS = (
 )
 
 
+def _text(value: str | None) -> str:
+    """Network text: printable, and never read as a formula by a spreadsheet."""
+    if not value:
+        return ""
+    value = printable(value)
+    return "'" + value if value[0] in "=+-@" else value
+
+
 def _ms(value: float) -> str:
     return f"{ms(value):.3f}"
 
@@ -66,9 +75,9 @@ def render_csv(view: PathView, options: ReportOptions) -> str:
                     *head,
                     hop.ttl,
                     responder.address if responder else "",
-                    (names.hostname or "") if names and options.show_names else "",
+                    _text(names.hostname) if names and options.show_names else "",
                     names.asn if names and options.show_asn and names.asn is not None else "",
-                    (names.as_name or "") if names and options.show_asn else "",
+                    _text(names.as_name) if names and options.show_asn else "",
                     responder.received if responder else 0,
                     _ms(hop.loss_pct),
                     hop.sent,

@@ -1,0 +1,86 @@
+"""Small builders for simulated paths used across engine tests."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from tracetui.model import PathModel
+from tracetui.probe.engine import Engine, ProbeSettings
+from tracetui.probe.sim import SimHop, SimLink, SimNetwork, SimPath, SimRouter, SimScenario
+from tracetui.probe.types import Family
+from tracetui.snapshot import TraceInfo
+
+
+def router(index: int, sub: int = 1, **kwargs) -> SimRouter:
+    return SimRouter(f"198.18.{index}.{sub}", f"2001:db8:{index:x}::{sub:x}", **kwargs)
+
+
+def chain(hops: int, delay_ms: float = 1.0, **overrides) -> SimPath:
+    """``hops`` hops, the last being the target; ``overrides[i]`` replaces hop i (1-based)."""
+    out = []
+    for index in range(1, hops + 1):
+        hop = SimHop((router(index),), SimLink(delay_ms))
+        out.append(overrides.get(f"hop{index}", hop))
+    return SimPath(tuple(out))
+
+
+class Run:
+    """An engine, a model and a simulated network wired together on virtual time."""
+
+    def __init__(
+        self,
+        scenario: SimScenario,
+        family: Family = Family.V4,
+        seed: int = 1,
+        **settings,
+    ) -> None:
+        self.sim = SimNetwork(scenario, family, seed=seed)
+        self.settings = ProbeSettings(**{"interval": 1.0, "timeout": 2.0, **settings})
+        info = TraceInfo(
+            "target",
+            self.sim.target,
+            self.sim.client,
+            family,
+            self.settings.first_ttl,
+            self.settings.max_ttl,
+            self.settings.interval,
+            self.settings.timeout,
+            self.settings.size,
+            self.settings.port,
+            self.settings.count,
+        )
+        self.model = PathModel(info, self.settings.method, lambda: datetime.now(UTC))
+        self.events: list = []
+        self.engine = Engine(self.sim, self.sim.clock, self.settings, self._sink)
+
+    def _sink(self, event) -> None:
+        self.events.append(event)
+        self.model.apply(event)
+
+    def run(self, until: float | None = None):
+        self.engine.run(until=until)
+        return self.model.snapshot()
+
+    def run_for(self, seconds: float):
+        return self.run(until=self.sim.clock.now() + seconds)
+
+    @property
+    def counters(self):
+        return self.engine.counters
+
+
+def scenario(*paths: SimPath, changes: tuple[float, ...] = (), **kwargs) -> SimScenario:
+    return SimScenario(paths=paths, changes=changes, **kwargs)
+
+
+def with_link(path: SimPath, hop: int, **link) -> SimPath:
+    hops = list(path.hops)
+    hops[hop - 1] = replace(hops[hop - 1], link=replace(hops[hop - 1].link, **link))
+    return SimPath(tuple(hops))
+
+
+def with_routers(path: SimPath, hop: int, *routers: SimRouter) -> SimPath:
+    hops = list(path.hops)
+    hops[hop - 1] = replace(hops[hop - 1], routers=routers)
+    return SimPath(tuple(hops))

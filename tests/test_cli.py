@@ -1,0 +1,235 @@
+"""Command-line validation: one clear line on stderr and exit status 2, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tracetui.cli import main, parse_config
+from tracetui.probe.types import Family, ProbeMethod
+
+BAD_ARGUMENTS = [
+    ([], "no HOST given"),
+    (["-c", "-1", "h"], "count must be between 1"),
+    (["-c", "ten", "h"], "count must be a whole number"),
+    (["-m", "256", "h"], "max TTL must be between 1 and 255"),
+    (["-f", "10", "-m", "5", "h"], "first TTL (10) is above max TTL (5)"),
+    (["-i", "0", "h"], "interval must be between"),
+    (["-i", "nan", "h"], "interval must be between"),
+    (["-i", "inf", "h"], "interval must be between"),
+    (["-w", "-2", "h"], "timeout must be between"),
+    (["-s", "0", "h"], "packet size must be between"),
+    (["-s", "99999", "h"], "packet size must be between"),
+    (["-P", "70000", "-u", "h"], "port must be between 1 and 65535"),
+    (["-P", "53", "h"], "-P/--port applies to UDP"),
+    (["-u", "-T", "h"], "not allowed with argument"),
+    (["-4", "-6", "h"], "not allowed with argument"),
+    (["--json", "--csv", "h"], "not allowed with argument"),
+    (["--max-unknown", "0", "h"], "max-unknown must be between"),
+    (["--dns-server", "dns.example", "h"], "--dns-server needs an IP address"),
+    (["--dns-server", "198.18.0.1:99999", "h"], "DNS server port must be between"),
+    (["--demo", "h"], "--demo traces a simulated network and takes no HOST"),
+    (["--report", "--report-on-exit", "json", "h"], "--report-on-exit is for the live screen"),
+    (["-o", "/nonexistent-dir/out.txt", "h"], "does not exist"),
+    (["--bogus", "h"], "unrecognized arguments"),
+]
+
+
+@pytest.mark.parametrize("argv,message", BAD_ARGUMENTS)
+def test_bad_arguments_give_one_line_and_status_2(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tracetui: ")
+    assert message in err
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "host,message",
+    [
+        ("999.1.1.1", "not a valid IP address"),
+        ("2001:db8::zz", "not a valid IP address"),
+        ("bad host", "not a valid host name"),
+        ("a/b", "not a valid host name"),
+        ("\x1b[31mred", "not a valid host name"),
+    ],
+)
+def test_malformed_targets_fail_before_any_lookup(host, message, capsys):
+    assert main(["-n", "--report", "-c", "1", host]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "\x1b" not in err.replace("\\x1b", "")
+    assert err.count("\n") == 1
+
+
+def test_family_mismatch_is_a_usage_error(capsys):
+    assert main(["-6", "--report", "-c", "1", "-n", "198.18.0.1"]) == 2
+    assert "is an IPv4 address, but -6 was given" in capsys.readouterr().err
+
+
+def test_unknown_name_with_an_unreachable_dns_server(capsys):
+    # the DNS server is a closed port on loopback: the lookup fails at once, locally
+    argv = ["--dns-server", "127.0.0.1:9", "--report", "-c", "1", "-n", "no-such.example"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tracetui: cannot resolve no-such.example") and err.count("\n") == 1
+
+
+def test_defaults_follow_mtr():
+    config = parse_config(["--report", "h"])
+    s = config.settings
+    assert (s.method, s.count, s.interval, s.first_ttl, s.max_ttl, s.max_unknown, s.size) == (
+        ProbeMethod.ICMP,
+        10,
+        1.0,
+        1,
+        30,
+        5,
+        64,
+    )
+    assert config.report_format == "text" and config.names and config.family is None
+    assert parse_config(["h"]).settings.count is None
+
+
+def test_options_map_to_settings():
+    config = parse_config(
+        ["-T", "-P", "443", "-6", "-c", "3", "-i", "0.2", "-w", "1.5", "-j", "-n", "-z", "h"]
+    )
+    assert config.settings.method is ProbeMethod.TCP and config.settings.port == 443
+    assert config.family is Family.V6 and config.report_format == "json"
+    assert not config.names and config.aslookup
+    assert (config.settings.count, config.settings.interval, config.settings.timeout) == (
+        3,
+        0.2,
+        1.5,
+    )
+    assert parse_config(["-o", "x.txt", "h"]).report_format == "text"
+
+
+def test_dns_server_forms():
+    servers = parse_config(
+        [
+            "--dns-server",
+            "198.18.0.53",
+            "--dns-server",
+            "[2001:db8::53]:5353",
+            "--dns-server",
+            "2001:db8::1",
+            "--dns-server",
+            "198.18.0.1:5300",
+            "h",
+        ]
+    ).dns_servers
+    assert [(s.address, s.port) for s in servers] == [
+        ("198.18.0.53", 53),
+        ("2001:db8::53", 5353),
+        ("2001:db8::1", 53),
+        ("198.18.0.1", 5300),
+    ]
+
+
+def _run(*argv: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tracetui", *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **env},
+    )
+
+
+def test_demo_report_runs_without_privileges_or_network():
+    done = _run("--demo", "--json", "-c", "3", "-i", "0.05", "-w", "0.3")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)["report"]
+    assert report["mtr"]["dst"] == "www.demo.example"
+    assert len(report["hubs"]) == 9
+    assert report["hubs"][0]["hostname"] == "gw.home.example"
+
+
+def test_report_to_a_file(tmp_path):
+    out = tmp_path / "report.csv"
+    done = _run("--demo", "--csv", "-c", "2", "-i", "0.05", "-w", "0.3", "-o", str(out))
+    assert done.returncode == 0 and done.stdout == ""
+    assert out.read_text().startswith("start,end,target")
+    assert [p.name for p in tmp_path.iterdir()] == ["report.csv"]
+
+
+@pytest.fixture
+def shared_dir():
+    """A directory an unprivileged user can reach (pytest's own tmp dirs are root-only)."""
+    path = Path(tempfile.mkdtemp(prefix="tracetui-test-"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def as_ordinary_user() -> list[str]:
+    if os.geteuid() != 0:
+        return []
+    if not shutil.which("setpriv"):
+        pytest.skip("running as root and setpriv is missing")
+    return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+def test_unreachable_output_directory_is_a_usage_error(shared_dir):
+    private = shared_dir / "private"
+    private.mkdir(mode=0o700)
+    done = subprocess.run(
+        [
+            *as_ordinary_user(),
+            sys.executable,
+            "-m",
+            "tracetui",
+            "--demo",
+            "-r",
+            "-o",
+            str(private / "sub" / "r.txt"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd="/",
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("tracetui: cannot write") and done.stderr.count("\n") == 1
+
+
+def test_unwritable_output_keeps_the_report_on_stdout(shared_dir):
+    """As an ordinary user (via setpriv when the suite runs as root)."""
+    prefix = as_ordinary_user()
+    locked = shared_dir / "locked"
+    locked.mkdir(mode=0o555)
+    done = subprocess.run(
+        [
+            *prefix,
+            sys.executable,
+            "-m",
+            "tracetui",
+            "--demo",
+            "-r",
+            "-c",
+            "1",
+            "-i",
+            "0.05",
+            "-w",
+            "0.3",
+            "-o",
+            str(locked / "r.txt"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd="/",
+    )
+    assert done.returncode == 1, done.stderr
+    assert "cannot write" in done.stderr and "standard output" in done.stderr
+    assert done.stderr.count("\n") == 1
+    assert done.stdout.startswith("Start: ")
+    assert list(locked.iterdir()) == []

@@ -1,0 +1,40 @@
+"""The headless core never imports Textual (nor scapy, which costs half a second)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+HEADLESS = [
+    "tracetui.cli",
+    "tracetui.headless",
+    "tracetui.session",
+    "tracetui.model",
+    "tracetui.stats",
+    "tracetui.report",
+    "tracetui.probe.engine",
+    "tracetui.probe.sockets",
+    "tracetui.probe.sim",
+    "tracetui.resolve",
+]
+
+
+def test_headless_modules_import_neither_textual_nor_scapy():
+    code = (
+        "import sys\n"
+        f"for name in {HEADLESS!r}: __import__(name)\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'scapy', 'rich'))\n"
+        "print(','.join(bad))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == ""
+
+
+def test_report_path_does_not_load_dnspython_until_names_are_needed():
+    code = (
+        "import sys\n"
+        "import tracetui.headless, tracetui.session\n"
+        "print(any(m.startswith('dns') for m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

@@ -1,0 +1,121 @@
+"""Report formats: mtr-compatible JSON, stable CSV, the text table, Markdown."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from simpaths import Run, chain, router, scenario, with_routers
+
+from tracetui.report import FORMATS, ReportOptions, render
+from tracetui.report.as_csv import COLUMNS
+from tracetui.snapshot import NameInfo
+
+
+@pytest.fixture(scope="module")
+def view():
+    path = with_routers(chain(5), 3, router(3, 1), router(3, 2))
+    path = with_routers(path, 4, router(4, silent=True))
+    names = {
+        "198.18.1.1": NameInfo("gw.example", 64500, "EXAMPLE-NET", "198.18.0.0/15"),
+        "198.18.5.1": NameInfo("target.example"),
+    }
+    run = Run(scenario(path), count=40, interval=0.1)
+    run.run()
+    return run.model.snapshot(names.get, {"foreign": 3})
+
+
+def test_json_keeps_mtr_shape_and_types(view):
+    report = json.loads(render(view, "json"))["report"]
+    mtr = report["mtr"]
+    assert {"src", "dst", "tos", "tests", "psize", "bitpattern"} <= set(mtr)
+    assert mtr["tests"] == 40 and isinstance(mtr["psize"], int)
+    hubs = report["hubs"]
+    assert [hub["count"] for hub in hubs] == [1, 2, 3, 4, 5]
+    for hub in hubs:
+        for key in ("Loss%", "Snt", "Last", "Avg", "Best", "Wrst", "StDev", "Javg", "Jmax"):
+            assert isinstance(hub[key], (int, float)), key
+    assert hubs[0]["host"] == "gw.example"
+    assert (hubs[0]["ip"], hubs[0]["hostname"]) == ("198.18.1.1", "gw.example")
+    assert {r["ip"] for r in hubs[2]["responders"]} == {"198.18.3.1", "198.18.3.2"}
+    assert sum(r["Rcv"] for r in hubs[2]["responders"]) == hubs[2]["Rcv"] == 40
+    assert hubs[3]["host"] == "???" and hubs[3]["Loss%"] == 100.0 and hubs[3]["ip"] is None
+    assert mtr["start"].endswith("Z") and mtr["end"].endswith("Z")
+
+
+def test_json_times_have_microsecond_precision(view):
+    hubs = json.loads(render(view, "json"))["report"]["hubs"]
+    avg = hubs[1]["Avg"]
+    assert avg == round(view.hops[1].rtt.avg, 3)
+    assert avg == pytest.approx(4.02, abs=0.001)
+
+
+def test_json_without_names_has_no_hostnames(view):
+    hubs = json.loads(render(view, "json", ReportOptions(show_names=False)))["report"]["hubs"]
+    assert hubs[0]["host"] == "198.18.1.1" and hubs[0]["hostname"] is None
+
+
+def test_json_as_fields_when_asked(view):
+    hubs = json.loads(render(view, "json", ReportOptions(show_asn=True)))["report"]["hubs"]
+    assert hubs[0]["ASN"] == "AS64500" and hubs[0]["as_name"] == "EXAMPLE-NET"
+    assert hubs[1]["ASN"] == "AS???"
+    plain = json.loads(render(view, "json"))["report"]["hubs"]
+    assert "ASN" not in plain[0]
+
+
+def test_csv_one_row_per_responder_with_stable_columns(view):
+    rows = list(csv.DictReader(io.StringIO(render(view, "csv"))))
+    assert tuple(rows[0]) == COLUMNS
+    assert [row["hop"] for row in rows] == ["1", "2", "3", "3", "4", "5"]
+    ecmp = [row for row in rows if row["hop"] == "3"]
+    assert sum(int(row["responder_rcv"]) for row in ecmp) == 40
+    assert rows[4]["ip"] == "" and rows[4]["loss_pct"] == "100.000"
+    assert rows[0]["hostname"] == "gw.example"
+    assert all(len(row["avg_ms"].split(".")[1]) == 3 for row in rows)
+
+
+def test_text_table_looks_like_mtr(view):
+    text = render(view, "text")
+    lines = text.splitlines()
+    assert lines[0].startswith("Start: ")
+    assert lines[1].startswith("HOST: ") and "Loss%" in lines[1] and "StDev" in lines[1]
+    assert lines[2].startswith("  1.|-- gw.example (198.18.1.1)")
+    assert "  4.|-- ???" in text and "100.0%" in text
+    assert "    |  `-- 198.18.3." in text
+    numeric = lines[3].split()
+    assert numeric[-6] == "40"  # Snt
+
+
+def test_markdown_table(view):
+    text = render(view, "markdown", ReportOptions(show_asn=True))
+    assert "| Hop | Host | ASN | Loss% |" in text
+    assert "| 3 | 198\\.18\\.3\\.1<br>198\\.18\\.3\\.2 |" in text or "<br>" in text
+
+
+HOSTILE = "\x1b]0;pwned\x07evil\x1b[2J|name\n<b>[x](y)</b>\u202e"
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_hostile_names_are_rendered_harmlessly(view, fmt):
+    from dataclasses import replace
+
+    hostile_hop = replace(
+        view.hops[0],
+        responders=(replace(view.hops[0].responders[0], names=NameInfo(HOSTILE, 1, HOSTILE)),),
+    )
+    hostile = replace(view, hops=(hostile_hop, *view.hops[1:]))
+    text = render(hostile, fmt, ReportOptions(show_asn=True))
+    assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(text)))
+        assert all(len(row) == len(COLUMNS) for row in rows)
+    if fmt == "json":
+        hub = json.loads(text)["report"]["hubs"][0]
+        assert "\x1b" not in hub["host"] or hub["host"] == HOSTILE
+    if fmt in ("text", "markdown"):
+        assert "\\x1b" in text
+    if fmt == "markdown":
+        row = next(line for line in text.splitlines() if line.startswith("| 1 |"))
+        assert row.count(" | ") == 9  # the name's "|" cannot add a column
