@@ -1,0 +1,65 @@
+"""Shared fixtures: the lab networks (built once per session, torn down at the end)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from lab.builder import Lab
+from lab.requirements import missing
+from lab.topology import Link, Router, Stage, Topology
+
+MAIN_TOPOLOGY = Topology(
+    stages=(
+        Stage((Router(name="r1.lab.example", asn=64501),), Link(delay_ms=1.0)),
+        Stage((Router(name="r2.lab.example", asn=64502),), Link(delay_ms=2.0)),
+        Stage(
+            (Router(name="r3a.lab.example", asn=64503), Router(name="r3b.lab.example", asn=64503)),
+            Link(delay_ms=1.0),
+        ),
+        Stage((Router(silent=True),), Link()),
+        Stage((Router(),), Link(delay_ms=1.0)),
+        Stage((Router(),), Link(delay_ms=0.5)),
+    )
+)
+"""Hop 3 is an ECMP pair, hop 4 never answers, hop 5 has no DNS name; hop 6 is the target."""
+
+LOSSY_TOPOLOGY = Topology(
+    stages=(
+        Stage(link=Link(delay_ms=0.5)),
+        Stage(link=Link(delay_ms=0.5)),
+        Stage(link=Link(delay_ms=0.5, loss_forward_pct=10.0)),
+        Stage(link=Link(delay_ms=0.5)),
+        Stage(link=Link(delay_ms=0.5)),
+    ),
+    dns=False,
+)
+"""10 % loss towards the target on the link into hop 3."""
+
+
+def _require_lab() -> None:
+    reason = missing()
+    if reason is None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI must run the lab tests, but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def main_lab():
+    _require_lab()
+    with Lab(MAIN_TOPOLOGY, "m") as lab:
+        yield lab
+
+
+@pytest.fixture(scope="session")
+def lossy_lab():
+    _require_lab()
+    with Lab(LOSSY_TOPOLOGY, "l") as lab:
+        yield lab

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole test suite, set-up included: works on a fresh Debian/Ubuntu machine.
+#   bash tests/run.sh [pytest arguments]
+# As root it installs what the network lab needs (iproute2, nftables, dnsmasq,
+# ping) when missing; then it makes .venv, installs tracetui with its test
+# extras, checks lint and formatting, and runs pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+declare -A package=(
+  [ip]=iproute2 [nft]=nftables [dnsmasq]=dnsmasq-base [ping]=iputils-ping
+  [setpriv]=util-linux [tmux]=tmux
+)
+missing=()
+for tool in "${!package[@]}"; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("${package[$tool]}")
+done
+if ((${#missing[@]})); then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "note: missing ${missing[*]}; the lab tests will skip (or fail with CI=true)"
+  fi
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+.venv/bin/ruff check tracetui tests
+.venv/bin/ruff format --check tracetui tests
+exec .venv/bin/python -m pytest -q "$@"
