@@ -63,3 +63,12 @@ def lossy_lab():
     _require_lab()
     with Lab(LOSSY_TOPOLOGY, "l") as lab:
         yield lab
+
+
+@pytest.fixture(autouse=True)
+def _privileges_stay(request):
+    """A test that ran tracetui in-process must not have dropped the suite's own privileges."""
+    before = Path("/proc/self/status").read_text().split("CapEff:")[1].split()[0]
+    yield
+    after = Path("/proc/self/status").read_text().split("CapEff:")[1].split()[0]
+    assert after == before, "this test dropped the test process's privileges"

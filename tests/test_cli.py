@@ -15,6 +15,8 @@ import pytest
 from tracetui.cli import main, parse_config
 from tracetui.probe.types import Family, ProbeMethod
 
+# Only arguments that fail while parsing are checked in-process: anything that gets as far as
+# opening sockets would drop this test process's own privileges, so those run as subprocesses.
 BAD_ARGUMENTS = [
     ([], "no HOST given"),
     (["-c", "-1", "h"], "count must be between 1"),
@@ -42,6 +44,16 @@ BAD_ARGUMENTS = [
 ]
 
 
+def _run(*argv: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tracetui", *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **env},
+    )
+
+
 @pytest.mark.parametrize("argv,message", BAD_ARGUMENTS)
 def test_bad_arguments_give_one_line_and_status_2(argv, message, capsys):
     assert main(argv) == 2
@@ -61,23 +73,25 @@ def test_bad_arguments_give_one_line_and_status_2(argv, message, capsys):
         ("\x1b[31mred", "not a valid host name"),
     ],
 )
-def test_malformed_targets_fail_before_any_lookup(host, message, capsys):
-    assert main(["-n", "--report", "-c", "1", host]) == 2
-    err = capsys.readouterr().err
+def test_malformed_targets_fail_before_any_lookup(host, message):
+    done = _run("-n", "--report", "-c", "1", host)
+    assert done.returncode == 2
+    err = done.stderr
     assert message in err and "\x1b" not in err.replace("\\x1b", "")
     assert err.count("\n") == 1
 
 
-def test_family_mismatch_is_a_usage_error(capsys):
-    assert main(["-6", "--report", "-c", "1", "-n", "198.18.0.1"]) == 2
-    assert "is an IPv4 address, but -6 was given" in capsys.readouterr().err
+def test_family_mismatch_is_a_usage_error():
+    done = _run("-6", "--report", "-c", "1", "-n", "198.18.0.1")
+    assert done.returncode == 2
+    assert "is an IPv4 address, but -6 was given" in done.stderr
 
 
-def test_unknown_name_with_an_unreachable_dns_server(capsys):
+def test_unknown_name_with_an_unreachable_dns_server():
     # the DNS server is a closed port on loopback: the lookup fails at once, locally
-    argv = ["--dns-server", "127.0.0.1:9", "--report", "-c", "1", "-n", "no-such.example"]
-    assert main(argv) == 2
-    err = capsys.readouterr().err
+    done = _run("--dns-server", "127.0.0.1:9", "--report", "-c", "1", "-n", "no-such.example")
+    assert done.returncode == 2
+    err = done.stderr
     assert err.startswith("tracetui: cannot resolve no-such.example") and err.count("\n") == 1
 
 
@@ -132,16 +146,6 @@ def test_dns_server_forms():
         ("2001:db8::1", 53),
         ("198.18.0.1", 5300),
     ]
-
-
-def _run(*argv: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tracetui", *argv],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, **env},
-    )
 
 
 def test_demo_report_runs_without_privileges_or_network():

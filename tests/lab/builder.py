@@ -93,6 +93,7 @@ def clean_stale_labs() -> list[str]:
             ip("netns", "del", ns, check=False)
             shutil.rmtree(NETNS_ETC / ns, ignore_errors=True)
             removed.append(ns)
+        state_file.with_name(f"{state_file.stem}-dnsmasq.conf").unlink(missing_ok=True)
         state_file.unlink(missing_ok=True)
     return removed
 
