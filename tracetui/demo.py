@@ -61,16 +61,22 @@ class DemoNames:
     """The demo's name service: answers from the table above, never from real DNS."""
 
     def __init__(self, aslookup: bool) -> None:
-        table = demo_names()
-        if not aslookup:
-            table = {address: NameInfo(hostname=info.hostname) for address, info in table.items()}
-        self._table = table
+        self._full = demo_names()
+        self._names_only = {a: NameInfo(hostname=i.hostname) for a, i in self._full.items()}
+        self._table = self._full if aslookup else self._names_only
+        self.enabled = True
 
     def request(self, address: str) -> None:
         """Nothing to ask: every answer is already known."""
 
     def lookup(self, address: str) -> NameInfo | None:
         return self._table.get(address)
+
+    def set_enabled(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def set_aslookup(self, enabled: bool) -> None:
+        self._table = self._full if enabled else self._names_only
 
     def wait(self, timeout: float) -> None:
         """Never waits: the table is complete."""

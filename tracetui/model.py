@@ -230,6 +230,7 @@ class PathModel:
         )
 
     def _hop_view(self, ttl: int, hop: _Hop | None, lookup: NameSource) -> HopView:
+        """Responders stay in the order they first answered, so rows never swap places."""
         if hop is None:
             hop = _Hop(ttl, 1)
             history: tuple[float, ...] = ()
@@ -244,7 +245,7 @@ class PathModel:
                 kind=r.kind,
                 code=r.code,
             )
-            for r in sorted(hop.responders.values(), key=lambda r: -r.received)
+            for r in hop.responders.values()
         )
         return HopView(
             ttl=ttl,

@@ -82,6 +82,12 @@ class NameCache:
     def store(self, key: str, info: NameInfo, ttl: float, now: float) -> None:
         self._put(key, _Entry(info, now + min(MAX_TTL, max(MIN_TTL, ttl))))
 
+    def expire_all(self) -> None:
+        """Make every entry due for a fresh lookup (its current answer stays visible meanwhile)."""
+        for entry in self._entries.values():
+            if entry.info is not None:
+                entry.expires = 0.0
+
     def forget_pending(self, key: str) -> None:
         entry = self._entries.get(key)
         if entry is not None and entry.info is None:
@@ -180,6 +186,12 @@ class Resolver:
         if not enabled and self._queue is not None:
             while not self._queue.empty():
                 self.names.forget_pending(self._queue.get_nowait())
+
+    def set_aslookup(self, enabled: bool) -> None:
+        """Turning AS lookups on looks every known address up again, AS included."""
+        if enabled and not self.aslookup:
+            self.names.expire_all()
+        self.aslookup = enabled
 
     @property
     def idle(self) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from tracetui.config import Config
 from tracetui.demo import DEMO_TARGET_NAME, demo_scenario
@@ -65,11 +65,14 @@ class Session:
         self.transport.close()
 
 
-def open_transport_for(config: Config) -> tuple[Target, Transport, Clock]:
+VIRTUAL_EPOCH = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
+
+
+def open_transport_for(config: Config, virtual_time: bool) -> tuple[Target, Transport, Clock]:
     if config.demo:
         drop_privileges()
         family = config.family or Family.V4
-        sim = SimNetwork(demo_scenario(), family, seed=7, realtime=True)
+        sim = SimNetwork(demo_scenario(), family, seed=7, realtime=not virtual_time)
         return Target(DEMO_TARGET_NAME, sim.target, family), sim, sim.clock
     raw = open_raw_sockets()
     drop_privileges()
@@ -89,9 +92,18 @@ def open_transport_for(config: Config) -> tuple[Target, Transport, Clock]:
     return target, transport, MonotonicClock()
 
 
-def open_session(config: Config, sink: Callable[[EngineEvent], None] | None = None) -> Session:
-    """Everything a run needs; events go to ``sink``, or straight into the model."""
-    target, transport, clock = open_transport_for(config)
+def open_session(
+    config: Config,
+    sink: Callable[[EngineEvent], None] | None = None,
+    virtual_time: bool = False,
+) -> Session:
+    """Everything a run needs; events go to ``sink``, or straight into the model.
+
+    ``virtual_time`` (demo only) runs the simulation on a virtual clock, with
+    wall-clock times derived from it: deterministic screens for tests and
+    screenshots.
+    """
+    target, transport, clock = open_transport_for(config, virtual_time)
     settings = config.settings
     smallest = min_packet_size(target.family, settings.method)
     if settings.size < smallest:
@@ -115,6 +127,10 @@ def open_session(config: Config, sink: Callable[[EngineEvent], None] | None = No
         count=settings.count,
         local_host=socket.gethostname(),
     )
-    model = PathModel(info, settings.method, utc_now)
+    wallclock = utc_now
+    if virtual_time:
+        start = clock.now()
+        wallclock = lambda: VIRTUAL_EPOCH + timedelta(seconds=clock.now() - start)  # noqa: E731
+    model = PathModel(info, settings.method, wallclock)
     engine = Engine(transport, clock, settings, sink or model.apply)
     return Session(config, target, transport, clock, info, model, engine)

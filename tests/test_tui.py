@@ -1,0 +1,257 @@
+"""The live screen, driven with Textual's Pilot: every key does what it says."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from tui_support import advance, demo_app, screen_text
+
+from tracetui.probe.types import ProbeMethod
+from tracetui.tui.app import KEYS
+from tracetui.tui.hop_table import HopTable
+from tracetui.tui.screens import ExportScreen, HelpScreen
+
+SIZE = (120, 34)
+
+
+def other_ecmp(app) -> str:
+    hop = app.session.model.snapshot().hops[6]
+    return hop.responders[1].address
+
+
+def row_text(app, key: str) -> list[str]:
+    return [str(cell) for cell in app.query_one(HopTable).get_row(key)]
+
+
+async def test_table_shows_the_demo_path(monkeypatch, tmp_path):
+    app = demo_app(monkeypatch, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.query_one(HopTable)
+        assert table.row_count == 10  # 9 hops and the ECMP twin of hop 7
+        first = row_text(app, "h1")
+        assert first[0] == "1" and "gw.home.example (198.18.1.1)" in first[1]
+        assert row_text(app, "h5")[1].strip() == "???" and row_text(app, "h5")[2] == "100.0%"
+        twins = {row_text(app, "h7")[1], row_text(app, "h7:" + other_ecmp(app))[1]}
+        assert any("be2.ams.transit.example" in t for t in twins)
+        assert any("be1.ams.transit.example" in t for t in twins)
+        text = screen_text(app)
+        assert "www.demo.example (198.18.9.10)" in text and "round 20" in text
+
+
+async def test_n_toggles_names_at_once(monkeypatch, tmp_path):
+    app = demo_app(monkeypatch, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        assert row_text(app, "h1")[1].strip() == "198.18.1.1"
+        assert "names off" in screen_text(app)
+        await pilot.press("n")
+        assert "gw.home.example" in row_text(app, "h1")[1]
+
+
+async def test_z_shows_as_numbers(monkeypatch, tmp_path):
+    app = demo_app(monkeypatch, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("z")
+        assert row_text(app, "h2")[1].strip().startswith("AS64500")
+        await pilot.press("down")
+        assert "AS64500 EXAMPLE-ISP" in screen_text(app)
+
+
+async def test_p_pauses_and_resumes_probing(monkeypatch, tmp_path):
+    app = demo_app(monkeypatch, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("p")
+        assert "PAUSED" in screen_text(app)
+        rounds = app.session.model.rounds
+        advance(app, 5.0)
+        await pilot.pause(0.3)
+        assert app.session.model.rounds == rounds and app.session.engine.paused
+        await pilot.press("p")
+        advance(app, 3.0)
+        await pilot.pause(0.3)
+        assert app.session.model.rounds >= rounds + 2
+        assert "running" in screen_text(app)
+
+
+async def test_r_resets_statistics(monkeypatch, tmp_path):
+    app = demo_app(monkeypatch, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        assert row_text(app, "h1")[3] == "20"
+        await pilot.press("r")
+        advance(app, 2.5)
+        await pilot.pause(0.3)
+        assert int(row_text(app, "h1")[3]) <= 3
+        assert "statistics reset" in screen_text(app)
+
+
+@pytest.mark.parametrize("key,method", [("u", "UDP"), ("t", "TCP")])
+async def test_method_keys_switch_probing_and_restart(monkeypatch, tmp_path, key, method):
+    app = demo_app(monkeypatch, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(key)
+        advance(app, 3.0)
+        await pilot.pause(0.3)
+        assert app.session.engine.method is ProbeMethod(method.lower())
+        view = app.session.model.snapshot()
+        assert view.method.upper() == method and view.rounds <= 4
+        assert view.hops[-1].received >= 1
+        assert f"switched to {method}" in screen_text(app)
+        await pilot.press("i")
+        advance(app, 1.0)
+        await pilot.pause(0.3)
+        assert app.session.engine.method is ProbeMethod.ICMP
+
+
+async def test_j_switches_to_jitter_columns(monkeypatch, tmp_path):
+    app = demo_app(monkeypatch, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j")
+        labels = [str(c.label) for c in app.query_one(HopTable).columns.values()]
+        assert labels[4:9] == ["Last", "Jttr", "Javg", "Jmax", "Jint"]
+        hop = app.session.model.snapshot().hops[1]
+        assert row_text(app, "h2")[6] == f"{hop.rtt.javg:.1f}"
+        await pilot.press("j")
+        labels = [str(c.label) for c in app.query_one(HopTable).columns.values()]
+        assert labels[4:9] == ["Last", "Avg", "Best", "Wrst", "StDev"]
+
+
+async def test_d_switches_to_the_rtt_chart(monkeypatch, tmp_path):
+    app = demo_app(monkeypatch, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("d")
+        labels = [str(c.label) for c in app.query_one(HopTable).columns.values()]
+        assert labels[-1].strip().startswith("RTT over time")
+        chart = row_text(app, "h9")[-1]
+        assert len(chart.strip()) >= 15  # one character per round
+        await pilot.press("d")
+        labels = [str(c.label) for c in app.query_one(HopTable).columns.values()]
+        assert "Snt" in labels
+
+
+async def test_arrows_select_a_hop_and_the_detail_pane_follows(monkeypatch, tmp_path):
+    app = demo_app(monkeypatch, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(6):
+            await pilot.press("down")
+        assert app.query_one(HopTable).selected_ttl == 7
+        text = screen_text(app)
+        assert "Hop 7" in text
+        assert "be1.ams.transit.example (198.18.7.1)" in text
+        assert "be2.ams.transit.example (198.18.7.2)" in text
+        await pilot.press("up")
+        assert app.query_one(HopTable).selected_ttl == 6
+        assert "Hop 6" in screen_text(app)
+        await pilot.press("enter")
+        assert "Hop 6" not in screen_text(app)
+
+
+async def test_e_exports_a_parseable_report_and_never_clobbers(monkeypatch, tmp_path):
+    app = demo_app(monkeypatch, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        assert isinstance(app.screen, ExportScreen)
+        await pilot.click("#fmt-json")
+        path_input = app.screen.query_one("#path")
+        assert path_input.value.endswith(".json")
+        target = tmp_path / "path.json"
+        path_input.value = str(target)
+        await pilot.click("#export")
+        await pilot.pause()
+        assert not isinstance(app.screen, ExportScreen)
+        report = json.loads(target.read_text())["report"]
+        assert len(report["hubs"]) == 9 and report["hubs"][0]["hostname"] == "gw.home.example"
+        await pilot.press("e")
+        await pilot.click("#fmt-json")
+        app.screen.query_one("#path").value = str(target)
+        await pilot.click("#export")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportScreen)
+        assert "already exists" in screen_text(app)
+        assert json.loads(target.read_text()) == {"report": report}
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ExportScreen)
+
+
+@pytest.mark.parametrize("fmt", ["text", "csv", "markdown"])
+async def test_export_every_format(monkeypatch, tmp_path, fmt):
+    app = demo_app(monkeypatch, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        await pilot.click(f"#fmt-{fmt}")
+        await pilot.click("#export")
+        await pilot.pause()
+        files = list(tmp_path.iterdir())
+        assert len(files) == 1
+        content = files[0].read_text()
+        assert {"text": "Start:", "csv": "start,end,", "markdown": "| Hop |"}[fmt] in content
+
+
+async def test_help_lists_every_key(monkeypatch, tmp_path):
+    app = demo_app(monkeypatch, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(app)
+        for _key, _action, _label, description in KEYS:
+            assert description.split("(")[0].strip()[:30] in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("h")
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_command_palette_offers_every_action(monkeypatch, tmp_path):
+    app = demo_app(monkeypatch, tmp_path)
+    async with app.run_test(size=SIZE):
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        for _key, action, label, _ in KEYS:
+            if action != "quit":
+                assert any(title.startswith(f"{label}:") for title in titles), label
+
+
+async def test_q_quits(monkeypatch, tmp_path):
+    app = demo_app(monkeypatch, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_ctrl_c_quits(monkeypatch, tmp_path):
+    app = demo_app(monkeypatch, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+    assert not app.is_running
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20), (200, 60)])
+async def test_small_and_large_terminals_render(monkeypatch, tmp_path, size):
+    app = demo_app(monkeypatch, tmp_path)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "gw.home.example" in text or "198.18.1.1" in text
+        assert "Loss%" in text
+
+
+async def test_sixty_four_hop_path_renders(monkeypatch, tmp_path):
+    from tracetui.probe.sim import SimHop, SimLink, SimPath, SimRouter, SimScenario
+
+    hops = tuple(
+        SimHop((SimRouter(f"198.18.{i}.1", f"2001:db8:{i:x}::1"),), SimLink(0.5))
+        for i in range(1, 65)
+    )
+    monkeypatch.setattr(
+        "tracetui.session.demo_scenario", lambda: SimScenario(paths=(SimPath(hops),))
+    )
+    app = demo_app(monkeypatch, tmp_path, "-m", "64", seconds=5.0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert app.query_one(HopTable).row_count == 64
+        for _ in range(63):
+            await pilot.press("down")
+        assert app.query_one(HopTable).selected_ttl == 64
+        assert "Hop 64" in screen_text(app)

@@ -1,0 +1,1 @@
+"""The live screen (Textual). The only package that imports textual."""

@@ -1,0 +1,116 @@
+"""Turn snapshot values into the text the screen shows.
+
+Everything from the network (names, AS names) goes through ``Text`` objects,
+never markup strings, so ``[b]`` in a PTR record is shown as those three
+characters and cannot restyle or break the screen.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from rich.text import Text
+
+from tracetui.snapshot import LOST, HopView, ResponderView
+from tracetui.stats import RttSummary
+from tracetui.textsafe import printable
+
+BLOCKS = "▁▂▃▄▅▆▇█"
+LOSS_MARK = "?"
+UNKNOWN_HOST = "???"
+LEVEL_STYLES = ("green", "green", "green", "yellow", "yellow", "red", "red", "red")
+
+
+def ms(value: float) -> str:
+    return f"{value:.1f}" if math.isfinite(value) else "-"
+
+
+def loss_text(hop: HopView) -> Text:
+    if not hop.completed:
+        return Text("-", style="dim")
+    pct = hop.loss_pct
+    style = "bold red" if pct >= 50 else "red" if pct >= 5 else "yellow" if pct > 0 else ""
+    return Text(f"{pct:.1f}%", style=style)
+
+
+def host_text(responder: ResponderView | None, show_names: bool, show_asn: bool) -> Text:
+    if responder is None:
+        return Text(UNKNOWN_HOST, style="dim")
+    text = Text()
+    if show_asn:
+        asn = responder.names.asn
+        text.append(f"AS{asn:<7}" if asn is not None else "AS???   ", style="cyan")
+        text.append(" ")
+    name = responder.hostname if show_names else None
+    if name:
+        text.append(printable(name))
+        text.append(f" ({responder.address})", style="dim")
+    else:
+        text.append(responder.address)
+    return text
+
+
+def latency_cells(rtt: RttSummary) -> list[str]:
+    if not rtt.count:
+        return ["-"] * 5
+    return [ms(rtt.last), ms(rtt.avg), ms(rtt.best), ms(rtt.worst), ms(rtt.stdev)]
+
+
+def jitter_cells(rtt: RttSummary) -> list[str]:
+    if not rtt.count:
+        return ["-"] * 5
+    return [ms(rtt.last), ms(rtt.jitter), ms(rtt.javg), ms(rtt.jmax), ms(rtt.jint)]
+
+
+def _level(value: float, low: float, high: float) -> int:
+    if high <= low:
+        return 0
+    return min(len(BLOCKS) - 1, int((value - low) / (high - low) * len(BLOCKS)))
+
+
+def history_strip(samples: Sequence[float], width: int, low: float, high: float) -> Text:
+    """The last ``width`` rounds as one character each: a block whose height is the RTT
+    between ``low`` and ``high``, a red ``?`` for a lost probe, a space for no result."""
+    text = Text()
+    window = samples[-width:] if width else ()
+    text.append(" " * (width - len(window)))
+    for sample in window:
+        if sample == LOST:
+            text.append(LOSS_MARK, style="bold red")
+        elif sample != sample:
+            text.append(" ")
+        else:
+            level = _level(sample, low, high)
+            text.append(BLOCKS[level], style=LEVEL_STYLES[level])
+    return text
+
+
+def own_range(samples: Sequence[float]) -> tuple[float, float]:
+    values = [s for s in samples if s == s and s != LOST]
+    return (min(values), max(values)) if values else (0.0, 0.0)
+
+
+def rtt_chart(samples: Sequence[float], width: int, height: int) -> list[Text]:
+    """A bar chart of the last ``width`` rounds, ``height`` rows tall, 0 ms at the bottom.
+
+    Lost probes are a full-height red column so loss stands out of the chart.
+    """
+    window = list(samples[-width:])
+    values = [s for s in window if s == s and s != LOST]
+    top = max(values) if values else 1.0
+    steps = height * 8
+    rows = [Text() for _ in range(height)]
+    pad = width - len(window)
+    for row in rows:
+        row.append(" " * pad)
+    for sample in window:
+        lost = sample == LOST
+        missing = sample != sample
+        eighths = 0 if missing else steps if lost else max(1, round(sample / top * steps))
+        for index, row in enumerate(rows):
+            floor = (height - 1 - index) * 8
+            fill = min(8, max(0, eighths - floor))
+            char = " " if fill == 0 else BLOCKS[fill - 1]
+            row.append(char, style="red" if lost else "green")
+    return rows
