@@ -28,7 +28,7 @@ fi
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+.venv/bin/python -m pip install -q --disable-pip-version-check -c tests/constraints.txt -e '.[test]'
 .venv/bin/ruff check tracetui tests
 .venv/bin/ruff format --check tracetui tests
 exec .venv/bin/python -m pytest -q "$@"

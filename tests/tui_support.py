@@ -4,39 +4,19 @@ from __future__ import annotations
 
 import html
 import re
-from collections import deque
 from pathlib import Path
 
 from tracetui import session as session_module
-from tracetui.cli import parse_config
-from tracetui.demo import DemoNames
-from tracetui.session import open_session
 from tracetui.tui.app import TraceApp
+from tracetui.tui.virtual_demo import advance, virtual_demo_app
+
+__all__ = ["advance", "demo_app", "screen_text"]
 
 
 def demo_app(monkeypatch, tmp_path: Path, *args: str, seconds: float = 20.0) -> TraceApp:
     # the demo drops privileges when started by root; never do that to the test process
     monkeypatch.setattr(session_module, "drop_privileges", lambda: None)
-    config = parse_config(["--demo", *args])
-    events: deque = deque()
-    session = open_session(config, events.append, virtual_time=True)
-    session.engine.run(until=session.clock.now() + seconds)
-    names = DemoNames(config.aslookup)
-    return TraceApp(
-        session,
-        events,
-        names,
-        config.names,
-        config.aslookup,
-        run_engine=False,
-        export_dir=tmp_path,
-    )
-
-
-def advance(app: TraceApp, seconds: float) -> None:
-    """Let the engine run on (virtual time), as its thread would."""
-    engine = app.session.engine
-    engine.run(until=app.session.clock.now() + seconds)
+    return virtual_demo_app(*args, seconds=seconds, export_dir=tmp_path)
 
 
 def screen_text(app: TraceApp) -> str:

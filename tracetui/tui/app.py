@@ -271,7 +271,8 @@ class TraceApp(App[None]):
 
     def action_export(self) -> None:
         info = self.session.info
-        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        moment = self.view.taken if self.view is not None else datetime.now(UTC)
+        stamp = moment.strftime("%Y%m%d-%H%M%S")
         target = "".join(c if c.isalnum() or c in ".-" else "_" for c in info.target_name)
         stem = f"tracetui-{target}-{stamp}"
         self.push_screen(ExportScreen(self._export_dir, stem, self.render_report), self._exported)

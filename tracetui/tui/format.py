@@ -69,9 +69,14 @@ def _level(value: float, low: float, high: float) -> int:
     return min(len(BLOCKS) - 1, int((value - low) / (high - low) * len(BLOCKS)))
 
 
-def history_strip(samples: Sequence[float], width: int, low: float, high: float) -> Text:
+def history_strip(
+    samples: Sequence[float], width: int, low: float, high: float, graded: bool = True
+) -> Text:
     """The last ``width`` rounds as one character each: a block whose height is the RTT
-    between ``low`` and ``high``, a red ``?`` for a lost probe, a space for no result."""
+    between ``low`` and ``high``, a red ``?`` for a lost probe, a space for no result.
+
+    ``graded`` colours blocks green to red by height (a hop's own range); otherwise
+    they are all one colour, so red means loss only."""
     text = Text()
     window = samples[-width:] if width else ()
     text.append(" " * (width - len(window)))
@@ -82,7 +87,7 @@ def history_strip(samples: Sequence[float], width: int, low: float, high: float)
             text.append(" ")
         else:
             level = _level(sample, low, high)
-            text.append(BLOCKS[level], style=LEVEL_STYLES[level])
+            text.append(BLOCKS[level], style=LEVEL_STYLES[level] if graded else "cyan")
     return text
 
 

@@ -49,7 +49,7 @@ class TableLayout:
         """Host gets what its longest label needs (within limits), history the rest."""
         if chart:
             free = total - HOP_WIDTH - LOSS_WIDTH - NUMBER_WIDTH - SCROLLBAR
-            host = max(MIN_HOST, min(host_need, free // 2))
+            host = max(MIN_HOST, min(host_need, free - 3 * MIN_HISTORY))
             return cls(jitter, chart, host, max(MIN_HISTORY, free - host - 1))
         free = total - HOP_WIDTH - LOSS_WIDTH - SNT_WIDTH - 5 * NUMBER_WIDTH - SCROLLBAR
         host = max(MIN_HOST, min(host_need, free))
@@ -158,7 +158,9 @@ class HopTable(DataTable):
             loss = _right(loss_text(hop))
             if layout.chart:
                 avg = _right(f"{hop.rtt.avg:.1f}" if hop.rtt.count else "-")
-                strip = history_strip(hop.history, layout.history_width, 0.0, chart_top)
+                strip = history_strip(
+                    hop.history, layout.history_width, 0.0, chart_top, graded=False
+                )
                 rows[f"h{hop.ttl}"] = [hop_cell, host, loss, avg, _strip(strip)]
                 continue
             numbers = jitter_cells(hop.rtt) if layout.jitter else latency_cells(hop.rtt)

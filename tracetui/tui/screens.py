@@ -76,7 +76,8 @@ class ExportScreen(ModalScreen[Path | None]):
             with RadioSet(id="format"):
                 for index, name in enumerate(EXPORT_FORMATS):
                     yield RadioButton(name, value=index == 0, id=f"fmt-{name}")
-            yield Input(value=str(self._default_path("text")), id="path")
+            yield Label(Text("File (relative to the current directory):", style="dim"))
+            yield Input(value=self._default_path("text").name, id="path")
             yield Static("", id="error")
             with Horizontal():
                 yield Button("Export", variant="primary", id="export")
@@ -92,9 +93,8 @@ class ExportScreen(ModalScreen[Path | None]):
 
     def on_radio_set_changed(self, _event: RadioSet.Changed) -> None:
         path_input = self.query_one("#path", Input)
-        current = Path(path_input.value)
-        if current.parent == self._directory and current.stem.startswith(self._stem):
-            path_input.value = str(self._default_path(self.chosen_format))
+        if Path(path_input.value).stem.startswith(self._stem):
+            path_input.value = self._default_path(self.chosen_format).name
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "cancel":

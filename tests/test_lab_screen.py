@@ -1,0 +1,64 @@
+"""End to end: the live screen in a real terminal (tmux), tracing the lab."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+
+pytestmark = pytest.mark.lab
+
+
+@pytest.fixture
+def terminal():
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is needed to drive the live screen")
+    name = f"tracetui-{uuid.uuid4().hex[:8]}"
+    yield name
+    subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True, check=False)
+
+
+def _capture(name: str) -> str:
+    return subprocess.run(
+        ["tmux", "capture-pane", "-p", "-t", name], capture_output=True, text=True, check=False
+    ).stdout
+
+
+def _wait_for(name: str, predicate, timeout: float = 15.0) -> str:
+    deadline = time.monotonic() + timeout
+    screen = ""
+    while time.monotonic() < deadline:
+        screen = _capture(name)
+        if predicate(screen):
+            return screen
+        time.sleep(0.2)
+    raise AssertionError(f"screen never matched:\n{screen}")
+
+
+def test_live_screen_shows_the_lab_routers_and_quits_cleanly(main_lab, terminal):
+    plan = main_lab.plan
+    command = (
+        f"ip netns exec {plan.client} {sys.executable} -m tracetui -i 0.2 -w 1 "
+        f"{plan.topology.target_name}; echo EXITED $?; sleep 30"
+    )
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", terminal, "-x", "120", "-y", "34", command],
+        check=True,
+    )
+    # the system resolver (the lab's dnsmasq via /etc/netns) may prefer the AAAA record
+    screen = _wait_for(terminal, lambda s: "target.lab.example (" in s and "round 5" in s)
+    family = 6 if "(2001:db8:" in screen else 4
+    hop1 = plan.hop_addresses(1, family).pop()
+    assert f"r1.lab.example ({hop1})" in screen
+    assert f"r2.lab.example ({plan.hop_addresses(2, family).pop()})" in screen
+    assert "???" in screen  # the silent router
+    assert "ICMP" in screen and "running" in screen
+    subprocess.run(["tmux", "send-keys", "-t", terminal, "n"], check=True)
+    _wait_for(terminal, lambda s: "r1.lab.example" not in s and f"  1 {hop1} " in s)
+    subprocess.run(["tmux", "send-keys", "-t", terminal, "q"], check=True)
+    screen = _wait_for(terminal, lambda s: "EXITED 0" in s)
+    assert "Loss%" not in screen  # the terminal is back to the shell

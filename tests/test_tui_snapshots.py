@@ -1,0 +1,39 @@
+"""Snapshot tests of the main screens on deterministic data (the demo on virtual time).
+
+Update after an intended change with: .venv/bin/pytest tests/test_tui_snapshots.py --snapshot-update
+and look at the pictures (pytest writes snapshot_report.html on failure).
+"""
+
+from __future__ import annotations
+
+from tui_support import demo_app
+
+
+def test_main_screen(snap_compare, monkeypatch, tmp_path):
+    assert snap_compare(demo_app(monkeypatch, tmp_path), terminal_size=(120, 34))
+
+
+def test_detail_pane_of_the_ecmp_hop(snap_compare, monkeypatch, tmp_path):
+    app = demo_app(monkeypatch, tmp_path)
+    assert snap_compare(app, press=["down"] * 6, terminal_size=(120, 34))
+
+
+def test_rtt_chart_with_as_numbers(snap_compare, monkeypatch, tmp_path):
+    app = demo_app(monkeypatch, tmp_path, seconds=60.0)
+    assert snap_compare(app, press=["d", "z"], terminal_size=(120, 34))
+
+
+def test_jitter_columns(snap_compare, monkeypatch, tmp_path):
+    assert snap_compare(demo_app(monkeypatch, tmp_path), press=["j"], terminal_size=(120, 34))
+
+
+def test_help_screen(snap_compare, monkeypatch, tmp_path):
+    assert snap_compare(demo_app(monkeypatch, tmp_path), press=["?"], terminal_size=(120, 34))
+
+
+def test_export_dialog(snap_compare, monkeypatch, tmp_path):
+    assert snap_compare(demo_app(monkeypatch, tmp_path), press=["e"], terminal_size=(120, 34))
+
+
+def test_small_terminal(snap_compare, monkeypatch, tmp_path):
+    assert snap_compare(demo_app(monkeypatch, tmp_path), terminal_size=(80, 24))
