@@ -1,6 +1,6 @@
 """Regenerate the SVG screenshots in this folder from the demo on virtual time.
 
-    .venv/bin/python screenshots/generate.py
+.venv/bin/python screenshots/generate.py
 """
 
 from __future__ import annotations
