@@ -94,7 +94,11 @@ class IcmpCodec:
             return None
         if obs.kind is ReplyKind.ECHO_REPLY:
             return seq
-        return seq if header[0] == self._request_type else None
+        sent = self.build(seq)
+        # an error must quote our echo request as sent; the kernel fills ICMPv6 checksums
+        if header[:2] != sent[:2] or (self._proto == PROTO_ICMP and header[2:4] != sent[2:4]):
+            return None
+        return seq
 
 
 class UdpCodec:
@@ -128,7 +132,9 @@ class UdpCodec:
             key = dport - template.dport
         else:
             key = checksum - 1 if dport == template.dport else -1
-        return key if 0 <= key < self.key_space else None
+        if not 0 <= key < self.key_space or obs.header[:8] != self.build(key)[:8]:
+            return None
+        return key
 
 
 class TcpCodec:
@@ -163,6 +169,8 @@ class TcpCodec:
                 return None
             key = (seq - template.isn_base) & 0xFFFFFFFF
         if key >= self.key_space or not self._sport_ok(sport, key):
+            return None
+        if obs.kind in _ICMP_ERRORS and obs.header[:8] != self.build(key)[:8]:
             return None
         return key
 

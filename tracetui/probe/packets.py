@@ -278,9 +278,19 @@ def _kind6(icmp_type: int, code: int) -> ReplyKind | None:
     return None
 
 
+def _later_fragment(header: bytes) -> bool:
+    """A non-zero fragment offset: no transport header at the start of this payload."""
+    return bool(header[6] & 0x1F or header[7])
+
+
+def _fragment(header: bytes) -> bool:
+    """Raw sockets only ever see reassembled packets, so a fragment here is forged."""
+    return bool(header[6] & 0x3F or header[7])
+
+
 def quoted_ipv4(kind: ReplyKind, code: int, responder: str, quote: bytes) -> Observation | None:
     """Decode the IPv4 probe an ICMP error quotes (its header plus >= 8 bytes)."""
-    if len(quote) < 28 or quote[0] >> 4 != 4:
+    if len(quote) < 28 or quote[0] >> 4 != 4 or _later_fragment(quote):
         return None
     ihl = (quote[0] & 0x0F) * 4
     if ihl < 20 or len(quote) < ihl + 8:
@@ -304,6 +314,8 @@ def parse_ipv4_icmp(packet: bytes) -> Observation | None:
     checksum is verified here; a corrupted error must not be matched.
     """
     if len(packet) < 28 or packet[0] >> 4 != 4 or packet[9] != PROTO_ICMP:
+        return None
+    if _fragment(packet):
         return None
     ihl = (packet[0] & 0x0F) * 4
     if ihl < 20 or len(packet) < ihl + 8 or ones_sum(packet[ihl:]) != 0xFFFF:
@@ -353,7 +365,7 @@ def _tcp_reply(segment: bytes, responder: str) -> Observation | None:
 
 def parse_ipv4_tcp(packet: bytes) -> Observation | None:
     """An IPv4 packet from a raw TCP socket: a SYN-ACK or RST may answer a SYN probe."""
-    if len(packet) < 40 or packet[0] >> 4 != 4 or packet[9] != PROTO_TCP:
+    if len(packet) < 40 or packet[0] >> 4 != 4 or packet[9] != PROTO_TCP or _fragment(packet):
         return None
     ihl = (packet[0] & 0x0F) * 4
     if ihl < 20:

@@ -138,6 +138,15 @@ class RealtimeClock:
         self._wake.set()
 
 
+@dataclass(slots=True)
+class _Route:
+    """A path's fixed part, computed once: cumulative base delays and its noisy links."""
+
+    path: SimPath
+    base: list[float]
+    noisy: list[int]
+
+
 _UDP_PORTS = struct.Struct("!HH")
 _TCP_SYN_FIELDS = struct.Struct("!HHI")
 
@@ -171,6 +180,7 @@ class SimNetwork:
         self.methods = frozenset(ProbeMethod)
         self.malformed = Counter()
         self._queue: list[tuple[float, int, Channel, bytes, str]] = []
+        self._routes: dict[int, _Route] = {}
         self._order = 0
         self._next_foreign = self._schedule_foreign(self._epoch)
         self.sent_probes = 0
@@ -217,57 +227,66 @@ class SimNetwork:
         self._order += 1
         heapq.heappush(self._queue, (when, self._order, channel, data, source))
 
-    def _link_delay(self, link: SimLink) -> float | None:
-        """One-way delay over a link in seconds, or None when the packet is lost."""
+    def _route(self, path: SimPath) -> _Route:
+        route = self._routes.get(id(path))
+        if route is None:
+            base = [0.0]
+            for hop in path.hops:
+                base.append(base[-1] + hop.link.delay_ms / 1000.0)
+            route = _Route(
+                path=path,
+                base=base,
+                noisy=[i for i, h in enumerate(path.hops, 1) if h.link.loss or h.link.jitter_ms],
+            )
+            self._routes[id(path)] = route
+        return route
+
+    def _crossing(self, link: SimLink) -> float | None:
+        """Random part of one crossing of a noisy link (seconds), or None if it is lost."""
         rng = self._rng
         if link.loss and rng.random() < link.loss:
             return None
-        jitter = rng.expovariate(1.0 / link.jitter_ms) if link.jitter_ms else 0.0
-        return (link.delay_ms + jitter) / 1000.0
+        return rng.expovariate(1.0 / link.jitter_ms) / 1000.0 if link.jitter_ms else 0.0
 
     def _travel(self, method: ProbeMethod, payload: bytes, ttl: int, now: float) -> None:
         path = self.scenario.path_at(now - self._epoch)
-        family = self.family
-        flow = zlib.crc32(payload[:4] + method.value.encode())
-        elapsed = 0.0
-        used_links = []
-        router = path.hops[0].routers[0]
-        reached_target = False
-        for index, hop in enumerate(path.hops, start=1):
-            delay = self._link_delay(hop.link)
-            if delay is None:
+        route = self._route(path)
+        hops = path.hops
+        reached_target = ttl >= len(hops)
+        last = len(hops) if reached_target else ttl
+        routers = hops[last - 1].routers
+        if len(routers) > 1:
+            flow = zlib.crc32(payload[:4] + method.value.encode())
+            router = routers[(flow + last) % len(routers)]
+        else:
+            router = routers[0]
+        noisy = [hops[i - 1].link for i in route.noisy if i <= last]
+        extra = 0.0
+        for link in noisy:
+            crossing = self._crossing(link)
+            if crossing is None:
                 return
-            elapsed += delay
-            used_links.append(hop.link)
-            router = hop.routers[(flow + index) % len(hop.routers)]
-            if index == len(path.hops):
-                reached_target = True
-                break
-            if index == ttl:
-                break
+            extra += crossing
         if router.silent or (router.reply_loss and self._rng.random() < router.reply_loss):
             return
-        for link in reversed(used_links):
-            delay = self._link_delay(link)
-            if delay is None:
+        for link in reversed(noisy):
+            crossing = self._crossing(link)
+            if crossing is None:
                 return
-            elapsed += delay
-        elapsed += router.processing_ms / 1000.0
+            extra += crossing
+        elapsed = 2 * route.base[last] + extra + router.processing_ms / 1000.0
         if self.scenario.late_rate and self._rng.random() < self.scenario.late_rate:
             elapsed += self.scenario.late_ms / 1000.0
-        source = router.address(family)
-        ttl_left = 1 if not reached_target else max(1, ttl - len(path.hops) + 1)
-        reply = self._reply(method, payload, source, reached_target, ttl_left)
-        if reply is None:
-            return
-        channel, data = reply
+        source = router.address(self.family)
+        ttl_left = 1 if not reached_target else max(1, ttl - len(hops) + 1)
+        channel, data = self._reply(method, payload, source, reached_target, ttl_left)
         self._deliver(now + elapsed, channel, data, source)
         if self.scenario.duplicate_rate and self._rng.random() < self.scenario.duplicate_rate:
             self._deliver(now + elapsed + 0.0005, channel, data, source)
 
     def _reply(
         self, method: ProbeMethod, payload: bytes, source: str, at_target: bool, ttl_left: int
-    ) -> tuple[Channel, bytes] | None:
+    ) -> tuple[Channel, bytes]:
         if not at_target:
             return self._icmp_error(method, payload, source, ttl_left, time_exceeded=True)
         if method is ProbeMethod.ICMP:
