@@ -42,6 +42,17 @@ LOSSY_TOPOLOGY = Topology(
 """10 % loss towards the target on the link into hop 3."""
 
 
+FAULT_TOPOLOGY = Topology(
+    stages=(
+        Stage((Router(name="f1.lab.example", asn=64511),), Link(delay_ms=0.5)),
+        Stage((Router(name="f2.lab.example", asn=64512),), Link(delay_ms=0.5)),
+        Stage((Router(),), Link(delay_ms=0.5)),
+    ),
+    target_name="fault-target.lab.example",
+)
+"""For tests that break things (its DNS server gets killed)."""
+
+
 def _require_lab() -> None:
     reason = missing()
     if reason is None:
@@ -55,6 +66,13 @@ def _require_lab() -> None:
 def main_lab():
     _require_lab()
     with Lab(MAIN_TOPOLOGY, "m") as lab:
+        yield lab
+
+
+@pytest.fixture(scope="session")
+def fault_lab():
+    _require_lab()
+    with Lab(FAULT_TOPOLOGY, "f") as lab:
         yield lab
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -62,3 +64,26 @@ def test_live_screen_shows_the_lab_routers_and_quits_cleanly(main_lab, terminal)
     subprocess.run(["tmux", "send-keys", "-t", terminal, "q"], check=True)
     screen = _wait_for(terminal, lambda s: "EXITED 0" in s)
     assert "Loss%" not in screen  # the terminal is back to the shell
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGHUP", "ctrl-c"])
+def test_live_screen_ends_cleanly_on_signals_and_ctrl_c(main_lab, terminal, tmp_path, how):
+    plan = main_lab.plan
+    pidfile = tmp_path / "pid"
+    inner = (
+        f"echo $$ > {pidfile}; exec ip netns exec {plan.client} {sys.executable} -m tracetui "
+        f"-n -i 0.2 {plan.target_address(4)}"
+    )
+    command = f"sh -c '{inner}'; echo EXITED $?; sleep 30"
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", terminal, "-x", "100", "-y", "30", command],
+        check=True,
+    )
+    _wait_for(terminal, lambda s: "round 3" in s)
+    if how == "ctrl-c":
+        subprocess.run(["tmux", "send-keys", "-t", terminal, "C-c"], check=True)
+    else:
+        os.kill(int(pidfile.read_text()), getattr(signal, how))
+    screen = _wait_for(terminal, lambda s: "EXITED" in s)
+    assert "EXITED 0" in screen
+    assert "Loss%" not in screen and "round" not in screen  # the screen was restored

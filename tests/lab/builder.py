@@ -179,6 +179,8 @@ class Lab:
                 "net.ipv4.ip_forward": 1,
                 "net.ipv6.conf.all.forwarding": 1,
                 "net.ipv6.conf.all.accept_dad": 0,
+                "net.ipv6.conf.all.keep_addr_on_down": 1,
+                "net.ipv6.conf.default.keep_addr_on_down": 1,
                 "net.ipv6.conf.default.accept_dad": 0,
                 "net.ipv4.conf.all.rp_filter": 0,
                 "net.ipv4.conf.default.rp_filter": 0,
@@ -221,10 +223,12 @@ class Lab:
             error = process.stderr.read() if process.stderr else ""
             raise LabError(f"link forwarder failed: {error.strip()}")
 
-    def _routes(self) -> None:
+    def _routes(self, only: set[str] | None = None) -> None:
         plan = self.plan
         nodes = [plan.client, *(n for stage in plan.stage_nodes for n in stage)]
         for node in nodes:
+            if only is not None and node not in only:
+                continue
             ups = plan.upstream_wires(node)
             downs = plan.downstream_wires(node)
             for family in (4, 6):
@@ -252,10 +256,10 @@ class Lab:
     @staticmethod
     def _route(ns: str, flag: str, prefix: str, hops: list[tuple[str, str]]) -> None:
         if len(hops) == 1:
-            ip(flag, "route", "add", prefix, "via", hops[0][0], "dev", hops[0][1], ns=ns)
+            ip(flag, "route", "replace", prefix, "via", hops[0][0], "dev", hops[0][1], ns=ns)
             return
         nexthops = [arg for via, dev in hops for arg in ("nexthop", "via", via, "dev", dev)]
-        ip(flag, "route", "add", prefix, *nexthops, ns=ns)
+        ip(flag, "route", "replace", prefix, *nexthops, ns=ns)
 
     def _silence(self, ns: str) -> None:
         rules = (
@@ -374,10 +378,18 @@ class Lab:
         return self.exec(sys.executable, "-m", "tracetui", *args, check=check, **kwargs)
 
     def set_link(self, hop: int, up: bool) -> None:
-        """Take the links into a stage down (the path goes dark) or back up."""
+        """Take the links into a stage down (the path goes dark) or back up.
+
+        Bringing an interface down flushes the routes through it, as on a real
+        router; bringing it back restores the interface and those routes.
+        """
+        touched: set[str] = set()
         for node in self.plan.stage_nodes[hop - 1]:
             for wire in self.plan.upstream_wires(node):
                 ip("link", "set", wire.down_dev, "up" if up else "down", ns=wire.downstream)
+                touched |= {wire.upstream, wire.downstream}
+        if up:
+            self._routes(only=touched)
 
     def stop_dns(self) -> None:
         for process, hint in self._processes:
