@@ -245,7 +245,7 @@ async def test_sixty_four_hop_path_renders(monkeypatch, tmp_path):
         for i in range(1, 65)
     )
     monkeypatch.setattr(
-        "tracetui.session.demo_scenario", lambda: SimScenario(paths=(SimPath(hops),))
+        "tracetui.demo.demo_scenario", lambda: SimScenario(paths=(SimPath(hops),))
     )
     app = demo_app(monkeypatch, tmp_path, "-m", "64", seconds=5.0)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -12,10 +12,8 @@ import signal
 import sys
 
 from tracetui.config import Config
-from tracetui.demo import DemoNames
 from tracetui.files import write_atomically
 from tracetui.report import ReportOptions, render
-from tracetui.resolve import BackgroundNames
 from tracetui.session import SetupError, open_session
 
 EXIT_FAILURE = 1
@@ -24,9 +22,14 @@ NAME_WAIT = 2.0
 _SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
-def start_names(config: Config) -> BackgroundNames | DemoNames:
+def start_names(config: Config):
+    """Imported here: asyncio and dnspython cost start-up time that -n runs never need."""
     if config.demo:
+        from tracetui.demo import DemoNames
+
         return DemoNames(config.aslookup)
+    from tracetui.resolve import BackgroundNames
+
     return BackgroundNames.start(config.dns_servers, config.aslookup)
 
 

@@ -12,14 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from tracetui.config import Config
-from tracetui.demo import DEMO_TARGET_NAME, demo_scenario
 from tracetui.events import EngineEvent
 from tracetui.model import PathModel
 from tracetui.probe.codec import min_packet_size
 from tracetui.probe.engine import Engine
 from tracetui.probe.network import Clock, MonotonicClock, Transport
 from tracetui.probe.privileges import drop_privileges
-from tracetui.probe.sim import SimNetwork
 from tracetui.probe.sockets import PrivilegeError, open_raw_sockets, open_transport
 from tracetui.probe.types import Family
 from tracetui.snapshot import TraceInfo
@@ -70,6 +68,9 @@ VIRTUAL_EPOCH = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
 
 def open_transport_for(config: Config, virtual_time: bool) -> tuple[Target, Transport, Clock]:
     if config.demo:
+        from tracetui.demo import DEMO_TARGET_NAME, demo_scenario
+        from tracetui.probe.sim import SimNetwork
+
         drop_privileges()
         family = config.family or Family.V4
         sim = SimNetwork(demo_scenario(), family, seed=7, realtime=not virtual_time)

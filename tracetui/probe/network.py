@@ -44,12 +44,16 @@ class Transport(Protocol):
         """Send one probe; return its send stamp. Raises OSError when the kernel refuses."""
         ...
 
-    def receive(self, timeout: float) -> Sequence[tuple[Observation, int]]:
-        """Wait at most ``timeout`` seconds; return what arrived, or nothing when woken."""
+    def drain(self) -> Sequence[tuple[Observation, int]]:
+        """Everything that has arrived, without waiting."""
+        ...
+
+    def wait(self, timeout: float) -> None:
+        """Sleep up to ``timeout`` seconds; packets do not interrupt it, ``wake`` does."""
         ...
 
     def wake(self) -> None:
-        """Make a blocked ``receive`` return early (from any thread)."""
+        """Make a ``wait`` in another thread return early."""
         ...
 
     def close(self) -> None: ...

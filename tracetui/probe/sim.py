@@ -10,7 +10,7 @@ first four transport bytes, as ECMP does); the path can change at given
 times; and the network can add duplicates, late replies and other programs'
 packets.
 
-With a virtual clock, ``receive`` advances time instead of sleeping, so tests
+With a virtual clock, ``wait`` advances time instead of sleeping, so tests
 run a week of rounds in seconds, deterministically. With ``realtime=True`` it
 sleeps, which is what ``tracetui --demo`` uses.
 """
@@ -192,16 +192,10 @@ class SimNetwork:
         self._travel(method, payload, ttl, now)
         return self._stamp(now)
 
-    def receive(self, timeout: float) -> Sequence[tuple[Observation, int]]:
-        clock = self.clock
-        horizon = clock.now() + timeout
-        self._add_foreign(horizon)
+    def drain(self) -> Sequence[tuple[Observation, int]]:
+        now = self.clock.now()
+        self._add_foreign(now)
         queue = self._queue
-        if not queue or queue[0][0] > horizon:
-            clock.advance_to(horizon)
-            return ()
-        clock.advance_to(queue[0][0])
-        now = clock.now()
         out = []
         while queue and queue[0][0] <= now:
             due, _, channel, data, source = heapq.heappop(queue)
@@ -211,6 +205,9 @@ class SimNetwork:
             else:
                 out.append((obs, self._stamp(due)))
         return out
+
+    def wait(self, timeout: float) -> None:
+        self.clock.advance_to(self.clock.now() + timeout)
 
     def wake(self) -> None:
         if isinstance(self.clock, RealtimeClock):

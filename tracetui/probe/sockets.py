@@ -29,6 +29,7 @@ from tracetui.probe.wire import Channel, decode
 
 SO_TIMESTAMPNS = 35
 SO_ATTACH_FILTER = 26
+SO_RCVBUFFORCE = 33
 SOL_RAW = 255
 ICMP_FILTER = 1
 ICMP6_FILTER = 1
@@ -37,7 +38,7 @@ IPV6_RECVERR = 25
 IPV6_HOPLIMIT = 52
 SO_EE_ORIGIN_ICMP = 2
 SO_EE_ORIGIN_ICMP6 = 3
-RECEIVE_BUFFER = 4 << 20
+RECEIVE_BUFFER = 8 << 20
 MAX_BATCH = 2048
 
 _TIMESPEC = struct.Struct("qq")
@@ -102,7 +103,7 @@ class _Waker:
 
 
 class _PollingTransport:
-    """Poll loop shared by both transports: wait, then drain every readable socket."""
+    """Shared by both transports: a wait only commands interrupt, and a drain of every socket."""
 
     family: Family
     target: str
@@ -114,25 +115,26 @@ class _PollingTransport:
         self._waker = _Waker()
         self._poll = select.epoll()
         self._poll.register(self._waker.read_fd, select.EPOLLIN)
-        self._readers: dict[int, object] = {}
+        self._readers: list = []
         self._owned: list[socket.socket] = []
 
-    def _watch(self, sock: socket.socket, reader: object) -> None:
-        self._poll.register(sock.fileno(), select.EPOLLIN | select.EPOLLERR)
-        self._readers[sock.fileno()] = reader
+    def _watch(self, reader) -> None:
+        """Readers are called on every drain; sockets never wake the wait (see Engine.run)."""
+        self._readers.append(reader)
 
-    def receive(self, timeout: float) -> Sequence[tuple[Observation, int]]:
+    def drain(self) -> Sequence[tuple[Observation, int]]:
         out: list[tuple[Observation, int]] = []
+        for read in self._readers:
+            read(out)
+        return out
+
+    def wait(self, timeout: float) -> None:
         try:
             events = self._poll.poll(timeout)
         except InterruptedError:
-            return out
-        for fd, _mask in events:
-            if fd == self._waker.read_fd:
-                self._waker.drain()
-            else:
-                self._readers[fd](out)  # type: ignore[operator]
-        return out
+            return
+        if events:
+            self._waker.drain()
 
     def wake(self) -> None:
         self._waker.wake()
@@ -159,6 +161,11 @@ class RawSockets:
         except OSError:
             self.icmp.close()
             raise
+        for sock in (self.icmp, self.tcp):
+            # replies wait in the kernel between reads (Engine.run): room for bursts,
+            # beyond net.core.rmem_max, which only a privileged process may ask for
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, RECEIVE_BUFFER)
 
     def close(self) -> None:
         for sock in (self.icmp, self.udp, self.tcp):
@@ -208,8 +215,8 @@ class RawTransport(_PollingTransport):
         self.methods = frozenset(ProbeMethod)
         self._senders = {ProbeMethod.ICMP: icmp, ProbeMethod.UDP: udp, ProbeMethod.TCP: tcp}
         self._address = (target, 0)
-        self._watch(icmp, self._reader(icmp, Channel.ICMP4 if v4 else Channel.ICMP6))
-        self._watch(tcp, self._reader(tcp, Channel.TCP4 if v4 else Channel.TCP6))
+        self._watch(self._reader(icmp, Channel.ICMP4 if v4 else Channel.ICMP6))
+        self._watch(self._reader(tcp, Channel.TCP4 if v4 else Channel.TCP6))
 
     def _reserve_port(self, af: int, kind: int, source: str) -> int:
         """Hold a real socket on our source port so no other program gets it meanwhile."""
@@ -300,7 +307,7 @@ class DatagramTransport(_PollingTransport):
         )
         self.methods = frozenset({ProbeMethod.ICMP})
         self._address = (target, 0)
-        self._watch(sock, self._read)
+        self._watch(self._read)
 
     def send(self, method: ProbeMethod, payload: bytes, ttl: int) -> int:
         stamp = time.time_ns()
