@@ -62,6 +62,12 @@ def _require_lab() -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture
+def lab_ready() -> None:
+    """For tests that build their own labs: skip (or fail under CI) without what labs need."""
+    _require_lab()
+
+
 @pytest.fixture(scope="session")
 def main_lab():
     _require_lab()

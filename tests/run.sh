@@ -29,6 +29,6 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -c tests/constraints.txt -e '.[test]'
-.venv/bin/ruff check tracetui tests screenshots
-.venv/bin/ruff format --check tracetui tests screenshots
+.venv/bin/ruff check tracetui tests screenshots bench
+.venv/bin/ruff format --check tracetui tests screenshots bench
 exec .venv/bin/python -m pytest -q "$@"

@@ -24,6 +24,11 @@ def terminal():
     subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True, check=False)
 
 
+# tmux started without a terminal exports COLUMNS=80 and LINES=24 to its panes, and
+# programs (Textual too) believe those over the real pane size
+UNSET_SIZE = "env -u COLUMNS -u LINES"
+
+
 def _capture(name: str) -> str:
     return subprocess.run(
         ["tmux", "capture-pane", "-p", "-t", name], capture_output=True, text=True, check=False
@@ -44,7 +49,7 @@ def _wait_for(name: str, predicate, timeout: float = 15.0) -> str:
 def test_live_screen_shows_the_lab_routers_and_quits_cleanly(main_lab, terminal):
     plan = main_lab.plan
     command = (
-        f"ip netns exec {plan.client} {sys.executable} -m tracetui -i 0.2 -w 1 "
+        f"{UNSET_SIZE} ip netns exec {plan.client} {sys.executable} -m tracetui -i 0.2 -w 1 "
         f"{plan.topology.target_name}; echo EXITED $?; sleep 30"
     )
     subprocess.run(
@@ -71,7 +76,8 @@ def test_live_screen_ends_cleanly_on_signals_and_ctrl_c(main_lab, terminal, tmp_
     plan = main_lab.plan
     pidfile = tmp_path / "pid"
     inner = (
-        f"echo $$ > {pidfile}; exec ip netns exec {plan.client} {sys.executable} -m tracetui "
+        f"echo $$ > {pidfile}; exec {UNSET_SIZE} ip netns exec {plan.client} {sys.executable} "
+        "-m tracetui "
         f"-n -i 0.2 {plan.target_address(4)}"
     )
     command = f"sh -c '{inner}'; echo EXITED $?; sleep 30"

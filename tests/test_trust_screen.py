@@ -41,8 +41,7 @@ async def test_hostile_names_are_shown_literally_and_harmlessly(monkeypatch, tmp
     app.names = HostileNames()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("z")
-        cell = app.query_one(HopTable).get_row("h1")[1]
-        plain = str(cell)
+        plain = app.query_one(HopTable).row_texts("h1")[1]
         assert "[b]bold[/b]" in plain  # markup is text, not style
         assert "\x1b" not in plain and "\x07" not in plain and "\u202e" not in plain
         assert "\\x1b[2J" in plain

@@ -74,6 +74,7 @@ class EngineCounters:
     send_errors: int = 0
     clock_errors: int = 0
     key_exhausted: int = 0
+    kernel_send_stamps: int = 0
     last_send_error: str = ""
 
 
@@ -113,6 +114,7 @@ class Engine:
         self._recent: dict[int, _Done] = {}
         self._previous_codec: ProbeCodec | None = None
         self._inflight: dict[int, _Probe] = {}
+        self._unstamped = 0
         self._codec = self._make_codec(settings.method)
         self._begin("start")
 
@@ -208,6 +210,10 @@ class Engine:
         while not self._stopping:
             while commands:
                 commands.popleft()()
+            if self._unstamped:
+                self._unstamped = 0
+                for probe, stamp in transport.sent_stamps(self.settings.method):
+                    self._on_sent_stamp(probe, stamp)
             for obs, stamp in transport.drain():
                 on_observation(obs, stamp)
             now = clock.now()
@@ -269,6 +275,7 @@ class Engine:
         self._inflight[key] = probe
         self._expiry.append((now + self.settings.timeout, key, probe))
         self.counters.sent += 1
+        self._unstamped += 1
         self._sink(ProbeSent(ttl, round_))
 
     def _allocate_key(self) -> int | None:
@@ -346,6 +353,14 @@ class Engine:
             return
         rtt = (stamp - probe.stamp) / 1e6
         self._sink(ProbeReplied(ttl, probe.round, obs.responder, rtt, kind, obs.code))
+
+    def _on_sent_stamp(self, sent: Observation, stamp: int) -> None:
+        """Replace the stamp taken before sendmsg with the kernel's transmit stamp."""
+        key = self._codec.key_of(sent)
+        probe = self._inflight.get(key) if key is not None else None
+        if probe is not None and probe.stamp is not None:
+            probe.stamp = stamp
+            self.counters.kernel_send_stamps += 1
 
     def _complete(self, probe: _Probe) -> None:
         if probe.round == 1 and not self._discovered:

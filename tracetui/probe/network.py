@@ -48,6 +48,10 @@ class Transport(Protocol):
         """Everything that has arrived, without waiting."""
         ...
 
+    def sent_stamps(self, method: ProbeMethod) -> Sequence[tuple[Observation, int]]:
+        """Kernel transmit stamps of probes, each with the probe it stamps (may be empty)."""
+        ...
+
     def wait(self, timeout: float) -> None:
         """Sleep up to ``timeout`` seconds; packets do not interrupt it, ``wake`` does."""
         ...

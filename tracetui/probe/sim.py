@@ -206,6 +206,10 @@ class SimNetwork:
                 out.append((obs, self._stamp(due)))
         return out
 
+    def sent_stamps(self, method: ProbeMethod) -> Sequence[tuple[Observation, int]]:
+        """The virtual clock's send stamps are exact already."""
+        return ()
+
     def wait(self, timeout: float) -> None:
         self.clock.advance_to(self.clock.now() + timeout)
 

@@ -23,13 +23,16 @@ from collections import Counter
 from collections.abc import Sequence
 
 from tracetui.probe.codec import LocalIdentity
-from tracetui.probe.packets import unreachable_kind
+from tracetui.probe.packets import quoted_ipv4, quoted_ipv6, unreachable_kind
 from tracetui.probe.types import Family, Observation, ProbeMethod, ReplyKind
 from tracetui.probe.wire import Channel, decode
 
 SO_TIMESTAMPNS = 35
 SO_ATTACH_FILTER = 26
 SO_RCVBUFFORCE = 33
+SO_TIMESTAMPING = 37
+# software transmit stamps, reported on the error queue with the packet as sent
+TX_STAMPS = (1 << 1) | (1 << 4)
 SOL_RAW = 255
 ICMP_FILTER = 1
 ICMP6_FILTER = 1
@@ -72,6 +75,18 @@ def _stamp(ancillary: list[tuple[int, int, bytes]]) -> int:
             seconds, nanos = _TIMESPEC.unpack_from(data)
             return seconds * 1_000_000_000 + nanos
     return time.time_ns()
+
+
+_ERRQUEUE_NOW = socket.MSG_ERRQUEUE | socket.MSG_DONTWAIT
+
+
+def _transmit_stamp(ancillary: list[tuple[int, int, bytes]]) -> int:
+    """The software stamp (first of three timespecs) of an SCM_TIMESTAMPING message; 0 if none."""
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPING and len(data) >= 16:
+            seconds, nanos = _TIMESPEC.unpack_from(data)
+            return seconds * 1_000_000_000 + nanos
+    return 0
 
 
 def local_source(family: Family, target: str) -> str:
@@ -128,6 +143,10 @@ class _PollingTransport:
             read(out)
         return out
 
+    def sent_stamps(self, method: ProbeMethod) -> Sequence[tuple[Observation, int]]:
+        """Kernel transmit stamps, where the transport has them (see RawTransport)."""
+        return ()
+
     def wait(self, timeout: float) -> None:
         try:
             events = self._poll.poll(timeout)
@@ -166,6 +185,9 @@ class RawSockets:
             # beyond net.core.rmem_max, which only a privileged process may ask for
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, RECEIVE_BUFFER)
+        for sock in (self.icmp, self.udp, self.tcp):
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPING, TX_STAMPS)
 
     def close(self) -> None:
         for sock in (self.icmp, self.udp, self.tcp):
@@ -217,6 +239,31 @@ class RawTransport(_PollingTransport):
         self._address = (target, 0)
         self._watch(self._reader(icmp, Channel.ICMP4 if v4 else Channel.ICMP6))
         self._watch(self._reader(tcp, Channel.TCP4 if v4 else Channel.TCP6))
+
+    def sent_stamps(self, method: ProbeMethod) -> Sequence[tuple[Observation, int]]:
+        """When each probe of ``method`` really left: the kernel's transmit stamp and the packet.
+
+        A stamp taken in Python before sendmsg runs tens of microseconds early,
+        and in the live screen a thread switch can fall between the two; the
+        kernel stamps the packet as it goes to the device. The packet comes back
+        whole, so the engine finds its probe the way it matches a quoted probe.
+        """
+        out: list[tuple[Observation, int]] = []
+        quoted = quoted_ipv4 if self.family is Family.V4 else quoted_ipv6
+        recvmsg = self._senders[method].recvmsg
+        for _ in range(MAX_BATCH):
+            try:
+                data, ancillary, _flags, _address = recvmsg(2048, 512, _ERRQUEUE_NOW)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                self.malformed["socket error"] += 1
+                break
+            stamp = _transmit_stamp(ancillary)
+            probe = quoted(ReplyKind.TIME_EXCEEDED, 0, "", data) if stamp else None
+            if probe is not None:
+                out.append((probe, stamp))
+        return out
 
     def _reserve_port(self, af: int, kind: int, source: str) -> int:
         """Hold a real socket on our source port so no other program gets it meanwhile."""

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import signal
 import threading
+import time
 from collections import deque
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -21,18 +22,19 @@ from typing import Protocol
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer
+from textual.widgets import Footer
 
 from tracetui.events import EngineEvent
 from tracetui.probe.types import ProbeMethod
 from tracetui.report import ReportOptions, render
 from tracetui.session import Session
 from tracetui.snapshot import NameInfo, PathView
-from tracetui.tui.hop_table import HopTable
+from tracetui.tui.hop_table import HopTable, TableHeader
 from tracetui.tui.panels import DetailPane, StatusBar
 from tracetui.tui.screens import ExportScreen, HelpScreen
 
-FRAME_SECONDS = 0.2
+FRAME_SECONDS = 0.25
+DETAIL_SECONDS = 1.0
 
 
 class NameService(Protocol):
@@ -84,8 +86,6 @@ class TraceApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
-        Binding("up", "cursor('up')", "Up", show=False),
-        Binding("down", "cursor('down')", "Down", show=False),
         *(
             Binding(key, action, label, show=key not in ("enter", "z", "i", "question_mark,h"))
             for key, action, label, _ in KEYS
@@ -118,12 +118,14 @@ class TraceApp(App[None]):
         self._frame_seconds = frame_seconds
         self._export_dir = export_dir or Path.cwd()
         self._engine_thread: EngineThread | None = None
+        self._detail_drawn = 0.0
         if names is not None:
             session.model.on_new_responder = names.request
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
+        yield TableHeader(id="header")
         yield HopTable(id="hops")
         yield DetailPane(id="detail")
         yield Footer()
@@ -131,6 +133,7 @@ class TraceApp(App[None]):
     def on_mount(self) -> None:
         # held directly: while a dialog is open, queries would search the dialog's screen
         self.hop_table = self.query_one(HopTable)
+        self.table_header = self.query_one(TableHeader)
         self.status_bar = self.query_one(StatusBar)
         self.detail_pane = self.query_one(DetailPane)
         self.hop_table.focus()
@@ -165,19 +168,29 @@ class TraceApp(App[None]):
         lookup = self.names.lookup if self.names is not None else None
         return self.session.model.snapshot(lookup, self.session.counters())
 
-    def refresh_frame(self) -> None:
+    def refresh_frame(self, detail_now: bool = False) -> None:
+        """Fold new events and redraw what changed.
+
+        The detail pane follows the selection at once but otherwise redraws once a
+        second: repainting it every frame cost as much as the hop table itself.
+        """
         self.drain()
         view = self.view = self.snapshot()
         table = self.hop_table
         table.show_names = self.show_names
         table.show_asn = self.show_asn
+        layout = table.layout_spec
         table.show(view, self.size.width, self.jitter, self.chart)
-        self.status_bar.show(
-            view, self.session.engine.paused, self.show_names, self._status_notice(view)
-        )
+        if table.layout_spec != layout and table.layout_spec is not None:
+            self.table_header.show(table.layout_spec)
+        engine = self.session.engine
+        state = "done" if engine.finished else "paused" if engine.paused else "running"
+        self.status_bar.show(view, state, self.show_names, self._status_notice(view))
         detail = self.detail_pane
         detail.display = self.detail
-        if self.detail:
+        now = time.monotonic()
+        if self.detail and (detail_now or now - self._detail_drawn >= DETAIL_SECONDS):
+            self._detail_drawn = now
             ttl = table.selected_ttl
             hop = next((h for h in view.hops if h.ttl == ttl), None)
             detail.show(hop, self.show_names, self.size.width)
@@ -194,22 +207,12 @@ class TraceApp(App[None]):
 
     def on_resize(self) -> None:
         if self.view is not None:
-            self.refresh_frame()
+            self.refresh_frame(detail_now=True)
 
-    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
-        if self.view is not None:
-            self.refresh_frame()
-
-    def on_data_table_row_selected(self, _event: DataTable.RowSelected) -> None:
-        self.action_toggle_detail()
+    def on_hop_table_selected(self, _event: HopTable.Selected) -> None:
+        self.refresh_frame(detail_now=True)
 
     # ----------------------------------------------------------------- actions
-    def action_cursor(self, direction: str) -> None:
-        if direction == "up":
-            self.hop_table.action_cursor_up()
-        else:
-            self.hop_table.action_cursor_down()
-
     def action_pause(self) -> None:
         engine = self.session.engine
         engine.request_pause(not engine.paused)
@@ -236,14 +239,14 @@ class TraceApp(App[None]):
     def action_toggle_names(self) -> None:
         self.show_names = not self.show_names
         self._sync_names()
-        self.refresh_frame()
+        self.refresh_frame(detail_now=True)
 
     def action_toggle_asn(self) -> None:
         self.show_asn = not self.show_asn
         if self.names is not None:
             self.names.set_aslookup(self.show_asn)
         self._sync_names()
-        self.refresh_frame()
+        self.refresh_frame(detail_now=True)
 
     def _sync_names(self) -> None:
         if self.names is None and (self.show_names or self.show_asn):
@@ -264,7 +267,7 @@ class TraceApp(App[None]):
 
     def action_toggle_detail(self) -> None:
         self.detail = not self.detail
-        self.refresh_frame()
+        self.refresh_frame(detail_now=True)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(help_rows()))

@@ -76,18 +76,32 @@ def history_strip(
     between ``low`` and ``high``, a red ``?`` for a lost probe, a space for no result.
 
     ``graded`` colours blocks green to red by height (a hop's own range); otherwise
-    they are all one colour, so red means loss only."""
-    text = Text()
+    they are all one colour, so red means loss only. Runs of one style become one
+    span, which keeps rendering cheap."""
     window = samples[-width:] if width else ()
-    text.append(" " * (width - len(window)))
+    chars = [" "] * (width - len(window))
+    styles = [""] * len(chars)
     for sample in window:
         if sample == LOST:
-            text.append(LOSS_MARK, style="bold red")
+            chars.append(LOSS_MARK)
+            styles.append("bold red")
         elif sample != sample:
-            text.append(" ")
+            chars.append(" ")
+            styles.append("")
         else:
             level = _level(sample, low, high)
-            text.append(BLOCKS[level], style=LEVEL_STYLES[level] if graded else "cyan")
+            chars.append(BLOCKS[level])
+            styles.append(LEVEL_STYLES[level] if graded else "cyan")
+    return _runs(chars, styles)
+
+
+def _runs(chars: list[str], styles: list[str]) -> Text:
+    text = Text()
+    start = 0
+    for index in range(1, len(chars) + 1):
+        if index == len(chars) or styles[index] != styles[start]:
+            text.append("".join(chars[start:index]), style=styles[start] or None)
+            start = index
     return text
 
 
@@ -105,17 +119,16 @@ def rtt_chart(samples: Sequence[float], width: int, height: int) -> list[Text]:
     values = [s for s in window if s == s and s != LOST]
     top = max(values) if values else 1.0
     steps = height * 8
-    rows = [Text() for _ in range(height)]
     pad = width - len(window)
-    for row in rows:
-        row.append(" " * pad)
+    grid = [[" "] * pad for _ in range(height)]
+    styles = [[""] * pad for _ in range(height)]
     for sample in window:
         lost = sample == LOST
         missing = sample != sample
         eighths = 0 if missing else steps if lost else max(1, round(sample / top * steps))
-        for index, row in enumerate(rows):
+        for index in range(height):
             floor = (height - 1 - index) * 8
             fill = min(8, max(0, eighths - floor))
-            char = " " if fill == 0 else BLOCKS[fill - 1]
-            row.append(char, style="red" if lost else "green")
-    return rows
+            grid[index].append(" " if fill == 0 else BLOCKS[fill - 1])
+            styles[index].append("red" if lost else "green")
+    return [_runs(chars, row_styles) for chars, row_styles in zip(grid, styles, strict=True)]

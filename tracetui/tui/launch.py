@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections import deque
 
@@ -23,6 +24,19 @@ def make_names(config: Config, aslookup: bool):
     return Resolver(config.dns_servers, aslookup)
 
 
+def _terminal_on_stdout() -> int | None:
+    """With ``--report-on-exit FORMAT > file``, lend the terminal to stdout while the app runs.
+
+    Textual draws on stderr but sizes itself from stdout, and a redirected stdout
+    would give it 80x24 whatever the terminal. Returns the saved descriptor to restore.
+    """
+    if os.isatty(1) or not os.isatty(2):
+        return None
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    return saved
+
+
 def run_app(config: Config) -> int:
     events: deque[EngineEvent] = deque()
     try:
@@ -35,11 +49,15 @@ def run_app(config: Config) -> int:
     wants_names = config.names or config.aslookup
     names = make_names(config, config.aslookup) if wants_names else None
     app = TraceApp(session, events, names, config.names, config.aslookup)
+    saved_stdout = _terminal_on_stdout()
     try:
         app.run()
     finally:
         app.stop_engine()
         session.close()
+        if saved_stdout is not None:
+            os.dup2(saved_stdout, 1)
+            os.close(saved_stdout)
     if config.report_on_exit:
         text = app.render_report(config.report_on_exit)
         sys.stdout.write(text)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from rich.console import Group
-from rich.table import Table
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from tracetui.probe.types import ProbeMethod
 from tracetui.snapshot import HopView, PathView
@@ -21,14 +19,31 @@ def _elapsed(view: PathView) -> str:
     return f"{hours:d}:{rest // 60:02d}:{rest % 60:02d}"
 
 
-class StatusBar(Static):
+class _TextPanel(Widget):
+    """Shows one Text and repaints without a layout pass (Static.update reflows the screen)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._text = Text()
+
+    def set_text(self, text: Text) -> None:
+        if text != self._text:
+            self._text = text
+            self.refresh()
+
+    def render(self) -> Text:
+        return self._text
+
+
+class StatusBar(_TextPanel):
     """Target, method, family, interval, rounds, elapsed time, running or paused."""
 
     DEFAULT_CSS = """
     StatusBar { height: 2; padding: 0 1; background: $boost; }
     """
 
-    def show(self, view: PathView, paused: bool, names: bool, notice: str) -> None:
+    def show(self, view: PathView, state: str, names: bool, notice: str) -> None:
+        """``state`` is "running", "paused" or "done" (all --count rounds answered)."""
         info = view.info
         line = Text()
         line.append("tracetui ", style="bold")
@@ -43,8 +58,10 @@ class StatusBar(Static):
             line.append(label, style="reverse bold" if active else "dim")
         line.append(f"  IPv{int(info.family)}  every {info.interval:g}s  ")
         line.append(f"round {view.rounds}  {_elapsed(view)}  ")
-        if paused:
+        if state == "paused":
             line.append(" PAUSED ", style="reverse yellow")
+        elif state == "done":
+            line.append("■ done", style="bold")
         else:
             line.append("● running", style="green")
         second = Text(style="dim")
@@ -58,19 +75,19 @@ class StatusBar(Static):
             second.append(
                 "   ignored: " + ", ".join(f"{v} {k}" for k, v in sorted(ignored.items()))
             )
-        self.update(Group(line, second))
+        self.set_text(Text("\n").join([line, second]))
 
 
-class DetailPane(Static):
+class DetailPane(_TextPanel):
     """Everything about the selected hop: its responders, an RTT chart, AS numbers."""
 
     DEFAULT_CSS = """
-    DetailPane { height: auto; max-height: 14; border-top: solid $primary; padding: 0 1; }
+    DetailPane { height: 11; border-top: solid $primary; padding: 0 1; }
     """
 
     def show(self, hop: HopView | None, show_names: bool, width: int) -> None:
         if hop is None:
-            self.update(Text("No hop selected.", style="dim"))
+            self.set_text(Text("No hop selected.", style="dim"))
             return
         title = Text(f"Hop {hop.ttl}", style="bold")
         if hop.is_destination:
@@ -79,40 +96,7 @@ class DetailPane(Static):
             f"   sent {hop.sent}  received {hop.received}  lost {hop.lost}"
             f"  in flight {hop.in_flight}  loss {hop.loss_pct:.1f}%"
         )
-        table = Table(box=None, padding=(0, 1), show_edge=False, expand=False)
-        for column, justify in (
-            ("Responder", "left"),
-            ("AS", "left"),
-            ("Rcv", "right"),
-            ("Share", "right"),
-            ("Avg", "right"),
-            ("Best", "right"),
-            ("Wrst", "right"),
-            ("Javg", "right"),
-        ):
-            table.add_column(column, justify=justify, style="dim" if column == "AS" else "")
-        for responder in hop.responders:
-            share = 100.0 * responder.received / hop.received if hop.received else 0.0
-            names = responder.names
-            as_text = Text(printable(names.as_label or "", 48))
-            if names.as_prefix:
-                as_text.append(f" {names.as_prefix}")
-            table.add_row(
-                host_text(responder, show_names, show_asn=False),
-                as_text,
-                str(responder.received),
-                f"{share:.0f}%",
-                ms(responder.rtt.avg),
-                ms(responder.rtt.best),
-                ms(responder.rtt.worst),
-                ms(responder.rtt.javg),
-            )
-        if not hop.responders:
-            table.add_row(
-                Text("no answer from this hop yet", style="dim"), "", "", "", "", "", "", ""
-            )
-        if hop.other_replies:
-            table.add_row(Text(f"+ {hop.other_replies} replies from further addresses"), *[""] * 7)
+        lines = [title, *self._responder_lines(hop, show_names)]
         chart_width = max(10, width - 4)
         chart = rtt_chart(hop.history, chart_width, CHART_HEIGHT)
         scale = Text(
@@ -121,4 +105,45 @@ class DetailPane(Static):
             "  (red: lost)",
             style="dim",
         )
-        self.update(Group(title, table, scale, *chart))
+        self.set_text(Text("\n").join([*lines, scale, *chart]))
+
+    @staticmethod
+    def _responder_lines(hop: HopView, show_names: bool) -> list[Text]:
+        """Plain fixed-width lines: a Rich Table here cost more than the whole hop table."""
+        labels = [host_text(r, show_names, show_asn=False) for r in hop.responders]
+        as_labels = []
+        for responder in hop.responders:
+            names = responder.names
+            label = printable(names.as_label or "", 48)
+            as_labels.append(f"{label} {names.as_prefix}" if names.as_prefix else label)
+        host_width = max([len("Responder"), *(label.cell_len for label in labels)])
+        as_width = max([len("AS"), *map(len, as_labels)])
+        numbers = "{:>5} {:>6} {:>7} {:>7} {:>7} {:>7}"
+        header = Text(
+            f"{'Responder':<{host_width}}  {'AS':<{as_width}} "
+            + numbers.format("Rcv", "Share", "Avg", "Best", "Wrst", "Javg"),
+            style="bold",
+        )
+        lines = [header]
+        for responder, label, as_label in zip(hop.responders, labels, as_labels, strict=True):
+            share = 100.0 * responder.received / hop.received if hop.received else 0.0
+            rtt = responder.rtt
+            line = label.copy()
+            line.append(" " * (host_width - label.cell_len + 2))
+            line.append(f"{as_label:<{as_width}} ", style="dim")
+            line.append(
+                numbers.format(
+                    responder.received,
+                    f"{share:.0f}%",
+                    ms(rtt.avg),
+                    ms(rtt.best),
+                    ms(rtt.worst),
+                    ms(rtt.javg),
+                )
+            )
+            lines.append(line)
+        if not hop.responders:
+            lines.append(Text("no answer from this hop yet", style="dim"))
+        if hop.other_replies:
+            lines.append(Text(f"+ {hop.other_replies} replies from further addresses"))
+        return lines

@@ -1,0 +1,58 @@
+"""Passive capture inside a lab namespace: when did probes leave and replies arrive?
+
+Run inside the client namespace: python capture.py DEVICE SECONDS
+Prints one JSON object per IP packet seen on DEVICE (both directions) with its
+kernel timestamp (CLOCK_REALTIME, ns). It sends nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import select
+import socket
+import struct
+import sys
+import time
+
+ETH_P_ALL = 0x0003
+SO_TIMESTAMPNS = 35
+PACKET_OUTGOING = 4
+
+
+def main() -> None:
+    device, seconds = sys.argv[1], float(sys.argv[2])
+    sock = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(ETH_P_ALL))
+    sock.bind((device, 0))
+    sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+    print(json.dumps({"ready": time.time_ns()}), flush=True)
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        if not select.select([sock], [], [], left)[0]:
+            continue
+        data, ancillary, _flags, address = sock.recvmsg(2048, 64)
+        stamp = time.time_ns()
+        for _level, kind, value in ancillary:
+            if kind == SO_TIMESTAMPNS:
+                sec, nsec = struct.unpack("qq", value[:16])
+                stamp = sec * 1_000_000_000 + nsec
+        if len(data) < 20 or data[0] >> 4 != 4:
+            continue
+        ihl = (data[0] & 15) * 4
+        print(
+            json.dumps(
+                {
+                    "t": stamp,
+                    "out": address[2] == PACKET_OUTGOING,
+                    "src": socket.inet_ntoa(data[12:16]),
+                    "dst": socket.inet_ntoa(data[16:20]),
+                    "proto": data[9],
+                    "ttl": data[8],
+                    "type": data[ihl] if data[9] == 1 and len(data) > ihl else None,
+                }
+            ),
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

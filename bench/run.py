@@ -1,0 +1,583 @@
+"""tracetui beside mtr on one lab network: CPU, accuracy, speed, start-up, memory, ceiling.
+
+    sudo .venv/bin/python bench/run.py            # the full run, about 12 minutes
+    sudo .venv/bin/python bench/run.py --quick    # a smoke run in under a minute
+
+Builds the test lab's 6-hop path (5 routers and a target, 2 ms one-way per
+link), runs tracetui and mtr side by side (alternating, or at the same time
+where the comparison is about the network), and prints a Markdown table of
+every figure with its target. Ratios come from one run, because absolute
+times drift on these machines. Every probe stays inside the lab namespaces.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from lab.builder import Lab  # noqa: E402
+from lab.topology import Link, Router, Stage, Topology  # noqa: E402
+
+PATH_TOPOLOGY = Topology(tuple(Stage((Router(),), Link(delay_ms=2.0)) for _ in range(6)), dns=False)
+LONG_TOPOLOGY = Topology(tuple(Stage((Router(),), Link()) for _ in range(17)), dns=False)
+HOPS = 6
+TRACETUI = [sys.executable, "-m", "tracetui"]
+CAPTURE = [sys.executable, str(Path(__file__).with_name("capture.py"))]
+TERMINAL = ("120", "34")
+
+
+@dataclass
+class Row:
+    figure: str
+    tracetui: str
+    mtr: str
+    target: str
+    met: bool | None
+    note: str = ""
+
+    def markdown(self) -> str:
+        verdict = {True: "yes", False: "**no**", None: "-"}[self.met]
+        cells = (self.figure, self.tracetui, self.mtr, self.target, verdict, self.note)
+        return "| " + " | ".join(cells) + " |"
+
+
+def find_mtr() -> str:
+    path = shutil.which("mtr")
+    if path is None and os.geteuid() == 0 and shutil.which("apt-get"):
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "mtr-tiny"],
+            env=env,
+            check=False,
+            capture_output=True,
+        )
+        path = shutil.which("mtr")
+    if path is None:
+        sys.exit("bench: mtr is missing (apt-get install mtr-tiny)")
+    return path
+
+
+def netns(lab: Lab, argv: list[str]) -> list[str]:
+    return ["ip", "netns", "exec", lab.plan.client, *argv]
+
+
+def cpu_seconds(argv: list[str]) -> tuple[float, float, str]:
+    """CPU of a command and everything it waited for (mtr's mtr-packet), and wall time."""
+    started = time.monotonic()
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    out = process.stdout.read().decode() if process.stdout else ""
+    _, _, usage = os.wait4(process.pid, 0)
+    process.returncode = 0
+    return usage.ru_utime + usage.ru_stime, time.monotonic() - started, out
+
+
+# ------------------------------------------------------------------ process trees
+def _stat(pid: int) -> tuple[int, float] | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu(root: int) -> float:
+    """CPU seconds used so far by a process and all its living descendants."""
+    parents: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            stat = _stat(int(entry))
+            if stat:
+                parents[int(entry)], cpu[int(entry)] = stat
+    members = {root}
+    grew = True
+    while grew:
+        grew = False
+        for pid, parent in parents.items():
+            if parent in members and pid not in members:
+                members.add(pid)
+                grew = True
+    return sum(cpu.get(pid, 0.0) for pid in members)
+
+
+def tree_rss_kib(root: int) -> int:
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        pid = int(entry)
+        if pid != root and (_stat(pid) or (0,))[0] != root:
+            continue
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        found = re.search(r"VmRSS:\s+(\d+)", status)
+        total += int(found.group(1)) if found else 0
+    return total
+
+
+class Terminal:
+    """A detached tmux session running one command; the screen is read with capture-pane."""
+
+    def __init__(self, command: str) -> None:
+        # tmux started without a terminal exports COLUMNS=80 LINES=24, which beat the pane size
+        command = f"env -u COLUMNS -u LINES {command}"
+        self.name = f"bench-{os.getpid()}-{time.monotonic_ns() % 10**9}"
+        self.started = time.monotonic()
+        done = subprocess.run(
+            [
+                "tmux",
+                "new-session",
+                "-d",
+                "-P",
+                "-F",
+                "#{pane_pid}",
+                "-s",
+                self.name,
+                "-x",
+                TERMINAL[0],
+                "-y",
+                TERMINAL[1],
+                command,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        self.pid = int(done.stdout.strip())
+        # detached sessions can inherit another session's size: make it the one we asked for
+        subprocess.run(
+            ["tmux", "resize-window", "-t", self.name, "-x", TERMINAL[0], "-y", TERMINAL[1]],
+            capture_output=True,
+            check=False,
+        )
+
+    def screen(self) -> str:
+        return subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", self.name],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+
+    def wait_for(self, pattern: str, timeout: float = 20.0) -> float:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if pattern in self.screen():
+                return time.monotonic() - self.started
+            time.sleep(0.005)
+        raise RuntimeError(f"{pattern!r} never appeared:\n{self.screen()}")
+
+    def keys(self, *keys: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True, check=False)
+
+
+# ---------------------------------------------------------------------- figures
+def cpu_per_probe(lab: Lab, mtr: str, rounds: int, repeats: int) -> Row:
+    target = lab.plan.target_address(4)
+    ours, theirs = [], []
+    for _ in range(repeats):
+        cpu, _wall, _ = cpu_seconds(
+            netns(lab, [mtr, "-n", "-r", "-c", str(rounds), "-i", "0.01", target])
+        )
+        theirs.append(cpu / (rounds * HOPS) * 1e6)
+        cpu, _wall, _ = cpu_seconds(
+            netns(lab, [*TRACETUI, "-n", "-r", "-c", str(rounds), "-i", "0.01", target])
+        )
+        ours.append(cpu / (rounds * HOPS) * 1e6)
+    a, b = statistics.median(ours), statistics.median(theirs)
+    return Row(
+        f"1. CPU per probe, report, {rounds} rounds at 0.01 s (median of {repeats})",
+        f"{a:.1f} us",
+        f"{b:.1f} us",
+        "ratio <= 1.0",
+        a / b <= 1.0,
+        f"ratio {a / b:.2f}",
+    )
+
+
+def screen_cpu(lab: Lab, mtr: str, seconds: float) -> tuple[Row, int, int]:
+    target = lab.plan.target_address(4)
+    results = {}
+    rss = {}
+    for name, command in (
+        ("mtr", f"{mtr} -n -i 0.1 {target}"),
+        ("tracetui", " ".join([*TRACETUI, "-n", "-i", "0.1", target])),
+    ):
+        terminal = Terminal(" ".join(netns(lab, [command])))
+        try:
+            time.sleep(3.0)  # start-up is measured elsewhere
+            before = tree_cpu(terminal.pid)
+            time.sleep(seconds)
+            results[name] = (tree_cpu(terminal.pid) - before) / seconds * 100
+            rss[name] = tree_rss_kib(terminal.pid)
+        finally:
+            terminal.close()
+    ratio = results["tracetui"] / results["mtr"] if results["mtr"] else float("inf")
+    row = Row(
+        f"2. CPU of the live screen, -i 0.1, {seconds:.0f} s, {TERMINAL[0]}x{TERMINAL[1]}",
+        f"{results['tracetui']:.2f} % of a core",
+        f"{results['mtr']:.2f} %",
+        "ratio <= 2.0",
+        ratio <= 2.0,
+        f"ratio {ratio:.2f}",
+    )
+    return row, rss["tracetui"], rss["mtr"]
+
+
+def _ping_summary(text: str) -> tuple[float, float]:
+    low, avg = re.search(r"= ([\d.]+)/([\d.]+)/", text).groups()
+    return float(low), float(avg)
+
+
+def _start_pings(lab: Lab, count: int, interval: str) -> list[subprocess.Popen]:
+    return [
+        subprocess.Popen(
+            netns(lab, ["ping", "-q", "-n", "-c", str(count), "-i", interval, address]),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        for address in (lab.plan.hop_addresses(hop, 4).pop() for hop in range(1, HOPS + 1))
+    ]
+
+
+def _errors(hubs: list[dict], pings: list[tuple[float, float]]) -> tuple[float, float]:
+    best = max(abs(hub["Best"] - low) for hub, (low, _) in zip(hubs, pings, strict=True))
+    avg = max(abs(hub["Avg"] - mean) for hub, (_, mean) in zip(hubs, pings, strict=True))
+    return best, avg
+
+
+def accuracy(lab: Lab, mtr: str, count: int) -> list[Row]:
+    """tracetui (report, then live screen) and mtr, each against pings running at the same time."""
+    target = lab.plan.target_address(4)
+    interval = "0.02"
+    rows = []
+    pings = _start_pings(lab, count, interval)
+    ours = subprocess.Popen(
+        netns(lab, [*TRACETUI, "-n", "-j", "-c", str(count), "-i", interval, target]),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    theirs = subprocess.Popen(
+        netns(lab, [mtr, "-n", "-j", "-c", str(count), "-i", interval, target]),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    our_hubs = json.loads(ours.communicate()[0])["report"]["hubs"]
+    mtr_hubs = json.loads(theirs.communicate()[0])["report"]["hubs"]
+    truth = [_ping_summary(p.communicate()[0]) for p in pings]
+    ours_best, ours_avg = _errors(our_hubs, truth)
+    mtr_best, mtr_avg = _errors(mtr_hubs, truth)
+    rows.append(
+        Row(
+            "3a. RTT error vs ping, report (worst hop): Best / Avg",
+            f"{ours_best:.3f} / {ours_avg:.3f} ms",
+            f"{mtr_best:.3f} / {mtr_avg:.3f} ms",
+            "<= 0.02 / <= 0.05 ms",
+            ours_best <= 0.02 and ours_avg <= 0.05,
+            f"{count} probes per hop at {interval} s",
+        )
+    )
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "screen.json"
+        pings = _start_pings(lab, count, interval)
+        command = (
+            " ".join(
+                netns(
+                    lab,
+                    [
+                        *TRACETUI,
+                        "-n",
+                        "-c",
+                        str(count),
+                        "-i",
+                        interval,
+                        "--report-on-exit",
+                        "json",
+                        target,
+                    ],
+                )
+            )
+            + f" > {out}"
+        )
+        terminal = Terminal(command)
+        try:
+            terminal.wait_for("■ done", timeout=count * 0.02 * 3 + 20)
+            terminal.keys("q")
+            deadline = time.monotonic() + 10
+            while not out.stat().st_size and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.2)
+            screen_hubs = json.loads(out.read_text())["report"]["hubs"]
+        finally:
+            terminal.close()
+        truth = [_ping_summary(p.communicate()[0]) for p in pings]
+    best, avg = _errors(screen_hubs, truth)
+    rows.append(
+        Row(
+            "3b. RTT error vs ping, live screen (worst hop): Best / Avg",
+            f"{best:.3f} / {avg:.3f} ms",
+            "-",
+            "<= 0.02 / <= 0.05 ms",
+            best <= 0.02 and avg <= 0.05,
+        )
+    )
+    return rows
+
+
+def _capture(lab: Lab, device: str, seconds: float) -> subprocess.Popen:
+    process = subprocess.Popen(
+        netns(lab, [*CAPTURE, device, str(seconds)]), stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    json.loads(process.stdout.readline())  # ready
+    return process
+
+
+def _packets(process: subprocess.Popen) -> list[dict]:
+    out, _ = process.communicate()
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def _launch_and_capture(lab: Lab, argv: list[str], seconds: float) -> tuple[int, list[dict]]:
+    device = lab.plan.downstream_wires(lab.plan.client)[0].up_dev
+    capture = _capture(lab, device, seconds)
+    started = time.time_ns()
+    process = subprocess.Popen(
+        netns(lab, argv), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    packets = _packets(capture)
+    process.wait(timeout=60)
+    return started, packets
+
+
+def path_and_first_probe(lab: Lab, mtr: str) -> list[Row]:
+    target = lab.plan.target_address(4)
+    answers = {lab.plan.hop_addresses(hop, 4).pop() for hop in range(1, HOPS + 1)}
+    path_rtt = lab.plan.rtt_ms(HOPS)
+    results = {}
+    for name, argv in (
+        ("tracetui", [*TRACETUI, "-n", "-r", "-c", "2", target]),
+        ("mtr", [mtr, "-n", "-r", "-c", "2", target]),
+    ):
+        started, packets = _launch_and_capture(lab, argv, 4.0)
+        sent = [p["t"] for p in packets if p["out"]]
+        first_answer: dict[str, int] = {}
+        for packet in packets:
+            if not packet["out"] and packet["src"] in answers:
+                first_answer.setdefault(packet["src"], packet["t"])
+        full = (max(first_answer.values()) - started) / 1e6 if len(first_answer) == HOPS else None
+        first = (min(sent) - started) / 1e6 if sent else None
+        results[name] = (full, first)
+    ours_full, ours_first = results["tracetui"]
+    mtr_full, mtr_first = results["mtr"]
+    budget = path_rtt + 100
+
+    def fmt(value: float | None) -> str:
+        return f"{value:.0f} ms" if value is not None else "never"
+
+    return [
+        Row(
+            "4. Time to the full path from process start, defaults",
+            fmt(ours_full),
+            fmt(mtr_full),
+            f"<= path RTT {path_rtt:.0f} ms + 100 ms",
+            ours_full is not None and ours_full <= budget,
+        ),
+        Row(
+            "5b. Time to the first probe sent",
+            fmt(ours_first),
+            fmt(mtr_first),
+            "< 300 ms",
+            ours_first is not None and ours_first < 300,
+        ),
+    ]
+
+
+def startup(lab: Lab, mtr: str, repeats: int) -> list[Row]:
+    def best_wall(argv: list[str]) -> float:
+        times = []
+        for _ in range(repeats):
+            started = time.monotonic()
+            subprocess.run(argv, capture_output=True, check=False)
+            times.append(time.monotonic() - started)
+        return statistics.median(times) * 1000
+
+    ours_help = best_wall([*TRACETUI, "--help"])
+    mtr_help = best_wall([mtr, "--help"])
+    frames = {}
+    target = lab.plan.target_address(4)
+    for name, command, marker in (
+        ("tracetui", " ".join([*TRACETUI, "-n", target]), "Hop"),
+        ("mtr", f"{mtr} -n {target}", "Host"),
+    ):
+        samples = []
+        for _ in range(repeats):
+            terminal = Terminal(" ".join(netns(lab, [command])))
+            try:
+                samples.append(terminal.wait_for(marker) * 1000)
+            finally:
+                terminal.close()
+        frames[name] = statistics.median(samples)
+    return [
+        Row(
+            "5a. `--help`, wall time (median)",
+            f"{ours_help:.0f} ms",
+            f"{mtr_help:.0f} ms",
+            "-",
+            None,
+        ),
+        Row(
+            "5c. First frame of the live screen (median)",
+            f"{frames['tracetui']:.0f} ms",
+            f"{frames['mtr']:.0f} ms",
+            "< 600 ms",
+            frames["tracetui"] < 600,
+            "launch to the table header on screen (tmux, polled every 5 ms)",
+        ),
+    ]
+
+
+def memory(hours: float, screen_rss: tuple[int, int]) -> Row:
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "tests" / "soak.py"),
+            "--hours",
+            str(hours),
+            "--checkpoints",
+            "8",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    points = json.loads(done.stdout)["checkpoints"]
+    growth = (points[-1]["rss_kib"] - points[0]["rss_kib"]) / 1024
+    return Row(
+        f"6. Memory: live screen after 30 s; growth over {hours:g} h of 1 s rounds, 30 hops",
+        f"{screen_rss[0] / 1024:.1f} MB; +{growth:.2f} MB",
+        f"{screen_rss[1] / 1024:.1f} MB; -",
+        "growth < 5 MB",
+        growth < 5,
+        f"simulated network, virtual time; growth from {points[0]['hours']} h to {hours:g} h",
+    )
+
+
+def _sustains(
+    lab: Lab, argv: list[str], rounds: int, interval: float, hops: int, mtr: bool
+) -> tuple[bool, float]:
+    started = time.monotonic()
+    done = subprocess.run(netns(lab, argv), capture_output=True, text=True, timeout=600)
+    wall = time.monotonic() - started
+    hubs = json.loads(done.stdout)["report"]["hubs"]
+    complete = len(hubs) == hops and all(
+        hub["Snt"] == rounds and (hub["Loss%"] == 0 if mtr else hub["Rcv"] == rounds)
+        for hub in hubs
+    )
+    return complete, rounds * hops / wall
+
+
+def ceiling(mtr: str, intervals: list[float], seconds: float) -> Row:
+    hops = len(LONG_TOPOLOGY.stages)
+    best: dict[str, float] = {"tracetui": 0.0, "mtr": 0.0}
+    with Lab(LONG_TOPOLOGY, "c") as lab:
+        target = lab.plan.target_address(4)
+        for interval in intervals:
+            rounds = max(20, int(seconds / interval))
+            for name, argv in (
+                (
+                    "tracetui",
+                    [
+                        *TRACETUI,
+                        "-n",
+                        "-j",
+                        "-c",
+                        str(rounds),
+                        "-i",
+                        str(interval),
+                        "-w",
+                        "1",
+                        target,
+                    ],
+                ),
+                ("mtr", [mtr, "-n", "-j", "-c", str(rounds), "-i", str(interval), target]),
+            ):
+                ok, rate = _sustains(lab, argv, rounds, interval, hops, name == "mtr")
+                if ok:
+                    best[name] = max(best[name], rate)
+    return Row(
+        f"7. Ceiling: probes/s on {hops} hops with every probe accounted",
+        f"{best['tracetui']:.0f} /s",
+        f"{best['mtr']:.0f} /s",
+        "beat mtr",
+        best["tracetui"] > best["mtr"],
+        f"fastest of intervals {', '.join(f'{i:g}' for i in intervals)} s; rate = probes / wall",
+    )
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mtr_version = subprocess.run(["mtr", "--version"], capture_output=True, text=True).stdout
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, {mtr_version.strip()}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny counts: checks it runs")
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("bench: needs root (network namespaces, raw sockets)")
+    mtr = find_mtr()
+    quick = args.quick
+    rows: list[Row] = []
+    started = datetime.now(UTC)
+    with Lab(PATH_TOPOLOGY, "b") as lab:
+        rows.append(cpu_per_probe(lab, mtr, 50 if quick else 1000, 1 if quick else 3))
+        screen_row, ours_rss, mtr_rss = screen_cpu(lab, mtr, 2.0 if quick else 30.0)
+        rows.append(screen_row)
+        rows += accuracy(lab, mtr, 30 if quick else 500)
+        rows += path_and_first_probe(lab, mtr)
+        rows += startup(lab, mtr, 1 if quick else 5)
+    rows.append(memory(0.2 if quick else 168.0, (ours_rss, mtr_rss)))
+    rows.append(
+        ceiling(mtr, [0.01] if quick else [0.01, 0.005, 0.002, 0.001], 1.0 if quick else 3.0)
+    )
+    command = "sudo .venv/bin/python bench/run.py" + (" --quick" if quick else "")
+    print(f"Measured {started:%Y-%m-%d %H:%M} UTC on {machine()}.")
+    print(f"Command: `{command}`\n")
+    print("| figure | tracetui | mtr | target | met | note |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for row in rows:
+        print(row.markdown())
+
+
+if __name__ == "__main__":
+    main()
