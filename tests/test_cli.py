@@ -174,63 +174,35 @@ def shared_dir():
     shutil.rmtree(path, ignore_errors=True)
 
 
-def as_ordinary_user() -> list[str]:
-    if os.geteuid() != 0:
-        return []
-    if not shutil.which("setpriv"):
-        pytest.skip("running as root and setpriv is missing")
-    return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-
-
-def test_unreachable_output_directory_is_a_usage_error(shared_dir):
-    private = shared_dir / "private"
-    private.mkdir(mode=0o700)
-    done = subprocess.run(
-        [
-            *as_ordinary_user(),
-            sys.executable,
-            "-m",
-            "tracetui",
-            "--demo",
-            "-r",
-            "-o",
-            str(private / "sub" / "r.txt"),
-        ],
+def as_ordinary_user(*argv: str) -> subprocess.CompletedProcess[str]:
+    """Run tracetui as an unprivileged user (through setpriv when the suite runs as root)."""
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("running as root and setpriv is missing")
+        prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "tracetui", *argv],
         capture_output=True,
         text=True,
         timeout=60,
         cwd="/",
     )
+
+
+def test_unreachable_output_directory_is_a_usage_error(shared_dir):
+    private = shared_dir / "private"
+    private.mkdir(mode=0o700)
+    done = as_ordinary_user("--demo", "-r", "-o", str(private / "sub" / "r.txt"))
     assert done.returncode == 2
     assert done.stderr.startswith("tracetui: cannot write") and done.stderr.count("\n") == 1
 
 
 def test_unwritable_output_keeps_the_report_on_stdout(shared_dir):
-    """As an ordinary user (via setpriv when the suite runs as root)."""
-    prefix = as_ordinary_user()
     locked = shared_dir / "locked"
     locked.mkdir(mode=0o555)
-    done = subprocess.run(
-        [
-            *prefix,
-            sys.executable,
-            "-m",
-            "tracetui",
-            "--demo",
-            "-r",
-            "-c",
-            "1",
-            "-i",
-            "0.05",
-            "-w",
-            "0.3",
-            "-o",
-            str(locked / "r.txt"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd="/",
+    done = as_ordinary_user(
+        "--demo", "-r", "-c", "1", "-i", "0.05", "-w", "0.3", "-o", str(locked / "r.txt")
     )
     assert done.returncode == 1, done.stderr
     assert "cannot write" in done.stderr and "standard output" in done.stderr

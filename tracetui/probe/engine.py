@@ -1,9 +1,10 @@
 """The round loop: send, match, time out, and decide how long the path is.
 
-Every round sends one probe per TTL of the current path at once, so a path is
-discovered in about one round trip. A probe is in flight until a reply proves
-it was answered or its timeout passes; only then is it counted. Results go to
-a sink as :mod:`tracetui.events` tuples; the engine holds no statistics.
+Every round sends one probe per TTL of the current path, all in flight at once,
+so a path is discovered in about one round trip. A
+probe is in flight until a reply proves it was answered or its timeout passes;
+only then is it counted. Results go to a sink as :mod:`tracetui.events`
+tuples; the engine holds no statistics.
 
 Path length. The first round probes every TTL up to ``max_ttl``. Afterwards a
 TTL ``t`` is the end of the path when some probe at ``t`` got an end-of-path
@@ -42,6 +43,7 @@ from tracetui.probe.types import Observation, ProbeMethod, ReplyKind
 
 RECENT_ROUNDS = 10
 READ_INTERVAL = 0.1
+MAX_STAMPS = 4096
 _NEVER = -(10**9)
 _RECENT_KEYS = 8192
 
@@ -211,8 +213,7 @@ class Engine:
             while commands:
                 commands.popleft()()
             if self._unstamped:
-                self._unstamped = 0
-                for probe, stamp in transport.sent_stamps(self.settings.method):
+                for probe, stamp in transport.sent_stamps(self.settings.method, MAX_STAMPS):
                     self._on_sent_stamp(probe, stamp)
             for obs, stamp in transport.drain():
                 on_observation(obs, stamp)
@@ -252,10 +253,17 @@ class Engine:
         self._sink(RoundStarted(round_))
         self._limit_dirty = True
         top = self._current_limit()
+        count = top - s.first_ttl + 1
         if round_ == 1:
-            self._first_round_open = top - s.first_ttl + 1
+            self._first_round_open = count
+        method = self.settings.method
+        sent_stamps = self.transport.sent_stamps
         for ttl in range(s.first_ttl, top + 1):
             self._send(ttl, round_, now)
+            # reading this probe's transmit stamp now, not later, is work done anyway
+            # that also spaces the probes out: a burst queues up behind itself
+            for probe, stamp in sent_stamps(method, 1):
+                self._on_sent_stamp(probe, stamp)
 
     def _send(self, ttl: int, round_: int, now: float) -> None:
         key = self._allocate_key()
@@ -358,6 +366,7 @@ class Engine:
         """Replace the stamp taken before sendmsg with the kernel's transmit stamp."""
         key = self._codec.key_of(sent)
         probe = self._inflight.get(key) if key is not None else None
+        self._unstamped = max(0, self._unstamped - 1)
         if probe is not None and probe.stamp is not None:
             probe.stamp = stamp
             self.counters.kernel_send_stamps += 1

@@ -48,7 +48,7 @@ class Transport(Protocol):
         """Everything that has arrived, without waiting."""
         ...
 
-    def sent_stamps(self, method: ProbeMethod) -> Sequence[tuple[Observation, int]]:
+    def sent_stamps(self, method: ProbeMethod, limit: int) -> Sequence[tuple[Observation, int]]:
         """Kernel transmit stamps of probes, each with the probe it stamps (may be empty)."""
         ...
 

@@ -206,7 +206,7 @@ class SimNetwork:
                 out.append((obs, self._stamp(due)))
         return out
 
-    def sent_stamps(self, method: ProbeMethod) -> Sequence[tuple[Observation, int]]:
+    def sent_stamps(self, method: ProbeMethod, limit: int) -> Sequence[tuple[Observation, int]]:
         """The virtual clock's send stamps are exact already."""
         return ()
 

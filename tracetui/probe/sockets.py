@@ -143,7 +143,7 @@ class _PollingTransport:
             read(out)
         return out
 
-    def sent_stamps(self, method: ProbeMethod) -> Sequence[tuple[Observation, int]]:
+    def sent_stamps(self, method: ProbeMethod, limit: int) -> Sequence[tuple[Observation, int]]:
         """Kernel transmit stamps, where the transport has them (see RawTransport)."""
         return ()
 
@@ -240,8 +240,8 @@ class RawTransport(_PollingTransport):
         self._watch(self._reader(icmp, Channel.ICMP4 if v4 else Channel.ICMP6))
         self._watch(self._reader(tcp, Channel.TCP4 if v4 else Channel.TCP6))
 
-    def sent_stamps(self, method: ProbeMethod) -> Sequence[tuple[Observation, int]]:
-        """When each probe of ``method`` really left: the kernel's transmit stamp and the packet.
+    def sent_stamps(self, method: ProbeMethod, limit: int) -> Sequence[tuple[Observation, int]]:
+        """When probes of ``method`` really left (at most ``limit``): kernel stamp and packet.
 
         A stamp taken in Python before sendmsg runs tens of microseconds early,
         and in the live screen a thread switch can fall between the two; the
@@ -251,7 +251,7 @@ class RawTransport(_PollingTransport):
         out: list[tuple[Observation, int]] = []
         quoted = quoted_ipv4 if self.family is Family.V4 else quoted_ipv6
         recvmsg = self._senders[method].recvmsg
-        for _ in range(MAX_BATCH):
+        for _ in range(limit):
             try:
                 data, ancillary, _flags, _address = recvmsg(2048, 512, _ERRQUEUE_NOW)
             except (BlockingIOError, InterruptedError):
