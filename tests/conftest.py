@@ -50,7 +50,18 @@ FAULT_TOPOLOGY = Topology(
     ),
     target_name="fault-target.lab.example",
 )
-"""For tests that break things (its DNS server gets killed)."""
+"""For tests that break things (its DNS server gets killed): a fresh one per test."""
+
+RATE_LIMITED_TOPOLOGY = Topology(
+    stages=(
+        Stage(link=Link(delay_ms=0.5)),
+        Stage((Router(rate_limited=True),), Link(delay_ms=0.5)),
+        Stage(link=Link(delay_ms=0.5)),
+        Stage(link=Link(delay_ms=0.5)),
+    ),
+    dns=False,
+)
+"""Hop 2 keeps the kernel's default ICMP rate limit, as real routers do."""
 
 
 def _require_lab() -> None:
@@ -75,10 +86,17 @@ def main_lab():
         yield lab
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def fault_lab():
     _require_lab()
     with Lab(FAULT_TOPOLOGY, "f") as lab:
+        yield lab
+
+
+@pytest.fixture(scope="session")
+def rate_limited_lab():
+    _require_lab()
+    with Lab(RATE_LIMITED_TOPOLOGY, "r") as lab:
         yield lab
 
 

@@ -28,7 +28,8 @@ fi
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check -c tests/constraints.txt -e '.[test]'
+# a regular install, as users get it (an editable one adds an import hook to every start)
+.venv/bin/python -m pip install -q --disable-pip-version-check -c tests/constraints.txt '.[test]'
 .venv/bin/ruff check tracetui tests screenshots bench
 .venv/bin/ruff format --check tracetui tests screenshots bench
 exec .venv/bin/python -m pytest -q "$@"

@@ -182,3 +182,23 @@ def test_as_numbers_from_the_lab_dns_server(main_lab, family):
     assert (hubs[0]["ASN"], hubs[0]["as_name"]) == ("AS64501", "LAB-R1")
     assert hubs[1]["ASN"] == "AS64502"
     assert hubs[UNNAMED_HOP - 1]["ASN"] == "AS???"
+
+
+def test_a_rate_limited_router_shows_loss_that_later_hops_do_not(rate_limited_lab):
+    """mtr users know this picture: loss at one hop only is the router, not the path."""
+    report = trace(
+        rate_limited_lab,
+        "-n",
+        "-c",
+        "200",
+        "-i",
+        "0.01",
+        "-w",
+        "0.5",
+        rate_limited_lab.plan.target_address(4),
+    )
+    hubs = report["hubs"]
+    # the kernel's limit: a burst of about 6, then one message per second to our address
+    assert hubs[1]["Loss%"] > 80.0, hubs[1]
+    for hub in (hubs[0], *hubs[2:]):
+        assert hub["Loss%"] == 0.0, hub

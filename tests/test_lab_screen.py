@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -33,6 +34,11 @@ def _capture(name: str) -> str:
     return subprocess.run(
         ["tmux", "capture-pane", "-p", "-t", name], capture_output=True, text=True, check=False
     ).stdout
+
+
+def _round(screen: str) -> int:
+    found = re.search(r"round (\d+)", screen)
+    return int(found.group(1)) if found else 0
 
 
 def _wait_for(name: str, predicate, timeout: float = 15.0) -> str:
@@ -93,3 +99,26 @@ def test_live_screen_ends_cleanly_on_signals_and_ctrl_c(main_lab, terminal, tmp_
     screen = _wait_for(terminal, lambda s: "EXITED" in s)
     assert "EXITED 0" in screen
     assert "Loss%" not in screen and "round" not in screen  # the screen was restored
+
+
+def test_live_screen_keeps_going_when_the_dns_server_dies(fault_lab, terminal):
+    plan = fault_lab.plan
+    command = (
+        f"{UNSET_SIZE} ip netns exec {plan.client} {sys.executable} -m tracetui -i 0.1 -w 0.5 "
+        f"{plan.target_address(4)}; sleep 30"
+    )
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", terminal, "-x", "120", "-y", "34", command],
+        check=True,
+    )
+    screen = _wait_for(terminal, lambda s: "f1.lab.example" in s)
+    fault_lab.stop_dns()
+    started = time.monotonic()
+    before = _round(screen)
+    screen = _wait_for(terminal, lambda s: _round(s) >= before + 50, timeout=20.0)
+    # 10 rounds a second went on; the screen kept repainting with the names it had
+    assert time.monotonic() - started < 8.0
+    assert "f1.lab.example" in screen and "f2.lab.example" in screen
+    subprocess.run(["tmux", "send-keys", "-t", terminal, "z"], check=True)
+    # AS lookups now go to a dead server: the keypress is still answered at once
+    _wait_for(terminal, lambda s: "AS???" in s, timeout=2.0)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import math
+import os
 import re
 import sys
-from pathlib import Path
 from typing import NoReturn
 
 from tracetui import __version__
@@ -172,9 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     fmt = output.add_mutually_exclusive_group()
     fmt.add_argument("-j", "--json", action="store_true", help="report as JSON (mtr's shape)")
     fmt.add_argument("-C", "--csv", action="store_true", help="report as CSV")
-    output.add_argument(
-        "-o", "--output", type=Path, metavar="FILE", help="write the report to FILE"
-    )
+    output.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     output.add_argument(
         "--report-on-exit",
         choices=("text", "json", "csv", "markdown"),
@@ -251,13 +249,15 @@ def parse_config(argv: list[str] | None = None) -> Config:
     )
 
 
-def _check_output(path: Path) -> None:
+def _check_output(path: str) -> None:
     """Catch a hopeless -o before probing for minutes; the final write still handles errors."""
+    parent = os.path.dirname(path) or "."
     try:
-        if path.is_dir():
-            raise UsageError(f"-o needs a file name, and {str(path)!r} is a directory")
-        if not path.parent.is_dir():
-            raise UsageError(f"cannot write {path}: directory {path.parent} does not exist")
+        if not path or os.path.isdir(path):
+            raise UsageError(f"-o needs a file name, and {path!r} is a directory")
+        os.stat(parent)
+    except FileNotFoundError:
+        raise UsageError(f"cannot write {path}: directory {parent} does not exist") from None
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
 

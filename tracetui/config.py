@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from tracetui.probe.engine import ProbeSettings
 from tracetui.probe.types import Family
@@ -28,7 +27,7 @@ class Config:
     family: Family | None = None
     demo: bool = False
     report_format: str | None = None
-    output: Path | None = None
+    output: str | None = None
     names: bool = True
     aslookup: bool = False
     dns_servers: tuple[DnsServer, ...] = field(default_factory=tuple)

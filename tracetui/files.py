@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
-from pathlib import Path
 
 
-def write_atomically(path: Path, text: str, replace: bool = True) -> None:
+def write_atomically(path: str | os.PathLike[str], text: str, replace: bool = True) -> None:
     """Raises FileExistsError when ``replace`` is false and ``path`` exists; OSError otherwise."""
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    import tempfile  # only when writing: it costs start-up time every report would pay
+
+    path = os.fspath(path)
+    directory = os.path.dirname(path) or "."
+    name = os.path.basename(path)
+    fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
@@ -38,13 +40,3 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
-
-
-def unused_name(directory: Path, stem: str, extension: str) -> Path:
-    """``stem.ext``, or ``stem-2.ext``, ``stem-3.ext``... whichever does not exist yet."""
-    candidate = directory / f"{stem}.{extension}"
-    number = 2
-    while candidate.exists():
-        candidate = directory / f"{stem}-{number}.{extension}"
-        number += 1
-    return candidate

@@ -13,7 +13,6 @@ import sys
 
 from tracetui.config import Config
 from tracetui.files import write_atomically
-from tracetui.report import ReportOptions, render
 from tracetui.session import SetupError, open_session
 
 EXIT_FAILURE = 1
@@ -63,6 +62,8 @@ def run_report(config: Config) -> int:
     view = session.model.snapshot(lookup, session.counters())
     if names is not None:
         names.stop()
+    from tracetui.report import ReportOptions, render  # after probing: not on the way to it
+
     options = ReportOptions(show_names=config.names, show_asn=config.aslookup)
     text = render(view, config.report_format or "text", options)
     status = 128 + received[0] if received else 0

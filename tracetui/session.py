@@ -6,6 +6,7 @@ only then is the target resolved and anything from the network read.
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -66,6 +67,34 @@ class Session:
 VIRTUAL_EPOCH = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
 
 
+def preload(config: Config) -> None:
+    """Import, while still root, what the run will load later.
+
+    After the privilege drop the interpreter's own files may be unreadable (a
+    Python installed under root's home, for instance), so a lazy import would
+    fail halfway through a run. Only our code and the libraries' are loaded here;
+    nothing from the network is read before the drop.
+    """
+    import ctypes  # noqa: F401 - the socket filter
+    import tempfile  # noqa: F401 - reports and exports
+
+    import tracetui.report
+
+    if config.names or config.aslookup:
+        # dnspython imports record types when it first parses one
+        import dns.asyncresolver
+        import dns.nameserver
+        import dns.rdtypes.ANY.PTR
+        import dns.rdtypes.ANY.SOA
+        import dns.rdtypes.ANY.TXT
+        import dns.rdtypes.IN.A
+        import dns.rdtypes.IN.AAAA  # noqa: F401
+
+        import tracetui.resolve
+    if not config.headless:
+        import tracetui.tui.app  # noqa: F401
+
+
 def open_transport_for(config: Config, virtual_time: bool) -> tuple[Target, Transport, Clock]:
     if config.demo:
         from tracetui.demo import DEMO_TARGET_NAME, demo_scenario
@@ -76,6 +105,8 @@ def open_transport_for(config: Config, virtual_time: bool) -> tuple[Target, Tran
         sim = SimNetwork(demo_scenario(), family, seed=7, realtime=not virtual_time)
         return Target(DEMO_TARGET_NAME, sim.target, family), sim, sim.clock
     raw = open_raw_sockets()
+    if os.geteuid() == 0:
+        preload(config)
     drop_privileges()
     assert config.host is not None
     try:

@@ -7,7 +7,6 @@ belong to that user.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import struct
 
@@ -16,6 +15,8 @@ _CAP_VERSION_3 = 0x20080522
 
 def _clear_capabilities() -> None:
     """Empty the effective, permitted and inheritable sets (e.g. after setcap cap_net_raw)."""
+    import ctypes  # rarely needed: not worth its import time on every start
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
     except OSError:

@@ -13,10 +13,20 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
-from tracetui.files import unused_name, write_atomically
+from tracetui.files import write_atomically
 from tracetui.report import EXTENSIONS
 
 EXPORT_FORMATS = ("text", "json", "csv", "markdown")
+
+
+def unused_name(directory: Path, stem: str, extension: str) -> Path:
+    """``stem.ext``, or ``stem-2.ext``, ``stem-3.ext``... whichever does not exist yet."""
+    candidate = directory / f"{stem}.{extension}"
+    number = 2
+    while candidate.exists():
+        candidate = directory / f"{stem}-{number}.{extension}"
+        number += 1
+    return candidate
 
 
 class HelpScreen(ModalScreen[None]):
