@@ -75,7 +75,6 @@ def preload(config: Config) -> None:
     fail halfway through a run. Only our code and the libraries' are loaded here;
     nothing from the network is read before the drop.
     """
-    import ctypes  # noqa: F401 - the socket filter
     import tempfile  # noqa: F401 - reports and exports
 
     import tracetui.report

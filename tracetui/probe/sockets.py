@@ -28,7 +28,6 @@ from tracetui.probe.types import Family, Observation, ProbeMethod, ReplyKind
 from tracetui.probe.wire import Channel, decode
 
 SO_TIMESTAMPNS = 35
-SO_ATTACH_FILTER = 26
 SO_RCVBUFFORCE = 33
 SO_TIMESTAMPING = 37
 # software transmit stamps, reported on the error queue with the packet as sent
@@ -47,19 +46,10 @@ MAX_BATCH = 2048
 _TIMESPEC = struct.Struct("qq")
 _EXTENDED_ERR = struct.Struct("IBBBBII")
 _TTL_CMSG = [struct.pack("i", ttl) for ttl in range(256)]
-_DROP_ALL = struct.pack("HBBI", 0x06, 0, 0, 0)  # BPF "ret #0": a send-only socket keeps no copies
 
 
 class PrivilegeError(Exception):
     """No way to send probes; the message names the remedies."""
-
-
-def _attach_filter(sock: socket.socket, program: bytes, count: int) -> None:
-    import ctypes
-
-    buffer = ctypes.create_string_buffer(program)
-    fprog = struct.pack("HL", count, ctypes.addressof(buffer))
-    sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, fprog)
 
 
 def _receive_setup(sock: socket.socket) -> None:
@@ -222,7 +212,9 @@ class RawTransport(_PollingTransport):
         self._ttl_option = socket.IP_TTL if v4 else IPV6_HOPLIMIT
         icmp, udp, tcp = sockets.icmp, sockets.udp, sockets.tcp
         self._owned += [icmp, udp, tcp]
-        _attach_filter(udp, _DROP_ALL, 1)
+        # send-only: the kernel copies every incoming UDP packet to a raw UDP socket, so
+        # give it the smallest buffer there is rather than let it fill with strangers'
+        udp.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 0)
         for sock in (icmp, tcp):
             _receive_setup(sock)
         self._limit_icmp_types(icmp, v4)
