@@ -1,8 +1,10 @@
 """Passive capture inside a lab namespace: when did probes leave and replies arrive?
 
-Run inside the client namespace: python capture.py DEVICE SECONDS
+Run inside the client namespace: python capture.py DEVICE SECONDS [COMMAND...]
 Prints one JSON object per IP packet seen on DEVICE (both directions) with its
-kernel timestamp (CLOCK_REALTIME, ns). It sends nothing.
+kernel timestamp (CLOCK_REALTIME, ns). It sends nothing itself. With a COMMAND,
+it starts it once capturing, from inside the namespace, and reports when: the
+time to start a process with `ip netns exec` is not the command's start-up.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 import select
 import socket
 import struct
+import subprocess
 import sys
 import time
 
@@ -25,6 +28,10 @@ def main() -> None:
     sock.bind((device, 0))
     sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
     print(json.dumps({"ready": time.time_ns()}), flush=True)
+    command = sys.argv[3:]
+    if command:
+        print(json.dumps({"started": time.time_ns()}), flush=True)
+        subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + seconds
     while (left := deadline - time.monotonic()) > 0:
         if not select.select([sock], [], [], left)[0]:

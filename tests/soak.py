@@ -16,7 +16,7 @@ import gc
 import json
 import os
 import resource
-from dataclasses import asdict, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from tracetui.model import PathModel
@@ -72,7 +72,7 @@ def run(hours: float, checkpoints: int) -> dict:
     points = []
     for step in range(1, checkpoints + 1):
         engine.run(until=start + hours * 3600 * step / checkpoints)
-        view = model.snapshot(counters=asdict(engine.counters))
+        view = model.snapshot(counters=engine.counters.as_dict())
         gc.collect()
         points.append(
             {
@@ -93,7 +93,7 @@ def run(hours: float, checkpoints: int) -> dict:
     return {
         "checkpoints": points,
         "max_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-        "counters": asdict(engine.counters),
+        "counters": engine.counters.as_dict(),
     }
 
 

@@ -99,13 +99,9 @@ HOSTILE = "\x1b]0;pwned\x07evil\x1b[2J|name\n<b>[x](y)</b>\u202e"
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 def test_hostile_names_are_rendered_harmlessly(view, fmt):
-    from dataclasses import replace
-
-    hostile_hop = replace(
-        view.hops[0],
-        responders=(replace(view.hops[0].responders[0], names=NameInfo(HOSTILE, 1, HOSTILE)),),
-    )
-    hostile = replace(view, hops=(hostile_hop, *view.hops[1:]))
+    responder = view.hops[0].responders[0]._replace(names=NameInfo(HOSTILE, 1, HOSTILE))
+    hostile_hop = view.hops[0]._replace(responders=(responder,))
+    hostile = view._replace(hops=(hostile_hop, *view.hops[1:]))
     text = render(hostile, fmt, ReportOptions(show_asn=True))
     assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
     if fmt == "csv":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from tracetui.probe.engine import ProbeSettings
 from tracetui.probe.types import Family
@@ -10,8 +10,7 @@ from tracetui.probe.types import Family
 REPORT_FORMATS = ("text", "json", "csv")
 
 
-@dataclass(frozen=True, slots=True)
-class DnsServer:
+class DnsServer(NamedTuple):
     address: str
     port: int = 53
 
@@ -20,8 +19,7 @@ class DnsServer:
         return f"{host}:{self.port}"
 
 
-@dataclass(frozen=True, slots=True)
-class Config:
+class Config(NamedTuple):
     host: str | None
     settings: ProbeSettings
     family: Family | None = None
@@ -30,7 +28,7 @@ class Config:
     output: str | None = None
     names: bool = True
     aslookup: bool = False
-    dns_servers: tuple[DnsServer, ...] = field(default_factory=tuple)
+    dns_servers: tuple[DnsServer, ...] = ()
     report_on_exit: str | None = None
 
     @property

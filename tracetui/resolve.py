@@ -22,7 +22,6 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 
 from tracetui.config import DnsServer
 from tracetui.snapshot import NameInfo
@@ -38,10 +37,12 @@ FAILURE_TTL = 30.0
 MAX_ENTRIES = 4096
 
 
-@dataclass(slots=True)
 class _Entry:
-    info: NameInfo | None
-    expires: float
+    __slots__ = ("expires", "info")
+
+    def __init__(self, info: NameInfo | None, expires: float) -> None:
+        self.info = info
+        self.expires = expires
 
 
 class NameCache:
@@ -275,7 +276,7 @@ class Resolver:
             name_text = await self._txt_record(f"AS{asn}.asn.cymru.com")
             as_name = parse_as_name_txt(name_text) if name_text else None
             self._as_names.store(key, NameInfo(as_name=as_name), MAX_TTL, self._clock())
-        return replace(info, asn=asn, as_name=as_name, as_prefix=prefix)
+        return info._replace(asn=asn, as_name=as_name, as_prefix=prefix)
 
 
 class BackgroundNames:

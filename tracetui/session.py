@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import socket
+import stat
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from tracetui.config import Config
 from tracetui.events import EngineEvent
@@ -37,8 +38,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass
-class Session:
+class Session(NamedTuple):
     config: Config
     target: Target
     transport: Transport
@@ -67,13 +67,29 @@ class Session:
 VIRTUAL_EPOCH = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
 
 
+def _readable_by_anyone(directory: str) -> bool:
+    """Whether every directory down to ``directory`` lets others in (the usual install)."""
+    path = os.path.abspath(directory)
+    while True:
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            return False
+        if not (mode & stat.S_IROTH and mode & stat.S_IXOTH):
+            return False
+        parent = os.path.dirname(path)
+        if parent == path:
+            return True
+        path = parent
+
+
 def preload(config: Config) -> None:
     """Import, while still root, what the run will load later.
 
-    After the privilege drop the interpreter's own files may be unreadable (a
-    Python installed under root's home, for instance), so a lazy import would
-    fail halfway through a run. Only our code and the libraries' are loaded here;
-    nothing from the network is read before the drop.
+    Needed only when the interpreter's own files are not readable by others (a
+    Python installed under root's home, for instance): after the privilege drop
+    a lazy import would then fail halfway through a run. Only our code and the
+    libraries' are loaded here; nothing from the network is read before the drop.
     """
     import tempfile  # noqa: F401 - reports and exports
 
@@ -104,7 +120,7 @@ def open_transport_for(config: Config, virtual_time: bool) -> tuple[Target, Tran
         sim = SimNetwork(demo_scenario(), family, seed=7, realtime=not virtual_time)
         return Target(DEMO_TARGET_NAME, sim.target, family), sim, sim.clock
     raw = open_raw_sockets()
-    if os.geteuid() == 0:
+    if os.geteuid() == 0 and not _readable_by_anyone(os.path.dirname(os.__file__)):
         preload(config)
     drop_privileges()
     assert config.host is not None

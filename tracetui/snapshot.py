@@ -8,8 +8,8 @@ of it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from tracetui.probe.types import Family, ProbeMethod, ReplyKind
 from tracetui.stats import RttSummary
@@ -28,8 +28,7 @@ def has_rtt(sample: float) -> bool:
     return sample == sample and sample != LOST
 
 
-@dataclass(frozen=True, slots=True)
-class NameInfo:
+class NameInfo(NamedTuple):
     """What the resolver knows about an address; every field is display-safe text."""
 
     hostname: str | None = None
@@ -47,8 +46,7 @@ class NameInfo:
 NO_NAME = NameInfo()
 
 
-@dataclass(frozen=True, slots=True)
-class ResponderView:
+class ResponderView(NamedTuple):
     address: str
     names: NameInfo
     received: int
@@ -66,8 +64,7 @@ class ResponderView:
         return self.address
 
 
-@dataclass(frozen=True, slots=True)
-class HopView:
+class HopView(NamedTuple):
     ttl: int
     sent: int
     received: int
@@ -97,8 +94,7 @@ class HopView:
         return self.responders[0] if self.responders else None
 
 
-@dataclass(frozen=True, slots=True)
-class TraceInfo:
+class TraceInfo(NamedTuple):
     """What was asked for: fixed for a run, except the method (see PathView)."""
 
     target_name: str
@@ -117,8 +113,7 @@ class TraceInfo:
     pattern: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class PathView:
+class PathView(NamedTuple):
     info: TraceInfo
     method: ProbeMethod
     started: datetime
@@ -128,7 +123,7 @@ class PathView:
     dest_ttl: int | None
     discovered: bool
     restart_reason: str
-    counters: dict[str, int] = field(default_factory=dict)
+    counters: dict[str, int]
 
     @property
     def reached(self) -> bool:

@@ -11,11 +11,10 @@ counts the first RTT itself as jitter, which inflates Javg on short runs).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class RttSummary:
+class RttSummary(NamedTuple):
     """An immutable view of :class:`RttStats`; every time is in milliseconds."""
 
     count: int

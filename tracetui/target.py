@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from tracetui.config import DnsServer
 from tracetui.probe.types import Family
@@ -21,8 +21,7 @@ class TargetError(Exception):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
+class Target(NamedTuple):
     name: str
     address: str
     family: Family

@@ -10,8 +10,7 @@ somebody else's packet and yields ``None``.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from tracetui.probe.packets import (
     ICMP4_ECHO_REQUEST,
@@ -41,8 +40,7 @@ _ICMP_ERRORS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class LocalIdentity:
+class LocalIdentity(NamedTuple):
     """What a transport knows about our side of the flow, needed to build and match probes."""
 
     source: str

@@ -25,7 +25,7 @@ from __future__ import annotations
 import enum
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from tracetui.events import (
     EngineEvent,
@@ -48,8 +48,7 @@ _NEVER = -(10**9)
 _RECENT_KEYS = 8192
 
 
-@dataclass(frozen=True, slots=True)
-class ProbeSettings:
+class ProbeSettings(NamedTuple):
     method: ProbeMethod = ProbeMethod.ICMP
     first_ttl: int = 1
     max_ttl: int = 30
@@ -62,22 +61,32 @@ class ProbeSettings:
     vary_ports: bool = False
 
 
-@dataclass(slots=True)
 class EngineCounters:
     """Packets that did not become a hop result, by reason; read by snapshots."""
 
-    sent: int = 0
-    replies: int = 0
-    foreign: int = 0
-    duplicate: int = 0
-    late: int = 0
-    stale: int = 0
-    beyond_path: int = 0
-    send_errors: int = 0
-    clock_errors: int = 0
-    key_exhausted: int = 0
-    kernel_send_stamps: int = 0
-    last_send_error: str = ""
+    __slots__ = (
+        "beyond_path",
+        "clock_errors",
+        "duplicate",
+        "foreign",
+        "kernel_send_stamps",
+        "key_exhausted",
+        "last_send_error",
+        "late",
+        "replies",
+        "send_errors",
+        "sent",
+        "stale",
+    )
+
+    def __init__(self) -> None:
+        self.sent = self.replies = self.foreign = self.duplicate = self.late = 0
+        self.stale = self.beyond_path = self.send_errors = self.clock_errors = 0
+        self.key_exhausted = self.kernel_send_stamps = 0
+        self.last_send_error = ""
+
+    def as_dict(self) -> dict[str, int | str]:
+        return {name: getattr(self, name) for name in self.__slots__}
 
 
 class _Done(enum.IntEnum):
@@ -153,7 +162,7 @@ class Engine:
         if method is self.settings.method:
             return
         self._previous_codec = self._codec
-        self.settings = replace(self.settings, method=method)
+        self.settings = self.settings._replace(method=method)
         self._codec = self._make_codec(method)
         self._begin(f"switched to {method.upper()}")
 

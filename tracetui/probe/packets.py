@@ -40,7 +40,6 @@ TCP_HEADER_LEN = 20 + len(TCP_MSS_OPTION)
 _ICMP_HEADER = struct.Struct("!BBHHH")
 _UDP_HEADER = struct.Struct("!HHHH")
 _TCP_SYN = struct.Struct("!HHIIBBHHH")
-_PORTS = struct.Struct("!HH")
 
 _AF = {4: socket.AF_INET, 6: socket.AF_INET6}
 _ntop = socket.inet_ntop
@@ -149,10 +148,6 @@ class UdpTemplate:
     @property
     def key_space(self) -> int:
         return min(4096, 65536 - self.dport) if self.vary else 0xFFFE
-
-    def checksum_for(self, key: int) -> int:
-        """The checksum a fixed-flow probe with this key carries (1..0xfffe)."""
-        return key + 1
 
     def build(self, key: int) -> bytes:
         if self.vary:
@@ -381,7 +376,3 @@ def parse_ipv6_tcp(segment: bytes, responder: str) -> Observation | None:
 def unreachable_kind(family: int, icmp_type: int, code: int) -> ReplyKind | None:
     """Reply kind of an ICMP error reported through a socket error queue."""
     return _kind4(icmp_type, code) if family == 4 else _kind6(icmp_type, code)
-
-
-def ports_of(header: bytes) -> tuple[int, int]:
-    return _PORTS.unpack_from(header)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from tracetui.snapshot import HopView, ResponderView
 from tracetui.textsafe import printable
@@ -11,8 +11,7 @@ from tracetui.textsafe import printable
 UNKNOWN_HOST = "???"
 
 
-@dataclass(frozen=True, slots=True)
-class ReportOptions:
+class ReportOptions(NamedTuple):
     show_names: bool = True
     show_asn: bool = False
 

@@ -154,10 +154,6 @@ class HopTable(ScrollView, can_focus=True):
     def row_count(self) -> int:
         return len(self._keys)
 
-    @property
-    def row_keys(self) -> list[str]:
-        return list(self._keys)
-
     def row_texts(self, key: str) -> list[str]:
         """The plain text of each cell of a row (what tests and screen readers see)."""
         return [cell.plain for cell in self._cells[key]]
