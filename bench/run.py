@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from lab.builder import Lab  # noqa: E402
+from lab.terminal import Terminal  # noqa: E402
 from lab.topology import Link, Router, Stage, Topology  # noqa: E402
 
 PATH_TOPOLOGY = Topology(tuple(Stage((Router(),), Link(delay_ms=2.0)) for _ in range(6)), dns=False)
@@ -38,7 +39,7 @@ LONG_TOPOLOGY = Topology(tuple(Stage((Router(),), Link()) for _ in range(17)), d
 HOPS = 6
 TRACETUI = [sys.executable, "-m", "tracetui"]
 CAPTURE = [sys.executable, str(Path(__file__).with_name("capture.py"))]
-TERMINAL = ("120", "34")
+TERMINAL = (120, 34)
 
 
 @dataclass
@@ -132,65 +133,6 @@ def tree_rss_kib(root: int) -> int:
     return total
 
 
-class Terminal:
-    """A detached tmux session running one command; the screen is read with capture-pane."""
-
-    def __init__(self, command: str) -> None:
-        # tmux started without a terminal exports COLUMNS=80 LINES=24, which beat the pane size
-        command = f"env -u COLUMNS -u LINES {command}"
-        self.name = f"bench-{os.getpid()}-{time.monotonic_ns() % 10**9}"
-        self.started = time.monotonic()
-        done = subprocess.run(
-            [
-                "tmux",
-                "new-session",
-                "-d",
-                "-P",
-                "-F",
-                "#{pane_pid}",
-                "-s",
-                self.name,
-                "-x",
-                TERMINAL[0],
-                "-y",
-                TERMINAL[1],
-                command,
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        self.pid = int(done.stdout.strip())
-        # detached sessions can inherit another session's size: make it the one we asked for
-        subprocess.run(
-            ["tmux", "resize-window", "-t", self.name, "-x", TERMINAL[0], "-y", TERMINAL[1]],
-            capture_output=True,
-            check=False,
-        )
-
-    def screen(self) -> str:
-        return subprocess.run(
-            ["tmux", "capture-pane", "-p", "-t", self.name],
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout
-
-    def wait_for(self, pattern: str, timeout: float = 20.0) -> float:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if pattern in self.screen():
-                return time.monotonic() - self.started
-            time.sleep(0.005)
-        raise RuntimeError(f"{pattern!r} never appeared:\n{self.screen()}")
-
-    def keys(self, *keys: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
-
-    def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True, check=False)
-
-
 # ---------------------------------------------------------------------- figures
 def cpu_per_probe(lab: Lab, mtr: str, rounds: int, repeats: int) -> Row:
     target = lab.plan.target_address(4)
@@ -223,7 +165,7 @@ def screen_cpu(lab: Lab, mtr: str, seconds: float) -> tuple[Row, int, int]:
         ("mtr", f"{mtr} -n -i 0.1 {target}"),
         ("tracetui", " ".join([*TRACETUI, "-n", "-i", "0.1", target])),
     ):
-        terminal = Terminal(" ".join(netns(lab, [command])))
+        terminal = Terminal(" ".join(netns(lab, [command])), *TERMINAL)
         try:
             time.sleep(3.0)  # start-up is measured elsewhere
             before = tree_cpu(terminal.pid)
@@ -281,9 +223,11 @@ def _screen_report(lab: Lab, count: int, interval: str, target: str) -> list[dic
             )
             + f" > {out}"
         )
-        terminal = Terminal(command)
+        terminal = Terminal(command, *TERMINAL)
         try:
-            terminal.wait_for("■ done", timeout=count * float(interval) * 3 + 20)
+            terminal.wait_until(
+                lambda screen: "■ done" in screen, timeout=count * float(interval) * 3 + 20
+            )
             terminal.keys("q")
             deadline = time.monotonic() + 10
             while not out.stat().st_size and time.monotonic() < deadline:
@@ -436,9 +380,10 @@ def startup(lab: Lab, mtr: str, repeats: int) -> list[Row]:
     ):
         samples = []
         for _ in range(repeats):
-            terminal = Terminal(" ".join(netns(lab, [command])))
+            terminal = Terminal(" ".join(netns(lab, [command])), *TERMINAL)
             try:
-                samples.append(terminal.wait_for(marker) * 1000)
+                terminal.wait_until(lambda s, m=marker: m in s, timeout=20.0, poll=0.005)
+                samples.append((time.monotonic() - terminal.started) * 1000)
             finally:
                 terminal.close()
         frames[name] = statistics.median(samples)

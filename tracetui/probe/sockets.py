@@ -1,9 +1,10 @@
 """Transports over real sockets: raw (privileged) and ICMP datagram (unprivileged).
 
 Round trips are kernel receive stamps (SO_TIMESTAMPNS, CLOCK_REALTIME) minus
-a CLOCK_REALTIME stamp taken immediately before ``sendmsg``, the same pairing
-iputils ping uses. The TTL travels with each probe as ancillary data, so a
-round costs one system call per probe.
+the kernel's software transmit stamp of the same packet (SO_TIMESTAMPING, same
+clock) where the socket has one (raw sockets), else a CLOCK_REALTIME stamp taken
+immediately before ``sendmsg`` as iputils ping does. The TTL travels with each
+probe as ancillary data, so a round costs one system call per probe.
 
 Raw mode opens every socket any method needs up front, because privileges are
 dropped right after and the screen may switch methods later.
