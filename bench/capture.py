@@ -2,7 +2,9 @@
 
 Run inside the client namespace: python capture.py DEVICE SECONDS [COMMAND...]
 Prints one JSON object per IP packet seen on DEVICE (both directions) with its
-kernel timestamp (CLOCK_REALTIME, ns). It sends nothing itself. With a COMMAND,
+kernel timestamp (CLOCK_REALTIME, ns; outgoing packets are stamped as they pass
+to the device) and the identifier and sequence of an ICMP echo, or of the echo
+an ICMP error quotes. It sends nothing. With a COMMAND,
 it starts it once capturing, from inside the namespace, and reports when: the
 time to start a process with `ip netns exec` is not the command's start-up.
 """
@@ -20,6 +22,8 @@ import time
 ETH_P_ALL = 0x0003
 SO_TIMESTAMPNS = 35
 PACKET_OUTGOING = 4
+ECHO_TYPES = (0, 8)  # ICMP echo reply, echo request
+ERROR_TYPES = (3, 11)  # unreachable, time exceeded: they quote the probe
 
 
 def main() -> None:
@@ -45,20 +49,25 @@ def main() -> None:
         if len(data) < 20 or data[0] >> 4 != 4:
             continue
         ihl = (data[0] & 15) * 4
-        print(
-            json.dumps(
-                {
-                    "t": stamp,
-                    "out": address[2] == PACKET_OUTGOING,
-                    "src": socket.inet_ntoa(data[12:16]),
-                    "dst": socket.inet_ntoa(data[16:20]),
-                    "proto": data[9],
-                    "ttl": data[8],
-                    "type": data[ihl] if data[9] == 1 and len(data) > ihl else None,
-                }
-            ),
-            flush=True,
-        )
+        record = {
+            "t": stamp,
+            "out": address[2] == PACKET_OUTGOING,
+            "src": socket.inet_ntoa(data[12:16]),
+            "dst": socket.inet_ntoa(data[16:20]),
+            "proto": data[9],
+            "ttl": data[8],
+            "type": data[ihl] if data[9] == 1 and len(data) > ihl else None,
+        }
+        if record["type"] in ECHO_TYPES and len(data) >= ihl + 8:
+            record["id"], record["seq"] = struct.unpack_from("!HH", data, ihl + 4)
+        elif record["type"] in ERROR_TYPES and len(data) >= ihl + 8 + 20:
+            inner = ihl + 8  # the quoted IP header, then the start of the quoted probe
+            quoted_ihl = (data[inner] & 15) * 4
+            if data[inner + 9] == 1 and len(data) >= inner + quoted_ihl + 8:
+                record["id"], record["seq"] = struct.unpack_from(
+                    "!HH", data, inner + quoted_ihl + 4
+                )
+        print(json.dumps(record), flush=True)
 
 
 if __name__ == "__main__":

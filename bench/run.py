@@ -40,6 +40,7 @@ HOPS = 6
 TRACETUI = [sys.executable, "-m", "tracetui"]
 CAPTURE = [sys.executable, str(Path(__file__).with_name("capture.py"))]
 TERMINAL = (120, 34)
+PING_IDENT = 0xBE7C  # the echo identifier of the pings a capture watches
 
 
 @dataclass
@@ -191,9 +192,11 @@ def _ping_summary(text: str) -> tuple[float, float]:
     return float(low), float(avg)
 
 
-def _ping(lab: Lab, address: str, count: int, interval: str) -> subprocess.Popen:
+def _ping(lab: Lab, address: str, count: int, interval: str, ident: int = 0) -> subprocess.Popen:
+    """iputils ping; ``ident`` sets its echo identifier, so a capture can tell its packets."""
+    ident_option = ["-e", str(ident)] if ident else []
     return subprocess.Popen(
-        netns(lab, ["ping", "-q", "-n", "-c", str(count), "-i", interval, address]),
+        netns(lab, ["ping", "-q", "-n", *ident_option, "-c", str(count), "-i", interval, address]),
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -238,21 +241,55 @@ def _screen_report(lab: Lab, count: int, interval: str, target: str) -> list[dic
             terminal.close()
 
 
+def _start_capture(lab: Lab, seconds: float) -> subprocess.Popen:
+    """A passive capture on the client's link, already listening when this returns."""
+    device = lab.plan.downstream_wires(lab.plan.client)[0].up_dev
+    capture = subprocess.Popen(
+        netns(lab, [*CAPTURE, device, str(seconds)]), stdout=subprocess.PIPE, text=True
+    )
+    capture.stdout.readline()  # {"ready": ...}
+    return capture
+
+
+def _wire_rtts(packets: list[dict], address: str, ping_ident: int) -> tuple[list, list]:
+    """Round trips (ms) of echo probes answered from ``address``, as the client's link saw them.
+
+    Echo requests and the replies or ICMP errors that quote them pair up by identifier and
+    sequence; ping's (``ping_ident``) come first, then the tracer's.
+    """
+    sent = {(p["id"], p["seq"]): p["t"] for p in packets if p["out"] and p["type"] == 8}
+    pings: list[float] = []
+    probes: list[float] = []
+    for p in packets:
+        if p["out"] or p["src"] != address or "id" not in p:
+            continue
+        if (key := (p["id"], p["seq"])) in sent:
+            (pings if p["id"] == ping_ident else probes).append((p["t"] - sent[key]) / 1e6)
+    return pings, probes
+
+
 def accuracy(lab: Lab, mtr: str, count: int) -> list[Row]:
     """Per hop, a ping to that hop runs beside one tracer at a time, which traces the path.
 
     One tracer and one ping at a time keep the lab's own queueing (every packet crosses
     one user-space forwarder) small and alike for both. A control run of two pings to
     the same hop shows how far ping agrees with itself here: the floor of this method.
+    A passive capture on the client's link sees every probe leave and its answer
+    arrive: the fastest round trip of a tool's own probes there is what its Best
+    should be, free of the tool's own latency and of how differently a router
+    answers a ping (echo reply) and a trace (time exceeded).
     """
     target = lab.plan.target_address(4)
     interval = "0.02"
+    capture_seconds = count * float(interval) + 3.0
     errors: dict[str, list[tuple[float, float]]] = {
         "report": [],
         "screen": [],
         "mtr": [],
         "ping": [],
     }
+    # each tool's Best (ping's min) minus the fastest round trip of its own probes on the wire
+    wire: dict[str, list[float]] = {"report": [], "mtr": [], "ping": []}
 
     def tracer(argv: list[str]) -> subprocess.Popen:
         return subprocess.Popen(netns(lab, argv), stdout=subprocess.PIPE, text=True)
@@ -264,10 +301,15 @@ def accuracy(lab: Lab, mtr: str, count: int) -> list[Row]:
             "mtr": [mtr, "-n", "-j", "-c", str(count), "-i", interval, target],
         }
         for name, argv in runs.items():
-            ping = _ping(lab, address, count, interval)
+            capture = _start_capture(lab, capture_seconds)
+            ping = _ping(lab, address, count, interval, PING_IDENT)
             hub = json.loads(tracer(argv).communicate()[0])["report"]["hubs"][hop - 1]
             low, avg = _ping_summary(ping.communicate()[0])
             errors[name].append((hub["Best"] - low, hub["Avg"] - avg))
+            pings, probes = _wire_rtts(_packets(capture), address, PING_IDENT)
+            wire[name].append(hub["Best"] - min(probes, default=float("nan")))
+            if name == "report":
+                wire["ping"].append(low - min(pings, default=float("nan")))
         ping = _ping(lab, address, count, interval)
         hub = _screen_report(lab, count, interval, target)[hop - 1]
         low, avg = _ping_summary(ping.communicate()[0])
@@ -280,7 +322,7 @@ def accuracy(lab: Lab, mtr: str, count: int) -> list[Row]:
         return (max(abs(b) for b, _ in errors[name]), max(abs(a) for _, a in errors[name]))
 
     def per_hop(name: str) -> str:
-        return " ".join(f"{a:+.3f}" for _, a in errors[name])
+        return " ".join(f"{b:+.3f}/{a:+.3f}" for b, a in errors[name])
 
     floor = "ping vs ping in the same way: {:.3f} / {:.3f} ms".format(*worst("ping"))
     rows = []
@@ -294,11 +336,28 @@ def accuracy(lab: Lab, mtr: str, count: int) -> list[Row]:
                 mtr_text,
                 "<= 0.02 / <= 0.05 ms",
                 best <= 0.02 and avg <= 0.05,
-                f"{count} probes per hop at {interval} s; Avg error by hop {per_hop(name)} ms"
+                f"{count} probes per hop at {interval} s; Best/Avg error by hop {per_hop(name)} ms"
                 + (f" (mtr {per_hop('mtr')})" if name == "report" else "")
                 + f"; {floor}",
             )
         )
+    ours, theirs = (max(abs(e) for e in wire[name]) for name in ("report", "mtr"))
+    rows.append(
+        Row(
+            "3c. Best vs its own probes on the wire (capture on the client's link), report",
+            f"{ours:.3f} ms",
+            f"{theirs:.3f} ms",
+            "diagnostic",
+            None,
+            "worst hop; Best minus the fastest round trip of the same tool's probes, by hop: "
+            + " ".join(f"{e:+.3f}" for e in wire["report"])
+            + " (mtr "
+            + " ".join(f"{e:+.3f}" for e in wire["mtr"])
+            + "); ping's min minus its own fastest: "
+            + " ".join(f"{e:+.3f}" for e in wire["ping"])
+            + " ms",
+        )
+    )
     return rows
 
 
