@@ -1,6 +1,6 @@
 """tracetui beside mtr on one lab network: CPU, accuracy, speed, start-up, memory, ceiling.
 
-    sudo .venv/bin/python bench/run.py            # the full run, about 12 minutes
+    sudo .venv/bin/python bench/run.py            # the full run, about 20 minutes
     sudo .venv/bin/python bench/run.py --quick    # a smoke run in under a minute
 
 Builds the test lab's 6-hop path (5 routers and a target, 2 ms one-way per
