@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -241,11 +242,11 @@ def _screen_report(lab: Lab, count: int, interval: str, target: str) -> list[dic
             terminal.close()
 
 
-def _start_capture(lab: Lab, seconds: float) -> subprocess.Popen:
-    """A passive capture on the client's link, already listening when this returns."""
+def _start_capture(lab: Lab, seconds: float, argv: Sequence[str] = ()) -> subprocess.Popen:
+    """A passive capture on the client's link, listening when this returns; see capture.py."""
     device = lab.plan.downstream_wires(lab.plan.client)[0].up_dev
     capture = subprocess.Popen(
-        netns(lab, [*CAPTURE, device, str(seconds)]), stdout=subprocess.PIPE, text=True
+        netns(lab, [*CAPTURE, device, str(seconds), *argv]), stdout=subprocess.PIPE, text=True
     )
     capture.stdout.readline()  # {"ready": ...}
     return capture
@@ -324,6 +325,9 @@ def accuracy(lab: Lab, mtr: str, count: int) -> list[Row]:
     def per_hop(name: str) -> str:
         return " ".join(f"{b:+.3f}/{a:+.3f}" for b, a in errors[name])
 
+    def signed(name: str) -> str:
+        return " ".join(f"{e:+.3f}" for e in wire[name])
+
     floor = "ping vs ping in the same way: {:.3f} / {:.3f} ms".format(*worst("ping"))
     rows = []
     for name, label in (("report", "report"), ("screen", "live screen")):
@@ -350,12 +354,8 @@ def accuracy(lab: Lab, mtr: str, count: int) -> list[Row]:
             "diagnostic",
             None,
             "worst hop; Best minus the fastest round trip of the same tool's probes, by hop: "
-            + " ".join(f"{e:+.3f}" for e in wire["report"])
-            + " (mtr "
-            + " ".join(f"{e:+.3f}" for e in wire["mtr"])
-            + "); ping's min minus its own fastest: "
-            + " ".join(f"{e:+.3f}" for e in wire["ping"])
-            + " ms",
+            f"{signed('report')} (mtr {signed('mtr')}); "
+            f"ping's min minus its own fastest: {signed('ping')} ms",
         )
     )
     return rows
@@ -368,11 +368,7 @@ def _packets(process: subprocess.Popen) -> list[dict]:
 
 def _launch_and_capture(lab: Lab, argv: list[str], seconds: float) -> tuple[int, list[dict]]:
     """Start ``argv`` from the capturing process itself, inside the namespace."""
-    device = lab.plan.downstream_wires(lab.plan.client)[0].up_dev
-    capture = subprocess.Popen(
-        netns(lab, [*CAPTURE, device, str(seconds), *argv]), stdout=subprocess.PIPE, text=True
-    )
-    records = _packets(capture)
+    records = _packets(_start_capture(lab, seconds, argv))
     started = next(r["started"] for r in records if "started" in r)
     return started, [r for r in records if "t" in r]
 

@@ -30,6 +30,11 @@ def terminal():
         term.close()
 
 
+def _tracetui(plan, options: str) -> str:
+    """The shell command that starts tracetui in the lab's client namespace."""
+    return f"ip netns exec {plan.client} {sys.executable} -m tracetui {options}"
+
+
 def _round(screen: str) -> int:
     found = re.search(r"round (\d+)", screen)
     return int(found.group(1)) if found else 0
@@ -37,10 +42,8 @@ def _round(screen: str) -> int:
 
 def test_live_screen_shows_the_lab_routers_and_quits_cleanly(main_lab, terminal):
     plan = main_lab.plan
-    command = (
-        f"ip netns exec {plan.client} {sys.executable} -m tracetui -i 0.2 -w 1 "
-        f"{plan.topology.target_name}; echo EXITED $?; sleep 30"
-    )
+    tracetui = _tracetui(plan, f"-i 0.2 -w 1 {plan.topology.target_name}")
+    command = f"{tracetui}; echo EXITED $?; sleep 30"
     term = terminal(command, 120, 34)
     # the system resolver (the lab's dnsmasq via /etc/netns) may prefer the AAAA record
     screen = term.wait_until(lambda s: "target.lab.example (" in s and "round 5" in s)
@@ -61,10 +64,8 @@ def test_live_screen_shows_the_lab_routers_and_quits_cleanly(main_lab, terminal)
 def test_live_screen_ends_cleanly_on_signals_and_ctrl_c(main_lab, terminal, tmp_path, how):
     plan = main_lab.plan
     pidfile = tmp_path / "pid"
-    inner = (
-        f"echo $$ > {pidfile}; exec ip netns exec {plan.client} {sys.executable} -m tracetui "
-        f"-n -i 0.2 {plan.target_address(4)}"
-    )
+    tracetui = _tracetui(plan, f"-n -i 0.2 {plan.target_address(4)}")
+    inner = f"echo $$ > {pidfile}; exec {tracetui}"
     command = f"sh -c '{inner}'; echo EXITED $?; sleep 30"
     term = terminal(command, 100, 30)
     term.wait_until(lambda s: "round 3" in s)
@@ -79,10 +80,7 @@ def test_live_screen_ends_cleanly_on_signals_and_ctrl_c(main_lab, terminal, tmp_
 
 def test_live_screen_keeps_going_when_the_dns_server_dies(fault_lab, terminal):
     plan = fault_lab.plan
-    command = (
-        f"ip netns exec {plan.client} {sys.executable} -m tracetui -i 0.1 -w 0.5 "
-        f"{plan.target_address(4)}; sleep 30"
-    )
+    command = _tracetui(plan, f"-i 0.1 -w 0.5 {plan.target_address(4)}") + "; sleep 30"
     term = terminal(command, 120, 34)
     screen = term.wait_until(lambda s: "f1.lab.example" in s)
     fault_lab.stop_dns()

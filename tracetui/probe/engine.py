@@ -262,9 +262,8 @@ class Engine:
         self._sink(RoundStarted(round_))
         self._limit_dirty = True
         top = self._current_limit()
-        count = top - s.first_ttl + 1
         if round_ == 1:
-            self._first_round_open = count
+            self._first_round_open = top - s.first_ttl + 1
         method = self.settings.method
         sent_stamps = self.transport.sent_stamps
         for ttl in range(s.first_ttl, top + 1):
