@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tracetui.tui.virtual_demo import virtual_demo_app
+from tracetui.virtual_demo import virtual_demo_app
 
 HERE = Path(__file__).parent
 SIZE = (120, 34)

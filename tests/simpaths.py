@@ -66,8 +66,9 @@ class Run:
         return self.run(until=self.sim.clock.now() + seconds)
 
     @property
-    def counters(self):
-        return self.engine.counters
+    def ignored(self):
+        """Packets and probes that did not become hop results, by reason."""
+        return self.engine.ignored
 
 
 def scenario(*paths: SimPath, changes: tuple[float, ...] = (), **kwargs) -> SimScenario:

@@ -72,18 +72,19 @@ def run(hours: float, checkpoints: int) -> dict:
     points = []
     for step in range(1, checkpoints + 1):
         engine.run(until=start + hours * 3600 * step / checkpoints)
-        view = model.snapshot(counters=engine.counters.as_dict())
+        view = model.snapshot()
+        awaited, deadlines, settled = engine.ledger_sizes
         gc.collect()
         points.append(
             {
                 "hours": round(hours * step / checkpoints, 2),
                 "rounds": view.rounds,
-                "probes": engine.counters.sent,
+                "probes": engine.sent,
                 "rss_kib": resident_kib(),
                 "fds": open_fds(),
-                "inflight": len(engine._inflight),
-                "expiry": len(engine._expiry),
-                "recent": len(engine._recent),
+                "inflight": awaited,
+                "expiry": deadlines,
+                "recent": settled,
                 "sim_queue": len(sim._queue),
                 "hops": len(model.hops),
                 "max_responders": max(len(h.responders) for h in model.hops.values()),
@@ -93,7 +94,7 @@ def run(hours: float, checkpoints: int) -> dict:
     return {
         "checkpoints": points,
         "max_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-        "counters": engine.counters.as_dict(),
+        "counters": dict(engine.ignored),
     }
 
 

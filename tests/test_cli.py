@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from unavailable import unavailable
 
 from tracetui.cli import main, parse_config
 from tracetui.probe.types import Family, ProbeMethod
@@ -179,7 +180,7 @@ def as_ordinary_user(*argv: str) -> subprocess.CompletedProcess[str]:
     prefix: list[str] = []
     if os.geteuid() == 0:
         if not shutil.which("setpriv"):
-            pytest.skip("running as root and setpriv is missing")
+            unavailable("running as root and setpriv is missing")
         prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
     return subprocess.run(
         [*prefix, sys.executable, "-m", "tracetui", *argv],

@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 from simpaths import Run, chain, router, scenario, with_link, with_routers
 
-from tracetui.events import PathChanged, ProbeSent, Restarted
+from tracetui.events import (
+    Finished,
+    PathChanged,
+    Paused,
+    ProbeFailed,
+    ProbeReplied,
+    ProbeSent,
+    Restarted,
+    Tally,
+)
 from tracetui.probe.sim import SimHop, SimLink, SimPath
 from tracetui.probe.types import Family, ProbeMethod
 
@@ -27,7 +36,7 @@ def test_clean_path_every_method_and_family(family, method):
         assert hop.rtt.avg == pytest.approx(2.0 * hop.ttl + 0.02, abs=1e-6)
         assert hop.rtt.stdev == pytest.approx(0.0, abs=1e-6)
     assert view.hops[-1].is_destination
-    assert run.counters.foreign == 0
+    assert run.ignored["foreign"] == 0
 
 
 def test_whole_path_is_discovered_within_one_round_trip():
@@ -47,7 +56,7 @@ def test_probing_stops_at_the_destination():
             sent_per_round[event.round] = sent_per_round.get(event.round, 0) + 1
     assert sent_per_round[1] == 30  # the first round probes every TTL at once
     assert all(sent_per_round[r] == 5 for r in range(2, 11))
-    assert run.counters.beyond_path == 25
+    assert run.engine.beyond_path == 25
 
 
 def test_loss_on_one_link_shows_at_that_hop_and_beyond():
@@ -95,7 +104,7 @@ def test_fixed_flow_keeps_one_ecmp_branch_and_varying_ports_see_both(method):
 def test_duplicates_are_counted_not_attributed():
     run = Run(scenario(chain(4), duplicate_rate=0.3), count=100, interval=0.1)
     view = run.run()
-    assert run.counters.duplicate > 50
+    assert run.ignored["duplicate"] > 50
     for hop in view.hops:
         assert (hop.sent, hop.received) == (100, 100)
 
@@ -111,8 +120,8 @@ def test_late_replies_count_as_lost_once_the_timeout_passed():
     view = run.run()
     lost = sum(hop.lost for hop in view.hops)
     assert lost > 20
-    # every lost probe's reply did come, late; only those due after the run ended are unseen
-    assert lost - 5 <= run.counters.late <= lost
+    # every lost probe's reply does come, late: read during the run, or still on its way
+    assert run.ignored["late"] + run.sim.undelivered == lost
     for hop in view.hops:
         assert hop.received + hop.lost == hop.sent == 400
 
@@ -121,18 +130,55 @@ def test_out_of_order_replies_are_matched_to_their_own_probes():
     # heavy jitter on a link reorders replies; every probe still gets exactly its own RTT
     path = with_link(chain(4, delay_ms=1.0), 2, jitter_ms=20.0)
     run = Run(scenario(path), count=300, interval=0.005, timeout=2.0)
+    truth = _record_true_rtts(run)
     view = run.run()
     for hop in view.hops:
         assert (hop.sent, hop.received) == (300, 300)
+    replies = [e for e in run.events if isinstance(e, ProbeReplied)]
+    assert sum(1 for reply in replies if reply.ttl <= 4) == 4 * 300
+    for reply in replies:
+        assert reply.rtt == pytest.approx(truth[reply.ttl, reply.round], abs=1e-5), reply
+    overtaken = sum(
+        1
+        for ttl in range(2, 5)
+        for round_ in range(2, 301)
+        if truth[ttl, round_] + 0.005e3 * round_ < truth[ttl, round_ - 1] + 0.005e3 * (round_ - 1)
+    )
+    assert overtaken > 100  # the scenario really reorders replies
     assert view.hops[0].rtt.worst < 2.1  # hop 1 is before the jittery link
     assert view.hops[3].rtt.worst > 20.0
+
+
+def _record_true_rtts(run: Run) -> dict[tuple[int, int], float]:
+    """What the simulation decides for each probe: (ttl, round) -> RTT in ms.
+
+    Each round sends every TTL once, so the n-th probe sent at a TTL belongs to round n.
+    """
+    sim = run.sim
+    truth: dict[tuple[int, int], float] = {}
+    sends: dict[int, int] = {}
+    current: list = [None, 0.0]
+    send, deliver = sim.send, sim._deliver
+
+    def recording_send(method, payload, ttl):
+        sends[ttl] = sends.get(ttl, 0) + 1
+        current[:] = [(ttl, sends[ttl]), sim.clock.now()]
+        return send(method, payload, ttl)
+
+    def recording_deliver(when, channel, data, source):
+        truth[current[0]] = (when - current[1]) * 1000.0
+        deliver(when, channel, data, source)
+
+    sim.send = recording_send
+    sim._deliver = recording_deliver
+    return truth
 
 
 @pytest.mark.parametrize("family", FAMILIES)
 def test_packets_of_other_programs_are_dropped_and_counted(family):
     run = Run(scenario(chain(4), foreign_per_second=200.0), family, count=50, interval=0.1)
     view = run.run()
-    assert run.counters.foreign + sum(run.sim.malformed.values()) > 500
+    assert run.ignored["foreign"] + sum(run.sim.malformed.values()) > 500
     addresses = {router(i).address(family) for i in range(1, 5)}
     for hop in view.hops:
         assert (hop.sent, hop.received) == (50, 50)
@@ -211,7 +257,7 @@ def test_reset_starts_statistics_afresh_and_counts_stale_replies():
     run.run_for(3.05)  # replies of the last round are still in flight
     run.engine.request_reset()
     view = run.run_for(1.0)
-    assert run.counters.stale > 0
+    assert run.ignored["stale"] > 0
     for hop in view.hops:
         assert hop.received + hop.lost + hop.in_flight == hop.sent <= 2
 
@@ -260,3 +306,31 @@ def test_unequal_ecmp_branches_do_not_flap_the_path_length():
         run.run_for(1.0)
         limits.append(run.model.dest_ttl)
     assert set(limits[12:]) == {5}
+
+
+def test_probes_the_kernel_refuses_are_failed_never_lost():
+    run = Run(scenario(chain(4), send_failure_rate=0.2), count=200, interval=0.1, seed=3)
+    view = run.run()
+    failed = sum(hop.failed for hop in view.hops)
+    assert 4 * 200 * 0.2 * 0.7 < failed < 4 * 200 * 0.2 * 1.3
+    refused = [e for e in run.events if isinstance(e, ProbeFailed)]
+    assert run.ignored["send failed"] == view.ignored["send failed"] == len(refused)
+    assert failed == sum(1 for e in refused if e.ttl <= 4)  # the rest were in round 1, beyond
+    assert "No buffer space" in view.last_failure
+    for hop in view.hops:
+        # a refused probe was never sent: it is neither Snt nor Loss%
+        assert hop.sent + hop.failed == 200
+        assert hop.lost == 0 and hop.received == hop.sent
+
+
+def test_engine_state_reaches_the_model_only_as_events():
+    run = Run(scenario(chain(3)), count=3, interval=0.5)
+    run.engine.request_pause(True)
+    run.run_for(2.0)
+    assert run.model.snapshot().paused and run.model.rounds == 0
+    run.engine.request_pause(False)
+    view = run.run()
+    assert not view.paused and view.finished and view.rounds == 3
+    assert [type(e) for e in run.events].count(Paused) == 2
+    assert isinstance(run.events[-1], Finished)
+    assert not any(isinstance(e, Tally) for e in run.events)  # nothing was ignored

@@ -1,4 +1,8 @@
-"""The headless core never imports Textual (nor scapy, which costs half a second)."""
+"""The headless core never imports Textual (nor scapy, which costs half a second).
+
+tests/test_import_contracts.py checks the layers statically; this checks what
+really gets loaded, lazy imports included.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,19 @@ import sys
 HEADLESS = [
     "tracetui.cli",
     "tracetui.headless",
-    "tracetui.session",
+    "tracetui.startup",
     "tracetui.model",
     "tracetui.stats",
     "tracetui.report",
     "tracetui.probe.engine",
     "tracetui.probe.sockets",
     "tracetui.probe.sim",
-    "tracetui.resolve",
+    "tracetui.reverse_dns",
+    "tracetui.names",
+    "tracetui.live",
+    "tracetui.trace",
+    "tracetui.columns",
+    "tracetui.labels",
 ]
 
 
@@ -33,7 +42,7 @@ def test_headless_modules_import_neither_textual_nor_scapy():
 def test_report_path_does_not_load_dnspython_until_names_are_needed():
     code = (
         "import sys\n"
-        "import tracetui.headless, tracetui.session\n"
+        "import tracetui.headless, tracetui.startup\n"
         "print(any(m.startswith('dns') for m in sys.modules))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

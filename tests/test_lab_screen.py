@@ -10,6 +10,7 @@ import time
 
 import pytest
 from lab.terminal import Terminal, have_tmux
+from unavailable import unavailable
 
 pytestmark = pytest.mark.lab
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.lab
 def terminal():
     """Start a command in a fresh terminal of the given size; closed after the test."""
     if not have_tmux():
-        pytest.skip("tmux is needed to drive the live screen")
+        unavailable("tmux is needed to drive the live screen")
     opened: list[Terminal] = []
 
     def start(command: str, columns: int = 120, rows: int = 34) -> Terminal:

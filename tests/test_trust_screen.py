@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from tui_support import demo_app, screen_text
+from unavailable import unavailable
 
 from tracetui.snapshot import NameInfo
 from tracetui.tui.hop_table import HopTable
@@ -35,10 +36,16 @@ class HostileNames:
     def set_aslookup(self, enabled: bool) -> None:
         """Always answers AS fields."""
 
+    def wait(self, timeout: float) -> None:
+        """Never waits."""
+
+    def stop(self) -> None:
+        """Holds nothing."""
+
 
 async def test_hostile_names_are_shown_literally_and_harmlessly(monkeypatch, tmp_path):
+    monkeypatch.setattr("tracetui.live.open_names", lambda config, aslookup: HostileNames())
     app = demo_app(monkeypatch, tmp_path)
-    app.names = HostileNames()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("z")
         plain = app.query_one(HopTable).row_texts("h1")[1]
@@ -55,7 +62,7 @@ async def test_hostile_names_are_shown_literally_and_harmlessly(monkeypatch, tmp
 def small_disk():
     """A 64 KiB tmpfs, filled up (needs root to mount)."""
     if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a tiny file system needs root")
+        unavailable("mounting a tiny file system needs root")
     path = Path(f"/tmp/tracetui-full-{os.getpid()}")
     path.mkdir(exist_ok=True)
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(path)], check=True)

@@ -6,16 +6,16 @@ import html
 import re
 from pathlib import Path
 
-from tracetui import session as session_module
+from tracetui import startup as startup_module
 from tracetui.tui.app import TraceApp
-from tracetui.tui.virtual_demo import advance, virtual_demo_app
+from tracetui.virtual_demo import advance, virtual_demo_app
 
 __all__ = ["advance", "demo_app", "screen_text"]
 
 
 def demo_app(monkeypatch, tmp_path: Path, *args: str, seconds: float = 20.0) -> TraceApp:
     # the demo drops privileges when started by root; never do that to the test process
-    monkeypatch.setattr(session_module, "drop_privileges", lambda: None)
+    monkeypatch.setattr(startup_module, "drop_privileges", lambda: None)
     return virtual_demo_app(*args, seconds=seconds, export_dir=tmp_path)
 
 

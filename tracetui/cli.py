@@ -11,17 +11,18 @@ import ipaddress
 import math
 import os
 import re
+import signal
 import sys
 from typing import NoReturn
 
 from tracetui import __version__
 from tracetui.config import Config, DnsServer
+from tracetui.exits import EXIT_FAILURE, EXIT_SIGNAL_BASE, EXIT_USAGE
 from tracetui.probe.engine import ProbeSettings
 from tracetui.probe.types import Family, ProbeMethod
+from tracetui.report.formats import FORMATS
 
 _NEGATIVE = re.compile(r"^-(\d|\.\d|inf|nan)", re.IGNORECASE)
-EXIT_USAGE = 2
-EXIT_FAILURE = 1
 MAX_PACKET_SIZE = 10000
 
 
@@ -175,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     output.add_argument(
         "--report-on-exit",
-        choices=("text", "json", "csv", "markdown"),
+        choices=tuple(FORMATS),
         help="live screen: print a report in this format when it quits",
     )
     return parser
@@ -268,13 +269,18 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"tracetui: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    from tracetui.startup import SetupError
+
     try:
         if config.headless:
             from tracetui.headless import run_report
 
             return run_report(config)
-        from tracetui.tui.launch import run_app
+        from tracetui.launch import run_app
 
         return run_app(config)
+    except SetupError as exc:
+        print(f"tracetui: {exc}", file=sys.stderr)
+        return EXIT_USAGE if exc.usage else EXIT_FAILURE
     except KeyboardInterrupt:
-        return 130
+        return EXIT_SIGNAL_BASE + signal.SIGINT

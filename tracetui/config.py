@@ -7,8 +7,6 @@ from typing import NamedTuple
 from tracetui.probe.engine import ProbeSettings
 from tracetui.probe.types import Family
 
-REPORT_FORMATS = ("text", "json", "csv")
-
 
 class DnsServer(NamedTuple):
     address: str

@@ -35,6 +35,17 @@ class ProbeLost(NamedTuple):
     round: int
 
 
+class ProbeFailed(NamedTuple):
+    """The kernel refused to send a probe (no buffer space, a firewall, no route).
+
+    Not a loss: nothing left this host, so it says nothing about the path.
+    """
+
+    ttl: int
+    round: int
+    reason: str
+
+
 class ProbeDiscarded(NamedTuple):
     """A probe sent beyond what turned out to be the end of the path; it never counts."""
 
@@ -62,6 +73,32 @@ class Restarted(NamedTuple):
     reason: str
 
 
+class Paused(NamedTuple):
+    """The engine stopped (or resumed) starting rounds."""
+
+    paused: bool
+
+
+class Finished(NamedTuple):
+    """Every round of ``--count`` is sent and settled: nothing more will come."""
+
+
+class Tally(NamedTuple):
+    """Packets that did not become a hop result, by reason; sent when the counts change."""
+
+    counts: tuple[tuple[str, int], ...]
+
+
 EngineEvent = (
-    RoundStarted | ProbeSent | ProbeReplied | ProbeLost | ProbeDiscarded | PathChanged | Restarted
+    RoundStarted
+    | ProbeSent
+    | ProbeReplied
+    | ProbeLost
+    | ProbeFailed
+    | ProbeDiscarded
+    | PathChanged
+    | Restarted
+    | Paused
+    | Finished
+    | Tally
 )

@@ -11,7 +11,7 @@ import contextlib
 import os
 
 
-def write_atomically(path: str | os.PathLike[str], text: str, replace: bool = True) -> None:
+def write_atomically(path: str | os.PathLike[str], text: str, *, replace: bool = True) -> None:
     """Raises FileExistsError when ``replace`` is false and ``path`` exists; OSError otherwise."""
     import tempfile  # only when writing: it costs start-up time every report would pay
 

@@ -12,35 +12,26 @@ import signal
 import sys
 
 from tracetui.config import Config
+from tracetui.exits import EXIT_FAILURE, EXIT_OK, EXIT_SIGNAL_BASE
 from tracetui.files import write_atomically
-from tracetui.session import SetupError, open_session
+from tracetui.names import LOOKUP_MODULES, open_names
+from tracetui.report.formats import REPORT_MODULES
+from tracetui.startup import open_session
 
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
 NAME_WAIT = 2.0
 _SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
-def start_names(config: Config):
-    """Imported here: asyncio and dnspython cost start-up time that -n runs never need."""
-    if config.demo:
-        from tracetui.demo import DemoNames
-
-        return DemoNames(config.aslookup)
-    from tracetui.resolve import BackgroundNames
-
-    return BackgroundNames.start(config.dns_servers, config.aslookup)
+def modules_to_preload(config: Config) -> tuple[str, ...]:
+    return REPORT_MODULES + (LOOKUP_MODULES if config.names or config.aslookup else ())
 
 
 def run_report(config: Config) -> int:
-    try:
-        session = open_session(config)
-    except SetupError as exc:
-        print(f"tracetui: {exc}", file=sys.stderr)
-        return EXIT_USAGE if exc.usage else EXIT_FAILURE
+    """Raises SetupError when the run cannot start; returns the exit status."""
+    session = open_session(config, preload=modules_to_preload(config))
     names = None
-    if config.names:
-        names = start_names(config)
+    if config.names or config.aslookup:
+        names = open_names(config, config.aslookup)
         session.model.on_new_responder = names.request
     received: list[int] = []
 
@@ -59,14 +50,14 @@ def run_report(config: Config) -> int:
     if names is not None:
         names.wait(NAME_WAIT)
         lookup = names.lookup
-    view = session.model.snapshot(lookup, session.counters())
+    view = session.model.snapshot(lookup)
     if names is not None:
         names.stop()
     from tracetui.report import ReportOptions, render  # after probing: not on the way to it
 
     options = ReportOptions(show_names=config.names, show_asn=config.aslookup)
     text = render(view, config.report_format or "text", options)
-    status = 128 + received[0] if received else 0
+    status = EXIT_SIGNAL_BASE + received[0] if received else EXIT_OK
     if config.output is None:
         sys.stdout.write(text)
         return status

@@ -7,23 +7,28 @@ of responders per hop, and at most ``max_ttl`` hops.
 
 Invariant per hop: every ProbeSent is later matched by exactly one of
 ProbeReplied, ProbeLost or ProbeDiscarded (until a Restarted voids them all),
-so ``sent == received + lost + in flight`` always holds.
+so ``sent == received + lost + in flight`` always holds. A probe the kernel
+refused (ProbeFailed) was never sent: it is counted in ``failed`` only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from tracetui.events import (
     EngineEvent,
+    Finished,
     PathChanged,
+    Paused,
     ProbeDiscarded,
+    ProbeFailed,
     ProbeLost,
     ProbeReplied,
     ProbeSent,
     Restarted,
     RoundStarted,
+    Tally,
 )
 from tracetui.probe.types import ProbeMethod, ReplyKind
 from tracetui.snapshot import (
@@ -61,6 +66,7 @@ class _Hop:
         "sent",
         "received",
         "lost",
+        "failed",
         "rtt",
         "responders",
         "other_replies",
@@ -73,6 +79,7 @@ class _Hop:
         self.sent = 0
         self.received = 0
         self.lost = 0
+        self.failed = 0
         self.rtt = RttStats()
         self.responders: dict[str, _Responder] = {}
         self.other_replies = 0
@@ -117,11 +124,19 @@ class PathModel:
             ProbeSent: self._sent,
             ProbeReplied: self._replied,
             ProbeLost: self._lost,
+            ProbeFailed: self._failed,
             ProbeDiscarded: self._discarded,
             RoundStarted: self._round_started,
             PathChanged: self._path_changed,
             Restarted: self._restarted,
+            Paused: self._paused,
+            Finished: self._finished,
+            Tally: self._tally,
         }
+        self.paused = False
+        self.finished = False
+        self.ignored: dict[str, int] = {}
+        self.last_failure = ""
         self._clear("start")
 
     def _clear(self, reason: str) -> None:
@@ -136,7 +151,7 @@ class PathModel:
     def apply(self, event: EngineEvent) -> None:
         self._handlers[type(event)](event)
 
-    def apply_all(self, events: list[EngineEvent]) -> None:
+    def apply_all(self, events: Iterable[EngineEvent]) -> None:
         handlers = self._handlers
         for event in events:
             handlers[type(event)](event)
@@ -175,12 +190,16 @@ class PathModel:
         hop.lost += 1
         hop.record(event.round, LOST)
 
+    def _failed(self, event: ProbeFailed) -> None:
+        self._hop(event.ttl).failed += 1
+        self.last_failure = event.reason
+
     def _discarded(self, event: ProbeDiscarded) -> None:
         hop = self.hops.get(event.ttl)
         if hop is None:
             return
         hop.sent -= 1
-        if not hop.sent:
+        if not hop.sent and not hop.failed:
             del self.hops[event.ttl]
 
     def _round_started(self, event: RoundStarted) -> None:
@@ -193,7 +212,17 @@ class PathModel:
 
     def _restarted(self, event: Restarted) -> None:
         self.method = event.method
+        self.finished = False
         self._clear(event.reason)
+
+    def _paused(self, event: Paused) -> None:
+        self.paused = event.paused
+
+    def _finished(self, _event: Finished) -> None:
+        self.finished = True
+
+    def _tally(self, event: Tally) -> None:
+        self.ignored = dict(event.counts)
 
     # ---------------------------------------------------------------- snapshot
     def visible_limit(self) -> int:
@@ -205,11 +234,7 @@ class PathModel:
         answered = [ttl for ttl, hop in self.hops.items() if hop.received]
         return max(answered, default=self.info.first_ttl)
 
-    def snapshot(
-        self,
-        names: NameSource | None = None,
-        counters: Mapping[str, int] | None = None,
-    ) -> PathView:
+    def snapshot(self, names: NameSource | None = None) -> PathView:
         lookup = names or (lambda _address: None)
         top = self.visible_limit()
         hops = []
@@ -226,7 +251,10 @@ class PathModel:
             dest_ttl=self.dest_ttl,
             discovered=self.discovered,
             restart_reason=self.restart_reason,
-            counters=dict(counters or {}),
+            ignored=dict(self.ignored),
+            paused=self.paused,
+            finished=self.finished,
+            last_failure=self.last_failure,
         )
 
     def _hop_view(self, ttl: int, hop: _Hop | None, lookup: NameSource) -> HopView:
@@ -252,6 +280,7 @@ class PathModel:
             sent=hop.sent,
             received=hop.received,
             lost=hop.lost,
+            failed=hop.failed,
             rtt=hop.rtt.summary(),
             responders=responders,
             other_replies=hop.other_replies,

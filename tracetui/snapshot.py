@@ -58,17 +58,14 @@ class ResponderView(NamedTuple):
     def hostname(self) -> str | None:
         return self.names.hostname
 
-    def label(self, show_names: bool) -> str:
-        if show_names and self.names.hostname:
-            return self.names.hostname
-        return self.address
-
 
 class HopView(NamedTuple):
     ttl: int
     sent: int
     received: int
     lost: int
+    failed: int
+    """Probes the kernel refused to send: not sent, so neither Snt nor Loss%."""
     rtt: RttSummary
     responders: tuple[ResponderView, ...]
     other_replies: int
@@ -123,7 +120,13 @@ class PathView(NamedTuple):
     dest_ttl: int | None
     discovered: bool
     restart_reason: str
-    counters: dict[str, int]
+    ignored: dict[str, int]
+    """Packets and probes that did not become hop results, by reason."""
+    paused: bool = False
+    finished: bool = False
+    """Every ``--count`` round is sent and settled."""
+    last_failure: str = ""
+    """Why the kernel last refused to send a probe."""
 
     @property
     def reached(self) -> bool:

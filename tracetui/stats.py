@@ -6,6 +6,7 @@ Jitter follows mtr: the absolute difference between consecutive round trips
 (Jttr), its mean (Javg) and maximum (Jmax), and the RFC 3550 smoothed
 inter-arrival jitter (Jint). Unlike mtr, the first sample has no jitter (mtr
 counts the first RTT itself as jitter, which inflates Javg on short runs).
+The geometric mean (mtr's Gmean) keeps a running sum of logarithms.
 """
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ class RttSummary(NamedTuple):
     javg: float
     jmax: float
     jint: float
+    gmean: float = 0.0
 
 
-EMPTY_SUMMARY = RttSummary(0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+EMPTY_SUMMARY = RttSummary(0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+_TINY = 1e-6
 
 
 class RttStats:
@@ -44,6 +47,7 @@ class RttStats:
         "javg",
         "jmax",
         "jint",
+        "_log_sum",
     )
 
     def __init__(self) -> None:
@@ -57,6 +61,7 @@ class RttStats:
         self.javg = 0.0
         self.jmax = 0.0
         self.jint = 0.0
+        self._log_sum = 0.0
 
     def add(self, rtt: float) -> None:
         count = self.count + 1
@@ -64,6 +69,7 @@ class RttStats:
         delta = rtt - self.mean
         self.mean += delta / count
         self._m2 += delta * (rtt - self.mean)
+        self._log_sum += math.log(rtt if rtt > _TINY else _TINY)
         if rtt < self.best:
             self.best = rtt
         if rtt > self.worst:
@@ -96,4 +102,5 @@ class RttStats:
             self.javg,
             self.jmax,
             self.jint,
+            math.exp(self._log_sum / self.count),
         )

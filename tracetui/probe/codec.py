@@ -13,23 +13,15 @@ import struct
 from typing import NamedTuple, Protocol
 
 from tracetui.probe.packets import (
-    ICMP4_ECHO_REQUEST,
-    ICMP6_ECHO_REQUEST,
     PROTO_ICMP,
     PROTO_ICMPV6,
     PROTO_TCP,
     PROTO_UDP,
-    TCP_HEADER_LEN,
     IcmpEchoTemplate,
     TcpSynTemplate,
     UdpTemplate,
 )
 from tracetui.probe.types import Observation, ProbeMethod, ReplyKind
-
-IPV4_HEADER_LEN = 20
-IPV6_HEADER_LEN = 40
-DEFAULT_UDP_PORT = 33434
-DEFAULT_TCP_PORT = 80
 
 _ICMP_ID_SEQ = struct.Struct("!xxxxHH")
 _UDP_HEADER = struct.Struct("!HHHH")
@@ -59,27 +51,14 @@ class ProbeCodec(Protocol):
     def key_of(self, obs: Observation) -> int | None: ...
 
 
-def header_len(family: int, method: ProbeMethod) -> int:
-    """Bytes of IP plus transport header a probe of this method carries."""
-    ip = IPV4_HEADER_LEN if family == 4 else IPV6_HEADER_LEN
-    return ip + (TCP_HEADER_LEN if method is ProbeMethod.TCP else 8)
-
-
-def min_packet_size(family: int, method: ProbeMethod) -> int:
-    """UDP needs two payload bytes to steer its checksum (fixed-flow mode)."""
-    return header_len(family, method) + (2 if method is ProbeMethod.UDP else 0)
-
-
 class IcmpCodec:
     method = ProbeMethod.ICMP
     key_space = 65536
 
-    def __init__(self, family: int, target: str, ident: int, packet_size: int) -> None:
+    def __init__(self, family: int, target: str, ident: int, payload: int) -> None:
         self._target = target
         self._proto = PROTO_ICMP if family == 4 else PROTO_ICMPV6
-        self._request_type = ICMP4_ECHO_REQUEST if family == 4 else ICMP6_ECHO_REQUEST
         self._ident = ident & 0xFFFF
-        payload = max(0, packet_size - header_len(family, ProbeMethod.ICMP))
         self._template = IcmpEchoTemplate(family, self._ident, payload)
         self.build = self._template.build
 
@@ -108,11 +87,10 @@ class UdpCodec:
         target: str,
         identity: LocalIdentity,
         port: int,
-        packet_size: int,
+        payload: int,
         vary: bool,
     ) -> None:
         self._target = target
-        payload = max(2, packet_size - header_len(family, ProbeMethod.UDP))
         self._template = UdpTemplate(
             family, identity.source, target, identity.udp_port, port, payload, vary=vary
         )
@@ -171,19 +149,3 @@ class TcpCodec:
         if obs.kind in _ICMP_ERRORS and obs.header[:8] != self.build(key)[:8]:
             return None
         return key
-
-
-def make_codec(
-    method: ProbeMethod,
-    family: int,
-    target: str,
-    identity: LocalIdentity,
-    packet_size: int,
-    port: int | None,
-    vary_ports: bool,
-) -> ProbeCodec:
-    if method is ProbeMethod.ICMP:
-        return IcmpCodec(family, target, identity.icmp_ident, packet_size)
-    if method is ProbeMethod.UDP:
-        return UdpCodec(family, target, identity, port or DEFAULT_UDP_PORT, packet_size, vary_ports)
-    return TcpCodec(family, target, identity, port or DEFAULT_TCP_PORT, vary_ports)

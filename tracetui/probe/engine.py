@@ -1,51 +1,49 @@
 """The round loop: send, match, time out, and decide how long the path is.
 
 Every round sends one probe per TTL of the current path, all in flight at once,
-so a path is discovered in about one round trip. A
-probe is in flight until a reply proves it was answered or its timeout passes;
-only then is it counted. Results go to a sink as :mod:`tracetui.events`
-tuples; the engine holds no statistics.
-
-Path length. The first round probes every TTL up to ``max_ttl``. Afterwards a
-TTL ``t`` is the end of the path when some probe at ``t`` got an end-of-path
-reply (target reached, or a router refused) and no TTL at or beyond ``t`` has
-answered with time-exceeded since then or in the last ``RECENT_ROUNDS``
-rounds. The window keeps an ECMP pair of unequal length from flapping the
-path length every round, and still notices a longer path at once (a
-time-exceeded where the target used to answer) and a shorter one within a few
-rounds. With no known end, probing continues ``max_unknown`` TTLs past the
-highest TTL that ever answered.
+so a path is discovered in about one round trip. A probe is awaited until a
+reply proves it was answered or its timeout passes; only then is it counted
+(:mod:`tracetui.probe.lifecycle` holds every probe's state). How far a round
+probes is :mod:`tracetui.probe.path_length`'s decision. Results go to a sink
+as :mod:`tracetui.events` tuples; the engine holds no statistics, and nothing
+outside it reads its state: pause, end of run and ignored-packet counts are
+events too.
 
 Thread-safety: ``run`` executes in one thread; ``request_*`` and ``stop`` may
-be called from any other and take effect at the top of the next loop turn.
+be called from any other. Requests go through one command queue and take
+effect at the top of the next loop turn.
 """
 
 from __future__ import annotations
 
-import enum
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from typing import NamedTuple
 
 from tracetui.events import (
     EngineEvent,
+    Finished,
     PathChanged,
+    Paused,
     ProbeDiscarded,
+    ProbeFailed,
     ProbeLost,
     ProbeReplied,
     ProbeSent,
     Restarted,
     RoundStarted,
+    Tally,
 )
-from tracetui.probe.codec import ProbeCodec, make_codec
+from tracetui.probe.codec import ProbeCodec
+from tracetui.probe.lifecycle import Probe, ProbeLedger, ProbeState
+from tracetui.probe.methods import FlowSpec, make_codec
 from tracetui.probe.network import Clock, Transport
-from tracetui.probe.types import Observation, ProbeMethod, ReplyKind
+from tracetui.probe.path_length import PathLength
+from tracetui.probe.types import Observation, ProbeMethod
 
-RECENT_ROUNDS = 10
 READ_INTERVAL = 0.1
 MAX_STAMPS = 4096
-_NEVER = -(10**9)
-_RECENT_KEYS = 8192
+IDLE_WAIT = 3600.0
 
 
 class ProbeSettings(NamedTuple):
@@ -61,49 +59,12 @@ class ProbeSettings(NamedTuple):
     vary_ports: bool = False
 
 
-class EngineCounters:
-    """Packets that did not become a hop result, by reason; read by snapshots."""
-
-    __slots__ = (
-        "beyond_path",
-        "clock_errors",
-        "duplicate",
-        "foreign",
-        "kernel_send_stamps",
-        "key_exhausted",
-        "last_send_error",
-        "late",
-        "replies",
-        "send_errors",
-        "sent",
-        "stale",
-    )
-
-    def __init__(self) -> None:
-        self.sent = self.replies = self.foreign = self.duplicate = self.late = 0
-        self.stale = self.beyond_path = self.send_errors = self.clock_errors = 0
-        self.key_exhausted = self.kernel_send_stamps = 0
-        self.last_send_error = ""
-
-    def as_dict(self) -> dict[str, int | str]:
-        return {name: getattr(self, name) for name in self.__slots__}
-
-
-class _Done(enum.IntEnum):
-    ANSWERED = 1
-    LOST = 2
-    STALE = 3
-
-
-class _Probe:
-    __slots__ = ("ttl", "round", "sent_at", "stamp")
-
-    def __init__(self, ttl: int, round_: int, sent_at: float, stamp: int | None) -> None:
-        self.ttl = ttl
-        self.round = round_
-        self.sent_at = sent_at
-        self.stamp = stamp
-
+# why a packet or a probe did not become a hop result (the Tally event's keys)
+_LATE_BY_STATE = {
+    ProbeState.ANSWERED: "duplicate",
+    ProbeState.LOST: "late",
+    ProbeState.VOID: "stale",
+}
 
 Sink = Callable[[EngineEvent], None]
 
@@ -115,28 +76,31 @@ class Engine:
         self.transport = transport
         self.clock = clock
         self.settings = settings
-        self.counters = EngineCounters()
-        self.paused = False
         self.read_interval = READ_INTERVAL
+        self.sent = 0
+        """Probes handed to the kernel over the whole run (for benchmarks)."""
+        self.kernel_send_stamps = 0
+        """Probes whose RTT starts at the kernel's transmit stamp (for benchmarks)."""
+        self.beyond_path = 0
+        """Probes and replies beyond the end of the path: the price of finding it."""
+        self.ignored: Counter[str] = Counter()
+        self._ignored_version = 0
+        self._tallied_version = 0
         self._sink = sink
         self._commands: deque[Callable[[], None]] = deque()
         self._stopping = False
-        self._next_key = 0
-        self._recent: dict[int, _Done] = {}
+        self._paused = False
+        self._finished_sent = False
         self._previous_codec: ProbeCodec | None = None
-        self._inflight: dict[int, _Probe] = {}
-        self._unstamped = 0
         self._codec = self._make_codec(settings.method)
+        self._ledger = ProbeLedger(self._codec.key_space)
+        self._unstamped = 0
         self._begin("start")
 
     # ----------------------------------------------------------------- control
     @property
     def method(self) -> ProbeMethod:
         return self.settings.method
-
-    @property
-    def rounds_started(self) -> int:
-        return self._round
 
     def request_method(self, method: ProbeMethod) -> None:
         """Restart with another probe method; statistics start afresh."""
@@ -164,49 +128,50 @@ class Engine:
         self._previous_codec = self._codec
         self.settings = self.settings._replace(method=method)
         self._codec = self._make_codec(method)
+        self._ledger = ProbeLedger(self._codec.key_space)
         self._begin(f"switched to {method.upper()}")
 
     def _set_paused(self, paused: bool) -> None:
-        self.paused = paused
+        if paused == self._paused:
+            return
+        self._paused = paused
         if not paused:
             self._next_round_at = self.clock.now()
+        self._sink(Paused(paused))
 
     def _make_codec(self, method: ProbeMethod) -> ProbeCodec:
         s = self.settings
         t = self.transport
-        return make_codec(method, t.family, t.target, t.identity, s.size, s.port, s.vary_ports)
+        flow = FlowSpec(t.family, t.target, t.identity, s.size, s.port, s.vary_ports)
+        return make_codec(method, flow)
 
     def _begin(self, reason: str) -> None:
-        """Forget the path and everything in flight; replies to old probes become stale."""
+        """Forget the path and every awaited probe; replies to old probes become stale."""
         s = self.settings
-        for key in self._inflight:
-            self._remember(key, _Done.STALE)
-        self._inflight = {}
+        self._ledger.void_all()
         self._timeout_ns = int(s.timeout * 1e9)
-        self._expiry: deque[tuple[float, int, _Probe]] = deque()
         self._round = 0
         self._next_round_at = self.clock.now()
-        size = s.max_ttl + 2
-        self._te_round = [_NEVER] * size
-        self._end_round = [_NEVER] * size
-        self._highest_reply = s.first_ttl - 1
+        self._path = PathLength(s.first_ttl, s.max_ttl, s.max_unknown)
         self._first_round_open = 0
-        self._discovered = False
-        self._limit_dirty = False
-        self._dest_ttl: int | None = None
-        self._limit = s.max_ttl
-        self._reported = PathChanged(self._limit, None, False)
+        self._finished_sent = False
+        self._reported = self._path.end
         self._sink(Restarted(s.method, reason))
-        self._sink(self._reported)
+        self._sink(PathChanged(*self._reported))
 
     # -------------------------------------------------------------------- loop
     @property
+    def ledger_sizes(self) -> tuple[int, int, int]:
+        """Probes awaited, deadlines queued, final states remembered: bounded (soak test)."""
+        return self._ledger.sizes
+
+    @property
     def finished(self) -> bool:
         count = self.settings.count
-        return count is not None and self._round >= count and not self._inflight
+        return count is not None and self._round >= count and not self._ledger
 
     def run(self, until: float | None = None) -> None:
-        """Probe until ``count`` rounds are done and answered, ``stop()``, or ``until``.
+        """Probe until ``count`` rounds are done and settled, ``stop()``, or ``until``.
 
         The loop wakes for sends, timeouts and commands, and reads replies at most
         ``read_interval`` later than they arrive: round trips come from kernel
@@ -218,40 +183,49 @@ class Engine:
         on_observation = self._on_observation
         commands = self._commands
         read_interval = self.read_interval
-        while not self._stopping:
-            while commands:
-                commands.popleft()()
-            if self._unstamped:
-                for probe, stamp in transport.sent_stamps(self.settings.method, MAX_STAMPS):
-                    self._on_sent_stamp(probe, stamp)
-            for obs, stamp in transport.drain():
-                on_observation(obs, stamp)
-            now = clock.now()
-            self._expire(now)
-            if until is not None and now >= until:
-                return
-            if self._round_due(now):
-                self._start_round(now)
-            if self.finished:
-                return
-            deadline = min(self._next_deadline(), now + read_interval)
-            if until is not None:
-                deadline = min(deadline, until)
-            transport.wait(max(0.0, deadline - clock.now()))
+        try:
+            while not self._stopping:
+                while commands:
+                    commands.popleft()()
+                if self._unstamped:
+                    for probe, stamp in transport.sent_stamps(self.settings.method, MAX_STAMPS):
+                        self._on_sent_stamp(probe, stamp)
+                for obs, stamp in transport.drain():
+                    on_observation(obs, stamp)
+                now = clock.now()
+                self._expire(now)
+                self._report_path()
+                if until is not None and now >= until:
+                    return
+                if self._round_due(now):
+                    self._start_round(now)
+                if self.finished:
+                    if not self._finished_sent:
+                        self._finished_sent = True
+                        self._tally()
+                        self._sink(Finished())
+                    return
+                self._tally()
+                deadline = min(self._next_deadline(now), now + read_interval)
+                if until is not None:
+                    deadline = min(deadline, until)
+                transport.wait(max(0.0, deadline - clock.now()))
+        finally:
+            self._tally()
 
     def _round_due(self, now: float) -> bool:
         count = self.settings.count
-        if self.paused or (count is not None and self._round >= count):
+        if self._paused or (count is not None and self._round >= count):
             return False
         return now >= self._next_round_at
 
-    def _next_deadline(self) -> float:
-        deadline = self._expiry[0][0] if self._expiry else float("inf")
+    def _next_deadline(self, now: float) -> float:
+        deadline = self._ledger.next_deadline()
+        if deadline is None:
+            deadline = now + IDLE_WAIT
         count = self.settings.count
-        if not self.paused and (count is None or self._round < count):
+        if not self._paused and (count is None or self._round < count):
             deadline = min(deadline, self._next_round_at)
-        if deadline == float("inf"):
-            deadline = self.clock.now() + 3600.0
         return deadline
 
     def _start_round(self, now: float) -> None:
@@ -260,8 +234,8 @@ class Engine:
         round_ = self._round
         self._next_round_at = max(self._next_round_at + s.interval, now)
         self._sink(RoundStarted(round_))
-        self._limit_dirty = True
-        top = self._current_limit()
+        self._path.start_round(round_)
+        top = self._path.limit
         if round_ == 1:
             self._first_round_open = top - s.first_ttl + 1
         method = self.settings.method
@@ -272,170 +246,120 @@ class Engine:
             # that also spaces the probes out: a burst queues up behind itself
             for probe, stamp in sent_stamps(method, 1):
                 self._on_sent_stamp(probe, stamp)
+        self._report_path()
 
     def _send(self, ttl: int, round_: int, now: float) -> None:
-        key = self._allocate_key()
+        key = self._ledger.allocate()
         if key is None:
-            self.counters.key_exhausted += 1
-            if round_ == 1:
-                self._first_round_open -= 1
+            self._failed(ttl, round_, "too many probes in flight")
             return
-        payload = self._codec.build(key)
         try:
-            stamp: int | None = self.transport.send(self.settings.method, payload, ttl)
+            stamp = self.transport.send(self.settings.method, self._codec.build(key), ttl)
         except OSError as exc:
-            stamp = None
-            self.counters.send_errors += 1
-            self.counters.last_send_error = exc.strerror or str(exc)
-        probe = _Probe(ttl, round_, now, stamp)
-        self._inflight[key] = probe
-        self._expiry.append((now + self.settings.timeout, key, probe))
-        self.counters.sent += 1
+            self._failed(ttl, round_, exc.strerror or str(exc))
+            return
+        self._ledger.await_reply(key, Probe(ttl, round_, now, stamp), now + self.settings.timeout)
+        self.sent += 1
         self._unstamped += 1
         self._sink(ProbeSent(ttl, round_))
 
-    def _allocate_key(self) -> int | None:
-        space = self._codec.key_space
-        inflight = self._inflight
-        key = self._next_key % space
-        for _ in range(space):
-            if key not in inflight:
-                self._next_key = key + 1
-                self._recent.pop(key, None)
-                return key
-            key = (key + 1) % space
-        return None
+    def _failed(self, ttl: int, round_: int, reason: str) -> None:
+        """A probe that never left: counted apart, never as the hop's loss."""
+        self._ignore("send failed")
+        self._sink(ProbeFailed(ttl, round_, reason))
+        self._settled_in_round(round_)
 
-    def _remember(self, key: int, done: _Done) -> None:
-        recent = self._recent
-        recent[key] = done
-        if len(recent) > _RECENT_KEYS:
-            del recent[next(iter(recent))]
+    def _ignore(self, reason: str) -> None:
+        self.ignored[reason] += 1
+        self._ignored_version += 1
+
+    def _tally(self) -> None:
+        malformed = self.transport.malformed
+        version = self._ignored_version + sum(malformed.values())
+        if version == self._tallied_version:
+            return
+        self._tallied_version = version
+        counts = dict(self.ignored)
+        if malformed:
+            counts["malformed"] = sum(malformed.values())
+        self._sink(Tally(tuple(sorted(counts.items()))))
 
     # ---------------------------------------------------------------- results
     def _expire(self, now: float) -> None:
-        expiry = self._expiry
-        inflight = self._inflight
-        while expiry and expiry[0][0] <= now:
-            _, key, probe = expiry.popleft()
-            if inflight.get(key) is probe:
-                del inflight[key]
-                self._remember(key, _Done.LOST)
-                self._complete(probe)
-                if probe.ttl > self._current_limit():
-                    self._discard(probe)
-                else:
-                    self._sink(ProbeLost(probe.ttl, probe.round))
+        limit = self._path.limit
+        for key, probe in self._ledger.expired(now):
+            self._settled_in_round(probe.round)
+            if probe.ttl > limit:
+                self._discard(key, probe)
+            else:
+                self._sink(ProbeLost(probe.ttl, probe.round))
 
     def _on_observation(self, obs: Observation, stamp: int) -> None:
-        counters = self.counters
         key = self._codec.key_of(obs)
         if key is None:
             previous = self._previous_codec
-            if previous is not None and previous.key_of(obs) is not None:
-                counters.stale += 1
-            else:
-                counters.foreign += 1
+            stale = previous is not None and previous.key_of(obs) is not None
+            self._ignore("stale" if stale else "foreign")
             return
-        probe = self._inflight.pop(key, None)
+        ledger = self._ledger
+        probe = ledger.get(key)
         if probe is None:
-            done = self._recent.get(key)
-            if done is _Done.ANSWERED:
-                counters.duplicate += 1
-            elif done is _Done.LOST:
-                counters.late += 1
-            elif done is _Done.STALE:
-                counters.stale += 1
+            state = ledger.state_of(key)
+            if state is ProbeState.DISCARDED:
+                self.beyond_path += 1
             else:
-                counters.foreign += 1
+                self._ignore(_LATE_BY_STATE[state] if state else "foreign")
             return
-        self._remember(key, _Done.ANSWERED)
-        counters.replies += 1
-        self._complete(probe)
         ttl = probe.ttl
-        if probe.stamp is None or stamp < probe.stamp:
-            counters.clock_errors += 1
+        if stamp < probe.stamp:
+            ledger.settle(key, ProbeState.LOST)
+            self._ignore("clock error")
+            self._settled_in_round(probe.round)
             self._sink(ProbeLost(ttl, probe.round))
             return
         if stamp - probe.stamp > self._timeout_ns:
             # arrived after its timeout (by the kernel's clock), even if read before expiry
-            counters.late += 1
+            ledger.settle(key, ProbeState.LOST)
+            self._ignore("late")
+            self._settled_in_round(probe.round)
             self._sink(ProbeLost(ttl, probe.round))
             return
-        kind = obs.kind
-        self._record_path_evidence(ttl, probe.round, kind)
-        if ttl > self._current_limit():
-            self._discard(probe)
+        ledger.settle(key, ProbeState.ANSWERED)
+        self._settled_in_round(probe.round)
+        if obs.kind.ends_path:
+            self._path.path_ended(ttl, probe.round)
+        else:
+            self._path.time_exceeded(ttl, probe.round)
+        if ttl > self._path.limit:
+            self._discard(key, probe)
             return
         rtt = (stamp - probe.stamp) / 1e6
-        self._sink(ProbeReplied(ttl, probe.round, obs.responder, rtt, kind, obs.code))
+        self._sink(ProbeReplied(ttl, probe.round, obs.responder, rtt, obs.kind, obs.code))
 
     def _on_sent_stamp(self, sent: Observation, stamp: int) -> None:
         """Replace the stamp taken before sendmsg with the kernel's transmit stamp."""
         key = self._codec.key_of(sent)
-        probe = self._inflight.get(key) if key is not None else None
+        probe = self._ledger.get(key) if key is not None else None
         self._unstamped = max(0, self._unstamped - 1)
-        if probe is not None and probe.stamp is not None:
+        if probe is not None:
             probe.stamp = stamp
-            self.counters.kernel_send_stamps += 1
+            self.kernel_send_stamps += 1
 
-    def _complete(self, probe: _Probe) -> None:
-        if probe.round == 1 and not self._discovered:
+    def _settled_in_round(self, round_: int) -> None:
+        """Once every probe of round 1 is settled, the path's first picture is complete."""
+        if round_ == 1 and self._first_round_open > 0:
             self._first_round_open -= 1
-            if self._first_round_open <= 0:
-                self._discovered = True
-                self._limit_dirty = True
+            if self._first_round_open == 0:
+                self._path.first_round_done()
 
-    def _discard(self, probe: _Probe) -> None:
-        self.counters.beyond_path += 1
+    def _discard(self, key: int, probe: Probe) -> None:
+        """Sent beyond what turned out to be the end of the path: normal, and never counted."""
+        self._ledger.mark(key, ProbeState.DISCARDED)
+        self.beyond_path += 1
         self._sink(ProbeDiscarded(probe.ttl, probe.round))
 
-    # ------------------------------------------------------------- path length
-    def _record_path_evidence(self, ttl: int, round_: int, kind: ReplyKind) -> None:
-        """Note what this reply says about the path; recompute the limit only on news."""
-        dest = self._dest_ttl
-        if kind is ReplyKind.TIME_EXCEEDED:
-            if round_ > self._te_round[ttl]:
-                self._te_round[ttl] = round_
-            if dest is not None and ttl >= dest:
-                self._limit_dirty = True
-        else:
-            if round_ > self._end_round[ttl]:
-                self._end_round[ttl] = round_
-            if dest is None or ttl < dest:
-                self._limit_dirty = True
-        if ttl > self._highest_reply:
-            self._highest_reply = ttl
-            if dest is None:
-                self._limit_dirty = True
-
-    def _current_limit(self) -> int:
-        if self._limit_dirty:
-            self._limit_dirty = False
-            self._update_limit()
-        return self._limit
-
-    def _update_limit(self) -> None:
-        s = self.settings
-        recent = self._round - RECENT_ROUNDS
-        te_round = self._te_round
-        end_round = self._end_round
-        dest: int | None = None
-        newest_te_beyond = _NEVER
-        for ttl in range(s.max_ttl, s.first_ttl - 1, -1):
-            newest_te_beyond = max(newest_te_beyond, te_round[ttl])
-            end = end_round[ttl]
-            if end != _NEVER and newest_te_beyond < end and newest_te_beyond < recent:
-                dest = ttl
-        if dest is not None:
-            limit = dest
-        elif not self._discovered:
-            limit = s.max_ttl
-        else:
-            limit = min(s.max_ttl, max(self._highest_reply, s.first_ttl - 1) + s.max_unknown)
-        self._limit = limit
-        self._dest_ttl = dest
-        change = PathChanged(limit, dest, self._discovered)
-        if change != self._reported:
-            self._reported = change
-            self._sink(change)
+    def _report_path(self) -> None:
+        end = self._path.end
+        if end != self._reported:
+            self._reported = end
+            self._sink(PathChanged(*end))

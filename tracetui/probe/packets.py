@@ -1,8 +1,9 @@
 """Probe bytes and reply decoding with ``struct``, for the hot path.
 
-Building a probe with scapy costs ~480 us and dissecting a reply ~330 us
-(DESIGN.md); both happen once per probe, so they are done here with
-precomputed templates and slicing (~1 us). The test suite checks every builder
+Building a probe with scapy costs hundreds of microseconds and dissecting a
+reply as much (``bench/scapy_cost.py`` measures both); both happen once per
+probe, so they are done here with precomputed templates and slicing (a few
+microseconds). The test suite checks every builder
 against scapy's own checksums and field decoding, so scapy stays the reference
 without being on the path of every packet.
 

@@ -17,7 +17,9 @@ sleeps, which is what ``tracetui --demo`` uses.
 
 from __future__ import annotations
 
+import errno
 import heapq
+import os
 import random
 import struct
 import threading
@@ -27,6 +29,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from tracetui.probe.channels import Channel, decode
 from tracetui.probe.codec import LocalIdentity
 from tracetui.probe.packets import (
     ICMP4_DEST_UNREACH,
@@ -47,7 +50,6 @@ from tracetui.probe.packets import (
     with_checksum,
 )
 from tracetui.probe.types import Family, Observation, ProbeMethod
-from tracetui.probe.wire import Channel, decode
 
 QUOTE_LIMIT = 548  # Linux quotes as much of the offending packet as fits in 576 bytes
 
@@ -103,6 +105,8 @@ class SimScenario:
     late_ms: float = 5000.0
     foreign_per_second: float = 0.0
     open_tcp_ports: frozenset[int] = field(default_factory=frozenset)
+    send_failure_rate: float = 0.0
+    """Share of sends the local kernel refuses (ENOBUFS), as under a full queue."""
 
     def path_at(self, elapsed: float) -> SimPath:
         index = sum(1 for change in self.changes if elapsed >= change)
@@ -183,12 +187,13 @@ class SimNetwork:
         self._routes: dict[int, _Route] = {}
         self._order = 0
         self._next_foreign = self._schedule_foreign(self._epoch)
-        self.sent_probes = 0
 
     # --------------------------------------------------------------- transport
     def send(self, method: ProbeMethod, payload: bytes, ttl: int) -> int:
         now = self.clock.now()
-        self.sent_probes += 1
+        rate = self.scenario.send_failure_rate
+        if rate and self._rng.random() < rate:
+            raise OSError(errno.ENOBUFS, os.strerror(errno.ENOBUFS))
         self._travel(method, payload, ttl, now)
         return self._stamp(now)
 
@@ -219,6 +224,11 @@ class SimNetwork:
 
     def close(self) -> None:
         self._queue.clear()
+
+    @property
+    def undelivered(self) -> int:
+        """Packets still on their way (their arrival time is in the future)."""
+        return len(self._queue)
 
     # --------------------------------------------------------------- the world
     def _stamp(self, when: float) -> int:

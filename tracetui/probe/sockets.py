@@ -23,10 +23,10 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 
+from tracetui.probe.channels import Channel, decode
 from tracetui.probe.codec import LocalIdentity
 from tracetui.probe.packets import quoted_ipv4, quoted_ipv6, unreachable_kind
 from tracetui.probe.types import Family, Observation, ProbeMethod, ReplyKind
-from tracetui.probe.wire import Channel, decode
 
 SO_TIMESTAMPNS = 35
 SO_RCVBUFFORCE = 33

@@ -1,6 +1,6 @@
 """CSV: one row per hop, or per responder where a hop has several; stable column names.
 
-Hop columns (loss_pct, snt, rcv) describe the whole hop; ``responder_rcv`` and
+Hop columns (loss_pct, snt, rcv, failed) describe the whole hop; ``responder_rcv`` and
 the times describe the responder of that row. A hop nobody answered has one
 row with empty address fields.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 
+from tracetui.labels import display_name
 from tracetui.report.common import ReportOptions, iso, ms
 from tracetui.snapshot import PathView, ResponderView
 from tracetui.stats import EMPTY_SUMMARY
@@ -39,6 +40,7 @@ COLUMNS = (
     "javg_ms",
     "jmax_ms",
     "jint_ms",
+    "failed",
 )
 
 
@@ -75,7 +77,7 @@ def render_csv(view: PathView, options: ReportOptions) -> str:
                     *head,
                     hop.ttl,
                     responder.address if responder else "",
-                    _text(names.hostname) if names and options.show_names else "",
+                    _text(display_name(responder, options.show_names)) if responder else "",
                     names.asn if names and options.show_asn and names.asn is not None else "",
                     _text(names.as_name) if names and options.show_asn else "",
                     responder.received if responder else 0,
@@ -96,6 +98,7 @@ def render_csv(view: PathView, options: ReportOptions) -> str:
                             rtt.jint,
                         )
                     ),
+                    hop.failed,
                 )
             )
     return out.getvalue()

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tracetui.report.common import UNKNOWN_HOST, ReportOptions, asn_label, iso, ms
+from tracetui.labels import UNKNOWN_HOST, asn_label, display_name
+from tracetui.report.common import ReportOptions, iso, ms
 from tracetui.snapshot import HopView, PathView, ResponderView
 from tracetui.stats import RttSummary
 
@@ -32,7 +33,7 @@ def _times(rtt: RttSummary) -> dict[str, float]:
 def _responder(responder: ResponderView, options: ReportOptions) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "ip": responder.address,
-        "hostname": responder.hostname if options.show_names else None,
+        "hostname": display_name(responder, options.show_names),
         "Rcv": responder.received,
         **_times(responder.rtt),
     }
@@ -54,9 +55,7 @@ def _host(primary: ResponderView | None, options: ReportOptions) -> str:
     """mtr's ``host``: the name when known and wanted, else the address."""
     if primary is None:
         return UNKNOWN_HOST
-    if options.show_names and primary.hostname:
-        return primary.hostname
-    return primary.address
+    return display_name(primary, options.show_names) or primary.address
 
 
 def _hub(hop: HopView, options: ReportOptions) -> dict[str, Any]:
@@ -65,10 +64,11 @@ def _hub(hop: HopView, options: ReportOptions) -> dict[str, Any]:
         "count": hop.ttl,
         "host": _host(primary, options),
         "ip": primary.address if primary else None,
-        "hostname": primary.hostname if primary and options.show_names else None,
+        "hostname": display_name(primary, options.show_names) if primary else None,
         "Loss%": ms(hop.loss_pct),
         "Snt": hop.sent,
         "Rcv": hop.received,
+        "Failed": hop.failed,
         **_times(hop.rtt),
         "responders": [_responder(r, options) for r in hop.responders],
     }
@@ -99,7 +99,7 @@ def report_dict(view: PathView, options: ReportOptions) -> dict[str, Any]:
                 "end": iso(view.taken),
             },
             "hubs": [_hub(hop, options) for hop in view.hops],
-            "tracetui": {"reached": view.reached, "ignored_packets": view.counters},
+            "tracetui": {"reached": view.reached, "ignored_packets": view.ignored},
         }
     }
 

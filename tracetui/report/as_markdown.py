@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tracetui.report.common import ReportOptions, asn_label, iso, responder_label
+from tracetui.columns import LATENCY_ORDER, cell_text, columns_of, hop_stats
+from tracetui.labels import asn_label, host_label
+from tracetui.report.common import ReportOptions, iso
 from tracetui.snapshot import PathView
 from tracetui.textsafe import printable
 
@@ -15,6 +17,7 @@ def _cell(text: str) -> str:
 
 def render_markdown(view: PathView, options: ReportOptions) -> str:
     info = view.info
+    columns = columns_of(LATENCY_ORDER)
     lines = [
         f"### tracetui {_cell(info.target_name)} ({_cell(info.target)})",
         "",
@@ -23,18 +26,17 @@ def render_markdown(view: PathView, options: ReportOptions) -> str:
         "",
     ]
     header = ["Hop", "Host"] + (["ASN"] if options.show_asn else [])
-    header += ["Loss%", "Snt", "Last", "Avg", "Best", "Wrst", "StDev"]
+    header += [column.label for column in columns]
     lines.append("| " + " | ".join(header) + " |")
     lines.append(
         "|" + "|".join("---:" if h not in ("Host", "ASN") else "---" for h in header) + "|"
     )
     for hop in view.hops:
-        hosts = [_cell(responder_label(r, options)) for r in hop.responders] or ["???"]
-        cells = [str(hop.ttl), "<br>".join(hosts)]
+        hosts = [_cell(host_label(r, options.show_names)) for r in hop.responders]
+        cells = [str(hop.ttl), "<br>".join(hosts) or _cell(host_label(None, False))]
         if options.show_asn:
             cells.append(asn_label(hop.primary))
-        rtt = hop.rtt
-        cells += [f"{hop.loss_pct:.1f}", str(hop.sent)]
-        cells += [f"{v:.1f}" for v in (rtt.last, rtt.avg, rtt.best, rtt.worst, rtt.stdev)]
+        row = hop_stats(hop)
+        cells += [cell_text(column, row).removesuffix("%") for column in columns]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import math
-
-from tracetui.report.common import ReportOptions, asn_label, hop_label, iso, responder_label
+from tracetui.columns import LATENCY_ORDER, cell_text, columns_of, hop_stats
+from tracetui.labels import asn_label, host_label
+from tracetui.report.common import ReportOptions, iso
 from tracetui.snapshot import PathView
 from tracetui.textsafe import printable
 
-COLUMNS = ("Loss%", "Snt", "Last", "Avg", "Best", "Wrst", "StDev")
-
-
-def _number(value: float) -> str:
-    return f"{value:6.1f}" if math.isfinite(value) else f"{'-':>6}"
+NUMBER_WIDTH = 6
 
 
 def render_text(view: PathView, options: ReportOptions) -> str:
+    columns = columns_of(LATENCY_ORDER)
     labels = []
     for hop in view.hops:
-        label = hop_label(hop, options)
+        label = host_label(hop.primary, options.show_names)
         if options.show_asn and hop.primary:
             label = f"{asn_label(hop.primary):<9} {label}"
         labels.append(label)
@@ -26,17 +23,13 @@ def render_text(view: PathView, options: ReportOptions) -> str:
     local = printable(view.info.local_host)
     lines = [
         f"Start: {iso(view.started)}",
-        f"HOST: {local:<{width + 2}} {'Loss%':>6} {'Snt':>5} "
-        + " ".join(f"{name:>6}" for name in COLUMNS[2:]),
+        f"HOST: {local:<{width + 2}}"
+        + "".join(f" {column.label:>{NUMBER_WIDTH}}" for column in columns),
     ]
     for hop, label in zip(view.hops, labels, strict=True):
-        rtt = hop.rtt
-        numbers = " ".join(
-            _number(value) for value in (rtt.last, rtt.avg, rtt.best, rtt.worst, rtt.stdev)
-        )
-        lines.append(
-            f"{hop.ttl:3d}.|-- {label:<{width}} {hop.loss_pct:5.1f}% {hop.sent:5d} {numbers}"
-        )
+        row = hop_stats(hop)
+        cells = "".join(f" {cell_text(column, row, None):>{NUMBER_WIDTH}}" for column in columns)
+        lines.append(f"{hop.ttl:3d}.|-- {label:<{width}}{cells}")
         for extra in hop.responders[1:]:
-            lines.append(f"    |  `-- {responder_label(extra, options)}")
+            lines.append(f"    |  `-- {host_label(extra, options.show_names)}")
     return "\n".join(lines) + "\n"

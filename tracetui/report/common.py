@@ -1,14 +1,9 @@
-"""What every report format shares: options, host labels, number formatting."""
+"""What every report format shares: options and number formatting."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import NamedTuple
-
-from tracetui.snapshot import HopView, ResponderView
-from tracetui.textsafe import printable
-
-UNKNOWN_HOST = "???"
 
 
 class ReportOptions(NamedTuple):
@@ -23,22 +18,3 @@ def ms(value: float) -> float:
 
 def iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def responder_label(responder: ResponderView, options: ReportOptions) -> str:
-    """``name (address)`` when a name is known and wanted, else the address."""
-    name = responder.hostname if options.show_names else None
-    if name and name != responder.address:
-        return f"{printable(name)} ({responder.address})"
-    return responder.address
-
-
-def hop_label(hop: HopView, options: ReportOptions) -> str:
-    primary = hop.primary
-    return responder_label(primary, options) if primary else UNKNOWN_HOST
-
-
-def asn_label(responder: ResponderView | None) -> str:
-    if responder is None or responder.names.asn is None:
-        return "AS???"
-    return f"AS{responder.names.asn}"

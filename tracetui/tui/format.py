@@ -12,13 +12,11 @@ from collections.abc import Sequence
 
 from rich.text import Text
 
-from tracetui.snapshot import LOST, HopView, ResponderView
-from tracetui.stats import RttSummary
-from tracetui.textsafe import printable
+from tracetui.labels import UNKNOWN_HOST, asn_label, display_name
+from tracetui.snapshot import HopView, ResponderView, has_rtt, is_lost
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 LOSS_MARK = "?"
-UNKNOWN_HOST = "???"
 LEVEL_STYLES = ("green", "green", "green", "yellow", "yellow", "red", "red", "red")
 
 
@@ -39,28 +37,15 @@ def host_text(responder: ResponderView | None, show_names: bool, show_asn: bool)
         return Text(UNKNOWN_HOST, style="dim")
     text = Text()
     if show_asn:
-        asn = responder.names.asn
-        text.append(f"AS{asn:<7}" if asn is not None else "AS???   ", style="cyan")
+        text.append(f"{asn_label(responder):<9}", style="cyan")
         text.append(" ")
-    name = responder.hostname if show_names else None
+    name = display_name(responder, show_names)
     if name:
-        text.append(printable(name))
+        text.append(name)
         text.append(f" ({responder.address})", style="dim")
     else:
         text.append(responder.address)
     return text
-
-
-def latency_cells(rtt: RttSummary) -> list[str]:
-    if not rtt.count:
-        return ["-"] * 5
-    return [ms(rtt.last), ms(rtt.avg), ms(rtt.best), ms(rtt.worst), ms(rtt.stdev)]
-
-
-def jitter_cells(rtt: RttSummary) -> list[str]:
-    if not rtt.count:
-        return ["-"] * 5
-    return [ms(rtt.last), ms(rtt.jitter), ms(rtt.javg), ms(rtt.jmax), ms(rtt.jint)]
 
 
 def _level(value: float, low: float, high: float) -> int:
@@ -82,10 +67,10 @@ def history_strip(
     chars = [" "] * (width - len(window))
     styles = [""] * len(chars)
     for sample in window:
-        if sample == LOST:
+        if is_lost(sample):
             chars.append(LOSS_MARK)
             styles.append("bold red")
-        elif sample != sample:
+        elif not has_rtt(sample):
             chars.append(" ")
             styles.append("")
         else:
@@ -106,7 +91,7 @@ def _runs(chars: list[str], styles: list[str]) -> Text:
 
 
 def own_range(samples: Sequence[float]) -> tuple[float, float]:
-    values = [s for s in samples if s == s and s != LOST]
+    values = [s for s in samples if has_rtt(s)]
     return (min(values), max(values)) if values else (0.0, 0.0)
 
 
@@ -116,15 +101,15 @@ def rtt_chart(samples: Sequence[float], width: int, height: int) -> list[Text]:
     Lost probes are a full-height red column so loss stands out of the chart.
     """
     window = list(samples[-width:])
-    values = [s for s in window if s == s and s != LOST]
+    values = [s for s in window if has_rtt(s)]
     top = max(values) if values else 1.0
     steps = height * 8
     pad = width - len(window)
     grid = [[" "] * pad for _ in range(height)]
     styles = [[""] * pad for _ in range(height)]
     for sample in window:
-        lost = sample == LOST
-        missing = sample != sample
+        lost = is_lost(sample)
+        missing = not lost and not has_rtt(sample)
         eighths = 0 if missing else steps if lost else max(1, round(sample / top * steps))
         for index in range(height):
             floor = (height - 1 - index) * 8

@@ -5,7 +5,8 @@ once and kept until its text changes, so a frame costs the rows that changed,
 not the whole table (a DataTable re-renders every cell after any update, which
 made the screen cost more CPU than mtr's whole process). Rows are keyed by hop
 (``h3``) and responder (``h3:198.18.3.2``); the header is its own widget and
-is rendered again only when the columns change.
+is rendered again only when the columns change. The statistics columns come
+from :mod:`tracetui.columns`.
 """
 
 from __future__ import annotations
@@ -13,79 +14,73 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
-from tracetui.snapshot import LOST, PathView, ResponderView
-from tracetui.tui.format import (
-    history_strip,
-    host_text,
-    jitter_cells,
-    latency_cells,
-    loss_text,
-    own_range,
+from tracetui.columns import (
+    COLUMNS,
+    JITTER_ORDER,
+    LATENCY_ORDER,
+    Column,
+    cell_text,
+    columns_of,
+    hop_stats,
+    responder_stats,
 )
+from tracetui.snapshot import PathView, ResponderView, has_rtt
+from tracetui.tui.format import history_strip, host_text, loss_text, own_range
+from tracetui.tui.keys import TABLE_BINDINGS
 
-LATENCY_COLUMNS = ("Last", "Avg", "Best", "Wrst", "StDev")
-JITTER_COLUMNS = ("Last", "Jttr", "Javg", "Jmax", "Jint")
 HOP_WIDTH = 4
-LOSS_WIDTH = 7
-SNT_WIDTH = 6
-NUMBER_WIDTH = 7
 SCROLLBAR = 2
 MIN_HOST = 16
 MIN_HISTORY = 10
 MAX_HISTORY = 60
 LEFT = "left"
 RIGHT = "right"
+CHART_ORDER = "LA"
+"""Loss% and Avg beside the chart of every hop."""
 
 
 @dataclass(frozen=True)
 class TableLayout:
     """Column labels and widths for a terminal width; cells carry a one-space gutter."""
 
-    jitter: bool
+    order: str
     chart: bool
     host_width: int
     history_width: int
 
     @classmethod
-    def fit(cls, total: int, jitter: bool, chart: bool, host_need: int) -> TableLayout:
+    def fit(cls, total: int, order: str, chart: bool, host_need: int) -> TableLayout:
         """Host gets what its longest label needs (within limits), history the rest."""
         if chart:
-            free = total - HOP_WIDTH - LOSS_WIDTH - NUMBER_WIDTH - SCROLLBAR
+            order = CHART_ORDER
+        numbers = sum(column.width for column in columns_of(order))
+        free = total - HOP_WIDTH - numbers - SCROLLBAR
+        if chart:
             host = max(MIN_HOST, min(host_need, free - 3 * MIN_HISTORY))
-            return cls(jitter, chart, host, max(MIN_HISTORY, free - host - 1))
-        free = total - HOP_WIDTH - LOSS_WIDTH - SNT_WIDTH - 5 * NUMBER_WIDTH - SCROLLBAR
+            return cls(order, chart, host, max(MIN_HISTORY, free - host - 1))
         host = max(MIN_HOST, min(host_need, free))
         history = min(MAX_HISTORY, free - host - 1)
         if history < MIN_HISTORY:
-            return cls(jitter, chart, max(MIN_HOST, free), 0)
-        return cls(jitter, chart, host, history)
+            return cls(order, chart, max(MIN_HOST, free), 0)
+        return cls(order, chart, host, history)
+
+    @property
+    def statistics(self) -> list[Column]:
+        return columns_of(self.order)
 
     @property
     def columns(self) -> list[tuple[str, int, str]]:
+        columns = [("Hop", HOP_WIDTH, RIGHT), (" Host", self.host_width, LEFT)]
+        columns += [(column.label, column.width, RIGHT) for column in self.statistics]
         if self.chart:
-            return [
-                ("Hop", HOP_WIDTH, RIGHT),
-                (" Host", self.host_width, LEFT),
-                ("Loss%", LOSS_WIDTH, RIGHT),
-                ("Avg", NUMBER_WIDTH, RIGHT),
-                (" RTT over time (bars from 0 ms)", self.history_width + 1, LEFT),
-            ]
-        numbers = JITTER_COLUMNS if self.jitter else LATENCY_COLUMNS
-        columns = [
-            ("Hop", HOP_WIDTH, RIGHT),
-            (" Host", self.host_width, LEFT),
-            ("Loss%", LOSS_WIDTH, RIGHT),
-            ("Snt", SNT_WIDTH, RIGHT),
-            *((name, NUMBER_WIDTH, RIGHT) for name in numbers),
-        ]
-        if self.history_width:
+            columns.append((" RTT over time (bars from 0 ms)", self.history_width + 1, LEFT))
+        elif self.history_width:
             columns.append((" History", self.history_width + 1, LEFT))
         return columns
 
@@ -122,14 +117,7 @@ class TableHeader(Static):
 class HopTable(ScrollView, can_focus=True):
     """Reads snapshots; never touches the engine or the model."""
 
-    BINDINGS = [
-        Binding("up", "cursor(-1)", "Up", show=False),
-        Binding("down", "cursor(1)", "Down", show=False),
-        Binding("pageup", "cursor(-10)", "Page up", show=False),
-        Binding("pagedown", "cursor(10)", "Page down", show=False),
-        Binding("home", "cursor(-1000)", "First hop", show=False),
-        Binding("end", "cursor(1000)", "Last hop", show=False),
-    ]
+    BINDINGS = TABLE_BINDINGS
     COMPONENT_CLASSES = {"hop-table--cursor"}
     DEFAULT_CSS = """
     HopTable { height: 1fr; overflow-x: hidden; scrollbar-size-vertical: 1; }
@@ -165,13 +153,14 @@ class HopTable(ScrollView, can_focus=True):
         return int(self._keys[self.cursor][1:].split(":")[0])
 
     # -------------------------------------------------------------- updating
-    def show(self, view: PathView, width: int, jitter: bool, chart: bool) -> None:
+    def show(self, view: PathView, width: int, *, jitter: bool, chart: bool) -> None:
         host_need = max(
             [self._host(hop.primary).cell_len for hop in view.hops]
             + [4 + self._host(r).cell_len for hop in view.hops for r in hop.responders[1:]]
             + [0]
         )
-        layout = TableLayout.fit(width, jitter, chart, host_need + 2)
+        order = JITTER_ORDER if jitter else LATENCY_ORDER
+        layout = TableLayout.fit(width, order, chart, host_need + 2)
         rows = self._rows(view, layout)
         selected = self._keys[self.cursor] if self._keys else None
         if layout != self.layout_spec:
@@ -240,36 +229,50 @@ class HopTable(ScrollView, can_focus=True):
 
     def _rows(self, view: PathView, layout: TableLayout) -> dict[str, list[Text]]:
         rows: dict[str, list[Text]] = {}
+        statistics = layout.statistics
         chart_top = 0.0
         if layout.chart:
-            values = [s for hop in view.hops for s in hop.history if s == s and s != LOST]
+            values = [s for hop in view.hops for s in hop.history if has_rtt(s)]
             chart_top = max(values, default=0.0)
         for hop in view.hops:
             hop_cell = Text(str(hop.ttl), style="bold" if hop.is_destination else "")
             host = Text(" ").append_text(self._host(hop.primary))
             if hop.is_destination:
                 host.stylize("bold")
-            loss = loss_text(hop)
+            row = hop_stats(hop)
+            cells = [hop_cell, host]
+            cells += [
+                loss_text(hop) if column is COLUMNS["L"] else Text(cell_text(column, row))
+                for column in statistics
+            ]
             if layout.chart:
-                avg = Text(f"{hop.rtt.avg:.1f}" if hop.rtt.count else "-")
                 strip = history_strip(
                     hop.history, layout.history_width, 0.0, chart_top, graded=False
                 )
-                rows[f"h{hop.ttl}"] = [hop_cell, host, loss, avg, Text(" ").append_text(strip)]
-                continue
-            numbers = jitter_cells(hop.rtt) if layout.jitter else latency_cells(hop.rtt)
-            cells = [hop_cell, host, loss, Text(str(hop.sent)), *map(Text, numbers)]
-            if layout.history_width:
+                cells.append(Text(" ").append_text(strip))
+            elif layout.history_width:
                 low, high = own_range(hop.history[-layout.history_width :])
                 strip = history_strip(hop.history, layout.history_width, low, high)
                 cells.append(Text(" ").append_text(strip))
             rows[f"h{hop.ttl}"] = cells
+            if layout.chart:
+                continue
             for extra in hop.responders[1:]:
-                label = Text("  └ ", style="dim").append_text(self._host(extra))
-                numbers = jitter_cells(extra.rtt) if layout.jitter else latency_cells(extra.rtt)
-                received = Text(f"{extra.received}r")
-                extra_cells = [Text(), label, Text(), received, *map(Text, numbers)]
-                if layout.history_width:
-                    extra_cells.append(Text())
-                rows[f"h{hop.ttl}:{extra.address}"] = extra_cells
+                rows[f"h{hop.ttl}:{extra.address}"] = self._responder_row(extra, layout)
         return rows
+
+    def _responder_row(self, responder: ResponderView, layout: TableLayout) -> list[Text]:
+        """Under its hop: the responder's own replies (``12r``) and times; no hop counts."""
+        label = Text("  └ ", style="dim").append_text(self._host(responder))
+        row = responder_stats(responder)
+        cells = [Text(), label]
+        for column in layout.statistics:
+            if column is COLUMNS["S"]:
+                cells.append(Text(f"{responder.received}r"))
+            elif column.value(row) is None:
+                cells.append(Text())
+            else:
+                cells.append(Text(cell_text(column, row)))
+        if layout.history_width:
+            cells.append(Text())
+        return cells

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
-from tracetui.probe.types import ProbeMethod
-from tracetui.snapshot import HopView, PathView
+from tracetui.probe.methods import METHODS
+from tracetui.snapshot import HopView, PathView, has_rtt
 from tracetui.textsafe import printable
 from tracetui.tui.format import host_text, ms, rtt_chart
 
@@ -42,8 +42,7 @@ class StatusBar(_TextPanel):
     StatusBar { height: 2; padding: 0 1; background: $boost; }
     """
 
-    def show(self, view: PathView, state: str, names: bool, notice: str) -> None:
-        """``state`` is "running", "paused" or "done" (all --count rounds answered)."""
+    def show(self, view: PathView, names: bool, notice: str) -> None:
         info = view.info
         line = Text()
         line.append("tracetui ", style="bold")
@@ -52,16 +51,15 @@ class StatusBar(_TextPanel):
         if info.target_name != info.target:
             line.append(f" ({info.target})")
         line.append("   ")
-        for method in ProbeMethod:
+        for method, spec in METHODS.items():
             active = method is view.method
-            label = f" {method.upper()} "
-            line.append(label, style="reverse bold" if active else "dim")
+            line.append(f" {spec.label} ", style="reverse bold" if active else "dim")
         line.append(f"  IPv{int(info.family)}  every {info.interval:g}s  ")
         line.append(f"round {view.rounds}  {_elapsed(view)}  ")
-        if state == "paused":
-            line.append(" PAUSED ", style="reverse yellow")
-        elif state == "done":
+        if view.finished:
             line.append("■ done", style="bold")
+        elif view.paused:
+            line.append(" PAUSED ", style="reverse yellow")
         else:
             line.append("● running", style="green")
         second = Text(style="dim")
@@ -70,7 +68,10 @@ class StatusBar(_TextPanel):
         if notice:
             second.append("   ")
             second.append(notice, style="italic")
-        ignored = {k: v for k, v in view.counters.items() if v}
+        failed = view.ignored.get("send failed", 0)
+        if failed:
+            second.append(f"   {failed} probes not sent ({view.last_failure})", style="bold")
+        ignored = {k: v for k, v in view.ignored.items() if v and k != "send failed"}
         if ignored:
             second.append(
                 "   ignored: " + ", ".join(f"{v} {k}" for k, v in sorted(ignored.items()))
@@ -96,12 +97,14 @@ class DetailPane(_TextPanel):
             f"   sent {hop.sent}  received {hop.received}  lost {hop.lost}"
             f"  in flight {hop.in_flight}  loss {hop.loss_pct:.1f}%"
         )
+        if hop.failed:
+            title.append(f"  not sent {hop.failed}", style="bold")
         lines = [title, *self._responder_lines(hop, show_names)]
         chart_width = max(10, width - 4)
         chart = rtt_chart(hop.history, chart_width, CHART_HEIGHT)
         scale = Text(
             f"RTT, last {min(chart_width, len(hop.history))} rounds, 0 to "
-            f"{ms(max((s for s in hop.history if s == s and s != float('inf')), default=0.0))} ms"
+            f"{ms(max((s for s in hop.history if has_rtt(s)), default=0.0))} ms"
             "  (red: lost)",
             style="dim",
         )

@@ -2,21 +2,49 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.app import App, ComposeResult
+from textual.binding import ActiveBinding, Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
 from tracetui.files import write_atomically
-from tracetui.report import EXTENSIONS
+from tracetui.report import FORMATS
+from tracetui.tui.keys import APP_BINDINGS, TABLE_BINDINGS
 
-EXPORT_FORMATS = ("text", "json", "csv", "markdown")
+EXTRA_HELP = (("Ctrl+P", "command palette: every action"),)
+HELP_NOTES = (
+    "Loss% counts completed probes only: a probe still in flight is not lost. "
+    "Snt counts probes sent; a probe the kernel refused to send is counted apart.",
+    "History: one character per round, block height = RTT between the hop's own best and "
+    "worst in view; a red ? is a lost probe. The chart view (d) scales every hop from 0 ms "
+    "to the slowest, so hops can be compared.",
+    "A hop that answers from several addresses (load balancing, a route change) lists the "
+    "others under it with their own reply count (12r) and times.",
+    "ignored: packets that reached us but answer none of the probes in flight: other "
+    "programs' (foreign), a second copy (duplicate), after the timeout (late), from before "
+    "a reset or method switch (stale), or not a well-formed reply (malformed).",
+)
+
+
+def help_rows(app: App, active: Iterable[ActiveBinding]) -> list[tuple[str, str]]:
+    """One row per help text, with the keys bound to it now (keymaps included)."""
+    keys: dict[str, list[str]] = {}
+    for entry in active:
+        binding = entry.binding
+        if binding.id is not None:
+            keys.setdefault(binding.id, []).append(app.get_key_display(binding))
+    rows: dict[str, list[str]] = {}
+    for binding in (*APP_BINDINGS, *TABLE_BINDINGS):
+        if binding.tooltip and binding.id in keys:
+            shown = rows.setdefault(binding.tooltip, [])
+            shown += [key for key in keys[binding.id] if key not in shown]
+    return [(" ".join(shown), tooltip) for tooltip, shown in rows.items()] + list(EXTRA_HELP)
 
 
 def unused_name(directory: Path, stem: str, extension: str) -> Path:
@@ -33,8 +61,9 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark,h", "dismiss", "Close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > Vertical { width: 76; height: auto; max-height: 90%; border: thick $primary;
-                            background: $surface; padding: 1 2; }
+    HelpScreen > VerticalScroll { width: 80; max-width: 100%; height: auto; max-height: 90%;
+                                  border: thick $primary; background: $surface; padding: 1 2; }
+    HelpScreen .note { margin-top: 1; }
     """
 
     def __init__(self, keys: list[tuple[str, str]]) -> None:
@@ -47,17 +76,11 @@ class HelpScreen(ModalScreen[None]):
         table.add_column()
         for key, description in self._keys:
             table.add_row(key, description)
-        notes = Text(
-            "\nLoss% counts completed probes only: a probe still in flight is not lost.\n"
-            "History: one character per round, block height = RTT between the hop's own\n"
-            "best and worst in view; a red ? is a lost probe. The chart view (d) scales\n"
-            "every hop from 0 ms to the slowest, so hops can be compared.",
-            style="dim",
-        )
-        with Vertical():
+        with VerticalScroll():
             yield Label(Text("tracetui keys", style="bold"))
             yield Static(table)
-            yield Static(notes)
+            for note in HELP_NOTES:
+                yield Static(Text(note, style="dim"), classes="note")
 
 
 class ExportScreen(ModalScreen[Path | None]):
@@ -84,7 +107,7 @@ class ExportScreen(ModalScreen[Path | None]):
         with Vertical():
             yield Label(Text("Export a report of the current state", style="bold"))
             with RadioSet(id="format"):
-                for index, name in enumerate(EXPORT_FORMATS):
+                for index, name in enumerate(FORMATS):
                     yield RadioButton(name, value=index == 0, id=f"fmt-{name}")
             yield Label(Text("File (relative to the current directory):", style="dim"))
             yield Input(value=self._default_path("text").name, id="path")
@@ -94,7 +117,7 @@ class ExportScreen(ModalScreen[Path | None]):
                 yield Button("Cancel", id="cancel")
 
     def _default_path(self, fmt: str) -> Path:
-        return unused_name(self._directory, self._stem, EXTENSIONS[fmt])
+        return unused_name(self._directory, self._stem, FORMATS[fmt].extension)
 
     @property
     def chosen_format(self) -> str:

@@ -1,4 +1,4 @@
-"""Start-up shared by the report and the live screen.
+"""Start-up wiring shared by the report and the live screen: sockets, target, engine, model.
 
 Order matters: raw sockets are opened first, privileges dropped at once, and
 only then is the target resolved and anything from the network read.
@@ -6,18 +6,19 @@ only then is the target resolved and anything from the network read.
 
 from __future__ import annotations
 
+import importlib
 import os
 import socket
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from tracetui.config import Config
 from tracetui.events import EngineEvent
 from tracetui.model import PathModel
-from tracetui.probe.codec import min_packet_size
 from tracetui.probe.engine import Engine
+from tracetui.probe.methods import min_packet_size
 from tracetui.probe.network import Clock, MonotonicClock, Transport
 from tracetui.probe.privileges import drop_privileges
 from tracetui.probe.sockets import PrivilegeError, open_raw_sockets, open_transport
@@ -29,7 +30,7 @@ from tracetui.target import Target, TargetError, resolve_target
 class SetupError(Exception):
     """A one-line reason the run cannot start; ``usage`` marks bad input (exit 2)."""
 
-    def __init__(self, message: str, usage: bool) -> None:
+    def __init__(self, message: str, *, usage: bool) -> None:
         super().__init__(message)
         self.usage = usage
 
@@ -46,19 +47,6 @@ class Session(NamedTuple):
     info: TraceInfo
     model: PathModel
     engine: Engine
-
-    def counters(self) -> dict[str, int]:
-        """Packets that were not hop results, by reason (engine and transport)."""
-        engine = self.engine.counters
-        out = {
-            "foreign": engine.foreign,
-            "duplicate": engine.duplicate,
-            "late": engine.late,
-            "stale": engine.stale,
-            "send_errors": engine.send_errors,
-        }
-        out["malformed"] = sum(self.transport.malformed.values())
-        return out
 
     def close(self) -> None:
         self.transport.close()
@@ -83,34 +71,21 @@ def _readable_by_anyone(directory: str) -> bool:
         path = parent
 
 
-def preload(config: Config) -> None:
+def preload(modules: Iterable[str]) -> None:
     """Import, while still root, what the run will load later.
 
     Needed only when the interpreter's own files are not readable by others (a
     Python installed under root's home, for instance): after the privilege drop
-    a lazy import would then fail halfway through a run. Only our code and the
-    libraries' are loaded here; nothing from the network is read before the drop.
+    a lazy import would then fail halfway through a run. The entry point says
+    which modules its run needs; nothing from the network is read before the drop.
     """
-    import tempfile  # noqa: F401 - reports and exports
-
-    import tracetui.report
-
-    if config.names or config.aslookup:
-        # dnspython imports record types when it first parses one
-        import dns.asyncresolver
-        import dns.nameserver
-        import dns.rdtypes.ANY.PTR
-        import dns.rdtypes.ANY.SOA
-        import dns.rdtypes.ANY.TXT
-        import dns.rdtypes.IN.A
-        import dns.rdtypes.IN.AAAA  # noqa: F401
-
-        import tracetui.resolve
-    if not config.headless:
-        import tracetui.tui.app  # noqa: F401
+    for module in modules:
+        importlib.import_module(module)
 
 
-def open_transport_for(config: Config, virtual_time: bool) -> tuple[Target, Transport, Clock]:
+def open_transport_for(
+    config: Config, virtual_time: bool, modules: Iterable[str]
+) -> tuple[Target, Transport, Clock]:
     if config.demo:
         from tracetui.demo import DEMO_TARGET_NAME, demo_scenario
         from tracetui.probe.sim import SimNetwork
@@ -121,7 +96,7 @@ def open_transport_for(config: Config, virtual_time: bool) -> tuple[Target, Tran
         return Target(DEMO_TARGET_NAME, sim.target, family), sim, sim.clock
     raw = open_raw_sockets()
     if os.geteuid() == 0 and not _readable_by_anyone(os.path.dirname(os.__file__)):
-        preload(config)
+        preload(modules)
     drop_privileges()
     assert config.host is not None
     try:
@@ -135,22 +110,26 @@ def open_transport_for(config: Config, virtual_time: bool) -> tuple[Target, Tran
     except PrivilegeError as exc:
         raise SetupError(str(exc), usage=False) from None
     except OSError as exc:
-        raise SetupError(f"cannot probe {target.address}: {exc.strerror or exc}", False) from None
+        message = f"cannot probe {target.address}: {exc.strerror or exc}"
+        raise SetupError(message, usage=False) from None
     return target, transport, MonotonicClock()
 
 
 def open_session(
     config: Config,
     sink: Callable[[EngineEvent], None] | None = None,
+    *,
     virtual_time: bool = False,
+    preload: Iterable[str] = (),
 ) -> Session:
     """Everything a run needs; events go to ``sink``, or straight into the model.
 
     ``virtual_time`` (demo only) runs the simulation on a virtual clock, with
     wall-clock times derived from it: deterministic screens for tests and
-    screenshots.
+    screenshots. ``preload`` names the modules the run will import after the
+    privilege drop (see :func:`preload`).
     """
-    target, transport, clock = open_transport_for(config, virtual_time)
+    target, transport, clock = open_transport_for(config, virtual_time, preload)
     settings = config.settings
     smallest = min_packet_size(target.family, settings.method)
     if settings.size < smallest:

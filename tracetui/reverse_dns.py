@@ -280,16 +280,18 @@ class Resolver:
 
 
 class BackgroundNames:
-    """A Resolver on its own thread and event loop, for the report mode's synchronous engine.
+    """A Resolver on its own thread and event loop: the name service of every run.
 
-    Starting it does not wait for dnspython to import: requests queue on the
-    loop and run once the thread has built the resolver.
+    Callers on any thread read its cache and queue requests; nothing they do
+    waits for DNS. Starting it does not wait for dnspython to import: requests
+    queue on the loop and run once the thread has built the resolver.
     """
 
     def __init__(self, servers: tuple[DnsServer, ...], aslookup: bool) -> None:
         self._loop = asyncio.new_event_loop()
         self._resolver: Resolver | None = None
         self._settings = (servers, aslookup)
+        self._enabled = True
         self._thread = threading.Thread(target=self._run, name="tracetui-names", daemon=True)
 
     @classmethod
@@ -308,12 +310,28 @@ class BackgroundNames:
         if resolver is not None:
             getattr(resolver, method)(*args)
 
+    def _call(self, method: str, *args: object) -> None:
+        if not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._on_loop, method, *args)
+
     def request(self, address: str) -> None:
-        self._loop.call_soon_threadsafe(self._on_loop, "request", address)
+        self._call("request", address)
 
     def lookup(self, address: str) -> NameInfo | None:
+        """What is cached now; an expired entry is refreshed in the background."""
         resolver = self._resolver
-        return resolver.names.get(address) if resolver else None
+        if resolver is None:
+            return None
+        if self._enabled and resolver.names.needs_lookup(address, time.monotonic()):
+            self._call("request", address)
+        return resolver.names.get(address)
+
+    def set_enabled(self, enabled: bool) -> None:
+        self._enabled = enabled
+        self._call("set_enabled", enabled)
+
+    def set_aslookup(self, enabled: bool) -> None:
+        self._call("set_aslookup", enabled)
 
     def wait(self, timeout: float) -> None:
         """Until every requested lookup finished, or ``timeout`` seconds."""
@@ -331,5 +349,6 @@ class BackgroundNames:
             future.cancel()
 
     def stop(self) -> None:
-        self._loop.call_soon_threadsafe(self._on_loop, "close")
-        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._call("close")
+        if not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._loop.stop)

@@ -10,9 +10,10 @@ import time
 
 import pytest
 from fake_dns import FakeDns
+from unavailable import unavailable
 
 from tracetui.config import DnsServer
-from tracetui.resolve import (
+from tracetui.reverse_dns import (
     FAILURE_TTL,
     NEGATIVE_TTL,
     NameCache,
@@ -226,7 +227,7 @@ async def test_disabling_drops_queued_lookups_and_keeps_the_cache():
 def test_report_with_a_dead_dns_server_finishes_on_time_and_shows_addresses():
     """Probes go to loopback only; the DNS server is a loopback socket that never answers."""
     if os.geteuid() != 0:
-        pytest.skip("needs raw sockets (root)")
+        unavailable("needs raw sockets (root)")
     with FakeDns({}, silent=True) as server:
         started = time.monotonic()
         done = subprocess.run(

@@ -1,0 +1,54 @@
+"""Start the live screen: set up the trace first, so a bad start never draws a screen."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from tracetui.config import Config
+from tracetui.exits import EXIT_OK
+from tracetui.live import LiveTrace
+from tracetui.names import LOOKUP_MODULES
+from tracetui.report.formats import REPORT_MODULES
+
+SCREEN_MODULES = ("tracetui.tui.app",)
+
+
+def modules_to_preload(config: Config) -> tuple[str, ...]:
+    """The screen, its export (reports), and lookups: a user may turn names on later."""
+    return SCREEN_MODULES + REPORT_MODULES + LOOKUP_MODULES
+
+
+def _terminal_on_stdout() -> int | None:
+    """With ``--report-on-exit FORMAT > file``, lend the terminal to stdout while the app runs.
+
+    Textual draws on stderr but sizes itself from stdout, and a redirected stdout
+    would give it 80x24 whatever the terminal. Returns the saved descriptor to restore.
+    """
+    if os.isatty(1) or not os.isatty(2):
+        return None
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    return saved
+
+
+def run_app(config: Config) -> int:
+    """Raises SetupError when the run cannot start; returns the exit status."""
+    trace = LiveTrace.open(config, preload=modules_to_preload(config))
+    from tracetui.tui.app import TraceApp
+
+    app = TraceApp(trace, show_names=config.names, show_asn=config.aslookup)
+    saved_stdout = _terminal_on_stdout()
+    try:
+        app.run()
+    finally:
+        trace.close()
+        if saved_stdout is not None:
+            os.dup2(saved_stdout, 1)
+            os.close(saved_stdout)
+    if config.report_on_exit:
+        from tracetui.report import ReportOptions, render
+
+        options = ReportOptions(show_names=app.show_names, show_asn=app.show_asn)
+        sys.stdout.write(render(trace.snapshot(), config.report_on_exit, options))
+    return EXIT_OK

@@ -1,0 +1,132 @@
+"""A running trace for the live screen: the engine in its own thread, the model on the screen's.
+
+The engine appends events to a deque; ``snapshot`` folds what arrived into the
+model and returns an immutable view. Commands go to the engine's command queue.
+This is the only implementation of :class:`tracetui.trace.TraceControl`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Iterable
+
+from tracetui.config import Config
+from tracetui.events import EngineEvent
+from tracetui.names import NameService, open_names
+from tracetui.probe.types import ProbeMethod
+from tracetui.snapshot import PathView
+from tracetui.startup import Session, open_session
+
+JOIN_SECONDS = 2.0
+
+
+class _EngineThread(threading.Thread):
+    """Runs the engine; keeps the exception if it dies so the screen can say why."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(name="tracetui-engine", daemon=True)
+        self.session = session
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.session.engine.run()
+        except BaseException as exc:  # noqa: BLE001 - reported on screen, not lost
+            self.error = exc
+
+
+class LiveTrace:
+    def __init__(self, session: Session, events: deque[EngineEvent]) -> None:
+        self.session = session
+        self.info = session.info
+        self.methods = session.transport.methods
+        self._events = events
+        self._thread: _EngineThread | None = None
+        self._names: NameService | None = None
+        self._closed = False
+        config = session.config
+        self.set_names(config.names, config.aslookup)
+
+    @classmethod
+    def open(
+        cls, config: Config, preload: Iterable[str] = (), virtual_time: bool = False
+    ) -> LiveTrace:
+        """Open sockets and build the engine (SetupError when that is impossible)."""
+        events: deque[EngineEvent] = deque()
+        session = open_session(config, events.append, virtual_time=virtual_time, preload=preload)
+        return cls(session, events)
+
+    # ------------------------------------------------------------- lifecycle
+    def start(self) -> None:
+        if self._thread is None and not self._closed:
+            self._thread = _EngineThread(self.session)
+            self._thread.start()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.session.engine.stop()
+        if self._thread is not None:
+            self._thread.join(timeout=JOIN_SECONDS)
+        if self._names is not None:
+            self._names.stop()
+        self.session.close()
+
+    @property
+    def failure(self) -> str | None:
+        thread = self._thread
+        if thread is not None and thread.error is not None:
+            return str(thread.error) or type(thread.error).__name__
+        return None
+
+    # ------------------------------------------------------------ snapshots
+    def snapshot(self) -> PathView:
+        events = self._events
+        model = self.session.model
+        if events:
+            batch = []
+            while events:
+                batch.append(events.popleft())
+            model.apply_all(batch)
+        names = self._names
+        return model.snapshot(names.lookup if names is not None else None)
+
+    # -------------------------------------------------------------- commands
+    def pause(self, paused: bool) -> None:
+        self.session.engine.request_pause(paused)
+
+    def reset(self) -> None:
+        self.session.engine.request_reset()
+
+    def switch_method(self, method: ProbeMethod) -> None:
+        self.session.engine.request_method(method)
+
+    def set_names(self, names: bool, asn: bool) -> None:
+        service = self._names
+        if service is None and (names or asn):
+            service = self._names = open_names(self.session.config, asn)
+            # addresses seen before this are asked for when first looked up
+            self.session.model.on_new_responder = service.request
+        if service is not None:
+            service.set_aslookup(asn)
+            service.set_enabled(names or asn)
+
+
+class VirtualTrace(LiveTrace):
+    """The demo on a virtual clock, advanced by hand: the same screen on every run."""
+
+    @classmethod
+    def open_demo(cls, config: Config) -> VirtualTrace:
+        trace = cls.open(config, virtual_time=True)
+        trace.snapshot()  # the start is stamped at virtual time zero
+        return trace
+
+    def start(self) -> None:
+        """No thread: time moves only when ``advance`` is called."""
+
+    def advance(self, seconds: float) -> None:
+        """Run the engine on for ``seconds`` of virtual time, as its thread would in real time."""
+        clock = self.session.clock
+        self.session.engine.run(until=clock.now() + seconds)

@@ -1,0 +1,60 @@
+"""The one name service interface, and the one place that picks an implementation.
+
+Reports and the live screen both ask names this way: requests are queued,
+lookups read a cache, and nothing ever waits for DNS except an explicit,
+bounded ``wait`` at the end of a report.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from tracetui.config import Config
+from tracetui.snapshot import NameInfo
+
+LOOKUP_MODULES = (
+    "tracetui.reverse_dns",
+    "dns.asyncresolver",
+    "dns.nameserver",
+    # dnspython imports record types when it first parses one
+    "dns.rdtypes.ANY.PTR",
+    "dns.rdtypes.ANY.SOA",
+    "dns.rdtypes.ANY.TXT",
+    "dns.rdtypes.IN.A",
+    "dns.rdtypes.IN.AAAA",
+)
+"""What lookups import later: preloaded where a privilege drop would make that fail."""
+
+
+class NameService(Protocol):
+    def request(self, address: str) -> None:
+        """Look this address up in the background (no-op when it is known or pending)."""
+        ...
+
+    def lookup(self, address: str) -> NameInfo | None:
+        """What is known now; None while pending or never asked."""
+        ...
+
+    def set_enabled(self, enabled: bool) -> None: ...
+
+    def set_aslookup(self, enabled: bool) -> None: ...
+
+    def wait(self, timeout: float) -> None:
+        """Until pending lookups finish, or ``timeout`` seconds."""
+        ...
+
+    def stop(self) -> None: ...
+
+
+def open_names(config: Config, aslookup: bool) -> NameService:
+    """The demo answers from its own table; everything else asks real DNS in a thread.
+
+    Imported here: asyncio and dnspython cost start-up time that ``-n`` runs never need.
+    """
+    if config.demo:
+        from tracetui.demo import DemoNames
+
+        return DemoNames(aslookup)
+    from tracetui.reverse_dns import BackgroundNames
+
+    return BackgroundNames.start(config.dns_servers, aslookup)

@@ -1,0 +1,85 @@
+"""Every probe method in one list: its name, headers, port, codec, and the key that picks it.
+
+The command line, the engine, the size checks and the live screen's keys all
+read this table, so a new method is added here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+from tracetui.probe.codec import IcmpCodec, LocalIdentity, ProbeCodec, TcpCodec, UdpCodec
+from tracetui.probe.packets import TCP_HEADER_LEN
+from tracetui.probe.types import Family, ProbeMethod
+
+IPV4_HEADER_LEN = 20
+IPV6_HEADER_LEN = 40
+
+
+class FlowSpec(NamedTuple):
+    """What a codec needs to know about the flow its probes belong to."""
+
+    family: Family
+    target: str
+    identity: LocalIdentity
+    packet_size: int
+    port: int | None
+    vary_ports: bool
+
+
+class MethodSpec(NamedTuple):
+    method: ProbeMethod
+    label: str
+    """As the screen and reports name it."""
+    description: str
+    key: str
+    """The live screen's key for it (mtr's where mtr has one)."""
+    transport_header: int
+    min_payload: int
+    """UDP in fixed-flow mode steers its checksum with two payload bytes."""
+    default_port: int | None
+    codec: Callable[[FlowSpec, int], ProbeCodec]
+    """Builds the codec from the flow and the payload length."""
+
+
+def _icmp(flow: FlowSpec, payload: int) -> ProbeCodec:
+    return IcmpCodec(flow.family, flow.target, flow.identity.icmp_ident, payload)
+
+
+def _udp(flow: FlowSpec, payload: int) -> ProbeCodec:
+    port = flow.port or METHODS[ProbeMethod.UDP].default_port
+    assert port is not None
+    return UdpCodec(flow.family, flow.target, flow.identity, port, payload, flow.vary_ports)
+
+
+def _tcp(flow: FlowSpec, _payload: int) -> ProbeCodec:
+    port = flow.port or METHODS[ProbeMethod.TCP].default_port
+    assert port is not None
+    return TcpCodec(flow.family, flow.target, flow.identity, port, flow.vary_ports)
+
+
+METHODS: dict[ProbeMethod, MethodSpec] = {
+    spec.method: spec
+    for spec in (
+        MethodSpec(ProbeMethod.ICMP, "ICMP", "ICMP echo requests", "i", 8, 0, None, _icmp),
+        MethodSpec(ProbeMethod.UDP, "UDP", "UDP datagrams", "u", 8, 2, 33434, _udp),
+        MethodSpec(ProbeMethod.TCP, "TCP", "TCP SYN segments", "t", TCP_HEADER_LEN, 0, 80, _tcp),
+    )
+}
+
+
+def header_len(family: Family, method: ProbeMethod) -> int:
+    """Bytes of IP plus transport header a probe of this method carries."""
+    ip = IPV4_HEADER_LEN if family is Family.V4 else IPV6_HEADER_LEN
+    return ip + METHODS[method].transport_header
+
+
+def min_packet_size(family: Family, method: ProbeMethod) -> int:
+    return header_len(family, method) + METHODS[method].min_payload
+
+
+def make_codec(method: ProbeMethod, flow: FlowSpec) -> ProbeCodec:
+    spec = METHODS[method]
+    payload = max(spec.min_payload, flow.packet_size - header_len(flow.family, method))
+    return spec.codec(flow, payload)

@@ -1,0 +1,44 @@
+"""Every report format in one list: name, title, file extension, and the function that writes it.
+
+The command line, the headless report, the live screen's export dialog and
+``--report-on-exit`` all read this list. Writers are named, not imported, so
+reading the list costs the command line nothing; ``render`` imports the one
+it needs.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import NamedTuple
+
+from tracetui.report.common import ReportOptions
+from tracetui.snapshot import PathView
+
+
+class ReportFormat(NamedTuple):
+    name: str
+    title: str
+    extension: str
+    writer: str
+    """``module:function`` of a pure function (PathView, ReportOptions) -> str."""
+
+
+FORMATS: dict[str, ReportFormat] = {
+    fmt.name: fmt
+    for fmt in (
+        ReportFormat("text", "Text (mtr -r)", "txt", "tracetui.report.as_text:render_text"),
+        ReportFormat("json", "JSON (mtr -j)", "json", "tracetui.report.as_json:render_json"),
+        ReportFormat("csv", "CSV", "csv", "tracetui.report.as_csv:render_csv"),
+        ReportFormat("markdown", "Markdown", "md", "tracetui.report.as_markdown:render_markdown"),
+    )
+}
+
+
+REPORT_MODULES = ("tempfile", *sorted({fmt.writer.split(":")[0] for fmt in FORMATS.values()}))
+"""What writing a report imports (files are written through tempfile)."""
+
+
+def render(view: PathView, fmt: str, options: ReportOptions | None = None) -> str:
+    module, function = FORMATS[fmt].writer.split(":")
+    writer = getattr(importlib.import_module(module), function)
+    return writer(view, options or ReportOptions())

@@ -1,0 +1,50 @@
+"""What the live screen may do with a running trace: commands in, snapshots out.
+
+The screen depends on this interface only (an import contract enforces it),
+never on the engine, the model, the sockets or start-up. Commands are requests:
+their effect shows up in a later snapshot, once the engine has applied them.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from tracetui.probe.types import ProbeMethod
+from tracetui.snapshot import PathView, TraceInfo
+
+
+class TraceControl(Protocol):
+    info: TraceInfo
+    methods: frozenset[ProbeMethod]
+    """The probe methods this run can switch to (raw sockets allow all)."""
+
+    def start(self) -> None:
+        """Begin probing (the live screen calls it once it is on screen)."""
+        ...
+
+    def close(self) -> None:
+        """Stop probing and release sockets and threads; idempotent."""
+        ...
+
+    def snapshot(self) -> PathView:
+        """The path now, with names as far as they are known."""
+        ...
+
+    @property
+    def failure(self) -> str | None:
+        """Why probing stopped unexpectedly, if it did."""
+        ...
+
+    def pause(self, paused: bool) -> None: ...
+
+    def reset(self) -> None:
+        """Start the statistics afresh."""
+        ...
+
+    def switch_method(self, method: ProbeMethod) -> None:
+        """Probe with another method from now on; ValueError if this run cannot."""
+        ...
+
+    def set_names(self, names: bool, asn: bool) -> None:
+        """Which lookups to run: reverse DNS, AS numbers, both or neither."""
+        ...

@@ -1,0 +1,92 @@
+"""Every key of the live screen, once: bindings, footer, help and command palette read this list.
+
+Each binding has an id, so a keymap (``App.set_keymap``) can move it to
+another key, and the help screen shows whatever key it has now.
+"""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+from tracetui.probe.methods import METHODS
+
+
+def _method_bindings() -> list[Binding]:
+    return [
+        Binding(
+            spec.key,
+            f"method('{spec.method.value}')",
+            spec.label,
+            id=f"method-{spec.method.value}",
+            tooltip=f"probe with {spec.description} (statistics restart)",
+            show=spec.key != "i",
+        )
+        for spec in METHODS.values()
+    ]
+
+
+APP_BINDINGS: list[Binding] = [
+    Binding("question_mark,h", "help", "Help", id="help", tooltip="this help"),
+    Binding("q", "quit", "Quit", id="quit", tooltip="quit (also Ctrl+C)"),
+    Binding("ctrl+c", "quit", "Quit", id="quit-ctrl-c", show=False, priority=True),
+    Binding("p", "pause", "Pause", id="pause", tooltip="pause / resume probing"),
+    Binding("r", "reset", "Reset", id="reset", tooltip="reset statistics"),
+    Binding(
+        "n",
+        "toggle_names",
+        "Names",
+        id="names",
+        tooltip="names on / off (addresses at once, cached names at once)",
+    ),
+    Binding(
+        "z",
+        "toggle_asn",
+        "AS",
+        id="asn",
+        show=False,
+        tooltip="AS numbers on / off (Team Cymru DNS)",
+    ),
+    Binding(
+        "j",
+        "toggle_jitter",
+        "Jitter",
+        id="jitter",
+        tooltip="latency columns / jitter columns (Jttr Javg Jmax Jint)",
+    ),
+    Binding(
+        "d",
+        "display_mode",
+        "Display",
+        id="display",
+        tooltip="table with history strip / RTT chart of every hop",
+    ),
+    *_method_bindings(),
+    Binding(
+        "e", "export", "Export", id="export", tooltip="export a report (text, JSON, CSV, Markdown)"
+    ),
+    Binding(
+        "enter",
+        "toggle_detail",
+        "Detail",
+        id="detail",
+        show=False,
+        tooltip="show / hide the detail pane of the selected hop",
+    ),
+]
+
+SELECT = "select a hop"
+PAGE = "move ten hops"
+ENDS = "first / last hop"
+TABLE_BINDINGS: list[Binding] = [
+    Binding("up", "cursor(-1)", "Up", id="cursor-up", show=False, tooltip=SELECT),
+    Binding("down", "cursor(1)", "Down", id="cursor-down", show=False, tooltip=SELECT),
+    Binding("pageup", "cursor(-10)", "Page up", id="page-up", show=False, tooltip=PAGE),
+    Binding("pagedown", "cursor(10)", "Page down", id="page-down", show=False, tooltip=PAGE),
+    Binding("home", "cursor(-1000)", "First", id="first-hop", show=False, tooltip=ENDS),
+    Binding("end", "cursor(1000)", "Last", id="last-hop", show=False, tooltip=ENDS),
+]
+
+
+def palette_bindings() -> list[Binding]:
+    """What the command palette offers: every app action that has help text, but quit."""
+    return [b for b in APP_BINDINGS if b.tooltip and b.action != "quit"]
