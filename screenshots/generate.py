@@ -15,6 +15,8 @@ SIZE = (120, 34)
 SHOTS = {
     "main": [],
     "detail-ecmp-hop": ["down"] * 6,
+    "detail-rate-limited-hop": ["down"] * 8,
+    "events": ["v"],
     "chart-with-as": ["d", "z"],
     "help": ["question_mark"],
     "export-dialog": ["e"],
@@ -22,7 +24,7 @@ SHOTS = {
 
 
 async def shoot(name: str, keys: list[str]) -> None:
-    app = virtual_demo_app(seconds=60.0, export_dir=Path("."))
+    app = virtual_demo_app(seconds=120.0, export_dir=Path("."))
     async with app.run_test(size=SIZE) as pilot:
         for key in keys:
             await pilot.press(key)

@@ -64,6 +64,32 @@ RATE_LIMITED_TOPOLOGY = Topology(
 """Hop 2 keeps the kernel's default ICMP rate limit, as real routers do."""
 
 
+DIAGNOSE_TOPOLOGY = Topology(
+    stages=(
+        Stage(link=Link(delay_ms=0.5)),
+        Stage((Router(rate_limited=True),), Link(delay_ms=0.5)),
+        Stage(link=Link(delay_ms=0.5)),
+        Stage(link=Link(delay_ms=0.5, loss_forward_pct=8.0)),
+        Stage((Router(silent=True),), Link()),
+        Stage(link=Link(delay_ms=0.5)),
+    ),
+    dns=False,
+)
+"""Hop 2 keeps the kernel's ICMP rate limit, 8 % loss towards the target into hop 4,
+hop 5 never answers: every verdict about loss on one path."""
+
+EDGE_TOPOLOGY = Topology(
+    stages=(
+        Stage(link=Link()),
+        Stage(link=Link(mtu=1280)),
+        Stage(link=Link()),
+    ),
+    dns=False,
+)
+"""Three clean hops; the link into hop 2 carries at most 1280 bytes. Tests make router 2
+refuse (set_reject) or the target answer nothing (set_target_drops_all)."""
+
+
 def _require_lab() -> None:
     reason = missing()
     if reason is None:
@@ -95,6 +121,20 @@ def fault_lab():
 def rate_limited_lab():
     _require_lab()
     with Lab(RATE_LIMITED_TOPOLOGY, "r") as lab:
+        yield lab
+
+
+@pytest.fixture(scope="session")
+def diagnose_lab():
+    _require_lab()
+    with Lab(DIAGNOSE_TOPOLOGY, "d") as lab:
+        yield lab
+
+
+@pytest.fixture(scope="session")
+def edge_lab():
+    _require_lab()
+    with Lab(EDGE_TOPOLOGY, "e") as lab:
         yield lab
 
 

@@ -85,3 +85,29 @@ def with_routers(path: SimPath, hop: int, *routers: SimRouter) -> SimPath:
     hops = list(path.hops)
     hops[hop - 1] = replace(hops[hop - 1], routers=routers)
     return SimPath(tuple(hops))
+
+
+class Diagnosed:
+    """A Run whose every round is diagnosed, as the live screen and reports do it."""
+
+    def __init__(self, run: Run, triage: bool = True) -> None:
+        from tracetui.diagnose import Diagnoser
+
+        self.run = run
+        self.diagnoser = Diagnoser(run.engine.request_echo if triage else None)
+        self.events: list = []
+        self.history: list[dict[int, str]] = []
+
+    def rounds(self, count: int):
+        """Advance ``count`` rounds, diagnosing after each; returns the last view."""
+        view = None
+        for _ in range(count):
+            view = self.run.run_for(self.run.settings.interval)
+            diagnosis = self.diagnoser.update(view)
+            view = view._replace(diagnosis=diagnosis)
+            self.events += self.diagnoser.new_events
+            self.history.append({ttl: v.verdict.value for ttl, v in diagnosis.verdicts.items()})
+        return view
+
+    def verdicts(self, view) -> dict[int, str]:
+        return {ttl: v.verdict.value for ttl, v in view.diagnosis.verdicts.items()}

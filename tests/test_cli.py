@@ -38,6 +38,10 @@ BAD_ARGUMENTS = [
     (["--max-unknown", "0", "h"], "max-unknown must be between"),
     (["--dns-server", "dns.example", "h"], "--dns-server needs an IP address"),
     (["--dns-server", "198.18.0.1:99999", "h"], "DNS server port must be between"),
+    (["--window", "5s", "h"], "--window must be between 10s and 1h"),
+    (["--window", "2h", "h"], "--window must be between 10s and 1h"),
+    (["--window", "soon", "h"], "--window needs a duration such as 60s"),
+    (["--events", "/nonexistent-dir/e.jsonl", "h"], "directory /nonexistent-dir does not exist"),
     (["--demo", "h"], "--demo traces a simulated network and takes no HOST"),
     (["--report", "--report-on-exit", "json", "h"], "--report-on-exit is for the live screen"),
     (["-o", "/nonexistent-dir/out.txt", "h"], "does not exist"),
@@ -210,3 +214,21 @@ def test_unwritable_output_keeps_the_report_on_stdout(shared_dir):
     assert done.stderr.count("\n") == 1
     assert done.stdout.startswith("Start: ")
     assert list(locked.iterdir()) == []
+
+
+def test_diagnosis_options():
+    config = parse_config(["--window", "10m", "--events", "e.jsonl", "--no-triage", "h"])
+    assert config.window == 600.0 and config.events_file == "e.jsonl" and not config.triage
+    assert parse_config(["--window", "90", "h"]).window == 90.0
+    assert parse_config(["--window", "1h", "h"]).window == 3600.0
+    assert parse_config(["h"]).triage and parse_config(["h"]).window is None
+
+
+def test_demo_report_with_a_window_and_verdicts():
+    done = _run("--demo", "--json", "-c", "30", "-i", "0.05", "-w", "0.3", "--window", "10s")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)["report"]
+    assert report["tracetui"]["window_seconds"] == 10.0
+    assert all(hub["verdict"] for hub in report["hubs"])
+    # 30 rounds in 1.5 s all fall in the last 10 s: the window holds them all
+    assert report["hubs"][0]["Snt"] == 30

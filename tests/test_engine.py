@@ -201,8 +201,12 @@ def test_destination_answering_at_a_lower_ttl_shortens_the_path():
     run = Run(scenario(long, short, changes=(5.0,)), count=30)
     view = run.run()
     assert view.dest_ttl == 5
-    assert [hop.ttl for hop in view.hops] == [1, 2, 3, 4, 5]
-    assert view.hops[-1].responders[0].address == "198.18.5.1"
+    assert [hop.ttl for hop in view.hops if hop.on_path] == [1, 2, 3, 4, 5]
+    assert view.hops[4].responders[0].address == "198.18.5.1"
+    # the hops that left the path keep the rounds they answered, marked as gone
+    gone = [hop for hop in view.hops if not hop.on_path]
+    assert [hop.ttl for hop in gone] == [6, 7, 8]
+    assert all(hop.received >= 5 for hop in gone)
 
 
 def test_longer_path_is_found_within_a_few_rounds():
@@ -219,10 +223,14 @@ def test_longer_path_is_found_within_a_few_rounds():
 
 def test_silent_target_probes_max_unknown_hops_past_the_last_answer():
     path = with_routers(chain(6), 6, router(6, silent=True))
-    view = Run(scenario(path), count=5, max_unknown=3).run()
+    run = Run(scenario(path), count=5, max_unknown=3)
+    view = run.run()
     assert view.dest_ttl is None
-    assert [hop.ttl for hop in view.hops] == list(range(1, 9))  # 5 answering + 3 unknown
-    assert all(hop.loss_pct == 100.0 for hop in view.hops[5:])
+    # 5 answering hops, then one row (as mtr's one ???) for the 3 silent TTLs probed
+    assert [hop.ttl for hop in view.hops] == list(range(1, 7))
+    assert view.hops[-1].span == 3 and view.hops[-1].loss_pct == 100.0
+    probed = {e.ttl for e in run.events if isinstance(e, ProbeSent) and e.round == 5}
+    assert probed == set(range(1, 9))
 
 
 def test_probes_in_flight_are_never_counted_as_lost():

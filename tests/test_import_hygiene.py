@@ -25,6 +25,9 @@ HEADLESS = [
     "tracetui.trace",
     "tracetui.columns",
     "tracetui.labels",
+    "tracetui.diagnose",
+    "tracetui.windows",
+    "tracetui.event_log",
 ]
 
 

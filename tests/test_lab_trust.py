@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tracetui.headless import NAME_WAIT
+
 pytestmark = pytest.mark.lab
 
 SILENT_HOP = 4
@@ -32,7 +34,8 @@ def test_concurrent_tracers_and_ping_each_count_only_their_own(main_lab):
     target = main_lab.plan.target_address(4)
     rounds = 100
     tracers = [
-        _start(main_lab, "--json", "-n", "-c", str(rounds), "-i", "0.02", "-w", "1", target)
+        # -w 3: a reply the busy lab forwarder holds up must not read as "stolen"
+        _start(main_lab, "--json", "-n", "-c", str(rounds), "-i", "0.02", "-w", "3", target)
         for _ in range(2)
     ]
     ping = main_lab.popen(
@@ -81,12 +84,21 @@ def test_path_goes_dark_and_comes_back(main_lab):
     assert len(hubs) == 6  # the path length survived the outage
 
 
+def _timed(lab, *args: str) -> tuple[subprocess.CompletedProcess[str], float]:
+    started = time.monotonic()
+    done = lab.tracetui(*args)
+    return done, time.monotonic() - started
+
+
 def test_dns_server_dying_mid_run_costs_only_names(fault_lab):
     target = fault_lab.plan.topology.target_name
-    started = time.monotonic()
-    process = _start(
-        fault_lab, "--json", "-c", "40", "-i", "0.05", "-w", "0.5", fault_lab.plan.target_address(4)
+    address = fault_lab.plan.target_address(4)
+    # ground truth from this run and machine: the same report without any name lookups
+    _, without_names = _timed(
+        fault_lab, "--json", "-n", "-c", "40", "-i", "0.05", "-w", "2", address
     )
+    started = time.monotonic()
+    process = _start(fault_lab, "--json", "-c", "40", "-i", "0.05", "-w", "2", address)
     time.sleep(0.4)
     fault_lab.stop_dns()
     out, err = process.communicate(timeout=60)
@@ -94,14 +106,13 @@ def test_dns_server_dying_mid_run_costs_only_names(fault_lab):
     assert process.returncode == 0, err
     hubs = _json(out)["hubs"]
     assert [hub["Rcv"] for hub in hubs] == [40, 40, 40]
-    assert elapsed < 2.0 + 0.5 + 2.0 + 3.0  # rounds + timeout + the bounded name wait + start
-    # a fresh run with the server gone: addresses, on time
-    started = time.monotonic()
-    done = fault_lab.tracetui(
-        "-r", "-c", "3", "-i", "0.05", "-w", "0.5", fault_lab.plan.target_address(4)
-    )
-    assert time.monotonic() - started < 8.0
-    assert f"  3.|-- {fault_lab.plan.target_address(4)}" in done.stdout
+    # names cost at most their bounded wait at the end (tracetui.headless.NAME_WAIT)
+    assert elapsed < without_names + NAME_WAIT + 1.0, (elapsed, without_names)
+    # a fresh run with the server gone: addresses, as soon as a run without names
+    _, without_names = _timed(fault_lab, "-r", "-n", "-c", "3", "-i", "0.05", "-w", "2", address)
+    done, elapsed = _timed(fault_lab, "-r", "-c", "3", "-i", "0.05", "-w", "2", address)
+    assert elapsed < without_names + NAME_WAIT + 1.0, (elapsed, without_names)
+    assert f"  3.|-- {address}" in done.stdout
     assert target not in done.stdout
 
 
@@ -119,15 +130,18 @@ def test_signals_end_a_report_cleanly_with_what_it_has(main_lab, signum):
         "0.5",
         main_lab.plan.target_address(4),
     )
-    time.sleep(1.5)
+    _wait_for_privilege_drop(process.pid)  # then its signal handlers are in place
+    time.sleep(1.0)
     process.send_signal(signum)
     out, err = process.communicate(timeout=30)
     assert process.returncode == 128 + signum
     assert err == ""
     lines = out.splitlines()
-    assert lines[0].startswith("Start: ") and len(lines) == 2 + 6
+    assert lines[0].startswith("Start: ") and [line[:6] for line in lines[2:8]] == [
+        f"  {hop}.|-" for hop in range(1, 7)
+    ]
     sent = int(lines[2].split()[3])
-    assert 10 <= sent < 1000
+    assert 1 <= sent < 1000
 
 
 def _status(pid: int) -> dict[str, str]:
@@ -136,6 +150,16 @@ def _status(pid: int) -> dict[str, str]:
         key, _, value = line.partition(":")
         fields[key] = value.strip()
     return fields
+
+
+def _wait_for_privilege_drop(pid: int, timeout: float = 30.0) -> dict[str, str]:
+    """The process's status once it has opened its sockets and shed its capabilities."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status = _status(pid)
+        if int(status["CapEff"], 16) == 0 or time.monotonic() > deadline:
+            return status
+        time.sleep(0.02)
 
 
 def test_sudo_run_drops_to_the_invoking_user_without_capabilities(main_lab, tmp_path):
@@ -166,9 +190,8 @@ def test_sudo_run_drops_to_the_invoking_user_without_capabilities(main_lab, tmp_
             stderr=subprocess.PIPE,
             text=True,
         )
-        time.sleep(1.0)
         # "env" execs python: same PID
-        status = _status(process.pid)
+        status = _wait_for_privilege_drop(process.pid)
         _, err = process.communicate(timeout=30)
         assert process.returncode == 0, err
         assert status["Uid"].split() == ["65534"] * 4
@@ -205,8 +228,10 @@ def _ping_group_range(lab, value: str) -> None:
 def test_unprivileged_icmp_through_ping_sockets(main_lab):
     plan = main_lab.plan
     _ping_group_range(main_lab, "0 2147483647")
+    # -w 2: the lab's links are a user-space forwarder, which a busy machine can hold up
+    # for longer than half a second; this test is about privileges, not timing
     done = _as_nobody(
-        main_lab, "--json", "-n", "-c", "5", "-i", "0.05", "-w", "0.5", plan.target_address(4)
+        main_lab, "--json", "-n", "-c", "5", "-i", "0.05", "-w", "2", plan.target_address(4)
     )
     assert done.returncode == 0, done.stderr
     hubs = _json(done.stdout)["hubs"]

@@ -124,3 +124,60 @@ def test_hostile_names_are_rendered_harmlessly(view, fmt):
     if fmt == "markdown":
         row = next(line for line in text.splitlines() if line.startswith("| 1 |"))
         assert row.count(" | ") == 9  # the name's "|" cannot add a column
+
+
+@pytest.fixture(scope="module")
+def diagnosed_view():
+    """Hop 2 rate-limits, hop 4 is silent, loss starts on the link into hop 5."""
+    from simpaths import Diagnosed, with_link
+
+    path = with_routers(chain(7), 2, router(2, reply_loss=0.5))
+    path = with_routers(path, 4, router(4, silent=True))
+    path = with_link(path, 5, loss=0.08)
+    run = Diagnosed(Run(scenario(path), count=None, interval=1.0, timeout=1.0, seed=6))
+    return run.rounds(150)
+
+
+def test_json_carries_verdicts_summary_and_events(diagnosed_view):
+    report = json.loads(render(diagnosed_view, "json"))["report"]
+    verdicts = [hub["verdict"] for hub in report["hubs"]]
+    assert verdicts == [
+        "ok",
+        "rate-limited",
+        "ok",
+        "silent",
+        "loss-origin",
+        "loss-carried",
+        "loss-carried",
+    ]
+    assert all(isinstance(hub["verdict_reason"], str) for hub in report["hubs"])
+    tracetui = report["tracetui"]
+    assert tracetui["reached"] is True
+    assert tracetui["summary"][0].startswith("Loss begins at hop 5 (198.18.5.1)")
+    assert [event["kind"] for event in tracetui["events"]] == ["loss-start"]
+    event = tracetui["events"][0]
+    assert event["hop"] == 5 and event["time"].endswith("Z")
+    assert tracetui["pings"]["198.18.2.1"]["received"] >= 3
+
+
+def test_csv_appends_the_verdict_after_every_other_column(diagnosed_view):
+    rows = list(csv.DictReader(io.StringIO(render(diagnosed_view, "csv"))))
+    assert tuple(rows[0])[-1] == "verdict" and tuple(rows[0])[:-1] == COLUMNS[:-1]
+    assert [row["verdict"] for row in rows][:5] == [
+        "ok",
+        "rate-limited",
+        "ok",
+        "silent",
+        "loss-origin",
+    ]
+
+
+def test_text_and_markdown_show_verdicts_and_the_summary(diagnosed_view):
+    text = render(diagnosed_view, "text")
+    lines = text.splitlines()
+    assert lines[1].endswith("Verdict")
+    assert lines[3].endswith("rate-limited") and lines[6].endswith("loss-origin")
+    assert "  Loss begins at hop 5 (198.18.5.1) and reaches the destination" in text
+    markdown = render(diagnosed_view, "markdown")
+    assert "| Verdict |" in markdown and "loss\\-origin |" in markdown
+    assert "- Loss begins at hop 5" in markdown

@@ -31,7 +31,8 @@ async def test_table_shows_the_demo_path(monkeypatch, tmp_path):
         assert table.row_count == 10  # 9 hops and the ECMP twin of hop 7
         first = row_text(app, "h1")
         assert first[0] == "1" and "gw.home.example (198.18.1.1)" in first[1]
-        assert row_text(app, "h5")[1].strip() == "???" and row_text(app, "h5")[2] == "100.0%"
+        silent = row_text(app, "h5")
+        assert silent[1].strip() == "???" and silent[2] == "silent" and silent[3] == "100.0%"
         twins = {row_text(app, "h7")[1], row_text(app, "h7:" + other_ecmp(app))[1]}
         assert any("be2.ams.transit.example" in t for t in twins)
         assert any("be1.ams.transit.example" in t for t in twins)
@@ -77,11 +78,11 @@ async def test_p_pauses_and_resumes_probing(monkeypatch, tmp_path):
 async def test_r_resets_statistics(monkeypatch, tmp_path):
     app = demo_app(monkeypatch, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        assert row_text(app, "h1")[3] == "20"
+        assert row_text(app, "h1")[4] == "20"
         await pilot.press("r")
         advance(app, 2.5)
         await pilot.pause()
-        assert row_text(app, "h1")[3] == "3"  # rounds at 0, 1 and 2 s after the reset
+        assert row_text(app, "h1")[4] == "3"  # rounds at 0, 1 and 2 s after the reset
         assert "statistics reset" in screen_text(app)
 
 
@@ -107,12 +108,12 @@ async def test_j_switches_to_jitter_columns(monkeypatch, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("j")
         labels = app.query_one(HopTable).layout_spec.labels
-        assert labels[4:9] == ["Last", "Jttr", "Javg", "Jmax", "Jint"]
+        assert labels[5:10] == ["Last", "Jttr", "Javg", "Jmax", "Jint"]
         hop = app.view.hops[1]
-        assert row_text(app, "h2")[6] == f"{hop.rtt.javg:.1f}"
+        assert row_text(app, "h2")[7] == f"{hop.rtt.javg:.1f}"
         await pilot.press("j")
         labels = app.query_one(HopTable).layout_spec.labels
-        assert labels[4:9] == ["Last", "Avg", "Best", "Wrst", "StDev"]
+        assert labels[5:10] == ["Last", "Avg", "Best", "Wrst", "StDev"]
 
 
 async def test_d_switches_to_the_rtt_chart(monkeypatch, tmp_path):
@@ -271,3 +272,67 @@ async def test_a_keymap_moves_a_binding_and_the_help_follows(monkeypatch, tmp_pa
         help_text = screen_text(app)
         assert "space" in help_text and "pause / resume probing" in help_text
         assert "U" in help_text.split("probe with UDP")[0].splitlines()[-1]
+
+
+async def test_verdicts_explain_the_demo_path(monkeypatch, tmp_path):
+    app = demo_app(monkeypatch, tmp_path, seconds=120.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        verdicts = {ttl: row_text(app, f"h{ttl}")[2] for ttl in range(1, 10)}
+        assert verdicts == {
+            1: "ok",
+            2: "ok",
+            3: "▶ ORIGIN",
+            4: "↓ carried",
+            5: "silent",
+            6: "↓ carried",
+            7: "↓ carried",
+            8: "~ ratelimit",
+            9: "↓ carried",
+        }
+        text = screen_text(app)
+        assert "Loss begins at hop 3 (agg2.metro.isp.example) and reaches the destination" in text
+        for _ in range(8):  # hop 7's ECMP twin has a row of its own
+            await pilot.press("down")
+        assert app.query_one(HopTable).selected_ttl == 8
+        text = screen_text(app)
+        assert "Hop 8" in text and "the router also limits the ICMP it" in text
+
+
+async def test_loss_a_verdict_explains_is_not_drawn_as_an_alarm(monkeypatch, tmp_path):
+    app = demo_app(monkeypatch, tmp_path, seconds=120.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.query_one(HopTable)
+        cells = {ttl: table._cells[f"h{ttl}"][3] for ttl in (3, 5, 8)}
+        assert "red" in str(cells[3].style)  # where the loss starts: an alarm
+        assert str(cells[5].style) == "dim" and str(cells[8].style) == "dim"
+
+
+async def test_v_shows_the_summary_and_the_events(monkeypatch, tmp_path):
+    app = demo_app(monkeypatch, tmp_path, seconds=120.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("v")
+        text = screen_text(app)
+        assert "What the path is doing" in text
+        assert "Hop 5 does not answer probes (a silent router); not a fault." in text
+        assert "loss-start" in text and "loss begins at hop 3" in text
+        await pilot.press("escape")
+        assert "What the path is doing" not in screen_text(app)
+
+
+async def test_w_cycles_the_statistics_window(monkeypatch, tmp_path):
+    app = demo_app(monkeypatch, tmp_path, seconds=700.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.view.hops[0].sent == 700
+        await pilot.press("w")
+        assert app.view.window == 600.0 and 595 <= app.view.hops[0].sent <= 610
+        assert "last 10 min" in screen_text(app)
+        await pilot.press("w")
+        assert app.view.window == 60.0 and 55 <= app.view.hops[0].sent <= 70
+        assert "last 1 min" in screen_text(app)
+        await pilot.press("w")
+        assert app.view.window is None and app.view.hops[0].sent == 700
+        # verdicts come from the whole run's recent evidence, whatever the window
+        assert row_text(app, "h3")[2] == "▶ ORIGIN"

@@ -37,3 +37,13 @@ def test_export_dialog(snap_compare, monkeypatch, tmp_path):
 
 def test_small_terminal(snap_compare, monkeypatch, tmp_path):
     assert snap_compare(demo_app(monkeypatch, tmp_path), terminal_size=(80, 24))
+
+
+def test_verdicts_of_the_demo_path(snap_compare, monkeypatch, tmp_path):
+    app = demo_app(monkeypatch, tmp_path, seconds=120.0)
+    assert snap_compare(app, press=["down"] * 8, terminal_size=(120, 34))
+
+
+def test_events_view(snap_compare, monkeypatch, tmp_path):
+    app = demo_app(monkeypatch, tmp_path, seconds=120.0)
+    assert snap_compare(app, press=["v"], terminal_size=(120, 34))

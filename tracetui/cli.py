@@ -21,6 +21,7 @@ from tracetui.exits import EXIT_FAILURE, EXIT_SIGNAL_BASE, EXIT_USAGE
 from tracetui.probe.engine import ProbeSettings
 from tracetui.probe.types import Family, ProbeMethod
 from tracetui.report.formats import FORMATS
+from tracetui.windows import MAX_WINDOW
 
 _NEGATIVE = re.compile(r"^-(\d|\.\d|inf|nan)", re.IGNORECASE)
 MAX_PACKET_SIZE = 10000
@@ -86,6 +87,24 @@ def _dns_server(text: str) -> DnsServer:
             f"--dns-server needs an IP address (optionally :PORT), not {text!r}"
         ) from None
     return DnsServer(address, _integer(1, 65535, "DNS server port")(port))
+
+
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|sec|m|min|h)?$", re.IGNORECASE)
+_UNIT_SECONDS = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600}
+
+
+def _duration(text: str) -> float:
+    """``90``, ``90s``, ``10m``, ``1h``: a window of recent statistics (at most an hour)."""
+    found = _DURATION.match(text.strip())
+    if not found:
+        raise argparse.ArgumentTypeError(
+            f"--window needs a duration such as 60s, 10m or 1h, not {text!r}"
+        )
+    unit = found.group(2).lower() if found.group(2) else None
+    seconds = float(found.group(1)) * _UNIT_SECONDS[unit]
+    if not 10 <= seconds <= MAX_WINDOW:
+        raise argparse.ArgumentTypeError(f"--window must be between 10s and 1h, not {text}")
+    return seconds
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -154,6 +173,12 @@ def build_parser() -> argparse.ArgumentParser:
         "as Paris traceroute, so load balancers keep the path)",
     )
 
+    probes.add_argument(
+        "--no-triage",
+        action="store_true",
+        help="do not ping hops that look rate-limited to confirm it",
+    )
+
     names = parser.add_argument_group("names")
     names.add_argument("-n", "--no-dns", action="store_true", help="show addresses, not names")
     names.add_argument("-z", "--aslookup", action="store_true", help="look up AS numbers")
@@ -174,6 +199,19 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("-j", "--json", action="store_true", help="report as JSON (mtr's shape)")
     fmt.add_argument("-C", "--csv", action="store_true", help="report as CSV")
     output.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    output.add_argument(
+        "--window",
+        type=_duration,
+        metavar="DURATION",
+        help="reports: statistics of the last DURATION only (10s to 1h; the live screen's "
+        "key w cycles whole run / 10 min / 1 min)",
+    )
+    output.add_argument(
+        "--events",
+        metavar="FILE",
+        help="append what changes on the path (routes, loss episodes, latency steps) to FILE "
+        "as JSON Lines, as it happens",
+    )
     output.add_argument(
         "--report-on-exit",
         choices=tuple(FORMATS),
@@ -222,7 +260,9 @@ def parse_config(argv: list[str] | None = None) -> Config:
     if report_format is not None and count is None:
         count = 10
     if args.output is not None:
-        _check_output(args.output)
+        _check_output(args.output, "-o")
+    if args.events is not None:
+        _check_output(args.events, "--events")
     family = Family.V4 if args.ipv4 else Family.V6 if args.ipv6 else None
     settings = ProbeSettings(
         method=method,
@@ -247,15 +287,18 @@ def parse_config(argv: list[str] | None = None) -> Config:
         aslookup=args.aslookup,
         dns_servers=tuple(args.dns_server),
         report_on_exit=args.report_on_exit,
+        triage=not args.no_triage,
+        events_file=args.events,
+        window=args.window,
     )
 
 
-def _check_output(path: str) -> None:
-    """Catch a hopeless -o before probing for minutes; the final write still handles errors."""
+def _check_output(path: str, option: str) -> None:
+    """Catch a hopeless file name before probing for minutes; the writes still handle errors."""
     parent = os.path.dirname(path) or "."
     try:
         if not path or os.path.isdir(path):
-            raise UsageError(f"-o needs a file name, and {path!r} is a directory")
+            raise UsageError(f"{option} needs a file name, and {path!r} is a directory")
         os.stat(parent)
     except FileNotFoundError:
         raise UsageError(f"cannot write {path}: directory {parent} does not exist") from None

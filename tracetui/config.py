@@ -28,6 +28,11 @@ class Config(NamedTuple):
     aslookup: bool = False
     dns_servers: tuple[DnsServer, ...] = ()
     report_on_exit: str | None = None
+    triage: bool = True
+    """Ping hops that look rate-limited, to confirm it (never counted as probes)."""
+    events_file: str | None = None
+    window: float | None = None
+    """Seconds of recent statistics a report shows; None for the whole run."""
 
     @property
     def headless(self) -> bool:

@@ -1,8 +1,9 @@
 """The simulated path behind ``tracetui --demo``: no root, no network needed.
 
-A plausible home-to-datacenter path: a jittery access link, a lossy hop
-(whose loss shows at every hop after it, as real link loss does), a router
-that never answers, and an ECMP pair. Addresses come from the benchmarking
+A plausible home-to-datacenter path: a jittery access link, a lossy link
+into hop 3 (whose loss shows at every hop after it, as real link loss does),
+a router that never answers, an ECMP pair, and a router that rate-limits the
+ICMP it sends (its loss shows at its own hop only). Addresses come from the benchmarking
 range 198.18.0.0/15 and 2001:db8::/32, names from .example.
 """
 
@@ -16,7 +17,7 @@ DEMO_TARGET_NAME = "www.demo.example"
 _HOPS = (
     ("198.18.1.1", "2001:db8:1::1", "gw.home.example", 64512, SimLink(0.3, 0.05)),
     ("198.18.2.1", "2001:db8:2::1", "bras1.access.isp.example", 64500, SimLink(4.0, 1.5)),
-    ("198.18.3.1", "2001:db8:3::1", "agg2.metro.isp.example", 64500, SimLink(1.2, 0.2, 0.04)),
+    ("198.18.3.1", "2001:db8:3::1", "agg2.metro.isp.example", 64500, SimLink(1.2, 0.2, 0.06)),
     ("198.18.4.1", "2001:db8:4::1", "core1.fra.isp.example", 64500, SimLink(6.0, 0.3)),
     ("198.18.5.1", "2001:db8:5::1", None, 64500, SimLink(0.5, 0.1)),
     ("198.18.6.1", "2001:db8:6::1", "ix-peer.fra.transit.example", 64496, SimLink(0.8, 0.2)),
@@ -26,12 +27,17 @@ _HOPS = (
 )
 _ECMP_TWIN = ("198.18.7.2", "2001:db8:7::2", "be2.ams.transit.example")
 _SILENT_HOP = 5
+_RATE_LIMITED_HOP = 8
+_RATE_LIMIT_LOSS = 0.3
 
 
 def demo_scenario() -> SimScenario:
     hops = []
     for index, (address4, address6, _name, _asn, link) in enumerate(_HOPS, start=1):
-        routers = [SimRouter(address4, address6, silent=index == _SILENT_HOP)]
+        reply_loss = _RATE_LIMIT_LOSS if index == _RATE_LIMITED_HOP else 0.0
+        routers = [
+            SimRouter(address4, address6, silent=index == _SILENT_HOP, reply_loss=reply_loss)
+        ]
         if address4 == "198.18.7.1":
             routers.append(SimRouter(_ECMP_TWIN[0], _ECMP_TWIN[1]))
         hops.append(SimHop(tuple(routers), link))

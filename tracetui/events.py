@@ -14,6 +14,8 @@ from tracetui.probe.types import ProbeMethod, ReplyKind
 
 class RoundStarted(NamedTuple):
     round: int
+    at: float = 0.0
+    """The engine's clock (seconds, monotonic): what time windows are measured in."""
 
 
 class ProbeSent(NamedTuple):
@@ -28,6 +30,7 @@ class ProbeReplied(NamedTuple):
     rtt: float
     kind: ReplyKind
     code: int
+    mtu: int = 0
 
 
 class ProbeLost(NamedTuple):
@@ -73,6 +76,21 @@ class Restarted(NamedTuple):
     reason: str
 
 
+class EchoSent(NamedTuple):
+    """A plain ping to a hop's router (rate-limit triage); never part of Snt or Loss%."""
+
+    address: str
+
+
+class EchoReplied(NamedTuple):
+    address: str
+    rtt: float
+
+
+class EchoLost(NamedTuple):
+    address: str
+
+
 class Paused(NamedTuple):
     """The engine stopped (or resumed) starting rounds."""
 
@@ -98,6 +116,9 @@ EngineEvent = (
     | ProbeDiscarded
     | PathChanged
     | Restarted
+    | EchoSent
+    | EchoReplied
+    | EchoLost
     | Paused
     | Finished
     | Tally

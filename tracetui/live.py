@@ -12,11 +12,13 @@ from collections import deque
 from collections.abc import Iterable
 
 from tracetui.config import Config
+from tracetui.diagnose import Diagnoser
+from tracetui.event_log import EventLog
 from tracetui.events import EngineEvent
 from tracetui.names import NameService, open_names
 from tracetui.probe.types import ProbeMethod
 from tracetui.snapshot import PathView
-from tracetui.startup import Session, open_session
+from tracetui.startup import Session, SetupError, open_session
 
 JOIN_SECONDS = 2.0
 
@@ -46,6 +48,18 @@ class LiveTrace:
         self._names: NameService | None = None
         self._closed = False
         config = session.config
+        self.window = config.window
+        self._diagnoser = Diagnoser(session.engine.request_echo if config.triage else None)
+        self._log: EventLog | None = None
+        if config.events_file is not None:
+            try:
+                self._log = EventLog(config.events_file, session.info.target_name)
+            except OSError as exc:
+                session.close()
+                reason = exc.strerror or exc
+                raise SetupError(
+                    f"cannot write {config.events_file}: {reason}", usage=True
+                ) from None
         self.set_names(config.names, config.aslookup)
 
     @classmethod
@@ -72,6 +86,8 @@ class LiveTrace:
             self._thread.join(timeout=JOIN_SECONDS)
         if self._names is not None:
             self._names.stop()
+        if self._log is not None:
+            self._log.close()
         self.session.close()
 
     @property
@@ -83,6 +99,7 @@ class LiveTrace:
 
     # ------------------------------------------------------------ snapshots
     def snapshot(self) -> PathView:
+        """Fold what arrived, diagnose the whole run, show the chosen window of it."""
         events = self._events
         model = self.session.model
         if events:
@@ -91,7 +108,14 @@ class LiveTrace:
                 batch.append(events.popleft())
             model.apply_all(batch)
         names = self._names
-        return model.snapshot(names.lookup if names is not None else None)
+        lookup = names.lookup if names is not None else None
+        view = model.snapshot(lookup)
+        diagnosis = self._diagnoser.update(view)
+        if self._log is not None and self._diagnoser.new_events:
+            self._log.write(self._diagnoser.new_events)
+        if self.window is not None:
+            view = model.snapshot(lookup, self.window)
+        return view._replace(diagnosis=diagnosis)
 
     # -------------------------------------------------------------- commands
     def pause(self, paused: bool) -> None:
@@ -102,6 +126,9 @@ class LiveTrace:
 
     def switch_method(self, method: ProbeMethod) -> None:
         self.session.engine.request_method(method)
+
+    def set_window(self, seconds: float | None) -> None:
+        self.window = seconds
 
     def set_names(self, names: bool, asn: bool) -> None:
         service = self._names

@@ -2,13 +2,25 @@
 
 No sockets, no clock of its own, no Textual: the owner feeds events in the
 order the engine produced them and asks for snapshots. Memory is bounded:
-streaming statistics, a fixed ring of recent rounds per hop, a capped number
-of responders per hop, and at most ``max_ttl`` hops.
+streaming statistics, a fixed ring of recent rounds per hop, an hour of
+10-second buckets per hop (:mod:`tracetui.windows`), a capped number of
+responders per hop, and at most ``max_ttl`` hops.
 
 Invariant per hop: every ProbeSent is later matched by exactly one of
 ProbeReplied, ProbeLost or ProbeDiscarded (until a Restarted voids them all),
 so ``sent == received + lost + in flight`` always holds. A probe the kernel
 refused (ProbeFailed) was never sent: it is counted in ``failed`` only.
+
+What a snapshot shows of the path:
+- every TTL up to where the path ends (or, while the first round is out, up
+  to the farthest that answered);
+- past the last hop that answers, when the target never does, one row for
+  all the silent TTLs probed there (``span``), as mtr shows one ``???``;
+- hops that were on the path before it got shorter keep their rows, marked
+  ``on_path=False``, so no recorded round vanishes;
+- a hop's first responder is its current one: the earliest-seen of those that
+  answered in the last ``CURRENT_ROUNDS`` rounds (so ECMP twins never swap
+  places, and after a route change the new router names the row).
 """
 
 from __future__ import annotations
@@ -17,6 +29,9 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from tracetui.events import (
+    EchoLost,
+    EchoReplied,
+    EchoSent,
     EngineEvent,
     Finished,
     PathChanged,
@@ -35,6 +50,7 @@ from tracetui.snapshot import (
     LOST,
     NO_DATA,
     NO_NAME,
+    EchoStats,
     HopView,
     NameInfo,
     PathView,
@@ -42,22 +58,29 @@ from tracetui.snapshot import (
     TraceInfo,
 )
 from tracetui.stats import RttStats
+from tracetui.windows import RecentBuckets
 
 HISTORY_ROUNDS = 240
 MAX_RESPONDERS = 16
+MAX_ECHO_TARGETS = 64
+CURRENT_ROUNDS = 10
+"""A responder is current while it answered within this many rounds."""
 
 NameSource = Callable[[str], NameInfo | None]
 
 
 class _Responder:
-    __slots__ = ("address", "received", "rtt", "kind", "code")
+    __slots__ = ("address", "received", "rtt", "kind", "code", "mtu", "first_round", "last_round")
 
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, round_: int) -> None:
         self.address = address
         self.received = 0
         self.rtt = RttStats()
         self.kind = ReplyKind.TIME_EXCEEDED
         self.code = 0
+        self.mtu = 0
+        self.first_round = round_
+        self.last_round = round_
 
 
 class _Hop:
@@ -72,6 +95,7 @@ class _Hop:
         "other_replies",
         "ring",
         "ring_round",
+        "recent",
     )
 
     def __init__(self, ttl: int, history: int) -> None:
@@ -85,6 +109,7 @@ class _Hop:
         self.other_replies = 0
         self.ring = [NO_DATA] * history
         self.ring_round = [0] * history
+        self.recent = RecentBuckets()
 
     def record(self, round_: int, sample: float) -> None:
         slot = round_ % len(self.ring)
@@ -102,6 +127,14 @@ class _Hop:
             slot = round_ % size
             out.append(ring[slot] if rounds[slot] == round_ else NO_DATA)
         return tuple(out)
+
+
+class _Echo:
+    __slots__ = ("sent", "received", "lost", "rtt")
+
+    def __init__(self) -> None:
+        self.sent = self.received = self.lost = 0
+        self.rtt = RttStats()
 
 
 class PathModel:
@@ -129,6 +162,9 @@ class PathModel:
             RoundStarted: self._round_started,
             PathChanged: self._path_changed,
             Restarted: self._restarted,
+            EchoSent: self._echo_sent,
+            EchoReplied: self._echo_replied,
+            EchoLost: self._echo_lost,
             Paused: self._paused,
             Finished: self._finished,
             Tally: self._tally,
@@ -137,6 +173,9 @@ class PathModel:
         self.finished = False
         self.ignored: dict[str, int] = {}
         self.last_failure = ""
+        self.now = 0.0
+        """The engine's clock at the latest round start (seconds)."""
+        self._echoes: dict[str, _Echo] = {}
         self._clear("start")
 
     def _clear(self, reason: str) -> None:
@@ -145,6 +184,7 @@ class PathModel:
         self.limit = self.info.max_ttl
         self.dest_ttl: int | None = None
         self.discovered = False
+        self.left_path: set[int] = set()
         self.restart_reason = reason
         self.started = self._wallclock()
 
@@ -164,7 +204,9 @@ class PathModel:
         return hop
 
     def _sent(self, event: ProbeSent) -> None:
-        self._hop(event.ttl).sent += 1
+        hop = self._hop(event.ttl)
+        hop.sent += 1
+        hop.recent.sent(self.now)
 
     def _replied(self, event: ProbeReplied) -> None:
         hop = self._hop(event.ttl)
@@ -172,23 +214,29 @@ class PathModel:
         hop.received += 1
         hop.rtt.add(rtt)
         hop.record(event.round, rtt)
+        hop.recent.received(self.now, rtt)
         responder = hop.responders.get(event.responder)
         if responder is None:
             if len(hop.responders) >= self._max_responders:
                 hop.other_replies += 1
                 return
-            responder = hop.responders[event.responder] = _Responder(event.responder)
+            responder = _Responder(event.responder, event.round)
+            hop.responders[event.responder] = responder
             if self.on_new_responder is not None:
                 self.on_new_responder(event.responder)
         responder.received += 1
         responder.rtt.add(rtt)
         responder.kind = event.kind
         responder.code = event.code
+        responder.mtu = event.mtu
+        if event.round > responder.last_round:
+            responder.last_round = event.round
 
     def _lost(self, event: ProbeLost) -> None:
         hop = self._hop(event.ttl)
         hop.lost += 1
         hop.record(event.round, LOST)
+        hop.recent.lost(self.now)
 
     def _failed(self, event: ProbeFailed) -> None:
         self._hop(event.ttl).failed += 1
@@ -204,16 +252,45 @@ class PathModel:
 
     def _round_started(self, event: RoundStarted) -> None:
         self.rounds = event.round
+        self.now = event.at
 
     def _path_changed(self, event: PathChanged) -> None:
+        old = self.dest_ttl
+        new = event.dest_ttl
+        if self.discovered and old is not None and new is not None and new < old:
+            self.left_path.update(range(new + 1, old + 1))
+        if new is not None:
+            self.left_path.difference_update(range(self.info.first_ttl, new + 1))
         self.limit = event.limit
-        self.dest_ttl = event.dest_ttl
+        self.dest_ttl = new
         self.discovered = event.discovered
 
     def _restarted(self, event: Restarted) -> None:
         self.method = event.method
         self.finished = False
         self._clear(event.reason)
+
+    def _echo(self, address: str) -> _Echo | None:
+        echo = self._echoes.get(address)
+        if echo is None and len(self._echoes) < MAX_ECHO_TARGETS:
+            echo = self._echoes[address] = _Echo()
+        return echo
+
+    def _echo_sent(self, event: EchoSent) -> None:
+        echo = self._echo(event.address)
+        if echo is not None:
+            echo.sent += 1
+
+    def _echo_replied(self, event: EchoReplied) -> None:
+        echo = self._echo(event.address)
+        if echo is not None:
+            echo.received += 1
+            echo.rtt.add(event.rtt)
+
+    def _echo_lost(self, event: EchoLost) -> None:
+        echo = self._echo(event.address)
+        if echo is not None:
+            echo.lost += 1
 
     def _paused(self, event: Paused) -> None:
         self.paused = event.paused
@@ -229,18 +306,27 @@ class PathModel:
         """Highest TTL to show: the path's end once known, else what has answered so far."""
         if self.dest_ttl is not None:
             return self.dest_ttl
-        if self.discovered:
-            return self.limit
         answered = [ttl for ttl, hop in self.hops.items() if hop.received]
-        return max(answered, default=self.info.first_ttl)
+        highest = max(answered, default=self.info.first_ttl)
+        if self.discovered:
+            return min(self.limit, highest + 1)  # one row for the silent TTLs beyond
+        return highest
 
-    def snapshot(self, names: NameSource | None = None) -> PathView:
+    def snapshot(self, names: NameSource | None = None, window: float | None = None) -> PathView:
+        """The path now; with ``window`` (seconds), hop counts and RTTs cover only that span."""
         lookup = names or (lambda _address: None)
         top = self.visible_limit()
         hops = []
         for ttl in range(self.info.first_ttl, top + 1):
+            hops.append(self._hop_view(ttl, self.hops.get(ttl), lookup, window))
+        if self.dest_ttl is None and self.discovered and top < self.limit and hops:
+            last = hops[-1]
+            if not last.received:
+                hops[-1] = last._replace(span=self.limit - top + 1)
+        for ttl in sorted(self.left_path):
             hop = self.hops.get(ttl)
-            hops.append(self._hop_view(ttl, hop, lookup))
+            if ttl > top and hop is not None and hop.received:
+                hops.append(self._hop_view(ttl, hop, lookup, window)._replace(on_path=False))
         return PathView(
             info=self.info,
             method=self.method,
@@ -255,35 +341,52 @@ class PathModel:
             paused=self.paused,
             finished=self.finished,
             last_failure=self.last_failure,
+            echoes={
+                address: EchoStats(e.sent, e.received, e.lost, e.rtt.summary())
+                for address, e in self._echoes.items()
+            },
+            window=window,
+            clock=self.now,
         )
 
-    def _hop_view(self, ttl: int, hop: _Hop | None, lookup: NameSource) -> HopView:
-        """Responders stay in the order they first answered, so rows never swap places."""
+    def _responder_view(self, responder: _Responder, lookup: NameSource) -> ResponderView:
+        return ResponderView(
+            address=responder.address,
+            names=lookup(responder.address) or NO_NAME,
+            received=responder.received,
+            rtt=responder.rtt.summary(),
+            kind=responder.kind,
+            code=responder.code,
+            mtu=responder.mtu,
+            last_round=responder.last_round,
+            current=self.rounds - responder.last_round < CURRENT_ROUNDS,
+        )
+
+    def _hop_view(
+        self, ttl: int, hop: _Hop | None, lookup: NameSource, window: float | None
+    ) -> HopView:
         if hop is None:
             hop = _Hop(ttl, 1)
             history: tuple[float, ...] = ()
         else:
             history = hop.history(self.rounds)
-        responders = tuple(
-            ResponderView(
-                address=r.address,
-                names=lookup(r.address) or NO_NAME,
-                received=r.received,
-                rtt=r.rtt.summary(),
-                kind=r.kind,
-                code=r.code,
-            )
-            for r in hop.responders.values()
-        )
+        views = [self._responder_view(r, lookup) for r in hop.responders.values()]
+        # current responders first, each group in the order they first answered
+        responders = tuple(v for v in views if v.current) + tuple(v for v in views if not v.current)
+        sent, received, lost, rtt = hop.sent, hop.received, hop.lost, hop.rtt.summary()
+        if window is not None:
+            sent, received, lost, rtt = hop.recent.over(self.now, window, rtt)
+        reached = any(r.address == self.info.target and not r.kind.refuses for r in responders)
         return HopView(
             ttl=ttl,
-            sent=hop.sent,
-            received=hop.received,
-            lost=hop.lost,
+            sent=sent,
+            received=received,
+            lost=lost,
             failed=hop.failed,
-            rtt=hop.rtt.summary(),
+            rtt=rtt,
             responders=responders,
             other_replies=hop.other_replies,
             history=history,
-            is_destination=ttl == self.dest_ttl,
+            is_destination=ttl == self.dest_ttl and reached,
+            ends_path=ttl == self.dest_ttl,
         )

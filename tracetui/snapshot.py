@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from tracetui.probe.types import Family, ProbeMethod, ReplyKind
 from tracetui.stats import RttSummary
+
+if TYPE_CHECKING:
+    from tracetui.diagnose.diagnosis import Diagnosis
 
 LOST = math.inf
 """History entry of a probe that timed out."""
@@ -52,7 +55,13 @@ class ResponderView(NamedTuple):
     received: int
     rtt: RttSummary
     kind: ReplyKind
+    """Of its latest reply."""
     code: int
+    mtu: int = 0
+    """Next-hop MTU it reported (packet too big); 0 otherwise."""
+    last_round: int = 0
+    current: bool = True
+    """It answered within the last few rounds (else a route change took it away)."""
 
     @property
     def hostname(self) -> str | None:
@@ -71,6 +80,13 @@ class HopView(NamedTuple):
     other_replies: int
     history: tuple[float, ...]
     is_destination: bool
+    """The target itself answered here."""
+    ends_path: bool = False
+    """The path ends here: the target answered, or a router refused to forward."""
+    on_path: bool = True
+    """False for a hop the path no longer reaches (it got shorter); its data is kept."""
+    span: int = 1
+    """TTLs this row stands for: past the last hop that answers, one row covers them all."""
 
     @property
     def completed(self) -> int:
@@ -78,7 +94,7 @@ class HopView(NamedTuple):
 
     @property
     def in_flight(self) -> int:
-        return self.sent - self.completed
+        return max(0, self.sent - self.completed)
 
     @property
     def loss_pct(self) -> float:
@@ -110,6 +126,15 @@ class TraceInfo(NamedTuple):
     pattern: int = 0
 
 
+class EchoStats(NamedTuple):
+    """Plain pings to one router (rate-limit triage); never part of a hop's counts."""
+
+    sent: int
+    received: int
+    lost: int
+    rtt: RttSummary
+
+
 class PathView(NamedTuple):
     info: TraceInfo
     method: ProbeMethod
@@ -127,7 +152,15 @@ class PathView(NamedTuple):
     """Every ``--count`` round is sent and settled."""
     last_failure: str = ""
     """Why the kernel last refused to send a probe."""
+    echoes: dict[str, EchoStats] = {}
+    window: float | None = None
+    """Seconds the hop statistics cover; None for the whole run."""
+    clock: float = 0.0
+    """The engine's clock (seconds) when the latest round started."""
+    diagnosis: Diagnosis | None = None
+    """Verdicts, summary and events, once :mod:`tracetui.diagnose` has looked at the path."""
 
     @property
     def reached(self) -> bool:
-        return self.dest_ttl is not None
+        """Whether the target itself answered (a router refusing the probe does not count)."""
+        return any(hop.is_destination for hop in self.hops)

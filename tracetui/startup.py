@@ -115,14 +115,28 @@ def open_transport_for(
     return target, transport, MonotonicClock()
 
 
+def _folding(
+    model: PathModel, after: Callable[[EngineEvent], None]
+) -> Callable[[EngineEvent], None]:
+    apply = model.apply
+
+    def sink(event: EngineEvent) -> None:
+        apply(event)
+        after(event)
+
+    return sink
+
+
 def open_session(
     config: Config,
     sink: Callable[[EngineEvent], None] | None = None,
     *,
+    after_fold: Callable[[EngineEvent], None] | None = None,
     virtual_time: bool = False,
     preload: Iterable[str] = (),
 ) -> Session:
-    """Everything a run needs; events go to ``sink``, or straight into the model.
+    """Everything a run needs; events go to ``sink``, or straight into the model
+    (and then to ``after_fold``, which sees the model with the event applied).
 
     ``virtual_time`` (demo only) runs the simulation on a virtual clock, with
     wall-clock times derived from it: deterministic screens for tests and
@@ -158,5 +172,7 @@ def open_session(
         start = clock.now()
         wallclock = lambda: VIRTUAL_EPOCH + timedelta(seconds=clock.now() - start)  # noqa: E731
     model = PathModel(info, settings.method, wallclock)
-    engine = Engine(transport, clock, settings, sink or model.apply)
+    if sink is None:
+        sink = model.apply if after_fold is None else _folding(model, after_fold)
+    engine = Engine(transport, clock, settings, sink)
     return Session(config, target, transport, clock, info, model, engine)

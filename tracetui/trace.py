@@ -45,6 +45,10 @@ class TraceControl(Protocol):
         """Probe with another method from now on; ValueError if this run cannot."""
         ...
 
+    def set_window(self, seconds: float | None) -> None:
+        """Statistics of the last ``seconds`` only (None: the whole run); verdicts stay."""
+        ...
+
     def set_names(self, names: bool, asn: bool) -> None:
         """Which lookups to run: reverse DNS, AS numbers, both or neither."""
         ...

@@ -24,12 +24,17 @@ import time
 from pathlib import Path
 
 from lab.dns import dnsmasq_config
-from lab.topology import DNS_SUBNET, Plan, Topology
+from lab.topology import DNS_SUBNET, REJECTS, Plan, Topology
 
 STATE_DIR = Path("/run/tracetui-lab")
 NETNS_ETC = Path("/etc/netns")
 PREFIX = "ttlab"
 FORWARDER = Path(__file__).with_name("forwarder.py")
+_DROP_ALL = (
+    "table inet lab {\n chain in {\n  type filter hook input priority 0; policy drop;\n"
+    "  icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept\n }\n}\n"
+)
+"""A target that answers nothing (but still lets IPv6 find its neighbours)."""
 
 
 class LabError(RuntimeError):
@@ -160,10 +165,19 @@ class Lab:
                 ip("addr", "add", f"{wire.address(end, 4)}/24", "dev", dev, ns=ns)
                 ip("addr", "add", f"{wire.address(end, 6)}/64", "dev", dev, "nodad", ns=ns)
                 ip("link", "set", dev, "up", ns=ns)
+        for wire in plan.wires:
+            if wire.link.mtu is not None:
+                ip("link", "set", wire.up_dev, "mtu", str(wire.link.mtu), ns=wire.upstream)
+                ip("link", "set", wire.down_dev, "mtu", str(wire.link.mtu), ns=wire.downstream)
         self._routes()
         for node in (n for nodes in plan.stage_nodes for n in nodes):
-            if node != plan.target and plan.router_of(node).silent:
+            router = plan.router_of(node)
+            if node != plan.target and router.silent:
                 self._silence(node)
+            if router.rejects is not None:
+                self.set_reject(plan.stage_of(node), router.rejects)
+            if node == plan.target and router.drops_all:
+                self._nft(node, _DROP_ALL)
         if self.topology.dns:
             self._start_dns()
         self._save_state()
@@ -267,6 +281,10 @@ class Lab:
             "  icmp type { time-exceeded, destination-unreachable } drop\n"
             "  icmpv6 type { time-exceeded, destination-unreachable } drop\n }\n}\n"
         )
+        self._nft(ns, rules)
+
+    @staticmethod
+    def _nft(ns: str, rules: str) -> None:
         done = subprocess.run(
             ["ip", "netns", "exec", ns, "nft", "-f", "-"],
             input=rules,
@@ -275,6 +293,30 @@ class Lab:
         )
         if done.returncode:
             raise LabError(f"nft in {ns}: {done.stderr.strip()}")
+
+    def set_target_drops_all(self, drops: bool) -> None:
+        """Make the target answer nothing (a firewalled host, a black hole), or answer again."""
+        target = self.plan.target
+        self._nft(target, "table inet lab\ndelete table inet lab\n")
+        if drops:
+            self._nft(target, _DROP_ALL)
+
+    def set_reject(self, hop: int, kind: str | None) -> None:
+        """Make every router of ``hop`` refuse (REJECTS kind) to forward to the target, or not."""
+        plan = self.plan
+        target4, target6 = plan.target_address(4), plan.target_address(6)
+        for node in plan.stage_nodes[hop - 1]:
+            self._nft(node, "table inet refuse\ndelete table inet refuse\n")
+            if kind is None:
+                continue
+            icmp, icmpv6 = REJECTS[kind]
+            self._nft(
+                node,
+                "table inet refuse {\n chain forwarding {\n"
+                "  type filter hook forward priority 0; policy accept;\n"
+                f"  ip daddr {target4} reject with icmp type {icmp}\n"
+                f"  ip6 daddr {target6} reject with icmpv6 type {icmpv6}\n }}\n}}\n",
+            )
 
     def _start_dns(self) -> None:
         plan = self.plan
@@ -322,9 +364,19 @@ class Lab:
         return f"198.18.{DNS_SUBNET}.2" if family == 4 else f"2001:db8:{DNS_SUBNET:x}::2"
 
     def _wait_until_reachable(self) -> None:
-        """Routes and IPv6 addresses settle in a moment; wait for the target to answer."""
+        """Routes and IPv6 addresses settle in a moment; wait for the target to answer.
+
+        A target that answers nothing, or one behind a refusing router, is waited
+        for through the first router instead.
+        """
+        stages = self.topology.stages
+        blocked = stages[-1].routers[0].drops_all or any(
+            router.rejects for stage in stages for router in stage.routers
+        )
         for family in (4, 6):
             target = self.plan.target_address(family)
+            if blocked:
+                target = sorted(self.plan.hop_addresses(1, family))[0]
             deadline = time.monotonic() + 10
             while True:
                 done = self.exec("ping", f"-{family}", "-c", "1", "-W", "1", target, check=False)

@@ -24,18 +24,32 @@ class Link:
     delay_ms: float = 0.0
     loss_forward_pct: float = 0.0
     loss_back_pct: float = 0.0
+    mtu: int | None = None
 
     @property
     def emulated(self) -> bool:
         return bool(self.delay_ms or self.loss_forward_pct or self.loss_back_pct)
 
 
+REJECTS = {
+    # kind: (nftables ICMP type, nftables ICMPv6 type)
+    "net": ("net-unreachable", "no-route"),
+    "host": ("host-unreachable", "addr-unreachable"),
+    "admin": ("admin-prohibited", "admin-prohibited"),
+}
+
+
 @dataclass(frozen=True)
 class Router:
+    """``rejects`` (a REJECTS kind): refuse to forward to the target, as a router without a
+    route or with a filter does. ``drops_all`` (the target): answer nothing at all."""
+
     silent: bool = False
     rate_limited: bool = False
     name: str | None = None
     asn: int | None = None
+    rejects: str | None = None
+    drops_all: bool = False
 
 
 @dataclass(frozen=True)

@@ -24,11 +24,19 @@ from tracetui.probe.packets import (
 from tracetui.probe.types import Observation, ProbeMethod, ReplyKind
 
 _ICMP_ID_SEQ = struct.Struct("!xxxxHH")
+ECHO_SEQ_BASE = 0xF000
+"""Probe sequence numbers stay below this; triage pings use the rest."""
+ECHO_PAYLOAD = 36
 _UDP_HEADER = struct.Struct("!HHHH")
 _TCP_QUOTE = struct.Struct("!HHI")
 _TCP_REPLY = struct.Struct("!HHII")
 _ICMP_ERRORS = frozenset(
-    {ReplyKind.TIME_EXCEEDED, ReplyKind.PORT_UNREACHABLE, ReplyKind.UNREACHABLE}
+    {
+        ReplyKind.TIME_EXCEEDED,
+        ReplyKind.PORT_UNREACHABLE,
+        ReplyKind.UNREACHABLE,
+        ReplyKind.PACKET_TOO_BIG,
+    }
 )
 
 
@@ -53,7 +61,7 @@ class ProbeCodec(Protocol):
 
 class IcmpCodec:
     method = ProbeMethod.ICMP
-    key_space = 65536
+    key_space = ECHO_SEQ_BASE
 
     def __init__(self, family: int, target: str, ident: int, payload: int) -> None:
         self._target = target
@@ -67,7 +75,7 @@ class IcmpCodec:
             return None
         header = obs.header
         ident, seq = _ICMP_ID_SEQ.unpack_from(header)
-        if ident != self._ident:
+        if ident != self._ident or seq >= self.key_space:
             return None
         if obs.kind is ReplyKind.ECHO_REPLY:
             return seq
@@ -76,6 +84,36 @@ class IcmpCodec:
         if header[:2] != sent[:2] or (self._proto == PROTO_ICMP and header[2:4] != sent[2:4]):
             return None
         return seq
+
+
+class EchoCodec:
+    """Plain pings to any address (a hop's router), for rate-limit triage.
+
+    They share our ICMP identifier but use their own sequence range above the
+    probes' (``ECHO_SEQ_BASE`` and up), so neither is ever taken for the other.
+    Which address a key was sent to is the engine's to check.
+    """
+
+    key_space = 0x10000 - ECHO_SEQ_BASE
+
+    def __init__(self, family: int, ident: int) -> None:
+        self._proto = PROTO_ICMP if family == 4 else PROTO_ICMPV6
+        self._ident = ident & 0xFFFF
+        self._template = IcmpEchoTemplate(family, self._ident, ECHO_PAYLOAD)
+
+    def build(self, key: int) -> bytes:
+        return self._template.build(ECHO_SEQ_BASE + key)
+
+    def key_of(self, obs: Observation) -> int | None:
+        """The key of an echo reply, or of our own request as the kernel stamped it."""
+        if obs.proto != self._proto or len(obs.header) < 8:
+            return None
+        ident, seq = _ICMP_ID_SEQ.unpack_from(obs.header)
+        if ident != self._ident or seq < ECHO_SEQ_BASE:
+            return None
+        if obs.kind is ReplyKind.ECHO_REPLY or obs.header[0] in (8, 128):
+            return seq - ECHO_SEQ_BASE
+        return None
 
 
 class UdpCodec:

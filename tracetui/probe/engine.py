@@ -21,6 +21,9 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from tracetui.events import (
+    EchoLost,
+    EchoReplied,
+    EchoSent,
     EngineEvent,
     Finished,
     PathChanged,
@@ -34,12 +37,12 @@ from tracetui.events import (
     RoundStarted,
     Tally,
 )
-from tracetui.probe.codec import ProbeCodec
+from tracetui.probe.codec import EchoCodec, ProbeCodec
 from tracetui.probe.lifecycle import Probe, ProbeLedger, ProbeState
 from tracetui.probe.methods import FlowSpec, make_codec
 from tracetui.probe.network import Clock, Transport
 from tracetui.probe.path_length import PathLength
-from tracetui.probe.types import Observation, ProbeMethod
+from tracetui.probe.types import Observation, ProbeMethod, ReplyKind
 
 READ_INTERVAL = 0.1
 MAX_STAMPS = 4096
@@ -94,6 +97,8 @@ class Engine:
         self._previous_codec: ProbeCodec | None = None
         self._codec = self._make_codec(settings.method)
         self._ledger = ProbeLedger(self._codec.key_space)
+        self._echo_codec = EchoCodec(transport.family, transport.identity.icmp_ident)
+        self._echoes = ProbeLedger(self._echo_codec.key_space)
         self._unstamped = 0
         self._begin("start")
 
@@ -113,6 +118,10 @@ class Engine:
 
     def request_pause(self, paused: bool) -> None:
         self._command(lambda: self._set_paused(paused))
+
+    def request_echo(self, address: str) -> None:
+        """Ping ``address`` once (rate-limit triage): EchoReplied or EchoLost follows."""
+        self._command(lambda: self._send_echo(address))
 
     def stop(self) -> None:
         self._stopping = True
@@ -213,6 +222,45 @@ class Engine:
         finally:
             self._tally()
 
+    def _send_echo(self, address: str) -> None:
+        ledger = self._echoes
+        key = ledger.allocate()
+        if key is None:
+            return
+        now = self.clock.now()
+        try:
+            stamp = self.transport.send_echo(address, self._echo_codec.build(key))
+        except OSError:
+            self._sink(EchoSent(address))
+            self._sink(EchoLost(address))
+            return
+        echo = Probe(0, 0, now, stamp, address)
+        ledger.await_reply(key, echo, now + self.settings.timeout)
+        self._sink(EchoSent(address))
+        # the ICMP socket stamps it like any probe: read the stamp, or it would sit there
+        for sent, kernel_stamp in self.transport.sent_stamps(ProbeMethod.ICMP, 4):
+            if self._echo_codec.key_of(sent) == key:
+                echo.stamp = kernel_stamp
+            elif self.settings.method is ProbeMethod.ICMP:
+                self._on_sent_stamp(sent, kernel_stamp)
+
+    def _on_echo(self, obs: Observation, stamp: int) -> bool:
+        """Whether ``obs`` is a reply to one of our triage pings (then it is handled)."""
+        key = self._echo_codec.key_of(obs)
+        if key is None or obs.kind is not ReplyKind.ECHO_REPLY:
+            return False
+        ledger = self._echoes
+        probe = ledger.get(key)
+        if probe is None or probe.address != obs.responder:
+            self._ignore("late" if ledger.state_of(key) is ProbeState.LOST else "duplicate")
+            return True
+        ledger.settle(key, ProbeState.ANSWERED)
+        if stamp < probe.stamp or stamp - probe.stamp > self._timeout_ns:
+            self._sink(EchoLost(probe.address))
+        else:
+            self._sink(EchoReplied(probe.address, (stamp - probe.stamp) / 1e6))
+        return True
+
     def _round_due(self, now: float) -> bool:
         count = self.settings.count
         if self._paused or (count is not None and self._round >= count):
@@ -223,6 +271,9 @@ class Engine:
         deadline = self._ledger.next_deadline()
         if deadline is None:
             deadline = now + IDLE_WAIT
+        echo = self._echoes.next_deadline()
+        if echo is not None:
+            deadline = min(deadline, echo)
         count = self.settings.count
         if not self._paused and (count is None or self._round < count):
             deadline = min(deadline, self._next_round_at)
@@ -233,7 +284,7 @@ class Engine:
         self._round += 1
         round_ = self._round
         self._next_round_at = max(self._next_round_at + s.interval, now)
-        self._sink(RoundStarted(round_))
+        self._sink(RoundStarted(round_, now))
         self._path.start_round(round_)
         top = self._path.limit
         if round_ == 1:
@@ -286,6 +337,8 @@ class Engine:
 
     # ---------------------------------------------------------------- results
     def _expire(self, now: float) -> None:
+        for _key, echo in self._echoes.expired(now):
+            self._sink(EchoLost(echo.address))
         limit = self._path.limit
         for key, probe in self._ledger.expired(now):
             self._settled_in_round(probe.round)
@@ -297,6 +350,8 @@ class Engine:
     def _on_observation(self, obs: Observation, stamp: int) -> None:
         key = self._codec.key_of(obs)
         if key is None:
+            if self._on_echo(obs, stamp):
+                return
             previous = self._previous_codec
             stale = previous is not None and previous.key_of(obs) is not None
             self._ignore("stale" if stale else "foreign")
@@ -334,7 +389,7 @@ class Engine:
             self._discard(key, probe)
             return
         rtt = (stamp - probe.stamp) / 1e6
-        self._sink(ProbeReplied(ttl, probe.round, obs.responder, rtt, obs.kind, obs.code))
+        self._sink(ProbeReplied(ttl, probe.round, obs.responder, rtt, obs.kind, obs.code, obs.mtu))
 
     def _on_sent_stamp(self, sent: Observation, stamp: int) -> None:
         """Replace the stamp taken before sendmsg with the kernel's transmit stamp."""

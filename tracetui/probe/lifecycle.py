@@ -35,15 +35,21 @@ class ProbeState(enum.Enum):
 
 
 class Probe:
-    """One probe in flight; ``stamp`` is its send time in transport nanoseconds."""
+    """One probe in flight; ``stamp`` is its send time in transport nanoseconds.
 
-    __slots__ = ("ttl", "round", "sent_at", "stamp")
+    ``address`` is set for a triage ping, which goes to a hop's router, not the target.
+    """
 
-    def __init__(self, ttl: int, round_: int, sent_at: float, stamp: int) -> None:
+    __slots__ = ("ttl", "round", "sent_at", "stamp", "address")
+
+    def __init__(
+        self, ttl: int, round_: int, sent_at: float, stamp: int, address: str = ""
+    ) -> None:
         self.ttl = ttl
         self.round = round_
         self.sent_at = sent_at
         self.stamp = stamp
+        self.address = address
 
 
 class ProbeLedger:

@@ -44,6 +44,10 @@ class Transport(Protocol):
         """Send one probe; return its send stamp. Raises OSError when the kernel refuses."""
         ...
 
+    def send_echo(self, address: str, payload: bytes) -> int:
+        """Send one ICMP echo request to ``address`` (any host, TTL 64); return its send stamp."""
+        ...
+
     def drain(self) -> Sequence[tuple[Observation, int]]:
         """Everything that has arrived, without waiting."""
         ...

@@ -28,6 +28,7 @@ ICMP4_DEST_UNREACH = 3
 ICMP4_ECHO_REQUEST = 8
 ICMP4_TIME_EXCEEDED = 11
 ICMP6_DEST_UNREACH = 1
+ICMP6_PACKET_TOO_BIG = 2
 ICMP6_TIME_EXCEEDED = 3
 ICMP6_ECHO_REQUEST = 128
 ICMP6_ECHO_REPLY = 129
@@ -43,6 +44,7 @@ _UDP_HEADER = struct.Struct("!HHHH")
 _TCP_SYN = struct.Struct("!HHIIBBHHH")
 
 _AF = {4: socket.AF_INET, 6: socket.AF_INET6}
+_TOO_BIG = ReplyKind.PACKET_TOO_BIG
 _ntop = socket.inet_ntop
 _AF_INET = socket.AF_INET
 _AF_INET6 = socket.AF_INET6
@@ -258,11 +260,16 @@ def with_checksum(message: bytes, offset: int, extra_sum: int = 0) -> bytes:
     return message[:offset] + checksum.to_bytes(2, "big") + message[offset + 2 :]
 
 
+ICMP4_FRAG_NEEDED = 4
+
+
 def _kind4(icmp_type: int, code: int) -> ReplyKind | None:
     if icmp_type == ICMP4_TIME_EXCEEDED:
         return ReplyKind.TIME_EXCEEDED if code == 0 else None
     if icmp_type == ICMP4_DEST_UNREACH:
-        return ReplyKind.PORT_UNREACHABLE if code == 3 else ReplyKind.UNREACHABLE
+        if code == 3:
+            return ReplyKind.PORT_UNREACHABLE
+        return ReplyKind.PACKET_TOO_BIG if code == ICMP4_FRAG_NEEDED else ReplyKind.UNREACHABLE
     return None
 
 
@@ -271,6 +278,8 @@ def _kind6(icmp_type: int, code: int) -> ReplyKind | None:
         return ReplyKind.TIME_EXCEEDED if code == 0 else None
     if icmp_type == ICMP6_DEST_UNREACH:
         return ReplyKind.PORT_UNREACHABLE if code == 4 else ReplyKind.UNREACHABLE
+    if icmp_type == ICMP6_PACKET_TOO_BIG:
+        return ReplyKind.PACKET_TOO_BIG
     return None
 
 
@@ -284,7 +293,9 @@ def _fragment(header: bytes) -> bool:
     return bool(header[6] & 0x3F or header[7])
 
 
-def quoted_ipv4(kind: ReplyKind, code: int, responder: str, quote: bytes) -> Observation | None:
+def quoted_ipv4(
+    kind: ReplyKind, code: int, responder: str, quote: bytes, mtu: int = 0
+) -> Observation | None:
     """Decode the IPv4 probe an ICMP error quotes (its header plus >= 8 bytes)."""
     if len(quote) < 28 or quote[0] >> 4 != 4 or _later_fragment(quote):
         return None
@@ -292,15 +303,17 @@ def quoted_ipv4(kind: ReplyKind, code: int, responder: str, quote: bytes) -> Obs
     if ihl < 20 or len(quote) < ihl + 8:
         return None
     dst = _ntop(_AF_INET, quote[16:20])
-    return Observation(kind, code, responder, quote[9], dst, bytes(quote[ihl : ihl + 8]))
+    return Observation(kind, code, responder, quote[9], dst, bytes(quote[ihl : ihl + 8]), mtu)
 
 
-def quoted_ipv6(kind: ReplyKind, code: int, responder: str, quote: bytes) -> Observation | None:
+def quoted_ipv6(
+    kind: ReplyKind, code: int, responder: str, quote: bytes, mtu: int = 0
+) -> Observation | None:
     """Decode the IPv6 probe an ICMPv6 error quotes (our probes carry no extension headers)."""
     if len(quote) < 48 or quote[0] >> 4 != 6:
         return None
     dst = _ntop(_AF_INET6, quote[24:40])
-    return Observation(kind, code, responder, quote[6], dst, bytes(quote[40:48]))
+    return Observation(kind, code, responder, quote[6], dst, bytes(quote[40:48]), mtu)
 
 
 def parse_ipv4_icmp(packet: bytes) -> Observation | None:
@@ -325,7 +338,8 @@ def parse_ipv4_icmp(packet: bytes) -> Observation | None:
     kind = _kind4(icmp_type, code)
     if kind is None:
         return None
-    return quoted_ipv4(kind, code, responder, packet[ihl + 8 :])
+    mtu = int.from_bytes(packet[ihl + 6 : ihl + 8], "big") if kind is _TOO_BIG else 0
+    return quoted_ipv4(kind, code, responder, packet[ihl + 8 :], mtu)
 
 
 def parse_icmpv6(message: bytes, responder: str) -> Observation | None:
@@ -341,7 +355,8 @@ def parse_icmpv6(message: bytes, responder: str) -> Observation | None:
     kind = _kind6(icmp_type, code)
     if kind is None:
         return None
-    return quoted_ipv6(kind, code, responder, message[8:])
+    mtu = int.from_bytes(message[4:8], "big") if kind is _TOO_BIG else 0
+    return quoted_ipv6(kind, code, responder, message[8:], mtu)
 
 
 def _tcp_reply(segment: bytes, responder: str) -> Observation | None:

@@ -27,7 +27,7 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tracetui.probe.channels import Channel, decode
 from tracetui.probe.codec import LocalIdentity
@@ -37,6 +37,7 @@ from tracetui.probe.packets import (
     ICMP4_TIME_EXCEEDED,
     ICMP6_DEST_UNREACH,
     ICMP6_ECHO_REPLY,
+    ICMP6_PACKET_TOO_BIG,
     ICMP6_TIME_EXCEEDED,
     PROTO_ICMP,
     PROTO_ICMPV6,
@@ -56,20 +57,35 @@ QUOTE_LIMIT = 548  # Linux quotes as much of the offending packet as fits in 576
 
 @dataclass(frozen=True, slots=True)
 class SimLink:
-    """The link into a hop from the one before it; applies in both directions."""
+    """The link into a hop from the one before it; applies in both directions.
+
+    A probe bigger than ``mtu`` (IP header included) is refused by the router
+    before the link with a packet-too-big; probes never fragment (DF).
+    """
 
     delay_ms: float = 1.0
     jitter_ms: float = 0.0
     loss: float = 0.0
+    mtu: int | None = None
+
+
+# what a refusing router sends, as (ICMPv4 code, ICMPv6 code) of destination-unreachable
+REJECT_CODES = {"net": (0, 0), "host": (1, 3), "admin": (13, 1), "port": (3, 4)}
 
 
 @dataclass(frozen=True, slots=True)
 class SimRouter:
+    """``reply_loss`` drops that share of its time-exceeded and unreachable messages (ICMP
+    rate limiting); ``echo_loss`` of its echo replies. ``rejects`` ("net", "host", "admin",
+    "port") refuses to forward towards the target with that destination-unreachable."""
+
     address4: str
     address6: str
     silent: bool = False
     reply_loss: float = 0.0
     processing_ms: float = 0.02
+    echo_loss: float = 0.0
+    rejects: str | None = None
 
     def address(self, family: Family) -> str:
         return self.address4 if family is Family.V4 else self.address6
@@ -194,6 +210,9 @@ class SimNetwork:
         rate = self.scenario.send_failure_rate
         if rate and self._rng.random() < rate:
             raise OSError(errno.ENOBUFS, os.strerror(errno.ENOBUFS))
+        first = self.scenario.path_at(now - self._epoch).hops[0].link.mtu
+        if first is not None and len(payload) + (20 if self.family is Family.V4 else 40) > first:
+            raise OSError(errno.EMSGSIZE, os.strerror(errno.EMSGSIZE))
         self._travel(method, payload, ttl, now)
         return self._stamp(now)
 
@@ -261,39 +280,85 @@ class SimNetwork:
 
     def _travel(self, method: ProbeMethod, payload: bytes, ttl: int, now: float) -> None:
         path = self.scenario.path_at(now - self._epoch)
-        route = self._route(path)
         hops = path.hops
+        flow = zlib.crc32(payload[:4] + method.value.encode())
+        size = len(payload) + (20 if self.family is Family.V4 else 40)
         reached_target = ttl >= len(hops)
         last = len(hops) if reached_target else ttl
-        routers = hops[last - 1].routers
-        if len(routers) > 1:
-            flow = zlib.crc32(payload[:4] + method.value.encode())
-            router = routers[(flow + last) % len(routers)]
-        else:
-            router = routers[0]
-        noisy = [hops[i - 1].link for i in route.noisy if i <= last]
-        extra = 0.0
-        for link in noisy:
-            crossing = self._crossing(link)
-            if crossing is None:
-                return
-            extra += crossing
-        if router.silent or (router.reply_loss and self._rng.random() < router.reply_loss):
+        refusal: tuple[int, int] | None = None  # (ICMP type, code or MTU) of a router's refusal
+        for hop in range(1, last):  # every router that would forward the probe
+            router = self._router(hops, hop, flow)
+            mtu = hops[hop].link.mtu
+            if router.rejects is not None:
+                refusal = (-1, REJECT_CODES[router.rejects][self.family is Family.V6])
+            elif mtu is not None and size > mtu:
+                refusal = (-2, mtu)
+            if refusal is not None:
+                last, reached_target = hop, False
+                break
+        router = self._router(hops, last, flow)
+        elapsed = self._round_trip(path, last, router, router.reply_loss)
+        if elapsed is None:
             return
-        for link in reversed(noisy):
-            crossing = self._crossing(link)
-            if crossing is None:
-                return
-            extra += crossing
-        elapsed = 2 * route.base[last] + extra + router.processing_ms / 1000.0
         if self.scenario.late_rate and self._rng.random() < self.scenario.late_rate:
             elapsed += self.scenario.late_ms / 1000.0
         source = router.address(self.family)
         ttl_left = 1 if not reached_target else max(1, ttl - len(hops) + 1)
-        channel, data = self._reply(method, payload, source, reached_target, ttl_left)
+        if refusal is not None:
+            ttl_left = ttl - last
+            channel, data = self._refusal(method, payload, source, ttl_left, *refusal)
+        else:
+            channel, data = self._reply(method, payload, source, reached_target, ttl_left)
         self._deliver(now + elapsed, channel, data, source)
         if self.scenario.duplicate_rate and self._rng.random() < self.scenario.duplicate_rate:
             self._deliver(now + elapsed + 0.0005, channel, data, source)
+
+    @staticmethod
+    def _router(hops: tuple[SimHop, ...], hop: int, flow: int) -> SimRouter:
+        """The router at ``hop`` for this flow (ECMP balances per flow)."""
+        routers = hops[hop - 1].routers
+        return routers[(flow + hop) % len(routers)] if len(routers) > 1 else routers[0]
+
+    def _round_trip(
+        self, path: SimPath, last: int, router: SimRouter, reply_loss: float
+    ) -> float | None:
+        """Seconds to ``last`` and back, or None where a link or the router drops it."""
+        route = self._route(path)
+        noisy = [path.hops[i - 1].link for i in route.noisy if i <= last]
+        extra = 0.0
+        for link in noisy:
+            crossing = self._crossing(link)
+            if crossing is None:
+                return None
+            extra += crossing
+        if router.silent or (reply_loss and self._rng.random() < reply_loss):
+            return None
+        for link in reversed(noisy):
+            crossing = self._crossing(link)
+            if crossing is None:
+                return None
+            extra += crossing
+        return 2 * route.base[last] + extra + router.processing_ms / 1000.0
+
+    def _echo_target(self, path: SimPath, address: str) -> tuple[int, SimRouter] | None:
+        for hop, sim_hop in enumerate(path.hops, 1):
+            for router in sim_hop.routers:
+                if router.address(self.family) == address:
+                    return hop, router
+        return None
+
+    def send_echo(self, address: str, payload: bytes) -> int:
+        """A ping to a router of the path: answered unless a link or its echo loss drops it."""
+        now = self.clock.now()
+        path = self.scenario.path_at(now - self._epoch)
+        found = self._echo_target(path, address)
+        if found is not None:
+            hop, router = found
+            # echo replies are not ICMP errors: a silent or rate-limiting router still answers
+            elapsed = self._round_trip(path, hop, replace(router, silent=False), router.echo_loss)
+            if elapsed is not None:
+                self._deliver(now + elapsed, *self._echo_reply(payload, address), address)
+        return self._stamp(now)
 
     def _reply(
         self, method: ProbeMethod, payload: bytes, source: str, at_target: bool, ttl_left: int
@@ -305,6 +370,22 @@ class SimNetwork:
         if method is ProbeMethod.UDP:
             return self._icmp_error(method, payload, source, ttl_left, time_exceeded=False)
         return self._tcp_answer(payload, source)
+
+    def _refusal(
+        self, method: ProbeMethod, payload: bytes, source: str, ttl_left: int, kind: int, value: int
+    ) -> tuple[Channel, bytes]:
+        """Destination unreachable (kind -1, ``value`` the code) or packet too big (-2, MTU)."""
+        quote = (self._probe_header(method, payload, ttl_left) + payload)[:QUOTE_LIMIT]
+        if self.family is Family.V4:
+            code, rest = (value, 0) if kind == -1 else (4, value)
+            message = struct.pack("!BBHI", ICMP4_DEST_UNREACH, code, 0, rest) + quote
+            message = with_checksum(message, 2)
+            header = ipv4_header(source, self.client, PROTO_ICMP, len(message), 64)
+            return Channel.ICMP4, header + message
+        icmp_type, code, rest = (
+            (ICMP6_DEST_UNREACH, value, 0) if kind == -1 else (ICMP6_PACKET_TOO_BIG, 0, value)
+        )
+        return Channel.ICMP6, struct.pack("!BBHI", icmp_type, code, 0, rest) + quote
 
     def _probe_header(self, method: ProbeMethod, payload: bytes, ttl_left: int) -> bytes:
         if method is ProbeMethod.ICMP:

@@ -39,9 +39,15 @@ ICMP6_FILTER = 1
 IP_RECVERR = 11
 IPV6_RECVERR = 25
 IPV6_HOPLIMIT = 52
+IP_MTU_DISCOVER = 10
+IPV6_MTU_DISCOVER = 23
+IPV6_DONTFRAG = 62
+PMTUDISC_PROBE = 3
+"""Set DF and ignore the cached path MTU: a probe leaves at the size asked, or not at all."""
 SO_EE_ORIGIN_ICMP = 2
 SO_EE_ORIGIN_ICMP6 = 3
 RECEIVE_BUFFER = 8 << 20
+ECHO_TTL = 64
 MAX_BATCH = 2048
 
 _TIMESPEC = struct.Struct("qq")
@@ -51,6 +57,22 @@ _TTL_CMSG = [struct.pack("i", ttl) for ttl in range(256)]
 
 class PrivilegeError(Exception):
     """No way to send probes; the message names the remedies."""
+
+
+def _never_fragment(sock: socket.socket, family: Family) -> None:
+    """Probes keep the size asked: DF set, never fragmented by this host.
+
+    Without this the kernel would learn a smaller path MTU from the first
+    fragmentation-needed and then silently fragment every later probe, so the
+    numbers would change meaning behind the user's back. A probe larger than
+    the local interface's MTU now fails to send (EMSGSIZE), which is reported.
+    """
+    with contextlib.suppress(OSError):
+        if family is Family.V4:
+            sock.setsockopt(socket.IPPROTO_IP, IP_MTU_DISCOVER, PMTUDISC_PROBE)
+        else:
+            sock.setsockopt(socket.IPPROTO_IPV6, IPV6_MTU_DISCOVER, PMTUDISC_PROBE)
+            sock.setsockopt(socket.IPPROTO_IPV6, IPV6_DONTFRAG, 1)
 
 
 def _receive_setup(sock: socket.socket) -> None:
@@ -179,6 +201,7 @@ class RawSockets:
         for sock in (self.icmp, self.udp, self.tcp):
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPING, TX_STAMPS)
+            _never_fragment(sock, family)
 
     def close(self) -> None:
         for sock in (self.icmp, self.udp, self.tcp):
@@ -276,7 +299,7 @@ class RawTransport(_PollingTransport):
             sock.setsockopt(SOL_RAW, ICMP_FILTER, struct.pack("I", mask))
         else:
             words = [0xFFFFFFFF] * 8  # bit set = block
-            for icmp_type in (1, 3, 129):
+            for icmp_type in (1, 2, 3, 129):
                 words[icmp_type >> 5] &= ~(1 << (icmp_type & 31))
             sock.setsockopt(socket.IPPROTO_ICMPV6, ICMP6_FILTER, struct.pack("8I", *words))
 
@@ -309,6 +332,13 @@ class RawTransport(_PollingTransport):
         )
         return stamp
 
+    def send_echo(self, address: str, payload: bytes) -> int:
+        sock = self._senders[ProbeMethod.ICMP]
+        stamp = time.time_ns()
+        ttl = [(self._ttl_level, self._ttl_option, _TTL_CMSG[ECHO_TTL])]
+        sock.sendmsg([payload], ttl, 0, (address, 0))
+        return stamp
+
 
 class DatagramTransport(_PollingTransport):
     """Unprivileged ICMP echo through Linux ping sockets (net.ipv4.ping_group_range).
@@ -332,6 +362,7 @@ class DatagramTransport(_PollingTransport):
         self._owned.append(sock)
         sock.bind(("0.0.0.0", 0) if v4 else ("::", 0))
         _receive_setup(sock)
+        _never_fragment(sock, family)
         level = socket.IPPROTO_IP if v4 else socket.IPPROTO_IPV6
         sock.setsockopt(level, IP_RECVERR if v4 else IPV6_RECVERR, 1)
         self._ttl_level = level
@@ -354,6 +385,12 @@ class DatagramTransport(_PollingTransport):
         self._sock.sendmsg(
             [payload], [(self._ttl_level, self._ttl_option, _TTL_CMSG[ttl])], 0, self._address
         )
+        return stamp
+
+    def send_echo(self, address: str, payload: bytes) -> int:
+        stamp = time.time_ns()
+        ttl = [(self._ttl_level, self._ttl_option, _TTL_CMSG[ECHO_TTL])]
+        self._sock.sendmsg([payload], ttl, 0, (address, 0))
         return stamp
 
     def _read(self, out: list[tuple[Observation, int]]) -> None:
@@ -387,7 +424,7 @@ class DatagramTransport(_PollingTransport):
         return None
 
     def _error(self, data: bytes, payload: bytes, destination: str) -> Observation | None:
-        _errno, origin, icmp_type, code, _pad, _info, _data = _EXTENDED_ERR.unpack_from(payload)
+        _errno, origin, icmp_type, code, _pad, info, _data = _EXTENDED_ERR.unpack_from(payload)
         if origin not in (SO_EE_ORIGIN_ICMP, SO_EE_ORIGIN_ICMP6):
             return None
         kind = unreachable_kind(self.family, icmp_type, code)
@@ -400,7 +437,8 @@ class DatagramTransport(_PollingTransport):
             responder = socket.inet_ntop(socket.AF_INET6, offender[8:24])
         else:
             return None
-        return Observation(kind, code, responder, self._proto, destination, data[:8])
+        mtu = info if kind is ReplyKind.PACKET_TOO_BIG else 0
+        return Observation(kind, code, responder, self._proto, destination, data[:8], mtu)
 
 
 REMEDIES = (

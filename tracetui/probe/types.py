@@ -36,10 +36,17 @@ class ReplyKind(enum.IntEnum):
     UNREACHABLE = 4
     TCP_SYN_ACK = 5
     TCP_RESET = 6
+    PACKET_TOO_BIG = 7
+    """IPv4 fragmentation needed (type 3 code 4) or ICMPv6 packet too big; ``mtu`` is what fits."""
 
     @property
     def ends_path(self) -> bool:
         return self is not ReplyKind.TIME_EXCEEDED
+
+    @property
+    def refuses(self) -> bool:
+        """A router (or the target) refusing the probe rather than answering it."""
+        return self is ReplyKind.UNREACHABLE or self is ReplyKind.PACKET_TOO_BIG
 
 
 class Observation(NamedTuple):
@@ -57,3 +64,5 @@ class Observation(NamedTuple):
     proto: int
     dst: str
     header: bytes
+    mtu: int = 0
+    """Next-hop MTU of a PACKET_TOO_BIG; 0 otherwise."""

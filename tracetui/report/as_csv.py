@@ -41,6 +41,7 @@ COLUMNS = (
     "jmax_ms",
     "jint_ms",
     "failed",
+    "verdict",
 )
 
 
@@ -67,7 +68,9 @@ def render_csv(view: PathView, options: ReportOptions) -> str:
         view.info.target,
         view.method.value,
     )
+    diagnosis = view.diagnosis
     for hop in view.hops:
+        verdict = diagnosis.of(hop.ttl) if diagnosis is not None else None
         rows: tuple[ResponderView | None, ...] = hop.responders or (None,)
         for responder in rows:
             rtt = responder.rtt if responder else EMPTY_SUMMARY
@@ -99,6 +102,7 @@ def render_csv(view: PathView, options: ReportOptions) -> str:
                         )
                     ),
                     hop.failed,
+                    verdict.verdict.value if verdict else "",
                 )
             )
     return out.getvalue()

@@ -2,7 +2,9 @@
 
 Tools that read ``mtr --json`` find every key they know, with numbers as
 numbers. Added: ``ip`` and ``hostname`` apart, every responder of a hop,
-received count, jitter, start and end times, and the probe settings.
+received count, jitter, start and end times, the probe settings, each hop's
+verdict and its reason, and under ``report.tracetui`` whether the target
+itself answered, a summary in sentences and the events (ISO 8601 UTC).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from tracetui.event_log import event_record
 from tracetui.labels import UNKNOWN_HOST, asn_label, display_name
 from tracetui.report.common import ReportOptions, iso, ms
 from tracetui.snapshot import HopView, PathView, ResponderView
@@ -36,7 +39,10 @@ def _responder(responder: ResponderView, options: ReportOptions) -> dict[str, An
         "hostname": display_name(responder, options.show_names),
         "Rcv": responder.received,
         **_times(responder.rtt),
+        "current": responder.current,
     }
+    if responder.mtu:
+        entry["mtu"] = responder.mtu
     if options.show_asn:
         entry.update(_asn_fields(responder))
     return entry
@@ -58,8 +64,9 @@ def _host(primary: ResponderView | None, options: ReportOptions) -> str:
     return display_name(primary, options.show_names) or primary.address
 
 
-def _hub(hop: HopView, options: ReportOptions) -> dict[str, Any]:
+def _hub(hop: HopView, view: PathView, options: ReportOptions) -> dict[str, Any]:
     primary = hop.primary
+    verdict = view.diagnosis.of(hop.ttl) if view.diagnosis is not None else None
     hub: dict[str, Any] = {
         "count": hop.ttl,
         "host": _host(primary, options),
@@ -71,7 +78,14 @@ def _hub(hop: HopView, options: ReportOptions) -> dict[str, Any]:
         "Failed": hop.failed,
         **_times(hop.rtt),
         "responders": [_responder(r, options) for r in hop.responders],
+        "verdict": verdict.verdict.value if verdict else None,
+        "verdict_reason": verdict.reason if verdict else None,
+        "on_path": hop.on_path,
     }
+    if verdict is not None and verdict.code:
+        hub["unreachable_code"] = verdict.code
+    if hop.span > 1:
+        hub["ttls"] = hop.span
     if options.show_asn:
         hub.update(_asn_fields(primary))
     return hub
@@ -79,6 +93,7 @@ def _hub(hop: HopView, options: ReportOptions) -> dict[str, Any]:
 
 def report_dict(view: PathView, options: ReportOptions) -> dict[str, Any]:
     info = view.info
+    diagnosis = view.diagnosis
     return {
         "report": {
             "mtr": {
@@ -98,8 +113,18 @@ def report_dict(view: PathView, options: ReportOptions) -> dict[str, Any]:
                 "start": iso(view.started),
                 "end": iso(view.taken),
             },
-            "hubs": [_hub(hop, options) for hop in view.hops],
-            "tracetui": {"reached": view.reached, "ignored_packets": view.ignored},
+            "hubs": [_hub(hop, view, options) for hop in view.hops],
+            "tracetui": {
+                "reached": view.reached,
+                "ignored_packets": view.ignored,
+                "window_seconds": view.window,
+                "summary": list(diagnosis.summary) if diagnosis else [],
+                "events": [event_record(event) for event in diagnosis.events] if diagnosis else [],
+                "pings": {
+                    address: {"sent": echo.sent, "received": echo.received}
+                    for address, echo in view.echoes.items()
+                },
+            },
         }
     }
 

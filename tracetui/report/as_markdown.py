@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tracetui.columns import LATENCY_ORDER, cell_text, columns_of, hop_stats
 from tracetui.labels import asn_label, host_label
+from tracetui.report.as_text import verdict_label
 from tracetui.report.common import ReportOptions, iso
 from tracetui.snapshot import PathView
 from tracetui.textsafe import printable
@@ -27,9 +28,12 @@ def render_markdown(view: PathView, options: ReportOptions) -> str:
     ]
     header = ["Hop", "Host"] + (["ASN"] if options.show_asn else [])
     header += [column.label for column in columns]
+    diagnosis = view.diagnosis
+    if diagnosis is not None:
+        header.append("Verdict")
     lines.append("| " + " | ".join(header) + " |")
     lines.append(
-        "|" + "|".join("---:" if h not in ("Host", "ASN") else "---" for h in header) + "|"
+        "|" + "|".join("---" if h in ("Host", "ASN", "Verdict") else "---:" for h in header) + "|"
     )
     for hop in view.hops:
         hosts = [_cell(host_label(r, options.show_names)) for r in hop.responders]
@@ -38,5 +42,11 @@ def render_markdown(view: PathView, options: ReportOptions) -> str:
             cells.append(asn_label(hop.primary))
         row = hop_stats(hop)
         cells += [cell_text(column, row).removesuffix("%") for column in columns]
+        verdict = diagnosis.of(hop.ttl) if diagnosis is not None else None
+        if diagnosis is not None:
+            cells.append(_cell(verdict_label(verdict)) if verdict else "")
         lines.append("| " + " | ".join(cells) + " |")
+    if diagnosis is not None and diagnosis.summary:
+        lines.append("")
+        lines += [f"- {_cell(sentence)}" for sentence in diagnosis.summary]
     return "\n".join(lines) + "\n"

@@ -27,9 +27,11 @@ from tracetui.trace import TraceControl
 from tracetui.tui.hop_table import HopTable, TableHeader
 from tracetui.tui.keys import APP_BINDINGS, palette_bindings
 from tracetui.tui.panels import DetailPane, StatusBar
-from tracetui.tui.screens import ExportScreen, HelpScreen, help_rows
+from tracetui.tui.screens import EventsScreen, ExportScreen, HelpScreen, help_rows
 
 FRAME_SECONDS = 0.25
+WINDOWS = (None, 600.0, 60.0)
+"""What ``w`` cycles through: the whole run, the last 10 minutes, the last minute."""
 DETAIL_SECONDS = 1.0
 COMMAND_ECHO_SECONDS = 0.05
 """After a command, redraw this soon: the engine applies it within a loop turn."""
@@ -111,7 +113,8 @@ class TraceApp(App[None]):
             self._detail_drawn = now
             ttl = table.selected_ttl
             hop = next((h for h in view.hops if h.ttl == ttl), None)
-            detail.show(hop, self.show_names, self.size.width)
+            verdict = view.diagnosis.of(ttl) if view.diagnosis is not None and ttl else None
+            detail.show(hop, verdict, self.show_names, self.size.width)
 
     def _status_notice(self, view: PathView) -> str:
         failure = self.trace.failure
@@ -178,6 +181,24 @@ class TraceApp(App[None]):
 
     def action_toggle_detail(self) -> None:
         self.detail = not self.detail
+        self.refresh_frame(detail_now=True)
+
+    def action_events(self) -> None:
+        diagnosis = self.view.diagnosis if self.view is not None else None
+        summary = diagnosis.summary if diagnosis is not None else ()
+        events = diagnosis.events if diagnosis is not None else ()
+        self.push_screen(EventsScreen(summary, events))
+
+    def action_cycle_window(self) -> None:
+        current = self.view.window if self.view is not None else None
+        following = (
+            WINDOWS[(WINDOWS.index(current) + 1) % len(WINDOWS)] if current in WINDOWS else None
+        )
+        self.trace.set_window(following)
+        self.notify(
+            "Statistics over "
+            + ("the whole run" if following is None else f"the last {following / 60:g} min")
+        )
         self.refresh_frame(detail_now=True)
 
     def action_help(self) -> None:

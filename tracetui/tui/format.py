@@ -24,10 +24,13 @@ def ms(value: float) -> str:
     return f"{value:.1f}" if math.isfinite(value) else "-"
 
 
-def loss_text(hop: HopView) -> Text:
+def loss_text(hop: HopView, quiet: bool = False) -> Text:
+    """Loss%, coloured by size; ``quiet`` where a verdict explains it (no alarm colours)."""
     if not hop.completed:
         return Text("-", style="dim")
     pct = hop.loss_pct
+    if quiet:
+        return Text(f"{pct:.1f}%", style="dim")
     style = "bold red" if pct >= 50 else "red" if pct >= 5 else "yellow" if pct > 0 else ""
     return Text(f"{pct:.1f}%", style=style)
 
@@ -55,13 +58,20 @@ def _level(value: float, low: float, high: float) -> int:
 
 
 def history_strip(
-    samples: Sequence[float], width: int, low: float, high: float, graded: bool = True
+    samples: Sequence[float],
+    width: int,
+    low: float,
+    high: float,
+    *,
+    graded: bool = True,
+    quiet: bool = False,
 ) -> Text:
     """The last ``width`` rounds as one character each: a block whose height is the RTT
     between ``low`` and ``high``, a red ``?`` for a lost probe, a space for no result.
 
     ``graded`` colours blocks green to red by height (a hop's own range); otherwise
-    they are all one colour, so red means loss only. Runs of one style become one
+    they are all one colour, so red means loss only. ``quiet`` draws lost probes
+    dim, where a verdict says the loss is not an alarm. Runs of one style become one
     span, which keeps rendering cheap."""
     window = samples[-width:] if width else ()
     chars = [" "] * (width - len(window))
@@ -69,7 +79,7 @@ def history_strip(
     for sample in window:
         if is_lost(sample):
             chars.append(LOSS_MARK)
-            styles.append("bold red")
+            styles.append("dim" if quiet else "bold red")
         elif not has_rtt(sample):
             chars.append(" ")
             styles.append("")
@@ -95,7 +105,9 @@ def own_range(samples: Sequence[float]) -> tuple[float, float]:
     return (min(values), max(values)) if values else (0.0, 0.0)
 
 
-def rtt_chart(samples: Sequence[float], width: int, height: int) -> list[Text]:
+def rtt_chart(
+    samples: Sequence[float], width: int, height: int, *, quiet: bool = False
+) -> list[Text]:
     """A bar chart of the last ``width`` rounds, ``height`` rows tall, 0 ms at the bottom.
 
     Lost probes are a full-height red column so loss stands out of the chart.
@@ -115,5 +127,5 @@ def rtt_chart(samples: Sequence[float], width: int, height: int) -> list[Text]:
             floor = (height - 1 - index) * 8
             fill = min(8, max(0, eighths - floor))
             grid[index].append(" " if fill == 0 else BLOCKS[fill - 1])
-            styles[index].append("red" if lost else "green")
+            styles[index].append(("bright_black" if quiet else "red") if lost else "green")
     return [_runs(chars, row_styles) for chars, row_styles in zip(grid, styles, strict=True)]

@@ -33,6 +33,7 @@ from tracetui.columns import (
 from tracetui.snapshot import PathView, ResponderView, has_rtt
 from tracetui.tui.format import history_strip, host_text, loss_text, own_range
 from tracetui.tui.keys import TABLE_BINDINGS
+from tracetui.tui.verdicts import QUIET_LOSS, VERDICT_WIDTH, verdict_text
 
 HOP_WIDTH = 4
 SCROLLBAR = 2
@@ -53,22 +54,25 @@ class TableLayout:
     chart: bool
     host_width: int
     history_width: int
+    verdicts: bool = True
 
     @classmethod
-    def fit(cls, total: int, order: str, chart: bool, host_need: int) -> TableLayout:
+    def fit(
+        cls, total: int, order: str, chart: bool, host_need: int, verdicts: bool = True
+    ) -> TableLayout:
         """Host gets what its longest label needs (within limits), history the rest."""
         if chart:
             order = CHART_ORDER
         numbers = sum(column.width for column in columns_of(order))
-        free = total - HOP_WIDTH - numbers - SCROLLBAR
+        free = total - HOP_WIDTH - numbers - SCROLLBAR - (VERDICT_WIDTH if verdicts else 0)
         if chart:
             host = max(MIN_HOST, min(host_need, free - 3 * MIN_HISTORY))
-            return cls(order, chart, host, max(MIN_HISTORY, free - host - 1))
+            return cls(order, chart, host, max(MIN_HISTORY, free - host - 1), verdicts)
         host = max(MIN_HOST, min(host_need, free))
         history = min(MAX_HISTORY, free - host - 1)
         if history < MIN_HISTORY:
-            return cls(order, chart, max(MIN_HOST, free), 0)
-        return cls(order, chart, host, history)
+            return cls(order, chart, max(MIN_HOST, free), 0, verdicts)
+        return cls(order, chart, host, history, verdicts)
 
     @property
     def statistics(self) -> list[Column]:
@@ -77,6 +81,8 @@ class TableLayout:
     @property
     def columns(self) -> list[tuple[str, int, str]]:
         columns = [("Hop", HOP_WIDTH, RIGHT), (" Host", self.host_width, LEFT)]
+        if self.verdicts:
+            columns.append(("Verdict", VERDICT_WIDTH, LEFT))
         columns += [(column.label, column.width, RIGHT) for column in self.statistics]
         if self.chart:
             columns.append((" RTT over time (bars from 0 ms)", self.history_width + 1, LEFT))
@@ -160,7 +166,8 @@ class HopTable(ScrollView, can_focus=True):
             + [0]
         )
         order = JITTER_ORDER if jitter else LATENCY_ORDER
-        layout = TableLayout.fit(width, order, chart, host_need + 2)
+        verdicts = view.diagnosis is not None
+        layout = TableLayout.fit(width, order, chart, host_need + 2, verdicts)
         rows = self._rows(view, layout)
         selected = self._keys[self.cursor] if self._keys else None
         if layout != self.layout_spec:
@@ -234,25 +241,35 @@ class HopTable(ScrollView, can_focus=True):
         if layout.chart:
             values = [s for hop in view.hops for s in hop.history if has_rtt(s)]
             chart_top = max(values, default=0.0)
+        diagnosis = view.diagnosis
         for hop in view.hops:
             hop_cell = Text(str(hop.ttl), style="bold" if hop.is_destination else "")
             host = Text(" ").append_text(self._host(hop.primary))
+            if hop.span > 1:
+                host.append(f" ×{hop.span} TTLs", style="dim")
+            if not hop.on_path:
+                host.append(" (left the path)", style="dim")
+                host.stylize("dim")
             if hop.is_destination:
                 host.stylize("bold")
             row = hop_stats(hop)
             cells = [hop_cell, host]
+            verdict = diagnosis.of(hop.ttl) if diagnosis is not None else None
+            if layout.verdicts:
+                cells.append(verdict_text(verdict))
+            quiet = verdict is not None and verdict.verdict in QUIET_LOSS
             cells += [
-                loss_text(hop) if column is COLUMNS["L"] else Text(cell_text(column, row))
+                loss_text(hop, quiet) if column is COLUMNS["L"] else Text(cell_text(column, row))
                 for column in statistics
             ]
             if layout.chart:
                 strip = history_strip(
-                    hop.history, layout.history_width, 0.0, chart_top, graded=False
+                    hop.history, layout.history_width, 0.0, chart_top, graded=False, quiet=quiet
                 )
                 cells.append(Text(" ").append_text(strip))
             elif layout.history_width:
                 low, high = own_range(hop.history[-layout.history_width :])
-                strip = history_strip(hop.history, layout.history_width, low, high)
+                strip = history_strip(hop.history, layout.history_width, low, high, quiet=quiet)
                 cells.append(Text(" ").append_text(strip))
             rows[f"h{hop.ttl}"] = cells
             if layout.chart:
@@ -264,8 +281,12 @@ class HopTable(ScrollView, can_focus=True):
     def _responder_row(self, responder: ResponderView, layout: TableLayout) -> list[Text]:
         """Under its hop: the responder's own replies (``12r``) and times; no hop counts."""
         label = Text("  └ ", style="dim").append_text(self._host(responder))
+        if not responder.current:
+            label.append(" (gone)", style="dim")
         row = responder_stats(responder)
         cells = [Text(), label]
+        if layout.verdicts:
+            cells.append(Text())
         for column in layout.statistics:
             if column is COLUMNS["S"]:
                 cells.append(Text(f"{responder.received}r"))

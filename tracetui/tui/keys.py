@@ -60,6 +60,21 @@ APP_BINDINGS: list[Binding] = [
         id="display",
         tooltip="table with history strip / RTT chart of every hop",
     ),
+    Binding(
+        "v",
+        "events",
+        "Events",
+        id="events",
+        tooltip="what the path is doing: the summary and every change, with times",
+    ),
+    Binding(
+        "w",
+        "cycle_window",
+        "Window",
+        id="window",
+        show=False,
+        tooltip="statistics over the whole run / the last 10 min / the last 1 min",
+    ),
     *_method_bindings(),
     Binding(
         "e", "export", "Export", id="export", tooltip="export a report (text, JSON, CSV, Markdown)"

@@ -5,12 +5,18 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
+from tracetui.diagnose import HopVerdict
 from tracetui.probe.methods import METHODS
 from tracetui.snapshot import HopView, PathView, has_rtt
 from tracetui.textsafe import printable
 from tracetui.tui.format import host_text, ms, rtt_chart
+from tracetui.tui.verdicts import QUIET_LOSS, verdict_text
 
 CHART_HEIGHT = 4
+
+
+def _span(seconds: float) -> str:
+    return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
 
 
 def _elapsed(view: PathView) -> str:
@@ -39,7 +45,7 @@ class StatusBar(_TextPanel):
     """Target, method, family, interval, rounds, elapsed time, running or paused."""
 
     DEFAULT_CSS = """
-    StatusBar { height: 2; padding: 0 1; background: $boost; }
+    StatusBar { height: 3; padding: 0 1; background: $boost; }
     """
 
     def show(self, view: PathView, names: bool, notice: str) -> None:
@@ -56,6 +62,8 @@ class StatusBar(_TextPanel):
             line.append(f" {spec.label} ", style="reverse bold" if active else "dim")
         line.append(f"  IPv{int(info.family)}  every {info.interval:g}s  ")
         line.append(f"round {view.rounds}  {_elapsed(view)}  ")
+        if view.window is not None:
+            line.append(f"last {_span(view.window)}  ", style="bold")
         if view.finished:
             line.append("■ done", style="bold")
         elif view.paused:
@@ -76,7 +84,11 @@ class StatusBar(_TextPanel):
             second.append(
                 "   ignored: " + ", ".join(f"{v} {k}" for k, v in sorted(ignored.items()))
             )
-        self.set_text(Text("\n").join([line, second]))
+        summary = view.diagnosis.summary if view.diagnosis is not None else ()
+        verdict_line = Text(printable(summary[0]) if summary else "", style="bold")
+        if len(summary) > 1:
+            verdict_line.append(f"  (+{len(summary) - 1} more: v)", style="dim")
+        self.set_text(Text("\n").join([line, verdict_line, second]))
 
 
 class DetailPane(_TextPanel):
@@ -86,26 +98,36 @@ class DetailPane(_TextPanel):
     DetailPane { height: 11; border-top: solid $primary; padding: 0 1; }
     """
 
-    def show(self, hop: HopView | None, show_names: bool, width: int) -> None:
+    def show(
+        self, hop: HopView | None, verdict: HopVerdict | None, show_names: bool, width: int
+    ) -> None:
         if hop is None:
             self.set_text(Text("No hop selected.", style="dim"))
             return
         title = Text(f"Hop {hop.ttl}", style="bold")
         if hop.is_destination:
             title.append("  (destination)", style="bold green")
+        if not hop.on_path:
+            title.append("  (no longer on the path)", style="bold")
         title.append(
             f"   sent {hop.sent}  received {hop.received}  lost {hop.lost}"
             f"  in flight {hop.in_flight}  loss {hop.loss_pct:.1f}%"
         )
         if hop.failed:
             title.append(f"  not sent {hop.failed}", style="bold")
-        lines = [title, *self._responder_lines(hop, show_names)]
+        lines = [title]
+        if verdict is not None:
+            lines.append(
+                Text.assemble(verdict_text(verdict), " ", (printable(verdict.reason, 400), ""))
+            )
+        lines += self._responder_lines(hop, show_names)
         chart_width = max(10, width - 4)
-        chart = rtt_chart(hop.history, chart_width, CHART_HEIGHT)
+        quiet = verdict is not None and verdict.verdict in QUIET_LOSS
+        chart = rtt_chart(hop.history, chart_width, CHART_HEIGHT, quiet=quiet)
         scale = Text(
             f"RTT, last {min(chart_width, len(hop.history))} rounds, 0 to "
             f"{ms(max((s for s in hop.history if has_rtt(s)), default=0.0))} ms"
-            "  (red: lost)",
+            + ("  (grey: lost replies; see the verdict)" if quiet else "  (red: lost)"),
             style="dim",
         )
         self.set_text(Text("\n").join([*lines, scale, *chart]))
@@ -146,7 +168,8 @@ class DetailPane(_TextPanel):
             )
             lines.append(line)
         if not hop.responders:
-            lines.append(Text("no answer from this hop yet", style="dim"))
+            what = "no answer from this hop" if hop.completed else "no answer from this hop yet"
+            lines.append(Text(what, style="dim"))
         if hop.other_replies:
             lines.append(Text(f"+ {hop.other_replies} replies from further addresses"))
         return lines

@@ -13,14 +13,20 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
+from tracetui.diagnose import PathEvent
 from tracetui.files import write_atomically
 from tracetui.report import FORMATS
+from tracetui.textsafe import printable
 from tracetui.tui.keys import APP_BINDINGS, TABLE_BINDINGS
+from tracetui.tui.verdicts import GLOSSARY
 
 EXTRA_HELP = (("Ctrl+P", "command palette: every action"),)
 HELP_NOTES = (
     "Loss% counts completed probes only: a probe still in flight is not lost. "
     "Snt counts probes sent; a probe the kernel refused to send is counted apart.",
+    "Verdicts are decided from each hop's last 240 rounds with exact statistical tests, and "
+    "change only when the evidence holds for three rounds; pings that confirm a rate limit "
+    "never count in Snt or Loss%.",
     "History: one character per round, block height = RTT between the hop's own best and "
     "worst in view; a red ? is a lost probe. The chart view (d) scales every hop from 0 ms "
     "to the slowest, so hops can be compared.",
@@ -76,11 +82,53 @@ class HelpScreen(ModalScreen[None]):
         table.add_column()
         for key, description in self._keys:
             table.add_row(key, description)
+        verdicts = Table(box=None, show_header=False, padding=(0, 2))
+        verdicts.add_column(style="bold", no_wrap=True)
+        verdicts.add_column()
+        for label, meaning in GLOSSARY:
+            verdicts.add_row(label, meaning)
         with VerticalScroll():
             yield Label(Text("tracetui keys", style="bold"))
             yield Static(table)
+            yield Label(Text("Verdicts (the column after Host)", style="bold"), classes="note")
+            yield Static(verdicts)
             for note in HELP_NOTES:
                 yield Static(Text(note, style="dim"), classes="note")
+
+
+class EventsScreen(ModalScreen[None]):
+    """The summary, then the path's events (oldest first), scrollable; text shown literally."""
+
+    BINDINGS = [Binding("escape,q,v", "dismiss", "Close")]
+    DEFAULT_CSS = """
+    EventsScreen { align: center middle; }
+    EventsScreen > VerticalScroll { width: 100; max-width: 100%; height: auto; max-height: 90%;
+                                    border: thick $primary; background: $surface; padding: 1 2; }
+    EventsScreen .events { margin-top: 1; }
+    """
+
+    def __init__(self, summary: tuple[str, ...], events: tuple[PathEvent, ...]) -> None:
+        super().__init__()
+        self._summary = summary
+        self._events = events
+
+    def compose(self) -> ComposeResult:
+        summary = Text()
+        for sentence in self._summary or ("No verdict yet.",):
+            summary.append(f"• {printable(sentence, 400)}\n")
+        events = Text()
+        for event in self._events:
+            local = event.at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+            events.append(f"{local}  ", style="dim")
+            events.append(f"{event.kind:<17}", style="bold")
+            events.append(f"{printable(event.message, 400)}\n")
+        if not self._events:
+            events.append("Nothing has changed on the path since it was found.", style="dim")
+        with VerticalScroll():
+            yield Label(Text("What the path is doing", style="bold"))
+            yield Static(summary)
+            yield Label(Text(f"Events ({len(self._events)}, oldest first)", style="bold"))
+            yield Static(events, classes="events")
 
 
 class ExportScreen(ModalScreen[Path | None]):

@@ -1,0 +1,54 @@
+"""``--events FILE``: JSON Lines appended as they happen, never rewritten."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+from tracetui.diagnose import PathEvent
+from tracetui.event_log import EventLog
+
+
+def test_events_are_appended_one_line_each(tmp_path):
+    path = tmp_path / "events.jsonl"
+    path.write_text("earlier\n")
+    log = EventLog(str(path), "www.example")
+    at = datetime(2026, 11, 22, 12, 0, 5, tzinfo=UTC)
+    log.write([PathEvent(at, "loss-start", 4, "loss begins at hop 4: 7.0%")])
+    # line-buffered: on disk before close (a kill loses nothing already written)
+    assert path.read_text().splitlines()[1].startswith("{")
+    log.write([PathEvent(at, "path-shorter", 5, "the path is now 5 hops long (was 8)")])
+    log.close()
+    lines = path.read_text().splitlines()
+    assert lines[0] == "earlier"
+    first = json.loads(lines[1])
+    assert first == {
+        "time": "2026-11-22T12:00:05Z",
+        "kind": "loss-start",
+        "hop": 4,
+        "message": "loss begins at hop 4: 7.0%",
+        "target": "www.example",
+    }
+    assert json.loads(lines[2])["kind"] == "path-shorter"
+
+
+def test_a_killed_run_keeps_every_line_it_wrote(tmp_path):
+    path = tmp_path / "events.jsonl"
+    code = (
+        "import os, sys\n"
+        "from datetime import UTC, datetime\n"
+        "from tracetui.diagnose import PathEvent\n"
+        "from tracetui.event_log import EventLog\n"
+        f"log = EventLog({str(path)!r}, 't')\n"
+        "at = datetime.now(UTC)\n"
+        "for hop in range(3):\n"
+        "    log.write([PathEvent(at, 'loss-start', hop, 'x')])\n"
+        "os.kill(os.getpid(), 9)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], check=False)
+    assert done.returncode == -9
+    assert [json.loads(line)["hop"] for line in path.read_text().splitlines()] == [0, 1, 2]
+    assert os.stat(path).st_size > 0

@@ -1,0 +1,64 @@
+"""What the diagnosis says about a path: plain data, read by the screen and every report."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import NamedTuple
+
+
+class Verdict(enum.StrEnum):
+    """The closed set of hop verdicts; the values are what machine-readable output carries."""
+
+    OK = "ok"
+    RATE_LIMITED = "rate-limited"
+    LOSS_ORIGIN = "loss-origin"
+    LOSS_CARRIED = "loss-carried"
+    SILENT = "silent"
+    UNREACHABLE = "unreachable"
+    NO_REPLY = "no-reply"
+    PENDING = "pending"
+
+    @property
+    def is_loss(self) -> bool:
+        return self in (Verdict.LOSS_ORIGIN, Verdict.LOSS_CARRIED)
+
+
+class HopVerdict(NamedTuple):
+    verdict: Verdict
+    reason: str
+    """One plain sentence with the numbers behind the verdict."""
+    code: str = ""
+    """For ``unreachable``: traceroute's mark (``!N``, ``!H``, ``!X``, ``!F``...)."""
+
+
+class PathEvent(NamedTuple):
+    at: datetime
+    kind: str
+    """One of EVENT_KINDS."""
+    ttl: int | None
+    message: str
+
+
+EVENT_KINDS = (
+    "responder-new",
+    "responder-gone",
+    "path-longer",
+    "path-shorter",
+    "destination-lost",
+    "destination-back",
+    "loss-start",
+    "loss-end",
+    "latency-step",
+)
+
+
+class Diagnosis(NamedTuple):
+    verdicts: dict[int, HopVerdict]
+    """By TTL, for every hop of the snapshot."""
+    summary: tuple[str, ...]
+    events: tuple[PathEvent, ...]
+    """The bounded log, oldest first."""
+
+    def of(self, ttl: int) -> HopVerdict | None:
+        return self.verdicts.get(ttl)

@@ -1,0 +1,34 @@
+"""``--events FILE``: the path's events as JSON Lines, appended as they happen.
+
+One line per event, flushed at once, so a run that is killed loses nothing it
+logged; the file is only ever appended to, never rewritten. The fields are
+those of ``report.tracetui.events[]`` in the JSON report, plus the target.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from tracetui.diagnose import PathEvent
+from tracetui.report.common import iso
+
+
+def event_record(event: PathEvent) -> dict[str, Any]:
+    return {"time": iso(event.at), "kind": event.kind, "hop": event.ttl, "message": event.message}
+
+
+class EventLog:
+    def __init__(self, path: str, target: str) -> None:
+        """Raises OSError when the file cannot be opened for appending."""
+        self._file = open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 - held open
+        self._target = target
+
+    def write(self, events: Iterable[PathEvent]) -> None:
+        for event in events:
+            record = {**event_record(event), "target": self._target}
+            self._file.write(json.dumps(record, ensure_ascii=True) + "\n")
+
+    def close(self) -> None:
+        self._file.close()

@@ -1,0 +1,57 @@
+"""How a verdict looks on screen: a short word or glyph, readable without colour.
+
+Loss that a verdict explains away (a rate limit, a silent router) is drawn
+quietly, so only real loss looks like an alarm.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from tracetui.diagnose import HopVerdict, Verdict
+
+VERDICT_WIDTH = 11
+
+_SHOWN: dict[Verdict, tuple[str, str]] = {
+    Verdict.OK: ("ok", "green"),
+    Verdict.RATE_LIMITED: ("~ ratelimit", "dim"),
+    Verdict.LOSS_ORIGIN: ("▶ ORIGIN", "bold red"),
+    Verdict.LOSS_CARRIED: ("↓ carried", "red"),
+    Verdict.SILENT: ("silent", "dim"),
+    Verdict.UNREACHABLE: ("✗ {code}", "bold yellow"),
+    Verdict.NO_REPLY: ("✗ no reply", "yellow"),
+    Verdict.PENDING: ("…", "dim"),
+}
+
+QUIET_LOSS = frozenset({Verdict.RATE_LIMITED, Verdict.SILENT, Verdict.NO_REPLY})
+"""Verdicts whose Loss% is not an alarm."""
+
+GLOSSARY: tuple[tuple[str, str], ...] = (
+    ("ok", "answers, no loss worth mentioning"),
+    (
+        "~ ratelimit",
+        "rate-limited: loses replies that later hops do not: the router limits "
+        "the ICMP it sends; traffic through it is fine (pings confirm it)",
+    ),
+    (
+        "▶ ORIGIN",
+        "loss-origin: the first hop whose loss carries on to the destination: the "
+        "trouble starts on the link into it, or in it",
+    ),
+    ("↓ carried", "loss-carried: loss inherited from the origin above"),
+    ("silent", "never answers while later hops do: sends no time-exceeded; not a fault"),
+    (
+        "✗ !N !H !X !F",
+        "unreachable: the path ends here with a refusal (network, host, "
+        "administratively prohibited, fragmentation needed)",
+    ),
+    ("✗ no reply", "no-reply: past the last hop that answers, the target never does"),
+    ("…", "pending: not enough probes yet to say anything with confidence"),
+)
+
+
+def verdict_text(verdict: HopVerdict | None) -> Text:
+    if verdict is None:
+        return Text()
+    label, style = _SHOWN[verdict.verdict]
+    return Text(label.format(code=verdict.code), style=style)
