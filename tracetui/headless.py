@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 from tracetui.config import Config
-from tracetui.diagnose import Diagnoser
-from tracetui.event_log import EventLog
 from tracetui.events import EngineEvent, RoundStarted
 from tracetui.exits import EXIT_FAILURE, EXIT_OK, EXIT_SIGNAL_BASE
 from tracetui.files import write_atomically
 from tracetui.names import LOOKUP_MODULES, NameService, open_names
 from tracetui.report.formats import REPORT_MODULES
 from tracetui.startup import Session, SetupError, open_session
+
+if TYPE_CHECKING:
+    from tracetui.diagnose import Diagnoser
+    from tracetui.event_log import EventLog
 
 NAME_WAIT = 2.0
 DIAGNOSE_SECONDS = 1.0
@@ -46,12 +49,12 @@ class _Watch:
     def start(self, session: Session) -> None:
         config = self._config
         self.session = session
-        ping = session.engine.request_echo if config.triage else None
-        self.diagnoser = Diagnoser(ping)
         if config.names or config.aslookup:
             self.names = open_names(config, config.aslookup)
             session.model.on_new_responder = self.names.request
         if config.events_file is not None:
+            from tracetui.event_log import EventLog
+
             try:
                 self.log = EventLog(config.events_file, session.info.target_name)
             except OSError as exc:
@@ -61,12 +64,22 @@ class _Watch:
                 ) from None
 
     def __call__(self, event: EngineEvent) -> None:
-        if type(event) is RoundStarted and self.session is not None and event.at >= self._next:
+        if type(event) is not RoundStarted or self.session is None:
+            return
+        if not self._next:
+            self._next = event.at + DIAGNOSE_SECONDS  # the first look waits a second
+        elif event.at >= self._next:
             self._next = event.at + DIAGNOSE_SECONDS
             self.diagnose()
 
     def diagnose(self, window: float | None = None, *, final: bool = False):
-        assert self.session is not None and self.diagnoser is not None
+        """Imports the diagnosis on first use: after the first probe, not on the way to it."""
+        assert self.session is not None
+        if self.diagnoser is None:
+            from tracetui.diagnose import Diagnoser
+
+            ping = self.session.engine.request_echo if self._config.triage else None
+            self.diagnoser = Diagnoser(ping)
         lookup = self.names.lookup if self.names is not None else None
         model = self.session.model
         diagnosis = self.diagnoser.update(model.snapshot(lookup), final=final)

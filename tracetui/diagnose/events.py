@@ -22,7 +22,6 @@ nothing however long it runs:
 
 from __future__ import annotations
 
-import statistics
 from collections import deque
 from datetime import datetime
 
@@ -42,9 +41,18 @@ STEP_SHARE_OF_ROUNDS = 8
 """Of the last STEP_ROUNDS samples, this many must have moved: a step, not a spike."""
 
 
+def _median(values: list[float]) -> float:
+    """(statistics.median pulls in decimal and fractions: start-up time for nothing.)"""
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
 def _recent_median(hop: HopView, rounds: int) -> float | None:
     samples = [s for s in hop.history[-rounds:] if has_rtt(s)]
-    return statistics.median(samples) if len(samples) >= rounds // 2 else None
+    return _median(samples) if len(samples) >= rounds // 2 else None
 
 
 class EventTracker:
@@ -182,7 +190,7 @@ class EventTracker:
         down = sum(1 for s in samples if reference - s >= threshold)
         if max(up, down) < STEP_SHARE_OF_ROUNDS:
             return None
-        return statistics.median(samples) - reference
+        return _median(samples) - reference
 
 
 def _on_the_path(view: PathView) -> list[HopView]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
+import threading
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -20,6 +22,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from tracetui.exits import EXIT_SIGNAL_BASE
 from tracetui.probe.types import ProbeMethod
 from tracetui.report import ReportOptions, render
 from tracetui.snapshot import PathView
@@ -30,6 +33,7 @@ from tracetui.tui.panels import DetailPane, StatusBar
 from tracetui.tui.screens import EventsScreen, ExportScreen, HelpScreen, help_rows
 
 FRAME_SECONDS = 0.25
+SIGNAL_GRACE = 3.0
 WINDOWS = (None, 600.0, 60.0)
 """What ``w`` cycles through: the whole run, the last 10 minutes, the last minute."""
 DETAIL_SECONDS = 1.0
@@ -83,12 +87,26 @@ class TraceApp(App[None]):
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGHUP):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(signum, self.exit)
+                loop.add_signal_handler(signum, self._signalled, signum)
         self.refresh_frame()
         self.set_interval(self._frame_seconds, self.refresh_frame)
 
     def on_unmount(self) -> None:
         self.trace.close()
+
+    def _signalled(self, signum: int) -> None:
+        """SIGTERM or SIGHUP: stop probing now, then leave the screen.
+
+        After a hangup the terminal is gone, and restoring it can block for good
+        (Textual's writer waits on a terminal nobody reads). Probing has stopped
+        and the sockets are closed by then; a watchdog ends the process if the
+        screen does not let go within ``SIGNAL_GRACE`` seconds.
+        """
+        self.trace.close()
+        watchdog = threading.Timer(SIGNAL_GRACE, os._exit, args=(EXIT_SIGNAL_BASE + signum,))
+        watchdog.daemon = True
+        watchdog.start()
+        self.exit()
 
     # ------------------------------------------------------------------ frames
     def refresh_frame(self, detail_now: bool = False) -> None:
