@@ -11,8 +11,8 @@ nothing however long it runs:
 - the path gets longer or shorter (where it ends moves);
 - the destination stops answering (``DARK_ROUNDS`` probes in a row lost after
   it had answered) or answers again;
-- a loss episode starts (a hop becomes ``loss-origin``) or ends (with the
-  peak loss seen meanwhile);
+- a loss episode starts (some hop becomes ``loss-origin``) or ends (none is
+  any more), with the peak loss seen at the destination meanwhile;
 - a latency step: at a hop and every later hop that answers, 8 of the last
   ``STEP_ROUNDS`` RTTs moved the same way by at least ``STEP_MS`` and
   ``STEP_SHARE`` of the hop's reference (the median of its first
@@ -69,7 +69,7 @@ class EventTracker:
         self._settled = False
         self._dest_dark = False
         self._dest_answered = False
-        self._losing: dict[int, float] = {}
+        self._episode: tuple[int, float] | None = None
         self._reference: dict[int, float] = {}
 
     def update(
@@ -138,19 +138,33 @@ class EventTracker:
         self._dest_answered = self._dest_answered or any(has_rtt(s) for s in tail)
 
     def _loss_episodes(self, view: PathView, verdicts: dict[int, HopVerdict], add) -> None:
-        for hop in view.hops:
-            verdict = verdicts.get(hop.ttl)
-            lost, settled = evidence(hop)
-            share = 100.0 * lost / settled if settled else 0.0
-            losing = verdict is not None and verdict.verdict is Verdict.LOSS_ORIGIN
-            if losing and hop.ttl not in self._losing:
-                self._losing[hop.ttl] = share
-                add("loss-start", hop.ttl, f"loss begins at hop {hop.ttl}: {share:.1f}%")
-            elif losing:
-                self._losing[hop.ttl] = max(self._losing[hop.ttl], share)
-            elif hop.ttl in self._losing:
-                peak = self._losing.pop(hop.ttl)
-                add("loss-end", hop.ttl, f"the loss at hop {hop.ttl} ended (peak {peak:.1f}%)")
+        """One episode while any hop is shown as where loss begins; its end gives the peak.
+
+        Where an episode's loss begins may still move while the evidence grows
+        (from hop 6 to hop 4, say): that is the estimate sharpening, not the
+        network changing, so it is not an event of its own.
+        """
+        origin = next(
+            (
+                h
+                for h in view.hops
+                if (v := verdicts.get(h.ttl)) and v.verdict is Verdict.LOSS_ORIGIN
+            ),
+            None,
+        )
+        end = next((h for h in view.hops if h.is_destination), None)
+        reference = end or origin
+        lost, settled = evidence(reference) if reference is not None else (0, 0)
+        share = 100.0 * lost / settled if settled else 0.0
+        if origin is not None and self._episode is None:
+            self._episode = (origin.ttl, share)
+            add("loss-start", origin.ttl, f"loss begins at hop {origin.ttl}: {share:.1f}%")
+        elif origin is not None and self._episode is not None:
+            self._episode = (self._episode[0], max(self._episode[1], share))
+        elif origin is None and self._episode is not None:
+            ttl, peak = self._episode
+            self._episode = None
+            add("loss-end", ttl, f"the loss that began at hop {ttl} ended (peak {peak:.1f}%)")
 
     def _latency_step(self, view: PathView, add) -> None:
         answering = [h for h in _on_the_path(view) if h.received]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tracetui.diagnose.diagnosis import HopVerdict, Verdict
 from tracetui.diagnose.verdicts import evidence
 from tracetui.labels import display_name
+from tracetui.model import HISTORY_ROUNDS as FULL_EVIDENCE
 from tracetui.snapshot import HopView, PathView
 
 
@@ -85,10 +86,14 @@ def summarize(view: PathView, verdicts: dict[int, HopVerdict]) -> tuple[str, ...
     if destination is not None and origin is None:
         rtt = destination.rtt
         average = f", {rtt.avg:.1f} ms on average" if rtt.count else ""
+        settled = evidence(destination)[1]
+        so_far = (
+            f" so far ({_loss(destination)} of {settled} probes"
+            if settled < FULL_EVIDENCE
+            else (f" ({_loss(destination)}")
+        )
         sentences.insert(
-            0,
-            f"The destination answers with no loss worth mentioning ({_loss(destination)}"
-            f"{average}).",
+            0, f"The destination answers with no loss worth mentioning{so_far}{average})."
         )
     if any(v.verdict is Verdict.PENDING for v in by.values()) and not sentences:
         sentences.append("Collecting data: some hops need more probes for a verdict.")
