@@ -132,7 +132,7 @@ def test_loss_on_one_link_shows_at_that_hop_and_every_hop_after(lossy_lab):
 
 def test_silent_router_is_an_unknown_hop_and_the_path_continues(main_lab):
     done = main_lab.tracetui(
-        "-r", "-n", "-c", "3", "-i", "0.05", "-w", "0.5", main_lab.plan.target_address(4)
+        "-r", "-n", "-c", "5", "-i", "0.05", "-w", "0.5", main_lab.plan.target_address(4)
     )
     lines = done.stdout.splitlines()
     silent = next(line for line in lines if line.startswith(f"  {SILENT_HOP}.|--"))
