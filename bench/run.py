@@ -519,7 +519,7 @@ def ceiling(mtr: str, intervals: list[float], seconds: float) -> Row:
                         str(rounds),
                         "-i",
                         str(interval),
-                        "-w",
+                        "-Z",
                         "1",
                         target,
                     ],

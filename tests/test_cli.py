@@ -27,15 +27,25 @@ BAD_ARGUMENTS = [
     (["-i", "0", "h"], "interval must be between"),
     (["-i", "nan", "h"], "interval must be between"),
     (["-i", "inf", "h"], "interval must be between"),
-    (["-w", "-2", "h"], "timeout must be between"),
+    (["-Z", "-2", "h"], "timeout must be between"),
+    (["-G", "-1", "h"], "grace time must be between"),
     (["-s", "0", "h"], "packet size must be between"),
     (["-s", "99999", "h"], "packet size must be between"),
     (["-P", "70000", "-u", "h"], "port must be between 1 and 65535"),
     (["-P", "53", "h"], "-P/--port applies to UDP"),
-    (["-u", "-T", "h"], "not allowed with argument"),
-    (["-4", "-6", "h"], "not allowed with argument"),
-    (["--json", "--csv", "h"], "not allowed with argument"),
-    (["--max-unknown", "0", "h"], "max-unknown must be between"),
+    (["-U", "0", "h"], "max-unknown must be between"),
+    (["-B", "256", "h"], "bit pattern must be between 0 and 255"),
+    (["-Q", "300", "h"], "TOS must be between 0 and 255"),
+    (["-L", "1234", "h"], "-L/--localport applies to UDP"),
+    (["-a", "not-an-ip", "h"], "-a/--address needs an IP address"),
+    (["-I", "a/b", "h"], "-I/--interface needs an interface name"),
+    (["-o", "LSQ", "h"], "-o/--order takes mtr's field letters"),
+    (["-y", "7", "h"], "ipinfo must be between 0 and 4"),
+    (["--displaymode", "3", "h"], "display mode must be between 0 and 2"),
+    (["-e", "h"], "-e/--mpls (MPLS labels from ICMP extensions) is not available yet"),
+    (["-F", "targets.txt"], "-F/--filename (several targets from a file) is not available yet"),
+    (["-g", "h"], "-g/--gtk: tracetui has no GTK interface"),
+    (["-S", "h"], "-S/--sctp: tracetui does not probe with SCTP"),
     (["--dns-server", "dns.example", "h"], "--dns-server needs an IP address"),
     (["--dns-server", "198.18.0.1:99999", "h"], "DNS server port must be between"),
     (["--window", "5s", "h"], "--window must be between 10s and 1h"),
@@ -44,7 +54,7 @@ BAD_ARGUMENTS = [
     (["--events", "/nonexistent-dir/e.jsonl", "h"], "directory /nonexistent-dir does not exist"),
     (["--demo", "h"], "--demo traces a simulated network and takes no HOST"),
     (["--report", "--report-on-exit", "json", "h"], "--report-on-exit is for the live screen"),
-    (["-o", "/nonexistent-dir/out.txt", "h"], "does not exist"),
+    (["--output", "/nonexistent-dir/out.txt", "h"], "does not exist"),
     (["--bogus", "h"], "unrecognized arguments"),
 ]
 
@@ -113,12 +123,75 @@ def test_defaults_follow_mtr():
         64,
     )
     assert config.report_format == "text" and config.names and config.family is None
+    assert config.order == "LS NABWV" and not config.report_wide and not config.show_ips
     assert parse_config(["h"]).settings.count is None
+
+
+# every mtr 0.95 option we honour: (argv, what it must change in the Config)
+MTR_OPTIONS = [
+    (["-4", "h"], lambda c: c.family is Family.V4),
+    (["-6", "h"], lambda c: c.family is Family.V6),
+    (["-u", "h"], lambda c: c.settings.method is ProbeMethod.UDP),
+    (["-T", "h"], lambda c: c.settings.method is ProbeMethod.TCP),
+    (["-I", "eth1", "h"], lambda c: c.sockets.interface == "eth1" and c.host == "h"),
+    (["-a", "198.18.0.2", "h"], lambda c: c.sockets.address == "198.18.0.2"),
+    (["-f", "3", "h"], lambda c: c.settings.first_ttl == 3),
+    (["-m", "12", "h"], lambda c: c.settings.max_ttl == 12),
+    (["-U", "9", "h"], lambda c: c.settings.max_unknown == 9),
+    (["-u", "-P", "53", "h"], lambda c: c.settings.port == 53),
+    (["-u", "-L", "40000", "h"], lambda c: c.sockets.localport == 40000),
+    (["-s", "1400", "h"], lambda c: c.settings.size == 1400),
+    (["-B", "255", "h"], lambda c: c.settings.pattern == 255),
+    (["-i", "0.5", "h"], lambda c: c.settings.interval == 0.5),
+    (["-G", "3", "-r", "h"], lambda c: c.settings.grace == 3.0),
+    (["-Q", "0x10", "h"], lambda c: c.sockets.tos == 16 and c.settings.tos == 16),
+    (["-Z", "5", "h"], lambda c: c.settings.timeout == 5.0),
+    (["-M", "7", "h"], lambda c: c.sockets.mark == 7),
+    (["-r", "h"], lambda c: c.report_format == "text" and c.settings.count == 10),
+    (["-w", "-r", "h"], lambda c: c.report_wide and c.report_format == "text"),
+    (["-rwc", "100", "h"], lambda c: c.report_wide and c.settings.count == 100),
+    (["-c", "7", "-r", "h"], lambda c: c.settings.count == 7),
+    (["-j", "h"], lambda c: c.report_format == "json"),
+    (["-x", "h"], lambda c: c.report_format == "xml"),
+    (["-C", "h"], lambda c: c.report_format == "csv"),
+    (["-l", "h"], lambda c: c.report_format == "raw"),
+    (["-p", "h"], lambda c: c.report_format == "split"),
+    (["-t", "h"], lambda c: c.report_format is None),
+    (["--displaymode", "2", "h"], lambda c: c.display_mode == 2),
+    (["-n", "h"], lambda c: not c.names),
+    (["-b", "h"], lambda c: c.show_ips),
+    (["-o", "LSD NBAW", "h"], lambda c: c.order == "LSD NBAW" and c.report_format is None),
+    (["-y", "2", "h"], lambda c: c.ipinfo == 2 and c.aslookup),
+    (["-z", "h"], lambda c: c.ipinfo == 0 and c.aslookup),
+]
+
+
+@pytest.mark.parametrize(
+    "argv,check", MTR_OPTIONS, ids=lambda a: " ".join(a) if isinstance(a, list) else ""
+)
+def test_every_mtr_option_means_what_it_means_in_mtr(argv, check):
+    assert check(parse_config(argv))
+
+
+def test_the_old_clashes_now_mean_what_mtr_means():
+    # -w was the probe timeout, -o the report file, -I ICMP: now mtr's meanings
+    config = parse_config(["-rwc", "100", "h"])
+    assert config.report_wide and config.settings.timeout == 2.0
+    assert parse_config(["-o", "LSD NBAW", "h"]).output is None
+    assert parse_config(["-I", "eth0", "h"]).host == "h"
+    assert parse_config(["--output", "r.txt", "h"]).output == "r.txt"
+    assert parse_config(["--icmp", "h"]).settings.method is ProbeMethod.ICMP
+
+
+def test_the_last_method_family_and_format_win_as_in_mtr():
+    config = parse_config(["-u", "-T", "-4", "-6", "-j", "-C", "h"])
+    assert config.settings.method is ProbeMethod.TCP and config.family is Family.V6
+    assert config.report_format == "csv"
 
 
 def test_options_map_to_settings():
     config = parse_config(
-        ["-T", "-P", "443", "-6", "-c", "3", "-i", "0.2", "-w", "1.5", "-j", "-n", "-z", "h"]
+        ["-T", "-P", "443", "-6", "-c", "3", "-i", "0.2", "-Z", "1.5", "-j", "-n", "-z", "h"]
     )
     assert config.settings.method is ProbeMethod.TCP and config.settings.port == 443
     assert config.family is Family.V6 and config.report_format == "json"
@@ -128,7 +201,45 @@ def test_options_map_to_settings():
         0.2,
         1.5,
     )
-    assert parse_config(["-o", "x.txt", "h"]).report_format == "text"
+    assert parse_config(["--output", "x.txt", "h"]).report_format == "text"
+
+
+def test_version_and_help(capsys):
+    with pytest.raises(SystemExit):
+        parse_config(["-v"])
+    assert capsys.readouterr().out.startswith("tracetui ")
+    done = _run("--help")
+    assert done.returncode == 0
+    for heading in ("target and path (mtr)", "probes (mtr)", "reports (mtr)", "[tracetui]"):
+        assert heading in done.stdout
+    assert "--report-wide" in done.stdout and "--gracetime" in done.stdout
+
+
+def test_shell_completion_scripts_and_answers():
+    """The scripts come from argcomplete; the answers from the real parser."""
+    for shell in ("bash", "zsh", "fish"):
+        done = _run("--print-completion", shell)
+        assert done.returncode == 0 and "tracetui" in done.stdout, (shell, done.stderr)
+    bad = _run("--print-completion", "tcsh")
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+    line = "tracetui --repo"
+    environment = {
+        **os.environ,
+        "COMP_LINE": line,
+        "COMP_POINT": str(len(line)),
+        "_ARGCOMPLETE": "1",
+        "_ARGCOMPLETE_IFS": " ",
+    }
+    # argcomplete answers on file descriptor 8, as the shell's completion function reads it
+    done = subprocess.run(
+        ["bash", "-c", f'"{sys.executable}" -m tracetui 8>&1 9>/dev/null'],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    offered = set(done.stdout.split())
+    assert {"--report", "--report-wide", "--report-cycles", "--report-extra"} <= offered
 
 
 def test_dns_server_forms():
@@ -154,19 +265,20 @@ def test_dns_server_forms():
 
 
 def test_demo_report_runs_without_privileges_or_network():
-    done = _run("--demo", "--json", "-c", "3", "-i", "0.05", "-w", "0.3")
+    done = _run("--demo", "--json", "-c", "3", "-i", "0.05", "-Z", "0.3")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)["report"]
     assert report["mtr"]["dst"] == "www.demo.example"
     assert len(report["hubs"]) == 9
     assert report["hubs"][0]["hostname"] == "gw.home.example"
+    assert report["mtr"]["psize"] == "64" and isinstance(report["mtr"]["tests"], int)
 
 
 def test_report_to_a_file(tmp_path):
     out = tmp_path / "report.csv"
-    done = _run("--demo", "--csv", "-c", "2", "-i", "0.05", "-w", "0.3", "-o", str(out))
+    done = _run("--demo", "--csv", "-c", "2", "-i", "0.05", "-Z", "0.3", "--output", str(out))
     assert done.returncode == 0 and done.stdout == ""
-    assert out.read_text().startswith("start,end,target")
+    assert out.read_text().startswith("Mtr_Version,Start_Time,Status,Host,Hop,Ip,")
     assert [p.name for p in tmp_path.iterdir()] == ["report.csv"]
 
 
@@ -198,7 +310,7 @@ def as_ordinary_user(*argv: str) -> subprocess.CompletedProcess[str]:
 def test_unreachable_output_directory_is_a_usage_error(shared_dir):
     private = shared_dir / "private"
     private.mkdir(mode=0o700)
-    done = as_ordinary_user("--demo", "-r", "-o", str(private / "sub" / "r.txt"))
+    done = as_ordinary_user("--demo", "-r", "--output", str(private / "sub" / "r.txt"))
     assert done.returncode == 2
     assert done.stderr.startswith("tracetui: cannot write") and done.stderr.count("\n") == 1
 
@@ -207,7 +319,7 @@ def test_unwritable_output_keeps_the_report_on_stdout(shared_dir):
     locked = shared_dir / "locked"
     locked.mkdir(mode=0o555)
     done = as_ordinary_user(
-        "--demo", "-r", "-c", "1", "-i", "0.05", "-w", "0.3", "-o", str(locked / "r.txt")
+        "--demo", "-r", "-c", "1", "-i", "0.05", "-Z", "0.3", "--output", str(locked / "r.txt")
     )
     assert done.returncode == 1, done.stderr
     assert "cannot write" in done.stderr and "standard output" in done.stderr
@@ -225,7 +337,7 @@ def test_diagnosis_options():
 
 
 def test_demo_report_with_a_window_and_verdicts():
-    done = _run("--demo", "--json", "-c", "30", "-i", "0.05", "-w", "0.3", "--window", "10s")
+    done = _run("--demo", "--json", "-c", "30", "-i", "0.05", "-Z", "0.3", "--window", "10s")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)["report"]
     assert report["tracetui"]["window_seconds"] == 10.0

@@ -21,7 +21,7 @@ def verdicts(report: dict) -> dict[int, str]:
 def test_loss_origin_rate_limit_and_silence_on_one_path(diagnose_lab):
     """Probing fast: hop 2's kernel limits its time-exceeded; 8 % is lost on the way into hop 4."""
     report = diagnose(
-        diagnose_lab, "-c", "500", "-i", "0.01", "-w", "1", diagnose_lab.plan.target_address(4)
+        diagnose_lab, "-c", "500", "-i", "0.01", "-Z", "1", diagnose_lab.plan.target_address(4)
     )
     assert verdicts(report) == {
         1: "ok",
@@ -52,7 +52,7 @@ def test_no_triage_sends_no_pings(diagnose_lab):
         "300",
         "-i",
         "0.01",
-        "-w",
+        "-Z",
         "1",
         diagnose_lab.plan.target_address(4),
     )
@@ -69,7 +69,7 @@ def test_a_clean_path_is_ok_everywhere(edge_lab, family):
         "200",
         "-i",
         "0.01",
-        "-w",
+        "-Z",
         "1",
         edge_lab.plan.target_address(family),
     )
@@ -90,7 +90,7 @@ def test_a_router_without_a_way_to_the_target_is_unreachable(edge_lab, kind, mar
             "20",
             "-i",
             "0.05",
-            "-w",
+            "-Z",
             "1",
             edge_lab.plan.target_address(family),
         )
@@ -107,7 +107,7 @@ def test_a_router_without_a_way_to_the_target_is_unreachable(edge_lab, kind, mar
 
 def test_probes_too_big_for_a_link_are_refused_with_its_mtu(edge_lab):
     report = diagnose(
-        edge_lab, "-s", "1400", "-c", "20", "-i", "0.05", "-w", "1", edge_lab.plan.target_address(4)
+        edge_lab, "-s", "1400", "-c", "20", "-i", "0.05", "-Z", "1", edge_lab.plan.target_address(4)
     )
     hubs = report["hubs"]
     assert report["tracetui"]["reached"] is False
@@ -122,12 +122,12 @@ def test_probes_too_big_for_a_link_are_refused_with_its_mtu(edge_lab):
         in (report["tracetui"]["summary"])
     )
     # the kernel did not learn the smaller MTU and fragment later probes behind our back
-    assert refused["Rcv"] == 20 and report["mtr"]["psize"] == 1400
+    assert refused["Rcv"] == 20 and report["mtr"]["psize"] == "1400"
 
 
 def test_the_same_size_fits_when_the_link_allows_it(edge_lab):
     report = diagnose(
-        edge_lab, "-s", "1280", "-c", "10", "-i", "0.05", "-w", "1", edge_lab.plan.target_address(4)
+        edge_lab, "-s", "1280", "-c", "10", "-i", "0.05", "-Z", "1", edge_lab.plan.target_address(4)
     )
     assert report["tracetui"]["reached"] is True and verdicts(report) == {1: "ok", 2: "ok", 3: "ok"}
 
@@ -137,7 +137,7 @@ def test_a_target_that_drops_everything_is_one_no_reply_row(edge_lab, method):
     edge_lab.set_target_drops_all(True)
     try:
         report = diagnose(
-            edge_lab, *method, "-c", "10", "-i", "0.1", "-w", "0.5", edge_lab.plan.target_address(4)
+            edge_lab, *method, "-c", "10", "-i", "0.1", "-Z", "0.5", edge_lab.plan.target_address(4)
         )
     finally:
         edge_lab.set_target_drops_all(False)
@@ -153,7 +153,7 @@ def test_a_target_that_drops_everything_is_one_no_reply_row(edge_lab, method):
 
 def test_the_silent_router_of_the_main_lab(main_lab):
     report = diagnose(
-        main_lab, "-c", "40", "-i", "0.02", "-w", "1", main_lab.plan.target_address(4)
+        main_lab, "-c", "40", "-i", "0.02", "-Z", "1", main_lab.plan.target_address(4)
     )
     assert verdicts(report)[4] == "silent"
     assert all(v == "ok" for hop, v in verdicts(report).items() if hop != 4)
@@ -170,7 +170,7 @@ def test_events_are_appended_to_a_file_as_json_lines(diagnose_lab, tmp_path):
         "500",
         "-i",
         "0.01",
-        "-w",
+        "-Z",
         "1",
         diagnose_lab.plan.target_address(4),
     )

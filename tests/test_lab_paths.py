@@ -39,7 +39,7 @@ def test_hops_and_responders_match_the_topology(main_lab, method, family):
         "4",
         "-i",
         "0.05",
-        "-w",
+        "-Z",
         "1",
         target,
     )
@@ -70,7 +70,7 @@ def test_ecmp_hop_shows_both_routers_when_ports_vary(main_lab, method):
         "40",
         "-i",
         "0.02",
-        "-w",
+        "-Z",
         "1",
         plan.target_address(4),
     )
@@ -91,7 +91,7 @@ def test_average_rtt_matches_configured_delays(main_lab, family):
         "100",
         "-i",
         "0.02",
-        "-w",
+        "-Z",
         "1",
         plan.target_address(family),
     )
@@ -116,7 +116,7 @@ def test_loss_on_one_link_shows_at_that_hop_and_every_hop_after(lossy_lab):
         str(rounds),
         "-i",
         "0.01",
-        "-w",
+        "-Z",
         "0.5",
         lossy_lab.plan.target_address(4),
     )
@@ -132,18 +132,18 @@ def test_loss_on_one_link_shows_at_that_hop_and_every_hop_after(lossy_lab):
 
 def test_silent_router_is_an_unknown_hop_and_the_path_continues(main_lab):
     done = main_lab.tracetui(
-        "-r", "-n", "-c", "5", "-i", "0.05", "-w", "0.5", main_lab.plan.target_address(4)
+        "-r", "-n", "-c", "5", "-i", "0.05", "-Z", "0.5", main_lab.plan.target_address(4)
     )
     lines = done.stdout.splitlines()
     silent = next(line for line in lines if line.startswith(f"  {SILENT_HOP}.|--"))
-    assert "???" in silent and "100.0%" in silent and silent.endswith("silent")
+    assert "???" in silent and "100.0 " in silent  # mtr's layout: no room for the sign
     hops = [line for line in lines if line[3:7] == ".|--"]
     assert hops[-1].startswith(f"  {TARGET_HOP}.|-- {main_lab.plan.target_address(4)}")
 
 
 def test_names_from_the_lab_dns_server(main_lab):
     plan = main_lab.plan
-    report = trace(main_lab, "-c", "3", "-i", "0.05", "-w", "0.5", plan.topology.target_name)
+    report = trace(main_lab, "-c", "3", "-i", "0.05", "-Z", "0.5", plan.topology.target_name)
     hubs = report["hubs"]
     assert report["mtr"]["dst"] == "target.lab.example"
     assert hubs[0]["hostname"] == "r1.lab.example" and hubs[0]["host"] == "r1.lab.example"
@@ -156,11 +156,11 @@ def test_names_from_the_lab_dns_server(main_lab):
 
 def test_no_names_with_n(main_lab):
     text = main_lab.tracetui(
-        "-r", "-n", "-c", "2", "-i", "0.05", "-w", "0.5", main_lab.plan.target_address(4)
+        "-r", "-n", "-c", "2", "-i", "0.05", "-Z", "0.5", main_lab.plan.target_address(4)
     ).stdout
     assert "lab.example" not in text
     report = trace(
-        main_lab, "-n", "-c", "2", "-i", "0.05", "-w", "0.5", main_lab.plan.target_address(4)
+        main_lab, "-n", "-c", "2", "-i", "0.05", "-Z", "0.5", main_lab.plan.target_address(4)
     )
     assert all(hub["hostname"] is None for hub in report["hubs"])
 
@@ -175,7 +175,7 @@ def test_as_numbers_from_the_lab_dns_server(main_lab, family):
         "2",
         "-i",
         "0.05",
-        "-w",
+        "-Z",
         "0.5",
         main_lab.plan.target_address(family),
     )
@@ -194,7 +194,7 @@ def test_a_rate_limited_router_shows_loss_that_later_hops_do_not(rate_limited_la
         "200",
         "-i",
         "0.01",
-        "-w",
+        "-Z",
         "0.5",
         rate_limited_lab.plan.target_address(4),
     )

@@ -35,7 +35,7 @@ def test_concurrent_tracers_and_ping_each_count_only_their_own(main_lab):
     rounds = 100
     tracers = [
         # -w 3: a reply the busy lab forwarder holds up must not read as "stolen"
-        _start(main_lab, "--json", "-n", "-c", str(rounds), "-i", "0.02", "-w", "3", target)
+        _start(main_lab, "--json", "-n", "-c", str(rounds), "-i", "0.02", "-Z", "3", target)
         for _ in range(2)
     ]
     ping = main_lab.popen(
@@ -65,7 +65,7 @@ def test_concurrent_tracers_and_ping_each_count_only_their_own(main_lab):
 def test_path_goes_dark_and_comes_back(main_lab):
     target = main_lab.plan.target_address(4)
     rounds = 120
-    process = _start(main_lab, "--json", "-n", "-c", str(rounds), "-i", "0.05", "-w", "0.5", target)
+    process = _start(main_lab, "--json", "-n", "-c", str(rounds), "-i", "0.05", "-Z", "0.5", target)
     try:
         time.sleep(1.5)
         main_lab.set_link(2, up=False)
@@ -95,10 +95,10 @@ def test_dns_server_dying_mid_run_costs_only_names(fault_lab):
     address = fault_lab.plan.target_address(4)
     # ground truth from this run and machine: the same report without any name lookups
     _, without_names = _timed(
-        fault_lab, "--json", "-n", "-c", "40", "-i", "0.05", "-w", "2", address
+        fault_lab, "--json", "-n", "-c", "40", "-i", "0.05", "-Z", "2", address
     )
     started = time.monotonic()
-    process = _start(fault_lab, "--json", "-c", "40", "-i", "0.05", "-w", "2", address)
+    process = _start(fault_lab, "--json", "-c", "40", "-i", "0.05", "-Z", "2", address)
     time.sleep(0.4)
     fault_lab.stop_dns()
     out, err = process.communicate(timeout=60)
@@ -109,8 +109,8 @@ def test_dns_server_dying_mid_run_costs_only_names(fault_lab):
     # names cost at most their bounded wait at the end (tracetui.headless.NAME_WAIT)
     assert elapsed < without_names + NAME_WAIT + 1.0, (elapsed, without_names)
     # a fresh run with the server gone: addresses, as soon as a run without names
-    _, without_names = _timed(fault_lab, "-r", "-n", "-c", "3", "-i", "0.05", "-w", "2", address)
-    done, elapsed = _timed(fault_lab, "-r", "-c", "3", "-i", "0.05", "-w", "2", address)
+    _, without_names = _timed(fault_lab, "-r", "-n", "-c", "3", "-i", "0.05", "-Z", "2", address)
+    done, elapsed = _timed(fault_lab, "-r", "-c", "3", "-i", "0.05", "-Z", "2", address)
     assert elapsed < without_names + NAME_WAIT + 1.0, (elapsed, without_names)
     assert f"  3.|-- {address}" in done.stdout
     assert target not in done.stdout
@@ -126,7 +126,7 @@ def test_signals_end_a_report_cleanly_with_what_it_has(main_lab, signum):
         "1000",
         "-i",
         "0.05",
-        "-w",
+        "-Z",
         "0.5",
         main_lab.plan.target_address(4),
     )
@@ -181,9 +181,9 @@ def test_sudo_run_drops_to_the_invoking_user_without_capabilities(main_lab, tmp_
             "40",
             "-i",
             "0.05",
-            "-w",
+            "-Z",
             "0.5",
-            "-o",
+            "--output",
             str(report),
             main_lab.plan.target_address(4),
             stdout=subprocess.PIPE,
@@ -231,7 +231,7 @@ def test_unprivileged_icmp_through_ping_sockets(main_lab):
     # -w 2: the lab's links are a user-space forwarder, which a busy machine can hold up
     # for longer than half a second; this test is about privileges, not timing
     done = _as_nobody(
-        main_lab, "--json", "-n", "-c", "5", "-i", "0.05", "-w", "2", plan.target_address(4)
+        main_lab, "--json", "-n", "-c", "5", "-i", "0.05", "-Z", "2", plan.target_address(4)
     )
     assert done.returncode == 0, done.stderr
     hubs = _json(done.stdout)["hubs"]

@@ -1,7 +1,10 @@
-"""Command line: mtr's option names where mtr has one, validated into a Config.
+"""Command line: mtr 0.95's options with mtr's letters, names and meanings, plus tracetui's own.
 
-Every bad value ends the run with one line on stderr and exit status 2,
-before any socket is opened.
+Defaults come from, in rising precedence: built-in values, the config file
+(``$XDG_CONFIG_HOME/tracetui/config.toml`` or ``--config FILE``), the
+``TRACETUI_OPTIONS`` environment variable (like mtr's ``MTR_OPTIONS``), and
+the command line. Every bad value ends the run with one line on stderr and
+exit status 2, before any socket is opened.
 """
 
 from __future__ import annotations
@@ -11,20 +14,34 @@ import ipaddress
 import math
 import os
 import re
+import shlex
 import signal
 import sys
 from typing import NoReturn
 
 from tracetui import __version__
+from tracetui.columns import COLUMNS, LATENCY_ORDER
 from tracetui.config import Config, DnsServer
-from tracetui.exits import EXIT_FAILURE, EXIT_SIGNAL_BASE, EXIT_USAGE
+from tracetui.exits import EXIT_FAILURE, EXIT_OK, EXIT_SIGNAL_BASE, EXIT_USAGE
 from tracetui.probe.engine import ProbeSettings
-from tracetui.probe.types import Family, ProbeMethod
+from tracetui.probe.types import Family, ProbeMethod, SocketOptions
 from tracetui.report.formats import FORMATS
 from tracetui.windows import MAX_WINDOW
 
 _NEGATIVE = re.compile(r"^-(\d|\.\d|inf|nan)", re.IGNORECASE)
 MAX_PACKET_SIZE = 10000
+ENVIRONMENT = "TRACETUI_OPTIONS"
+EXTRA = "[tracetui] "
+"""Marks, in --help, what mtr does not have."""
+IPINFO = ("AS number", "IP prefix", "country code", "registry", "allocation date")
+NOT_YET = {
+    "mpls": "-e/--mpls (MPLS labels from ICMP extensions) is not available yet",
+    "filename": "-F/--filename (several targets from a file) is not available yet; give one target",
+}
+NEVER = {
+    "gtk": "-g/--gtk: tracetui has no GTK interface; its screen runs in the terminal",
+    "sctp": "-S/--sctp: tracetui does not probe with SCTP; use -u (UDP) or -T (TCP)",
+}
 
 
 class UsageError(Exception):
@@ -39,7 +56,7 @@ class _Parser(argparse.ArgumentParser):
 def _integer(low: int, high: int, what: str):
     def parse(text: str) -> int:
         try:
-            value = int(text, 10)
+            value = int(text, 0) if text.lower().startswith("0x") else int(text, 10)
         except ValueError:
             raise argparse.ArgumentTypeError(
                 f"{what} must be a whole number, not {text!r}"
@@ -89,6 +106,32 @@ def _dns_server(text: str) -> DnsServer:
     return DnsServer(address, _integer(1, 65535, "DNS server port")(port))
 
 
+def _address(text: str) -> str:
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"-a/--address needs an IP address of this host, not {text!r}"
+        ) from None
+
+
+def _interface(text: str) -> str:
+    if not text or len(text) > 15 or "/" in text or not text.isprintable() or " " in text:
+        raise argparse.ArgumentTypeError(f"-I/--interface needs an interface name, not {text!r}")
+    return text
+
+
+def _order(text: str) -> str:
+    """mtr's field letters; a space is mtr's spacer."""
+    unknown = sorted({letter for letter in text if letter != " " and letter not in COLUMNS})
+    if unknown or not text.strip():
+        known = "".join(COLUMNS)
+        raise argparse.ArgumentTypeError(
+            f"-o/--order takes mtr's field letters ({known}, space), not {text!r}"
+        )
+    return text
+
+
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|sec|m|min|h)?$", re.IGNORECASE)
 _UNIT_SECONDS = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600}
 
@@ -107,115 +150,373 @@ def _duration(text: str) -> float:
     return seconds
 
 
+class _Refuse(argparse.Action):
+    """An mtr option tracetui cannot honour (yet): one clear line, exit 2."""
+
+    def __init__(self, option_strings, dest, reason: str, **kwargs) -> None:
+        kwargs.setdefault("nargs", 0)
+        super().__init__(option_strings, dest, **kwargs)
+        self.reason = reason
+
+    def __call__(self, parser, namespace, values, option_string=None) -> NoReturn:
+        raise UsageError(self.reason)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="tracetui",
-        description="Continuous network path monitor: loss and latency of every hop, live.",
-        epilog="Run without --report for the live screen. Raw sockets need root "
-        "(sudo) or cap_net_raw; ICMP also works unprivileged where "
-        "net.ipv4.ping_group_range allows it.",
+        usage="tracetui [options] HOST",
+        description="Continuous network path monitor: loss and latency of every hop, live, "
+        "with a verdict for each hop. mtr's options work with mtr's letters and meanings; "
+        f"options marked {EXTRA.strip()} are tracetui's own.",
+        epilog=f"Defaults can be set in $XDG_CONFIG_HOME/tracetui/config.toml (long option "
+        f"names as keys) and in ${ENVIRONMENT} (like MTR_OPTIONS); the command line wins. "
+        "Run without a report option for the live screen. Raw sockets need root: with a "
+        'venv, pipx or uv install, run  sudo "$(command -v tracetui)" HOST . ICMP also works '
+        "unprivileged where net.ipv4.ping_group_range allows it.",
+        add_help=False,
     )
-    parser.add_argument("host", nargs="?", help="host name or address to trace")
-    parser.add_argument("--version", action="version", version=f"tracetui {__version__}")
-    parser.add_argument("--demo", action="store_true", help="trace a simulated network (no root)")
+    parser.add_argument("host", nargs="?", metavar="HOST", help="host name or address to trace")
 
-    probes = parser.add_argument_group("probes")
-    method = probes.add_mutually_exclusive_group()
-    method.add_argument("-u", "--udp", action="store_true", help="UDP probes")
-    method.add_argument("-T", "--tcp", action="store_true", help="TCP SYN probes")
-    method.add_argument("-I", "--icmp", action="store_true", help="ICMP echo probes (default)")
-    family = probes.add_mutually_exclusive_group()
-    family.add_argument("-4", dest="ipv4", action="store_true", help="IPv4 only")
-    family.add_argument("-6", dest="ipv6", action="store_true", help="IPv6 only")
-    probes.add_argument(
-        "-c", "--count", type=_integer(1, 10**9, "count"), help="rounds to send, then stop"
+    target = parser.add_argument_group("target and path (mtr)")
+    target.add_argument(
+        "-F",
+        "--filename",
+        action=_Refuse,
+        nargs=1,
+        reason=NOT_YET["filename"],
+        metavar="FILE",
+        help="read hostname(s) from a file (not yet)",
     )
-    probes.add_argument(
-        "-i",
-        "--interval",
-        type=_seconds(0.001, 3600, "interval"),
-        default=1.0,
-        help="seconds between rounds (default 1)",
+    target.add_argument(
+        "-4",
+        "--ipv4",
+        dest="family",
+        action="store_const",
+        const=Family.V4,
+        help="use IPv4 only",
     )
-    probes.add_argument(
-        "-f", "--first-ttl", type=_integer(1, 255, "first TTL"), default=1, help="first TTL (1)"
+    target.add_argument(
+        "-6",
+        "--ipv6",
+        dest="family",
+        action="store_const",
+        const=Family.V6,
+        help="use IPv6 only",
     )
-    probes.add_argument(
-        "-m", "--max-ttl", type=_integer(1, 255, "max TTL"), default=30, help="max TTL (30)"
+    target.add_argument(
+        "-f",
+        "--first-ttl",
+        type=_integer(1, 255, "first TTL"),
+        default=1,
+        metavar="NUMBER",
+        help="set what TTL to start (1)",
     )
-    probes.add_argument(
-        "-w",
-        "--timeout",
-        type=_seconds(0.01, 60, "timeout"),
-        default=2.0,
-        help="seconds a probe may stay unanswered before it counts as lost (2)",
+    target.add_argument(
+        "-m",
+        "--max-ttl",
+        type=_integer(1, 255, "max TTL"),
+        default=30,
+        metavar="NUMBER",
+        help="maximum number of hops (30)",
     )
-    probes.add_argument(
-        "-s",
-        "--size",
-        type=_integer(1, MAX_PACKET_SIZE, "packet size"),
-        default=64,
-        help="probe size in bytes, IP header included (64)",
-    )
-    probes.add_argument(
-        "-P", "--port", type=_integer(1, 65535, "port"), help="UDP/TCP destination port"
-    )
-    probes.add_argument(
+    target.add_argument(
+        "-U",
         "--max-unknown",
         type=_integer(1, 255, "max-unknown"),
         default=5,
-        help="stop extending the path after this many silent hops in a row (5)",
+        metavar="NUMBER",
+        help="maximum unknown hosts: probing stops this many silent hops past the last "
+        "that answered (5)",
+    )
+
+    probes = parser.add_argument_group("probes (mtr)")
+    probes.add_argument(
+        "-u",
+        "--udp",
+        dest="method",
+        action="store_const",
+        const=ProbeMethod.UDP,
+        help="use UDP instead of ICMP echo",
+    )
+    probes.add_argument(
+        "-T",
+        "--tcp",
+        dest="method",
+        action="store_const",
+        const=ProbeMethod.TCP,
+        help="use TCP (SYN) instead of ICMP echo",
+    )
+    probes.add_argument(
+        "-S", "--sctp", action=_Refuse, reason=NEVER["sctp"], help="use SCTP (not supported)"
+    )
+    probes.add_argument(
+        "-I", "--interface", type=_interface, metavar="NAME", help="use named network interface"
+    )
+    probes.add_argument(
+        "-a",
+        "--address",
+        type=_address,
+        metavar="ADDRESS",
+        help="bind the outgoing socket to ADDRESS",
+    )
+    probes.add_argument(
+        "-P",
+        "--port",
+        type=_integer(1, 65535, "port"),
+        metavar="PORT",
+        help="target port number for TCP (80) or UDP (33434)",
+    )
+    probes.add_argument(
+        "-L",
+        "--localport",
+        type=_integer(1, 65535, "local port"),
+        metavar="LOCALPORT",
+        help="source port number for UDP",
+    )
+    probes.add_argument(
+        "-s",
+        "--psize",
+        "--size",
+        dest="size",
+        type=_integer(1, MAX_PACKET_SIZE, "packet size"),
+        default=64,
+        metavar="PACKETSIZE",
+        help="set the packet size used for probing, IP header included (64)",
+    )
+    probes.add_argument(
+        "-B",
+        "--bitpattern",
+        type=_integer(0, 255, "bit pattern"),
+        default=0,
+        metavar="NUMBER",
+        help="set bit pattern to use in payload (0-255)",
+    )
+    probes.add_argument(
+        "-Q",
+        "--tos",
+        type=_integer(0, 255, "TOS"),
+        default=0,
+        metavar="NUMBER",
+        help="type of service field in IP header (traffic class for IPv6)",
+    )
+    probes.add_argument(
+        "-e",
+        "--mpls",
+        action=_Refuse,
+        reason=NOT_YET["mpls"],
+        help="display information from ICMP extensions (not yet)",
+    )
+    probes.add_argument(
+        "-M",
+        "--mark",
+        type=_integer(0, 2**32 - 1, "mark"),
+        metavar="MARK",
+        help="mark each sent packet (SO_MARK, for policy routing)",
+    )
+    probes.add_argument(
+        "--icmp",
+        dest="method",
+        action="store_const",
+        const=ProbeMethod.ICMP,
+        help=f"{EXTRA}use ICMP echo (the default)",
     )
     probes.add_argument(
         "--vary-ports",
         action="store_true",
-        help="change ports every probe like classic traceroute (default: one fixed flow, "
-        "as Paris traceroute, so load balancers keep the path)",
+        help=f"{EXTRA}change ports every probe like classic traceroute (default: one fixed "
+        "flow, as Paris traceroute, so load balancers keep the path)",
     )
-
     probes.add_argument(
         "--no-triage",
         action="store_true",
-        help="do not ping hops that look rate-limited to confirm it",
+        help=f"{EXTRA}do not ping hops that look rate-limited to confirm it",
     )
 
-    names = parser.add_argument_group("names")
-    names.add_argument("-n", "--no-dns", action="store_true", help="show addresses, not names")
-    names.add_argument("-z", "--aslookup", action="store_true", help="look up AS numbers")
+    timing = parser.add_argument_group("timing (mtr)")
+    timing.add_argument(
+        "-i",
+        "--interval",
+        type=_seconds(0.001, 3600, "interval"),
+        default=1.0,
+        metavar="SECONDS",
+        help="seconds between rounds of probes (1)",
+    )
+    timing.add_argument(
+        "-c",
+        "--report-cycles",
+        "--count",
+        dest="count",
+        type=_integer(1, 10**9, "count"),
+        metavar="COUNT",
+        help="set the number of rounds sent (reports: 10)",
+    )
+    timing.add_argument(
+        "-Z",
+        "--timeout",
+        type=_seconds(0.01, 60, "timeout"),
+        default=2.0,
+        metavar="SECONDS",
+        help="how long a probe waits for its reply before it counts as lost (2; mtr keeps its "
+        "probe socket open this long)",
+    )
+    timing.add_argument(
+        "-G",
+        "--gracetime",
+        type=_seconds(0, 60, "grace time"),
+        metavar="SECONDS",
+        help="reports: after the last round, wait at most this long for replies still due "
+        "(default: each probe's timeout)",
+    )
+
+    output = parser.add_argument_group("reports (mtr)")
+    output.add_argument(
+        "-r",
+        "--report",
+        dest="format",
+        action="store_const",
+        const="text",
+        help="output using report mode",
+    )
+    output.add_argument(
+        "-w",
+        "--report-wide",
+        action="store_true",
+        help="output wide report (host names are not cut)",
+    )
+    output.add_argument(
+        "-j", "--json", dest="format", action="store_const", const="json", help="output json"
+    )
+    output.add_argument(
+        "-x", "--xml", dest="format", action="store_const", const="xml", help="output xml"
+    )
+    output.add_argument(
+        "-C",
+        "--csv",
+        dest="format",
+        action="store_const",
+        const="csv",
+        help="output comma separated values",
+    )
+    output.add_argument(
+        "-l", "--raw", dest="format", action="store_const", const="raw", help="output raw format"
+    )
+    output.add_argument(
+        "-p",
+        "--split",
+        dest="format",
+        action="store_const",
+        const="split",
+        help="split output",
+    )
+    output.add_argument(
+        "--markdown",
+        dest="format",
+        action="store_const",
+        const="markdown",
+        help=f"{EXTRA}output a Markdown table",
+    )
+    output.add_argument(
+        "--output", metavar="FILE", help=f"{EXTRA}write the report to FILE (atomically)"
+    )
+    output.add_argument(
+        "--report-extra",
+        action="store_true",
+        help=f"{EXTRA}text report: add each hop's verdict and the summary after mtr's table",
+    )
+    output.add_argument(
+        "--window",
+        type=_duration,
+        metavar="DURATION",
+        help=f"{EXTRA}statistics of the last DURATION only (10s to 1h)",
+    )
+    output.add_argument(
+        "--events",
+        metavar="FILE",
+        help=f"{EXTRA}append what changes on the path to FILE as JSON Lines, as it happens",
+    )
+    output.add_argument(
+        "--report-on-exit",
+        choices=tuple(FORMATS),
+        metavar="FORMAT",
+        help=f"{EXTRA}live screen: print a report in FORMAT ({', '.join(FORMATS)}) on quitting",
+    )
+
+    display = parser.add_argument_group("display (mtr)")
+    display.add_argument(
+        "-t", "--curses", action="store_true", help="use the terminal interface (the default)"
+    )
+    display.add_argument(
+        "--displaymode",
+        type=_integer(0, 2, "display mode"),
+        default=0,
+        metavar="MODE",
+        help="select initial display mode: 0 table with history, 1-2 RTT chart",
+    )
+    display.add_argument(
+        "-g", "--gtk", action=_Refuse, reason=NEVER["gtk"], help="use GTK (not supported)"
+    )
+    display.add_argument(
+        "-o",
+        "--order",
+        type=_order,
+        default=LATENCY_ORDER,
+        metavar="FIELDS",
+        help=f"select output fields (mtr's letters, default {LATENCY_ORDER!r}: "
+        + ", ".join(f"{c.letter} {c.label.replace('%', '%%')}" for c in COLUMNS.values())
+        + ")",
+    )
+    display.add_argument(
+        "--demo", action="store_true", help=f"{EXTRA}trace a simulated network (no root)"
+    )
+
+    names = parser.add_argument_group("names and IP information (mtr)")
+    names.add_argument("-n", "--no-dns", action="store_true", help="do not resolve host names")
+    names.add_argument(
+        "-b", "--show-ips", action="store_true", help="show IP numbers and host names"
+    )
+    names.add_argument(
+        "-y",
+        "--ipinfo",
+        type=_integer(0, len(IPINFO) - 1, "ipinfo"),
+        metavar="NUMBER",
+        help="select IP information in output: "
+        + ", ".join(f"{index} {what}" for index, what in enumerate(IPINFO)),
+    )
+    names.add_argument("-z", "--aslookup", action="store_true", help="display AS number")
     names.add_argument(
         "--dns-server",
         action="append",
         type=_dns_server,
         default=[],
         metavar="ADDR[:PORT]",
-        help="ask this DNS server instead of the system's (repeatable)",
+        help=f"{EXTRA}ask this DNS server instead of the system's (repeatable)",
     )
 
-    output = parser.add_argument_group("reports")
-    output.add_argument(
-        "-r", "--report", action="store_true", help="print a text report after --count rounds"
+    meta = parser.add_argument_group("this program")
+    meta.add_argument("-h", "--help", action="help", help="display this help and exit")
+    meta.add_argument(
+        "-v",
+        "--version",
+        action="version",
+        version=f"tracetui {__version__}",
+        help="output version information and exit",
     )
-    fmt = output.add_mutually_exclusive_group()
-    fmt.add_argument("-j", "--json", action="store_true", help="report as JSON (mtr's shape)")
-    fmt.add_argument("-C", "--csv", action="store_true", help="report as CSV")
-    output.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
-    output.add_argument(
-        "--window",
-        type=_duration,
-        metavar="DURATION",
-        help="reports: statistics of the last DURATION only (10s to 1h; the live screen's "
-        "key w cycles whole run / 10 min / 1 min)",
-    )
-    output.add_argument(
-        "--events",
+    meta.add_argument(
+        "--config",
         metavar="FILE",
-        help="append what changes on the path (routes, loss episodes, latency steps) to FILE "
-        "as JSON Lines, as it happens",
+        help=f"{EXTRA}read defaults from FILE instead of the usual config.toml",
     )
-    output.add_argument(
-        "--report-on-exit",
-        choices=tuple(FORMATS),
-        help="live screen: print a report in this format when it quits",
+    meta.add_argument(
+        "--print-config",
+        action="store_true",
+        help=f"{EXTRA}print the effective configuration as TOML and exit",
+    )
+    meta.add_argument(
+        "--print-completion",
+        choices=("bash", "zsh", "fish"),
+        metavar="SHELL",
+        help=f"{EXTRA}print the shell completion script for bash, zsh or fish and exit",
     )
     return parser
 
@@ -238,21 +539,62 @@ def _join_negative_values(parser: argparse.ArgumentParser, argv: list[str]) -> l
     return out
 
 
-def parse_config(argv: list[str] | None = None) -> Config:
+def _environment_tokens() -> list[str]:
+    text = os.environ.get(ENVIRONMENT, "")
+    try:
+        return shlex.split(text)
+    except ValueError as exc:
+        raise UsageError(f"{ENVIRONMENT}: {exc}") from None
+
+
+def parse_arguments(
+    argv: list[str] | None = None, *, environment: bool = False
+) -> tuple[Config, argparse.Namespace]:
+    """The run's Config from ``argv`` (and, with ``environment``, the config file and
+    ``TRACETUI_OPTIONS`` under it: what ``main`` does), with the parsed arguments."""
+    from tracetui.config_file import ConfigFile, config_path
+
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else argv
+    file = ConfigFile.empty()
+    if environment:
+        path = config_path(_config_option(argv))
+        file = ConfigFile.load(path, parser)
+        argv = [*file.tokens, *_environment_tokens(), *argv]
     args = parser.parse_args(_join_negative_values(parser, argv))
+    return _config(args, file), args
+
+
+def parse_config(argv: list[str] | None = None) -> Config:
+    """The Config of a command line alone (no config file, no environment)."""
+    return parse_arguments(argv)[0]
+
+
+def _config_option(argv: list[str]) -> str | None:
+    """--config FILE (or --config=FILE), read before the file it names is parsed."""
+    for index, token in enumerate(argv):
+        if token == "--config" and index + 1 < len(argv):
+            return argv[index + 1]
+        if token.startswith("--config="):
+            return token.split("=", 1)[1]
+    return None
+
+
+def _config(args: argparse.Namespace, file) -> Config:
     if args.demo and args.host:
         raise UsageError("--demo traces a simulated network and takes no HOST")
-    if not args.demo and not args.host:
+    needs_host = not (args.demo or args.print_config or args.print_completion)
+    if needs_host and not args.host:
         raise UsageError("no HOST given (try 'tracetui --demo' for a simulated network)")
     if args.first_ttl > args.max_ttl:
         raise UsageError(f"first TTL ({args.first_ttl}) is above max TTL ({args.max_ttl})")
-    method = ProbeMethod.UDP if args.udp else ProbeMethod.TCP if args.tcp else ProbeMethod.ICMP
+    method = args.method or ProbeMethod.ICMP
     if args.port is not None and method is ProbeMethod.ICMP:
         raise UsageError("-P/--port applies to UDP (-u) and TCP (-T) probes only")
-    report_format = "json" if args.json else "csv" if args.csv else None
-    if report_format is None and (args.report or args.output is not None):
+    if args.localport is not None and method is not ProbeMethod.UDP:
+        raise UsageError("-L/--localport applies to UDP (-u) probes only")
+    report_format = args.format
+    if report_format is None and args.output is not None:
         report_format = "text"
     if report_format is not None and args.report_on_exit:
         raise UsageError("--report-on-exit is for the live screen, not with a report")
@@ -260,10 +602,10 @@ def parse_config(argv: list[str] | None = None) -> Config:
     if report_format is not None and count is None:
         count = 10
     if args.output is not None:
-        _check_output(args.output, "-o")
+        _check_output(args.output, "--output")
     if args.events is not None:
         _check_output(args.events, "--events")
-    family = Family.V4 if args.ipv4 else Family.V6 if args.ipv6 else None
+    ipinfo = args.ipinfo if args.ipinfo is not None else (0 if args.aslookup else None)
     settings = ProbeSettings(
         method=method,
         first_ttl=args.first_ttl,
@@ -275,21 +617,33 @@ def parse_config(argv: list[str] | None = None) -> Config:
         port=args.port,
         max_unknown=args.max_unknown,
         vary_ports=args.vary_ports,
+        pattern=args.bitpattern,
+        tos=args.tos,
+        grace=args.gracetime,
     )
     return Config(
         host=args.host,
         settings=settings,
-        family=family,
+        family=args.family,
         demo=args.demo,
         report_format=report_format,
         output=args.output,
         names=not args.no_dns,
-        aslookup=args.aslookup,
+        aslookup=ipinfo is not None,
         dns_servers=tuple(args.dns_server),
         report_on_exit=args.report_on_exit,
         triage=not args.no_triage,
         events_file=args.events,
         window=args.window,
+        sockets=SocketOptions(args.interface, args.address, args.tos, args.mark, args.localport),
+        show_ips=args.show_ips,
+        report_wide=args.report_wide,
+        order=args.order,
+        ipinfo=ipinfo,
+        report_extra=args.report_extra,
+        display_mode=args.displaymode,
+        keymap=file.keymap,
+        theme=file.theme,
     )
 
 
@@ -306,12 +660,32 @@ def _check_output(path: str, option: str) -> None:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
+def _complete(parser: argparse.ArgumentParser) -> None:
+    """Shell completion through argcomplete, only when a completing shell asks."""
+    if "_ARGCOMPLETE" in os.environ:
+        import argcomplete
+
+        argcomplete.autocomplete(parser)
+
+
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        _complete(build_parser())
     try:
-        config = parse_config(argv)
+        config, args = parse_arguments(argv, environment=True)
     except UsageError as exc:
         print(f"tracetui: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if args.print_config:
+        from tracetui.config_file import as_toml
+
+        sys.stdout.write(as_toml(config))
+        return EXIT_OK
+    if args.print_completion:
+        import argcomplete
+
+        sys.stdout.write(argcomplete.shellcode(["tracetui"], shell=args.print_completion))
+        return EXIT_OK
     from tracetui.startup import SetupError
 
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from tracetui.probe.engine import ProbeSettings
-from tracetui.probe.types import Family
+from tracetui.probe.types import Family, SocketOptions
 
 
 class DnsServer(NamedTuple):
@@ -33,6 +33,23 @@ class Config(NamedTuple):
     events_file: str | None = None
     window: float | None = None
     """Seconds of recent statistics a report shows; None for the whole run."""
+    sockets: SocketOptions = SocketOptions()
+    show_ips: bool = False
+    """mtr's -b: names and addresses both."""
+    report_wide: bool = False
+    """mtr's -w: host names are never cut in the text report."""
+    order: str = "LS NABWV"
+    """mtr's -o: the statistics columns, by field letter."""
+    ipinfo: int | None = None
+    """mtr's -y: which IP information to show (0 AS, 1 prefix, 2 country, 3 registry,
+    4 allocation date); -z is -y 0."""
+    report_extra: bool = False
+    """Text report: tracetui's verdict column and summary after mtr's table."""
+    display_mode: int = 0
+    """mtr's --displaymode: 0 the table with its history strip, 1 and 2 the RTT chart."""
+    keymap: tuple[tuple[str, str], ...] = ()
+    """Binding id -> keys, from the config file."""
+    theme: str | None = None
 
     @property
     def headless(self) -> bool:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 from tracetui.config import Config
 from tracetui.exits import EXIT_OK
 from tracetui.live import LiveTrace
 from tracetui.names import LOOKUP_MODULES
 from tracetui.report.formats import REPORT_MODULES
+from tracetui.startup import SetupError
+from tracetui.theme_memory import remember_theme, remembered_theme
 
 SCREEN_MODULES = ("tracetui.tui.app",)
 
@@ -32,12 +35,43 @@ def _terminal_on_stdout() -> int | None:
     return saved
 
 
+def screen_options(config: Config) -> dict[str, Any]:
+    """What the command line and the config file say about the screen, for TraceApp.
+
+    Raises SetupError for a key remap naming no binding.
+    """
+    from tracetui.tui.format import Labels
+    from tracetui.tui.keys import binding_ids
+
+    keymap = dict(config.keymap)
+    unknown = sorted(set(keymap) - binding_ids())
+    if unknown:
+        known = ", ".join(sorted(binding_ids()))
+        raise SetupError(
+            f"[keys] in the config file: no key binding called {unknown[0]!r} (known: {known})",
+            usage=True,
+        )
+    return {
+        "labels": Labels(names=config.names, ips=config.show_ips, info=config.ipinfo),
+        "order": config.order,
+        "chart": config.display_mode > 0,
+        "keymap": keymap,
+        "theme": config.theme or remembered_theme(),
+        "on_theme": remember_theme,
+    }
+
+
 def run_app(config: Config) -> int:
     """Raises SetupError when the run cannot start; returns the exit status."""
     trace = LiveTrace.open(config, preload=modules_to_preload(config))
     from tracetui.tui.app import TraceApp
 
-    app = TraceApp(trace, show_names=config.names, show_asn=config.aslookup)
+    try:
+        options = screen_options(config)
+    except SetupError:
+        trace.close()
+        raise
+    app = TraceApp(trace, **options)
     saved_stdout = _terminal_on_stdout()
     try:
         app.run()
@@ -47,8 +81,8 @@ def run_app(config: Config) -> int:
             os.dup2(saved_stdout, 1)
             os.close(saved_stdout)
     if config.report_on_exit:
-        from tracetui.report import ReportOptions, render
+        from tracetui.report import render
 
-        options = ReportOptions(show_names=app.show_names, show_asn=app.show_asn)
+        options = app.report_options()
         sys.stdout.write(render(trace.snapshot(), config.report_on_exit, options))
     return EXIT_OK

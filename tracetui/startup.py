@@ -21,7 +21,12 @@ from tracetui.probe.engine import Engine
 from tracetui.probe.methods import min_packet_size
 from tracetui.probe.network import Clock, MonotonicClock, Transport
 from tracetui.probe.privileges import drop_privileges
-from tracetui.probe.sockets import PrivilegeError, open_raw_sockets, open_transport
+from tracetui.probe.sockets import (
+    OptionError,
+    PrivilegeError,
+    open_raw_sockets,
+    open_transport,
+)
 from tracetui.probe.types import Family
 from tracetui.snapshot import TraceInfo
 from tracetui.target import Target, TargetError, resolve_target
@@ -94,7 +99,10 @@ def open_transport_for(
         family = config.family or Family.V4
         sim = SimNetwork(demo_scenario(), family, seed=7, realtime=not virtual_time)
         return Target(DEMO_TARGET_NAME, sim.target, family), sim, sim.clock
-    raw = open_raw_sockets()
+    try:
+        raw = open_raw_sockets(config.sockets)
+    except OptionError as exc:
+        raise SetupError(str(exc), usage=True) from None
     if os.geteuid() == 0 and not _readable_by_anyone(os.path.dirname(os.__file__)):
         preload(modules)
     drop_privileges()
@@ -106,7 +114,11 @@ def open_transport_for(
             sockets.close()
         raise SetupError(str(exc), usage=True) from None
     try:
-        transport = open_transport(target.family, target.address, config.settings.method, raw)
+        transport = open_transport(
+            target.family, target.address, config.settings.method, raw, config.sockets
+        )
+    except OptionError as exc:
+        raise SetupError(str(exc), usage=True) from None
     except PrivilegeError as exc:
         raise SetupError(str(exc), usage=False) from None
     except OSError as exc:
@@ -166,6 +178,8 @@ def open_session(
         port=settings.port,
         count=settings.count,
         local_host=socket.gethostname(),
+        tos=settings.tos,
+        pattern=settings.pattern,
     )
     wallclock = utc_now
     if virtual_time:

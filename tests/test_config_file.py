@@ -1,0 +1,102 @@
+"""Defaults from a config file and TRACETUI_OPTIONS, under the command line; bad files: one line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tracetui.cli import UsageError, parse_arguments
+
+
+def _parse(tmp_path, text: str, argv: list[str], env: str = "", monkeypatch=None):
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    if monkeypatch is not None:
+        monkeypatch.setenv("TRACETUI_OPTIONS", env)
+    return parse_arguments(["--config", str(path), *argv], environment=True)[0]
+
+
+def test_file_then_environment_then_command_line(tmp_path, monkeypatch):
+    text = 'interval = 0.5\nreport-wide = true\norder = "LSD NBAW"\nmax-ttl = 20\n'
+    config = _parse(tmp_path, text, ["h"], monkeypatch=monkeypatch)
+    assert config.settings.interval == 0.5 and config.report_wide
+    assert config.order == "LSD NBAW" and config.settings.max_ttl == 20
+    config = _parse(tmp_path, text, ["h"], env="-i 2 -m 12", monkeypatch=monkeypatch)
+    assert config.settings.interval == 2.0 and config.settings.max_ttl == 12
+    config = _parse(tmp_path, text, ["-i", "3", "h"], env="-i 2", monkeypatch=monkeypatch)
+    assert config.settings.interval == 3.0 and config.report_wide
+
+
+def test_lists_flags_keys_and_theme(tmp_path, monkeypatch):
+    text = (
+        'dns-server = ["198.18.0.53", "198.18.0.54:5353"]\nudp = true\ntheme = "nord"\n'
+        '\n[keys]\npause = "space"\nhelp = "f1"\n'
+    )
+    config = _parse(tmp_path, text, ["-T", "h"], monkeypatch=monkeypatch)
+    assert [str(s) for s in config.dns_servers] == ["198.18.0.53:53", "198.18.0.54:5353"]
+    assert config.settings.method.value == "tcp"  # the command line wins over the file
+    assert config.theme == "nord" and dict(config.keymap) == {"pause": "space", "help": "f1"}
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("interval = \n", "config.toml: Invalid value (at line 1, column 12)"),
+        ("intervall = 2\n", "config.toml line 1: unknown setting 'intervall'"),
+        ("\n\ninterval = 0\n", "config.toml line 3: interval must be between"),
+        ("report-wide = 1\n", "config.toml line 1: report-wide is a flag: true or false"),
+        ("interval = [1, 2]\n", "config.toml line 1: interval takes one value, not a list"),
+        ("help = true\n", "config.toml line 1: unknown setting 'help'"),
+        ("[keys]\npause = 3\n", "keys.pause must be a key name"),
+        ('report-on-exit = "pdf"\n', "report-on-exit must be one of"),
+    ],
+)
+def test_a_bad_file_is_one_line_naming_file_and_line(tmp_path, monkeypatch, text, message):
+    with pytest.raises(UsageError) as raised:
+        _parse(tmp_path, text, ["h"], monkeypatch=monkeypatch)
+    assert message in str(raised.value) and "\n" not in str(raised.value)
+
+
+def test_through_the_program_a_bad_file_exits_2_with_one_line(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text("interval = 'fast'\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "tracetui", "--config", str(path), "-r", "h"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert done.stderr.startswith(f"tracetui: {path} line 1: interval must be a number")
+
+
+def test_the_usual_place_and_print_config(tmp_path):
+    directory = tmp_path / "tracetui"
+    directory.mkdir()
+    (directory / "config.toml").write_text(
+        'interval = 0.25\nno-dns = true\n[keys]\npause = "space"\n'
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "tracetui", "--print-config", "-c", "5", "h"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path), "TRACETUI_OPTIONS": "-u"},
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "interval = 0.25" in lines and "no-dns = true" in lines and "udp = true" in lines
+    assert "report-cycles = 5" in lines and 'pause = "space"' in lines
+    # what it prints is itself a config file tracetui reads back
+    (tmp_path / "again.toml").write_text(done.stdout)
+    config = parse_arguments(["--config", str(tmp_path / "again.toml"), "h"], environment=True)[0]
+    assert config.settings.interval == 0.25 and not config.names and config.settings.count == 5
+
+
+def test_malformed_environment_is_one_line(monkeypatch):
+    monkeypatch.setenv("TRACETUI_OPTIONS", "-i '0.5")
+    with pytest.raises(UsageError, match="TRACETUI_OPTIONS: No closing quotation"):
+        parse_arguments(["h"], environment=True)

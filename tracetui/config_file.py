@@ -1,0 +1,229 @@
+"""The config file: defaults for any long option, the theme and key remaps, in TOML.
+
+``$XDG_CONFIG_HOME/tracetui/config.toml`` (``~/.config/...`` of the user who
+ran sudo, under sudo), or ``--config FILE``::
+
+    interval = 0.5          # any long option, without its dashes
+    report-wide = true      # a flag: true to set it
+    order = "LSD NBAW"
+    dns-server = ["198.18.0.53"]
+    theme = "nord"
+
+    [keys]                  # binding id = key(s), as in the help screen
+    pause = "space"
+
+Each setting becomes the option it names, placed before ``TRACETUI_OPTIONS``
+and the command line, which therefore win. A malformed file, an unknown
+setting or a bad value is one line naming the file and the line, and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from tracetui.config import Config
+from tracetui.userdirs import config_dir
+
+# options that are not defaults (they act once, or name the file itself)
+_NOT_SETTINGS = frozenset({"help", "version", "config", "print-config", "print-completion"})
+
+
+class ConfigError(Exception):
+    pass
+
+
+def config_path(option: str | None) -> Path | None:
+    """The file to read: --config, else the usual place if it exists, else None."""
+    if option is not None:
+        return Path(option).expanduser()
+    path = config_dir() / "config.toml"
+    try:
+        return path if path.is_file() else None
+    except OSError:  # a home this user may not enter has no config for it
+        return None
+
+
+class ConfigFile(NamedTuple):
+    tokens: tuple[str, ...]
+    """The settings as command-line options."""
+    keymap: tuple[tuple[str, str], ...]
+    theme: str | None
+
+    @classmethod
+    def empty(cls) -> ConfigFile:
+        return cls((), (), None)
+
+    @classmethod
+    def load(cls, path: Path | None, parser: argparse.ArgumentParser) -> ConfigFile:
+        """Raises the parser's UsageError (one line) for anything wrong with the file."""
+        if path is None:
+            return cls.empty()
+        from tracetui.cli import UsageError
+
+        try:
+            return _load(path, parser)
+        except ConfigError as exc:
+            raise UsageError(str(exc)) from None
+
+
+def _load(path: Path, parser: argparse.ArgumentParser) -> ConfigFile:
+    import tomllib
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    options = _long_options(parser)
+    tokens: list[str] = []
+    keymap: list[tuple[str, str]] = []
+    theme = None
+    for key, value in data.items():
+        where = f"{path} line {_line_of(text, key)}"
+        if key == "theme":
+            if not isinstance(value, str) or not value:
+                raise ConfigError(f"{where}: theme must be a theme name")
+            theme = value
+        elif key == "keys":
+            keymap = _keymap(value, where)
+        elif key in options and key not in _NOT_SETTINGS:
+            tokens += _tokens(options[key], key, value, where)
+        else:
+            raise ConfigError(f"{where}: unknown setting {key!r}")
+    return ConfigFile(tuple(tokens), tuple(keymap), theme)
+
+
+def _long_options(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
+    out: dict[str, argparse.Action] = {}
+    for action in parser._actions:
+        for option in action.option_strings:
+            if option.startswith("--"):
+                out[option[2:]] = action
+    return out
+
+
+def _line_of(text: str, key: str) -> int:
+    pattern = re.compile(rf"^\s*(\[\s*)?[\"']?{re.escape(key)}[\"']?\s*[=\]]")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if pattern.match(line):
+            return number
+    return 1
+
+
+def _keymap(value: Any, where: str) -> list[tuple[str, str]]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: [keys] must be a table of binding id = key")
+    out = []
+    for binding, keys in value.items():
+        if not isinstance(keys, str) or not keys.strip():
+            raise ConfigError(f'{where}: keys.{binding} must be a key name such as "space"')
+        out.append((str(binding), keys))
+    return out
+
+
+def _tokens(action: argparse.Action, key: str, value: Any, where: str) -> list[str]:
+    option = f"--{key}"
+    if action.nargs == 0:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: {key} is a flag: true or false")
+        return [option] if value else []
+    values = value if isinstance(value, list) else [value]
+    if isinstance(value, list) and not isinstance(action, argparse._AppendAction):
+        raise ConfigError(f"{where}: {key} takes one value, not a list")
+    tokens = []
+    for item in values:
+        if isinstance(item, bool) or not isinstance(item, str | int | float):
+            raise ConfigError(f"{where}: {key} needs a value such as a number or a string")
+        text = str(item)
+        if action.type is not None:
+            try:
+                action.type(text)
+            except argparse.ArgumentTypeError as exc:
+                raise ConfigError(f"{where}: {exc}") from None
+        if action.choices is not None and text not in action.choices:
+            raise ConfigError(f"{where}: {key} must be one of {', '.join(action.choices)}")
+        tokens.append(f"{option}={text}")
+    return tokens
+
+
+def as_toml(config: Config) -> str:
+    """The effective configuration, as a config file would say it."""
+    s = config.settings
+    sockets = config.sockets
+    values: list[tuple[str, Any]] = [
+        ("ipv4", config.family is not None and int(config.family) == 4),
+        ("ipv6", config.family is not None and int(config.family) == 6),
+        ("udp", s.method.value == "udp"),
+        ("tcp", s.method.value == "tcp"),
+        ("first-ttl", s.first_ttl),
+        ("max-ttl", s.max_ttl),
+        ("max-unknown", s.max_unknown),
+        ("interface", sockets.interface),
+        ("address", sockets.address),
+        ("port", s.port),
+        ("localport", sockets.localport),
+        ("psize", s.size),
+        ("bitpattern", s.pattern),
+        ("tos", s.tos),
+        ("mark", sockets.mark),
+        ("vary-ports", s.vary_ports),
+        ("no-triage", not config.triage),
+        ("interval", s.interval),
+        ("report-cycles", s.count),
+        ("timeout", s.timeout),
+        ("gracetime", s.grace),
+        ("report", config.report_format == "text"),
+        ("json", config.report_format == "json"),
+        ("xml", config.report_format == "xml"),
+        ("csv", config.report_format == "csv"),
+        ("raw", config.report_format == "raw"),
+        ("split", config.report_format == "split"),
+        ("markdown", config.report_format == "markdown"),
+        ("report-wide", config.report_wide),
+        ("report-extra", config.report_extra),
+        ("output", config.output),
+        ("window", config.window),
+        ("events", config.events_file),
+        ("report-on-exit", config.report_on_exit),
+        ("displaymode", config.display_mode),
+        ("order", config.order),
+        ("no-dns", not config.names),
+        ("show-ips", config.show_ips),
+        ("ipinfo", config.ipinfo),
+        ("dns-server", [str(server) for server in config.dns_servers]),
+        ("theme", config.theme),
+    ]
+    lines = [
+        "# tracetui's effective configuration",
+        "# (built-in < config file < TRACETUI_OPTIONS < command line)",
+    ]
+    if config.host is not None:
+        lines.append(f"# target: {config.host}")
+    for key, value in values:
+        if value is None:
+            lines.append(f"# {key} is not set")
+        else:
+            lines.append(f"{key} = {_toml_value(value)}")
+    if config.keymap:
+        lines += ["", "[keys]"]
+        lines += [f"{binding} = {_toml_value(keys)}" for binding, keys in config.keymap]
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
