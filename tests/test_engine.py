@@ -7,6 +7,7 @@ from simpaths import Run, chain, router, scenario, with_link, with_routers
 
 from tracetui.events import (
     Finished,
+    FlowNote,
     PathChanged,
     Paused,
     ProbeFailed,
@@ -342,3 +343,46 @@ def test_engine_state_reaches_the_model_only_as_events():
     assert [type(e) for e in run.events].count(Paused) == 2
     assert isinstance(run.events[-1], Finished)
     assert not any(isinstance(e, Tally) for e in run.events)  # nothing was ignored
+
+
+@pytest.mark.parametrize("count, interval", [(20, 0.5), (5, 0.1)])
+def test_udp_reaches_a_target_whose_port_33434_is_open(count, interval):
+    """mtr's default reaches such a target; the fixed flow alone would show ??? rows.
+    A short fast report gets there too: the end counts as silent after three times the
+    slowest reply, not after the whole timeout."""
+    path = with_routers(chain(5, delay_ms=5.0), 3, router(3, 1), router(3, 2))
+    run = Run(
+        scenario(path, open_udp_ports=frozenset({33434})),
+        method=ProbeMethod.UDP,
+        count=count,
+        interval=interval,
+        timeout=1.0,
+    )
+    view = run.run()
+    assert view.dest_ttl == 5 and view.reached
+    target = view.hops[-1]
+    # the target's row starts with the varying flow: its silence to port 33434 is not loss
+    assert target.lost == 0 and target.received == target.sent >= count // 2
+    # the hops in between keep one flow, so one ECMP branch
+    assert len(view.hops[2].responders) == 1
+    assert [hop.sent for hop in view.hops[:4]] == [count] * 4
+    assert len(view.notes) == 1 and "33435" in view.notes[0] and "33434" in view.notes[0]
+
+
+def test_udp_with_an_explicit_port_keeps_one_flow_to_the_end():
+    """-P 33434 asks for that port: no second flow, the silent end stays silent."""
+    run = Run(
+        scenario(chain(5), open_udp_ports=frozenset({33434})),
+        method=ProbeMethod.UDP,
+        port=33434,
+        count=10,
+    )
+    view = run.run()
+    assert view.dest_ttl is None and not view.reached and view.notes == ()
+
+
+def test_udp_whose_fixed_flow_reaches_the_target_never_varies_ports():
+    run = Run(scenario(chain(5)), method=ProbeMethod.UDP, count=10)
+    view = run.run()
+    assert view.reached and view.notes == ()
+    assert not any(isinstance(event, FlowNote) for event in run.events)

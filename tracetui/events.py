@@ -70,10 +70,12 @@ class PathChanged(NamedTuple):
 
 
 class Restarted(NamedTuple):
-    """Probing started afresh (method switch or reset): earlier statistics are void."""
+    """Probing started afresh: after a reset earlier statistics are void; after a method
+    switch (``switch``) they belong to the method they were taken with."""
 
     method: ProbeMethod
     reason: str
+    switch: bool = False
 
 
 class EchoSent(NamedTuple):
@@ -89,6 +91,17 @@ class EchoReplied(NamedTuple):
 
 class EchoLost(NamedTuple):
     address: str
+
+
+class FlowNote(NamedTuple):
+    """Something the engine did to the probes that a report should say (once).
+
+    ``fresh_from``: hops from this TTL on start afresh with the new flow; what
+    they had was only silence to the old one (0: nothing starts afresh).
+    """
+
+    text: str
+    fresh_from: int = 0
 
 
 class Paused(NamedTuple):
@@ -119,6 +132,7 @@ EngineEvent = (
     | EchoSent
     | EchoReplied
     | EchoLost
+    | FlowNote
     | Paused
     | Finished
     | Tally

@@ -20,6 +20,7 @@ from tracetui.probe.packets import (
     IcmpEchoTemplate,
     TcpSynTemplate,
     UdpTemplate,
+    payload_bytes,
 )
 from tracetui.probe.types import Observation, ProbeMethod, ReplyKind
 
@@ -63,11 +64,13 @@ class IcmpCodec:
     method = ProbeMethod.ICMP
     key_space = ECHO_SEQ_BASE
 
-    def __init__(self, family: int, target: str, ident: int, payload: int) -> None:
+    def __init__(
+        self, family: int, target: str, ident: int, payload: int, pattern: int = 0
+    ) -> None:
         self._target = target
         self._proto = PROTO_ICMP if family == 4 else PROTO_ICMPV6
         self._ident = ident & 0xFFFF
-        self._template = IcmpEchoTemplate(family, self._ident, payload)
+        self._template = IcmpEchoTemplate(family, self._ident, payload, pattern)
         self.build = self._template.build
 
     def key_of(self, obs: Observation) -> int | None:
@@ -127,10 +130,20 @@ class UdpCodec:
         port: int,
         payload: int,
         vary: bool,
+        pattern: int = 0,
     ) -> None:
         self._target = target
+        self.port = port
+        """The destination port (the first of them when ports vary)."""
         self._template = UdpTemplate(
-            family, identity.source, target, identity.udp_port, port, payload, vary=vary
+            family,
+            identity.source,
+            target,
+            identity.udp_port,
+            port,
+            payload,
+            vary=vary,
+            pattern=pattern,
         )
         self.key_space = self._template.key_space
         self.build = self._template.build
@@ -156,11 +169,25 @@ class TcpCodec:
     key_space = 65536
 
     def __init__(
-        self, family: int, target: str, identity: LocalIdentity, port: int, vary: bool
+        self,
+        family: int,
+        target: str,
+        identity: LocalIdentity,
+        port: int,
+        vary: bool,
+        payload: int = 0,
+        pattern: int = 0,
     ) -> None:
         self._target = target
         self._template = TcpSynTemplate(
-            family, identity.source, target, identity.tcp_port, port, identity.isn_base, vary=vary
+            family,
+            identity.source,
+            target,
+            identity.tcp_port,
+            port,
+            identity.isn_base,
+            vary=vary,
+            payload=payload_bytes(payload, pattern),
         )
         self.build = self._template.build
 
@@ -175,7 +202,10 @@ class TcpCodec:
             their_port, our_port, _seq, ack = _TCP_REPLY.unpack_from(obs.header)
             if their_port != template.dport:
                 return None
-            key = (ack - 1 - template.isn_base) & 0xFFFFFFFF
+            # a SYN-ACK acknowledges the SYN (ack = seq + 1); a RST acknowledges the whole
+            # segment, payload included (ack = seq + 1 + payload)
+            acked = 1 + (template.payload_len if obs.kind is ReplyKind.TCP_RESET else 0)
+            key = (ack - acked - template.isn_base) & 0xFFFFFFFF
             sport = our_port
         else:
             sport, dport, seq = _TCP_QUOTE.unpack_from(obs.header)
@@ -187,3 +217,35 @@ class TcpCodec:
         if obs.kind in _ICMP_ERRORS and obs.header[:8] != self.build(key)[:8]:
             return None
         return key
+
+
+class SplitFlowCodec:
+    """UDP probes in two flows, told apart by key range.
+
+    Keys below ``split`` build the fixed flow (Paris traceroute: one port pair, so
+    load balancers keep the path); keys from ``split`` on build classic probes
+    whose destination port varies (33435 and up). The engine uses the second
+    flow only past the last hop that forwards, when the end of the path stays
+    silent: a target whose port 33434 happens to be open answers the others
+    with port-unreachable, and no load balancer between can be moved by it.
+    """
+
+    method = ProbeMethod.UDP
+
+    def __init__(self, fixed: UdpCodec, tail: UdpCodec) -> None:
+        self.fixed = fixed
+        self.tail = tail
+        self.split = fixed.key_space
+        self.key_space = fixed.key_space + tail.key_space
+
+    def build(self, key: int) -> bytes:
+        if key < self.split:
+            return self.fixed.build(key)
+        return self.tail.build(key - self.split)
+
+    def key_of(self, obs: Observation) -> int | None:
+        key = self.fixed.key_of(obs)
+        if key is not None:
+            return key
+        key = self.tail.key_of(obs)
+        return None if key is None else key + self.split

@@ -16,6 +16,7 @@ effect at the top of the next loop turn.
 
 from __future__ import annotations
 
+import math
 from collections import Counter, deque
 from collections.abc import Callable
 from typing import NamedTuple
@@ -26,6 +27,7 @@ from tracetui.events import (
     EchoSent,
     EngineEvent,
     Finished,
+    FlowNote,
     PathChanged,
     Paused,
     ProbeDiscarded,
@@ -37,7 +39,7 @@ from tracetui.events import (
     RoundStarted,
     Tally,
 )
-from tracetui.probe.codec import EchoCodec, ProbeCodec
+from tracetui.probe.codec import EchoCodec, ProbeCodec, SplitFlowCodec
 from tracetui.probe.lifecycle import Probe, ProbeLedger, ProbeState
 from tracetui.probe.methods import FlowSpec, make_codec
 from tracetui.probe.network import Clock, Transport
@@ -60,7 +62,16 @@ class ProbeSettings(NamedTuple):
     port: int | None = None
     max_unknown: int = 5
     vary_ports: bool = False
+    pattern: int = 0
+    """Payload fill byte (mtr's -B)."""
+    tos: int = 0
+    """IP TOS / traffic class (mtr's -Q); the sockets carry it, this records it."""
+    grace: float | None = None
+    """After the last round, settle what is still awaited this long at most (mtr's -G)."""
 
+
+SILENCE_MARGIN = 0.05
+"""Seconds added to three times the slowest reply before the path's end counts as silent."""
 
 # why a packet or a probe did not become a hop result (the Tally event's keys)
 _LATE_BY_STATE = {
@@ -138,7 +149,7 @@ class Engine:
         self.settings = self.settings._replace(method=method)
         self._codec = self._make_codec(method)
         self._ledger = ProbeLedger(self._codec.key_space)
-        self._begin(f"switched to {method.upper()}")
+        self._begin(f"switched to {method.upper()}", switch=True)
 
     def _set_paused(self, paused: bool) -> None:
         if paused == self._paused:
@@ -151,21 +162,31 @@ class Engine:
     def _make_codec(self, method: ProbeMethod) -> ProbeCodec:
         s = self.settings
         t = self.transport
-        flow = FlowSpec(t.family, t.target, t.identity, s.size, s.port, s.vary_ports)
+        flow = FlowSpec(t.family, t.target, t.identity, s.size, s.port, s.vary_ports, s.pattern)
         return make_codec(method, flow)
 
-    def _begin(self, reason: str) -> None:
-        """Forget the path and every awaited probe; replies to old probes become stale."""
+    def _begin(self, reason: str, *, switch: bool = False) -> None:
+        """Forget the path and every awaited probe; replies to old probes become stale.
+
+        A method switch keeps counting rounds (each method's statistics live on in
+        the model, on one time line); a reset starts again from round one.
+        """
         s = self.settings
         self._ledger.void_all()
         self._timeout_ns = int(s.timeout * 1e9)
-        self._round = 0
-        self._next_round_at = self.clock.now()
+        if not switch:
+            self._round = 0
+        self._first_round = self._round + 1
+        self._next_round_at = self._last_round_at = self.clock.now()
         self._path = PathLength(s.first_ttl, s.max_ttl, s.max_unknown)
         self._first_round_open = 0
         self._finished_sent = False
+        self._tail_reached = False
+        self._tail_noted = False
+        self._slowest_reply = 0.0
+        self._first_round_at = self.clock.now()
         self._reported = self._path.end
-        self._sink(Restarted(s.method, reason))
+        self._sink(Restarted(s.method, reason, switch))
         self._sink(PathChanged(*self._reported))
 
     # -------------------------------------------------------------------- loop
@@ -274,21 +295,25 @@ class Engine:
         echo = self._echoes.next_deadline()
         if echo is not None:
             deadline = min(deadline, echo)
-        count = self.settings.count
-        if not self._paused and (count is None or self._round < count):
+        s = self.settings
+        if not self._paused and (s.count is None or self._round < s.count):
             deadline = min(deadline, self._next_round_at)
+        elif s.grace is not None and s.count is not None and self._ledger:
+            deadline = min(deadline, self._last_round_at + s.grace)
         return deadline
 
     def _start_round(self, now: float) -> None:
         s = self.settings
         self._round += 1
         round_ = self._round
+        self._last_round_at = now
         self._next_round_at = max(self._next_round_at + s.interval, now)
         self._sink(RoundStarted(round_, now))
         self._path.start_round(round_)
         top = self._path.limit
-        if round_ == 1:
+        if round_ == self._first_round:
             self._first_round_open = top - s.first_ttl + 1
+            self._first_round_at = now
         method = self.settings.method
         sent_stamps = self.transport.sent_stamps
         for ttl in range(s.first_ttl, top + 1):
@@ -299,8 +324,61 @@ class Engine:
                 self._on_sent_stamp(probe, stamp)
         self._report_path()
 
+    def _end_silent(self, now: float) -> bool:
+        """Whether the end of the path has been silent to the fixed flow for long enough.
+
+        Long enough: the first round is settled, or three times the slowest reply
+        so far (plus 50 ms) has passed since it was sent, by when the target would
+        have answered, so short fast reports (``-c 5 -i 0.1``) get there too.
+        """
+        end = self._path.end
+        if end.discovered:
+            return True
+        if not self._slowest_reply:
+            return False
+        wait = min(self.settings.timeout, 3 * self._slowest_reply + SILENCE_MARGIN)
+        return now >= self._first_round_at + wait
+
+    def _tail_flow(self, ttl: int, now: float) -> bool:
+        """Whether this probe goes in the varying flow (see SplitFlowCodec).
+
+        Only past the last hop that forwards: a probe reveals one hop, the one its
+        TTL ends at, so varying the ports of probes that end beyond every known
+        router shows no hop a different load-balanced branch.
+        """
+        codec = self._codec
+        if not isinstance(codec, SplitFlowCodec) or ttl <= self._path.last_transit:
+            return False
+        if self._path.last_transit < self.settings.first_ttl:
+            return False
+        if self._path.end.dest_ttl is not None and not self._tail_reached:
+            return False
+        if not self._tail_reached and not self._end_silent(now):
+            return False
+        if not self._tail_noted:
+            self._tail_noted = True
+            last = self._path.last_transit
+            split = codec.split
+            for probe in self._ledger.void_where(lambda key, p: key < split and p.ttl > last):
+                self._settled_in_round(probe.round)
+            self._sink(
+                FlowNote(
+                    f"UDP probes past hop {last} vary their destination port "
+                    f"(from {codec.tail.port}): the end of the path stayed silent on "
+                    f"{codec.fixed.port}",
+                    last + 1,
+                )
+            )
+        return True
+
     def _send(self, ttl: int, round_: int, now: float) -> None:
-        key = self._ledger.allocate()
+        codec = self._codec
+        if not isinstance(codec, SplitFlowCodec):
+            key = self._ledger.allocate()
+        elif self._tail_flow(ttl, now):
+            key = self._ledger.allocate(codec.split, codec.key_space)
+        else:
+            key = self._ledger.allocate(0, codec.split)
         if key is None:
             self._failed(ttl, round_, "too many probes in flight")
             return
@@ -336,11 +414,22 @@ class Engine:
         self._sink(Tally(tuple(sorted(counts.items()))))
 
     # ---------------------------------------------------------------- results
+    def _grace_over(self, now: float) -> bool:
+        """All rounds sent and the grace time after the last one has passed (mtr's -G)."""
+        s = self.settings
+        return (
+            s.grace is not None
+            and s.count is not None
+            and self._round >= s.count
+            and now >= self._last_round_at + s.grace
+        )
+
     def _expire(self, now: float) -> None:
         for _key, echo in self._echoes.expired(now):
             self._sink(EchoLost(echo.address))
         limit = self._path.limit
-        for key, probe in self._ledger.expired(now):
+        horizon = math.inf if self._grace_over(now) else now
+        for key, probe in self._ledger.expired(horizon):
             self._settled_in_round(probe.round)
             if probe.ttl > limit:
                 self._discard(key, probe)
@@ -383,12 +472,16 @@ class Engine:
         self._settled_in_round(probe.round)
         if obs.kind.ends_path:
             self._path.path_ended(ttl, probe.round)
+            codec = self._codec
+            if isinstance(codec, SplitFlowCodec) and key >= codec.split:
+                self._tail_reached = True
         else:
             self._path.time_exceeded(ttl, probe.round)
         if ttl > self._path.limit:
             self._discard(key, probe)
             return
         rtt = (stamp - probe.stamp) / 1e6
+        self._slowest_reply = max(self._slowest_reply, rtt / 1000.0)
         self._sink(ProbeReplied(ttl, probe.round, obs.responder, rtt, obs.kind, obs.code, obs.mtu))
 
     def _on_sent_stamp(self, sent: Observation, stamp: int) -> None:
@@ -401,8 +494,8 @@ class Engine:
             self.kernel_send_stamps += 1
 
     def _settled_in_round(self, round_: int) -> None:
-        """Once every probe of round 1 is settled, the path's first picture is complete."""
-        if round_ == 1 and self._first_round_open > 0:
+        """Once every probe of the first round is settled, the path's first picture is complete."""
+        if round_ == self._first_round and self._first_round_open > 0:
             self._first_round_open -= 1
             if self._first_round_open == 0:
                 self._path.first_round_done()

@@ -7,7 +7,8 @@ proves it was answered or its timeout passes. Every other state is final:
 - ``LOST``: its timeout passed first (or its reply came too late by the
   kernel's own stamps).
 - ``DISCARDED``: it turned out to be beyond the end of the path; it never counts.
-- ``VOID``: probing restarted (reset, method switch) while it was awaited.
+- ``VOID``: probing restarted (reset, method switch), or its flow was abandoned for
+  another (see SplitFlowCodec), while it was awaited.
 
 A probe the kernel refused to send (ENOBUFS, EPERM from a firewall, no route)
 never enters the ledger: the engine reports it as failed at once, so it can
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import enum
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 MAX_SETTLED = 8192
 
@@ -61,7 +62,7 @@ class ProbeLedger:
         self._deadlines: deque[tuple[float, int, Probe]] = deque()
         self._settled: dict[int, ProbeState] = {}
         self._max_settled = max_settled
-        self._next_key = 0
+        self._next_in: dict[int, int] = {}
 
     def __len__(self) -> int:
         return len(self._awaited)
@@ -71,17 +72,21 @@ class ProbeLedger:
         """Entries held (awaited, deadlines, settled): bounded, whatever the run length."""
         return len(self._awaited), len(self._deadlines), len(self._settled)
 
-    def allocate(self) -> int | None:
-        """A key no awaited probe holds, round-robin so keys are reused as late as possible."""
-        space = self.key_space
+    def allocate(self, low: int = 0, high: int | None = None) -> int | None:
+        """A key in [low, high) no awaited probe holds, round-robin within that range so
+        keys are reused as late as possible (a codec may encode two flows in two ranges)."""
+        high = self.key_space if high is None else high
+        space = high - low
         awaited = self._awaited
-        key = self._next_key % space
+        key = self._next_in.get(low, low)
         for _ in range(space):
+            if key >= high:
+                key = low
             if key not in awaited:
-                self._next_key = key + 1
+                self._next_in[low] = key + 1
                 self._settled.pop(key, None)
                 return key
-            key = (key + 1) % space
+            key += 1
         return None
 
     def await_reply(self, key: int, probe: Probe, deadline: float) -> None:
@@ -126,6 +131,13 @@ class ProbeLedger:
         while deadlines and awaited.get(deadlines[0][1]) is not deadlines[0][2]:
             deadlines.popleft()  # answered long before its deadline
         return deadlines[0][0] if deadlines else None
+
+    def void_where(self, doomed: Callable[[int, Probe], bool]) -> list[Probe]:
+        """Void the awaited probes ``doomed`` picks (their flow was abandoned)."""
+        keys = [key for key, probe in self._awaited.items() if doomed(key, probe)]
+        for key in keys:
+            self._remember(key, ProbeState.VOID)
+        return [self._awaited.pop(key) for key in keys]
 
     def void_all(self) -> None:
         for key in self._awaited:

@@ -9,7 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-from tracetui.probe.codec import IcmpCodec, LocalIdentity, ProbeCodec, TcpCodec, UdpCodec
+from tracetui.probe.codec import (
+    IcmpCodec,
+    LocalIdentity,
+    ProbeCodec,
+    SplitFlowCodec,
+    TcpCodec,
+    UdpCodec,
+)
 from tracetui.probe.packets import TCP_HEADER_LEN
 from tracetui.probe.types import Family, ProbeMethod
 
@@ -26,6 +33,7 @@ class FlowSpec(NamedTuple):
     packet_size: int
     port: int | None
     vary_ports: bool
+    pattern: int = 0
 
 
 class MethodSpec(NamedTuple):
@@ -44,19 +52,28 @@ class MethodSpec(NamedTuple):
 
 
 def _icmp(flow: FlowSpec, payload: int) -> ProbeCodec:
-    return IcmpCodec(flow.family, flow.target, flow.identity.icmp_ident, payload)
+    return IcmpCodec(flow.family, flow.target, flow.identity.icmp_ident, payload, flow.pattern)
 
 
 def _udp(flow: FlowSpec, payload: int) -> ProbeCodec:
-    port = flow.port or METHODS[ProbeMethod.UDP].default_port
-    assert port is not None
-    return UdpCodec(flow.family, flow.target, flow.identity, port, payload, flow.vary_ports)
+    """With the default port and a fixed flow, a second, varying flow for the silent end."""
+    default = METHODS[ProbeMethod.UDP].default_port
+    assert default is not None
+    port = flow.port or default
+    args = (flow.family, flow.target, flow.identity)
+    codec = UdpCodec(*args, port, payload, flow.vary_ports, flow.pattern)
+    if flow.port is not None or flow.vary_ports:
+        return codec
+    return SplitFlowCodec(codec, UdpCodec(*args, port + 1, payload, True, flow.pattern))
 
 
-def _tcp(flow: FlowSpec, _payload: int) -> ProbeCodec:
+def _tcp(flow: FlowSpec, payload: int) -> ProbeCodec:
+    """SYNs carry the payload too, so -s is the size on the wire whatever the method."""
     port = flow.port or METHODS[ProbeMethod.TCP].default_port
     assert port is not None
-    return TcpCodec(flow.family, flow.target, flow.identity, port, flow.vary_ports)
+    return TcpCodec(
+        flow.family, flow.target, flow.identity, port, flow.vary_ports, payload, flow.pattern
+    )
 
 
 METHODS: dict[ProbeMethod, MethodSpec] = {

@@ -171,9 +171,13 @@ class UdpTemplate:
 
 class TcpSynTemplate:
     """TCP SYN probes; the key rides in the sequence number, which ICMP errors
-    quote and the target's SYN-ACK or RST acknowledges (ack = seq + 1)."""
+    quote and the target's SYN-ACK or RST acknowledges (ack = seq + 1).
 
-    __slots__ = ("sport", "dport", "isn_base", "vary", "_fixed_sum")
+    A payload (for -s beyond the headers) is legal in a SYN; the target ignores it
+    unless it speaks TCP Fast Open, and still answers SYN-ACK or RST as usual.
+    """
+
+    __slots__ = ("sport", "dport", "isn_base", "vary", "_fixed_sum", "_payload")
 
     VARY_SPAN = 256
 
@@ -186,18 +190,24 @@ class TcpSynTemplate:
         dport: int,
         isn_base: int,
         vary: bool = False,
+        payload: bytes = b"",
     ) -> None:
         self.sport = sport
         self.dport = dport
         self.isn_base = isn_base & 0xFFFFFFFF
         self.vary = vary
+        self._payload = payload
         self._fixed_sum = (
-            pseudo_header_sum(family, src, dst, PROTO_TCP, TCP_HEADER_LEN)
+            pseudo_header_sum(family, src, dst, PROTO_TCP, TCP_HEADER_LEN + len(payload))
             + dport
             + ((TCP_HEADER_LEN // 4) << 12 | TCP_FLAG_SYN)
             + 0xFFFF  # window
-            + ones_sum(TCP_MSS_OPTION)
+            + ones_sum(TCP_MSS_OPTION + payload)
         )
+
+    @property
+    def payload_len(self) -> int:
+        return len(self._payload)
 
     def sport_for(self, key: int) -> int:
         return self.sport + key % self.VARY_SPAN if self.vary else self.sport
@@ -219,6 +229,7 @@ class TcpSynTemplate:
                 0,
             )
             + TCP_MSS_OPTION
+            + self._payload
         )
 
 

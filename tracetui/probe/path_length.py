@@ -40,6 +40,8 @@ class PathLength:
         self._te_round = [_NEVER] * size
         self._end_round = [_NEVER] * size
         self._highest_reply = first_ttl - 1
+        self.last_transit = first_ttl - 1
+        """The highest TTL that expired in transit: every hop up to it forwards."""
         self._discovered = False
         self._dirty = False
         self._round = 0
@@ -70,6 +72,8 @@ class PathLength:
     def time_exceeded(self, ttl: int, round_: int) -> None:
         if round_ > self._te_round[ttl]:
             self._te_round[ttl] = round_
+        if ttl > self.last_transit:
+            self.last_transit = ttl
         dest = self._end.dest_ttl
         if dest is not None and ttl >= dest:
             self._dirty = True

@@ -121,6 +121,8 @@ class SimScenario:
     late_ms: float = 5000.0
     foreign_per_second: float = 0.0
     open_tcp_ports: frozenset[int] = field(default_factory=frozenset)
+    open_udp_ports: frozenset[int] = field(default_factory=frozenset)
+    """UDP ports a service listens on at the target: probes to them get no answer."""
     send_failure_rate: float = 0.0
     """Share of sends the local kernel refuses (ENOBUFS), as under a full queue."""
 
@@ -296,6 +298,8 @@ class SimNetwork:
             if refusal is not None:
                 last, reached_target = hop, False
                 break
+        if reached_target and method is ProbeMethod.UDP and self._port_open(payload):
+            return
         router = self._router(hops, last, flow)
         elapsed = self._round_trip(path, last, router, router.reply_loss)
         if elapsed is None:
@@ -312,6 +316,10 @@ class SimNetwork:
         self._deliver(now + elapsed, channel, data, source)
         if self.scenario.duplicate_rate and self._rng.random() < self.scenario.duplicate_rate:
             self._deliver(now + elapsed + 0.0005, channel, data, source)
+
+    def _port_open(self, datagram: bytes) -> bool:
+        """A listening service swallows the probe: no port-unreachable comes back."""
+        return struct.unpack_from("!H", datagram, 2)[0] in self.scenario.open_udp_ports
 
     @staticmethod
     def _router(hops: tuple[SimHop, ...], hop: int, flow: int) -> SimRouter:
@@ -419,12 +427,15 @@ class SimNetwork:
 
     def _tcp_answer(self, syn: bytes, source: str) -> tuple[Channel, bytes]:
         sport, dport, seq = _TCP_SYN_FIELDS.unpack_from(syn)
+        data = len(syn) - (syn[12] >> 4) * 4
         if dport in self.scenario.open_tcp_ports:
-            flags, our_seq = TCP_FLAG_SYN | TCP_FLAG_ACK, 0x10000
+            # without TCP Fast Open the SYN's data is not taken: only the SYN is acknowledged
+            flags, our_seq, acked = TCP_FLAG_SYN | TCP_FLAG_ACK, 0x10000, 1
         else:
-            flags, our_seq = TCP_FLAG_RST | TCP_FLAG_ACK, 0
+            # a reset acknowledges the whole segment, as Linux does
+            flags, our_seq, acked = TCP_FLAG_RST | TCP_FLAG_ACK, 0, 1 + data
         segment = struct.pack(
-            "!HHIIBBHHH", dport, sport, our_seq, (seq + 1) & 0xFFFFFFFF, 5 << 4, flags, 0, 0, 0
+            "!HHIIBBHHH", dport, sport, our_seq, (seq + acked) & 0xFFFFFFFF, 5 << 4, flags, 0, 0, 0
         )
         if self.family is Family.V4:
             return Channel.TCP4, ipv4_header(source, self.client, PROTO_TCP, 20, 64) + segment

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from tracetui.probe.channels import Channel, decode
 from tracetui.probe.codec import LocalIdentity
 from tracetui.probe.packets import quoted_ipv4, quoted_ipv6, unreachable_kind
-from tracetui.probe.types import Family, Observation, ProbeMethod, ReplyKind
+from tracetui.probe.types import Family, Observation, ProbeMethod, ReplyKind, SocketOptions
 
 SO_TIMESTAMPNS = 35
 SO_RCVBUFFORCE = 33
@@ -57,6 +57,43 @@ _TTL_CMSG = [struct.pack("i", ttl) for ttl in range(256)]
 
 class PrivilegeError(Exception):
     """No way to send probes; the message names the remedies."""
+
+
+class OptionError(Exception):
+    """A socket option asked for (mtr's -I, -a, -Q, -M, -L) cannot be had; one line why."""
+
+
+SO_MARK = 36
+IPV6_TCLASS = 67
+NO_OPTIONS = SocketOptions()
+
+
+def _apply_options(sock: socket.socket, family: Family, options: SocketOptions) -> None:
+    """The per-socket part of mtr's -I, -Q, -M and -a (as far as this socket's family goes)."""
+    try:
+        if options.interface is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, options.interface.encode())
+    except OSError as exc:
+        raise OptionError(f"cannot use interface {options.interface}: {exc.strerror}") from None
+    try:
+        if options.tos:
+            if family is Family.V4:
+                sock.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, options.tos)
+            else:
+                sock.setsockopt(socket.IPPROTO_IPV6, IPV6_TCLASS, options.tos)
+    except OSError as exc:
+        raise OptionError(f"cannot set TOS {options.tos}: {exc.strerror}") from None
+    try:
+        if options.mark is not None:
+            sock.setsockopt(socket.SOL_SOCKET, SO_MARK, options.mark)
+    except OSError as exc:
+        raise OptionError(f"cannot set mark {options.mark}: {exc.strerror}") from None
+    address = options.address
+    if address is not None and (":" in address) == (family is Family.V6):
+        try:
+            sock.bind((address, 0))
+        except OSError as exc:
+            raise OptionError(f"cannot send from {address}: {exc.strerror}") from None
 
 
 def _never_fragment(sock: socket.socket, family: Family) -> None:
@@ -102,10 +139,17 @@ def _transmit_stamp(ancillary: list[tuple[int, int, bytes]]) -> int:
     return 0
 
 
-def local_source(family: Family, target: str) -> str:
+def local_source(family: Family, target: str, options: SocketOptions = NO_OPTIONS) -> str:
     """The address the kernel would send from: connect() a UDP socket, send nothing."""
+    if options.address is not None:
+        return options.address
     af = socket.AF_INET if family is Family.V4 else socket.AF_INET6
     with socket.socket(af, socket.SOCK_DGRAM) as probe:
+        if options.interface is not None:
+            with contextlib.suppress(OSError):
+                probe.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_BINDTODEVICE, options.interface.encode()
+                )
         probe.connect((target, 9))
         return probe.getsockname()[0]
 
@@ -181,7 +225,7 @@ class _PollingTransport:
 class RawSockets:
     """Raw ICMP, UDP and TCP sockets of one address family, opened while privileged."""
 
-    def __init__(self, family: Family) -> None:
+    def __init__(self, family: Family, options: SocketOptions = NO_OPTIONS) -> None:
         v4 = family is Family.V4
         af = socket.AF_INET if v4 else socket.AF_INET6
         icmp_proto = socket.IPPROTO_ICMP if v4 else socket.IPPROTO_ICMPV6
@@ -198,28 +242,39 @@ class RawSockets:
             # beyond net.core.rmem_max, which only a privileged process may ask for
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, RECEIVE_BUFFER)
-        for sock in (self.icmp, self.udp, self.tcp):
-            with contextlib.suppress(OSError):
-                sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPING, TX_STAMPS)
-            _never_fragment(sock, family)
+        self.options = options
+        try:
+            for sock in (self.icmp, self.udp, self.tcp):
+                with contextlib.suppress(OSError):
+                    sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPING, TX_STAMPS)
+                _never_fragment(sock, family)
+                _apply_options(sock, family, options)
+        except OptionError:
+            self.close()
+            raise
 
     def close(self) -> None:
         for sock in (self.icmp, self.udp, self.tcp):
             sock.close()
 
 
-def open_raw_sockets() -> dict[Family, RawSockets]:
+def open_raw_sockets(options: SocketOptions = NO_OPTIONS) -> dict[Family, RawSockets]:
     """Every raw socket a run could need, for both families; empty without privileges.
 
     Called before privileges are dropped and before the target is known, so
-    that name resolution already runs as the invoking user.
+    that name resolution already runs as the invoking user. Raises OptionError
+    when a socket option asked for cannot be set.
     """
     opened: dict[Family, RawSockets] = {}
     for family in Family:
         try:
-            opened[family] = RawSockets(family)
+            opened[family] = RawSockets(family, options)
         except PermissionError:
             break
+        except OptionError:
+            for sockets in opened.values():
+                sockets.close()
+            raise
         except OSError:
             continue  # e.g. IPv6 disabled in this kernel
     return opened
@@ -242,11 +297,12 @@ class RawTransport(_PollingTransport):
         for sock in (icmp, tcp):
             _receive_setup(sock)
         self._limit_icmp_types(icmp, v4)
-        source = local_source(family, target)
+        source = local_source(family, target, sockets.options)
+        localport = sockets.options.localport
         self.identity = LocalIdentity(
             source=source,
             icmp_ident=(os.getpid() ^ random.getrandbits(16)) & 0xFFFF,
-            udp_port=self._reserve_port(af, socket.SOCK_DGRAM, source),
+            udp_port=self._reserve_port(af, socket.SOCK_DGRAM, source, localport or 0),
             tcp_port=self._reserve_port(af, socket.SOCK_STREAM, source),
             isn_base=random.getrandbits(32),
         )
@@ -281,10 +337,14 @@ class RawTransport(_PollingTransport):
                 out.append((probe, stamp))
         return out
 
-    def _reserve_port(self, af: int, kind: int, source: str) -> int:
+    def _reserve_port(self, af: int, kind: int, source: str, port: int = 0) -> int:
         """Hold a real socket on our source port so no other program gets it meanwhile."""
         holder = socket.socket(af, kind)
-        holder.bind((source, 0))
+        try:
+            holder.bind((source, port))
+        except OSError as exc:
+            holder.close()
+            raise OptionError(f"cannot use local port {port}: {exc.strerror}") from None
         self._owned.append(holder)
         return holder.getsockname()[1]
 
@@ -348,7 +408,7 @@ class DatagramTransport(_PollingTransport):
     (IP_RECVERR), carrying the offending router and the quoted echo header.
     """
 
-    def __init__(self, family: Family, target: str) -> None:
+    def __init__(self, family: Family, target: str, options: SocketOptions = NO_OPTIONS) -> None:
         super().__init__()
         self.family = family
         self.target = target
@@ -360,7 +420,8 @@ class DatagramTransport(_PollingTransport):
         except PermissionError as exc:
             raise PrivilegeError(str(exc)) from exc
         self._owned.append(sock)
-        sock.bind(("0.0.0.0", 0) if v4 else ("::", 0))
+        _apply_options(sock, family, options._replace(address=None))
+        sock.bind((options.address or ("0.0.0.0" if v4 else "::"), 0))
         _receive_setup(sock)
         _never_fragment(sock, family)
         level = socket.IPPROTO_IP if v4 else socket.IPPROTO_IPV6
@@ -370,7 +431,7 @@ class DatagramTransport(_PollingTransport):
         self._proto = proto
         self._sock = sock
         self.identity = LocalIdentity(
-            source=local_source(family, target),
+            source=local_source(family, target, options),
             icmp_ident=sock.getsockname()[1],
             udp_port=0,
             tcp_port=0,
@@ -450,7 +511,11 @@ REMEDIES = (
 
 
 def open_transport(
-    family: Family, target: str, method: ProbeMethod, raw: dict[Family, RawSockets]
+    family: Family,
+    target: str,
+    method: ProbeMethod,
+    raw: dict[Family, RawSockets],
+    options: SocketOptions = NO_OPTIONS,
 ) -> RawTransport | DatagramTransport:
     """Raw sockets when we could open them; else ICMP datagram sockets for ICMP probes.
 
@@ -459,6 +524,10 @@ def open_transport(
     for other, sockets in raw.items():
         if other is not family:
             sockets.close()
+    if options.address is not None and (":" in options.address) != (family is Family.V6):
+        for sockets in raw.values():
+            sockets.close()
+        raise OptionError(f"-a {options.address} is not an IPv{int(family)} address like {target}")
     if family in raw:
         return RawTransport(family, target, raw[family])
     if raw:
@@ -466,6 +535,6 @@ def open_transport(
     if method is not ProbeMethod.ICMP:
         raise PrivilegeError(f"{method.upper()} probes need raw sockets: {REMEDIES}")
     try:
-        return DatagramTransport(family, target)
+        return DatagramTransport(family, target, options)
     except PrivilegeError as exc:
         raise PrivilegeError(f"cannot open raw or ICMP datagram sockets: {REMEDIES}") from exc

@@ -66,3 +66,13 @@ class Observation(NamedTuple):
     header: bytes
     mtu: int = 0
     """Next-hop MTU of a PACKET_TOO_BIG; 0 otherwise."""
+
+
+class SocketOptions(NamedTuple):
+    """What mtr's -I, -a, -Q, -M and -L ask of the sockets (set while still privileged)."""
+
+    interface: str | None = None
+    address: str | None = None
+    tos: int = 0
+    mark: int | None = None
+    localport: int | None = None
