@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 declare -A package=(
   [ip]=iproute2 [nft]=nftables [dnsmasq]=dnsmasq-base [ping]=iputils-ping
-  [setpriv]=util-linux [tmux]=tmux
+  [setpriv]=util-linux [tmux]=tmux [mtr]=mtr-tiny
 )
 missing=()
 for tool in "${!package[@]}"; do

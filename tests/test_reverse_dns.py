@@ -232,7 +232,7 @@ def test_report_with_a_dead_dns_server_finishes_on_time_and_shows_addresses():
 
     def report(*names: str) -> tuple[subprocess.CompletedProcess[str], float]:
         started = time.monotonic()
-        command = [sys.executable, "-m", "tracetui", "-r", "-c", "2", "-i", "0.1", "-w", "0.5"]
+        command = [sys.executable, "-m", "tracetui", "-r", "-c", "2", "-i", "0.1", "-Z", "0.5"]
         done = subprocess.run(
             [*command, *names, "127.0.0.1"],
             capture_output=True,

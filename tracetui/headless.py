@@ -1,17 +1,19 @@
-"""``tracetui --report``: probe for --count rounds, then print one report.
+"""``tracetui --report`` (and -j, -C, -x, -l, -p): probe for --count rounds, report.
 
 The engine runs in the main thread and folds straight into the model (no
 queue, no screen), which keeps the cost per probe close to mtr's. The path is
 diagnosed once a second of probing (verdicts, triage pings, events for
 ``--events``) and once more at the end. Names are looked up in the background
 while probing and get a bounded extra wait at the end, so the report shows
-them as mtr does without ever hanging on DNS.
+them as mtr does without ever hanging on DNS. mtr's streaming formats (``-l``
+raw, ``-p`` split) are written while probing instead of at the end.
 """
 
 from __future__ import annotations
 
 import signal
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from tracetui.config import Config
@@ -25,10 +27,32 @@ from tracetui.startup import Session, SetupError, open_session
 if TYPE_CHECKING:
     from tracetui.diagnose import Diagnoser
     from tracetui.event_log import EventLog
+    from tracetui.report.streams import SplitStream
 
 NAME_WAIT = 2.0
 DIAGNOSE_SECONDS = 1.0
 _SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def _write_now(text: str) -> None:
+    """Streams go out line by line, as mtr's do (a pipe reader sees each at once)."""
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def report_options(config: Config):
+    """The report's view of the command line (mtr's -n -b -z -y -w -o, and --report-extra)."""
+    from tracetui.report import ReportOptions
+
+    return ReportOptions(
+        show_names=config.names,
+        show_asn=config.aslookup,
+        show_ips=config.show_ips,
+        wide=config.report_wide,
+        order=config.order,
+        ipinfo=config.ipinfo,
+        extra=config.report_extra,
+    )
 
 
 def modules_to_preload(config: Config) -> tuple[str, ...]:
@@ -43,6 +67,8 @@ class _Watch:
         self.names: NameService | None = None
         self.diagnoser: Diagnoser | None = None
         self.log: EventLog | None = None
+        self.raw: Callable[[EngineEvent], None] | None = None
+        self.split: SplitStream | None = None
         self._config = config
         self._next = 0.0
 
@@ -52,6 +78,15 @@ class _Watch:
         if config.names or config.aslookup:
             self.names = open_names(config, config.aslookup)
             session.model.on_new_responder = self.names.request
+        lookup = self.names.lookup if self.names is not None else None
+        if config.report_format == "raw":
+            from tracetui.report.streams import RawStream
+
+            self.raw = RawStream(_write_now, lookup)
+        elif config.report_format == "split":
+            from tracetui.report.streams import SplitStream
+
+            self.split = SplitStream(_write_now, config.names, config.show_ips)
         if config.events_file is not None:
             from tracetui.event_log import EventLog
 
@@ -64,8 +99,13 @@ class _Watch:
                 ) from None
 
     def __call__(self, event: EngineEvent) -> None:
+        if self.raw is not None:
+            self.raw(event)
         if type(event) is not RoundStarted or self.session is None:
             return
+        if self.split is not None:
+            lookup = self.names.lookup if self.names is not None else None
+            self.split.update(self.session.model.snapshot(lookup))
         if not self._next:
             self._next = event.at + DIAGNOSE_SECONDS  # the first look waits a second
         elif event.at >= self._next:
@@ -127,10 +167,17 @@ def run_report(config: Config) -> int:
         watch.names.wait(NAME_WAIT)
     view = watch.diagnose(config.window, final=True)
     watch.close()
-    from tracetui.report import ReportOptions, render  # after probing: not on the way to it
+    if watch.split is not None:
+        watch.split.update(view)  # the last round's replies, and the names that came late
+    report_format = config.report_format or "text"
+    if report_format != "json" and not (report_format == "text" and config.report_extra):
+        for note in view.notes:  # mtr's formats have no place for it; parsers read stdout
+            print(f"tracetui: note: {note}", file=sys.stderr)
+    if watch.raw is not None or watch.split is not None:
+        return EXIT_SIGNAL_BASE + received[0] if received else EXIT_OK
+    from tracetui.report import render  # after probing: not on the way to it
 
-    options = ReportOptions(show_names=config.names, show_asn=config.aslookup)
-    text = render(view, config.report_format or "text", options)
+    text = render(view, config.report_format or "text", report_options(config))
     status = EXIT_SIGNAL_BASE + received[0] if received else EXIT_OK
     if config.output is None:
         sys.stdout.write(text)

@@ -120,6 +120,15 @@ def parse_origin_txt(text: str) -> tuple[int, str | None] | None:
     return int(first[0]), printable(prefix, 64) if prefix else None
 
 
+def parse_origin_details(text: str) -> tuple[str | None, str | None, str | None]:
+    """``"64500 | 198.18.0.0/15 | ZZ | arin | 2006-01-01"`` -> ("ZZ", "arin", "2006-01-01"):
+    what mtr's ``-y 2``, ``-y 3`` and ``-y 4`` show."""
+    fields = [part.strip() for part in text.split("|")]
+    details = [printable(value, 32) if value else None for value in fields[2:5]]
+    details += [None] * (3 - len(details))
+    return details[0], details[1], details[2]
+
+
 def parse_as_name_txt(text: str) -> str | None:
     """``"64500 | ZZ | arin | 2006-01-01 | EXAMPLE-ISP - Example"`` -> the last field."""
     fields = [part.strip() for part in text.split("|")]
@@ -276,7 +285,15 @@ class Resolver:
             name_text = await self._txt_record(f"AS{asn}.asn.cymru.com")
             as_name = parse_as_name_txt(name_text) if name_text else None
             self._as_names.store(key, NameInfo(as_name=as_name), MAX_TTL, self._clock())
-        return info._replace(asn=asn, as_name=as_name, as_prefix=prefix)
+        country, registry, allocated = parse_origin_details(text or "")
+        return info._replace(
+            asn=asn,
+            as_name=as_name,
+            as_prefix=prefix,
+            country=country,
+            registry=registry,
+            allocated=allocated,
+        )
 
 
 class BackgroundNames:

@@ -17,6 +17,8 @@ from tracetui.stats import RttSummary
 if TYPE_CHECKING:
     from tracetui.diagnose.diagnosis import Diagnosis
 
+HISTORY_ROUNDS = 240
+"""Rounds of per-round history a hop keeps (its strip, its chart, its verdict's evidence)."""
 LOST = math.inf
 """History entry of a probe that timed out."""
 NO_DATA = math.nan
@@ -38,6 +40,9 @@ class NameInfo(NamedTuple):
     asn: int | None = None
     as_name: str | None = None
     as_prefix: str | None = None
+    country: str | None = None
+    registry: str | None = None
+    allocated: str | None = None
 
     @property
     def as_label(self) -> str | None:
@@ -159,6 +164,8 @@ class PathView(NamedTuple):
     """The engine's clock (seconds) when the latest round started."""
     diagnosis: Diagnosis | None = None
     """Verdicts, summary and events, once :mod:`tracetui.diagnose` has looked at the path."""
+    notes: tuple[str, ...] = ()
+    """What the engine changed about the probes on its own (e.g. a split UDP flow)."""
 
     @property
     def reached(self) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tracetui.diagnose.diagnosis import HopVerdict, Verdict
 from tracetui.diagnose.verdicts import evidence
 from tracetui.labels import display_name
-from tracetui.model import HISTORY_ROUNDS as FULL_EVIDENCE
+from tracetui.snapshot import HISTORY_ROUNDS as FULL_EVIDENCE
 from tracetui.snapshot import HopView, PathView
 
 
@@ -97,4 +97,5 @@ def summarize(view: PathView, verdicts: dict[int, HopVerdict]) -> tuple[str, ...
         )
     if any(v.verdict is Verdict.PENDING for v in by.values()) and not sentences:
         sentences.append("Collecting data: some hops need more probes for a verdict.")
+    sentences += [note[0].upper() + note[1:] + "." for note in view.notes if note]
     return tuple(sentences)

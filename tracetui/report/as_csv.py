@@ -1,8 +1,11 @@
-"""CSV: one row per hop, or per responder where a hop has several; stable column names.
+"""CSV: mtr 0.95's columns first, exactly as mtr writes them, then tracetui's.
 
-Hop columns (loss_pct, snt, rcv, failed) describe the whole hop; ``responder_rcv`` and
-the times describe the responder of that row. A hop nobody answered has one
-row with empty address fields.
+mtr's header is ``Mtr_Version,Start_Time,Status,Host,Hop,Ip,`` (``Asn,`` with
+-z), then one column per -o field (the spacer included, named " "), and a
+trailing comma. tracetui keeps all of that, so ``csv.DictReader`` with mtr's
+names and scripts that split on commas read the same values, and appends its
+own columns after the empty one the trailing comma makes. One row per hop;
+every responder of a hop is listed in ``responders`` (``address:replies``).
 """
 
 from __future__ import annotations
@@ -10,39 +13,36 @@ from __future__ import annotations
 import csv
 import io
 
-from tracetui.labels import display_name
+from tracetui import __version__
+from tracetui.columns import COLUMNS, fields_of, hop_stats
+from tracetui.labels import display_name, ipinfo_value, mtr_host
 from tracetui.report.common import ReportOptions, iso, ms
-from tracetui.snapshot import PathView, ResponderView
-from tracetui.stats import EMPTY_SUMMARY
+from tracetui.snapshot import HopView, PathView
 from tracetui.textsafe import printable
 
-COLUMNS = (
-    "start",
-    "end",
-    "target",
-    "target_ip",
-    "method",
-    "hop",
+MTR_VERSION = f"MTR.0.95-tracetui.{__version__}"
+"""mtr's format version, with who wrote it."""
+
+EXTRA_COLUMNS = (
     "ip",
     "hostname",
-    "asn",
     "as_name",
-    "responder_rcv",
-    "loss_pct",
-    "snt",
     "rcv",
-    "last_ms",
-    "avg_ms",
-    "best_ms",
-    "wrst_ms",
-    "stdev_ms",
+    "failed",
+    "loss_pct",
+    "gmean_ms",
     "jttr_ms",
     "javg_ms",
     "jmax_ms",
     "jint_ms",
-    "failed",
+    "responders",
+    "method",
+    "target_ip",
+    "start",
+    "end",
     "verdict",
 )
+"""tracetui's columns, after mtr's (and after the empty column of mtr's trailing comma)."""
 
 
 def _text(value: str | None) -> str:
@@ -53,56 +53,73 @@ def _text(value: str | None) -> str:
     return "'" + value if value[0] in "=+-@" else value
 
 
-def _ms(value: float) -> str:
-    return f"{ms(value):.3f}"
+def header(options: ReportOptions) -> list[str]:
+    names = ["Mtr_Version", "Start_Time", "Status", "Host", "Hop", "Ip"]
+    if options.info_field is not None:
+        names.append("Asn")
+    names += [field.label for field in fields_of(options.order)]
+    return [*names, "", *EXTRA_COLUMNS]
 
 
 def render_csv(view: PathView, options: ReportOptions) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    head = (
+    writer.writerow(header(options))
+    started = int(view.started.timestamp())
+    diagnosis = view.diagnosis
+    info = options.info_field
+    for hop in view.hops:
+        primary = hop.primary
+        row = [
+            MTR_VERSION,
+            started,
+            "OK",
+            _text(view.info.target_name),
+            hop.ttl,
+            _text(mtr_host(primary, options.show_names, options.show_ips)),
+        ]
+        if info is not None:
+            value = ipinfo_value(primary, info)
+            row.append(f"AS{value}" if info == 0 else value)
+        stats = hop_stats(hop)
+        for field in fields_of(options.order):
+            value = field.value(stats)
+            if field.integer or field.letter == " ":
+                row.append(str(int(value or 0)))
+            else:
+                row.append(f"{float(value or 0.0):.2f}")
+        verdict = diagnosis.of(hop.ttl) if diagnosis is not None else None
+        row.append("")
+        row += _extras(view, hop, options, verdict.verdict.value if verdict else "")
+        writer.writerow(row)
+    return out.getvalue()
+
+
+def _extras(view: PathView, hop: HopView, options: ReportOptions, verdict: str) -> list[object]:
+    primary = hop.primary
+    names = primary.names if primary else None
+    stats = hop_stats(hop)
+
+    def time(letter: str) -> str:
+        value = COLUMNS[letter].value(stats)
+        return f"{ms(value or 0.0):.3f}"
+
+    return [
+        primary.address if primary else "",
+        _text(display_name(primary, options.show_names)) if primary else "",
+        _text(names.as_name) if names and options.info_field is not None else "",
+        hop.received,
+        hop.failed,
+        f"{ms(hop.loss_pct):.3f}",
+        time("G"),
+        time("J"),
+        time("M"),
+        time("X"),
+        time("I"),
+        ";".join(f"{r.address}:{r.received}" for r in hop.responders),
+        view.method.value,
+        view.info.target,
         iso(view.started),
         iso(view.taken),
-        view.info.target_name,
-        view.info.target,
-        view.method.value,
-    )
-    diagnosis = view.diagnosis
-    for hop in view.hops:
-        verdict = diagnosis.of(hop.ttl) if diagnosis is not None else None
-        rows: tuple[ResponderView | None, ...] = hop.responders or (None,)
-        for responder in rows:
-            rtt = responder.rtt if responder else EMPTY_SUMMARY
-            names = responder.names if responder else None
-            writer.writerow(
-                (
-                    *head,
-                    hop.ttl,
-                    responder.address if responder else "",
-                    _text(display_name(responder, options.show_names)) if responder else "",
-                    names.asn if names and options.show_asn and names.asn is not None else "",
-                    _text(names.as_name) if names and options.show_asn else "",
-                    responder.received if responder else 0,
-                    _ms(hop.loss_pct),
-                    hop.sent,
-                    hop.received,
-                    *(
-                        _ms(value)
-                        for value in (
-                            rtt.last,
-                            rtt.avg,
-                            rtt.best,
-                            rtt.worst,
-                            rtt.stdev,
-                            rtt.jitter,
-                            rtt.javg,
-                            rtt.jmax,
-                            rtt.jint,
-                        )
-                    ),
-                    hop.failed,
-                    verdict.verdict.value if verdict else "",
-                )
-            )
-    return out.getvalue()
+        verdict,
+    ]

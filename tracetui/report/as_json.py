@@ -1,10 +1,13 @@
-"""JSON in mtr's own shape (``report.mtr`` and ``report.hubs``), plus what mtr leaves out.
+"""JSON in mtr 0.95's shape and types, plus what mtr leaves out, as extra keys only.
 
-Tools that read ``mtr --json`` find every key they know, with numbers as
-numbers. Added: ``ip`` and ``hostname`` apart, every responder of a hop,
-received count, jitter, start and end times, the probe settings, each hop's
-verdict and its reason, and under ``report.tracetui`` whether the target
-itself answered, a summary in sentences and the events (ISO 8601 UTC).
+mtr's keys come first, in mtr's order and with mtr's types (``psize`` and
+``bitpattern`` are strings, ``tos`` and ``tests`` integers, each field of
+``-o`` a number named by its title), so a typed decoder written for
+``mtr --json`` reads this file. Added: the probe settings and times under
+``report.mtr``; per hub ``ip`` and ``hostname`` apart, received count,
+jitter, every responder with its own statistics, the verdict and its reason;
+under ``report.tracetui`` whether the target itself answered, the summary,
+the events (ISO 8601 UTC) and the triage pings.
 """
 
 from __future__ import annotations
@@ -12,11 +15,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from tracetui.columns import COLUMNS, fields_of, hop_stats
 from tracetui.event_log import event_record
-from tracetui.labels import UNKNOWN_HOST, asn_label, display_name
+from tracetui.labels import asn_label, display_name, ipinfo_value, mtr_host
 from tracetui.report.common import ReportOptions, iso, ms
 from tracetui.snapshot import HopView, PathView, ResponderView
 from tracetui.stats import RttSummary
+from tracetui.textsafe import printable
+
+_EXTRA_TIMES = ("R", "N", "A", "B", "W", "V", "G", "J", "M", "X", "I")
+
+
+def _number(value: float | int | None, integer: bool) -> float | int:
+    if value is None:
+        return 0 if integer else 0.0
+    return int(value) if integer else ms(float(value))
 
 
 def _times(rtt: RttSummary) -> dict[str, float]:
@@ -43,7 +56,7 @@ def _responder(responder: ResponderView, options: ReportOptions) -> dict[str, An
     }
     if responder.mtu:
         entry["mtu"] = responder.mtu
-    if options.show_asn:
+    if options.info_field is not None:
         entry.update(_asn_fields(responder))
     return entry
 
@@ -57,37 +70,39 @@ def _asn_fields(responder: ResponderView | None) -> dict[str, Any]:
     }
 
 
-def _host(primary: ResponderView | None, options: ReportOptions) -> str:
-    """mtr's ``host``: the name when known and wanted, else the address."""
-    if primary is None:
-        return UNKNOWN_HOST
-    return display_name(primary, options.show_names) or primary.address
-
-
 def _hub(hop: HopView, view: PathView, options: ReportOptions) -> dict[str, Any]:
     primary = hop.primary
     verdict = view.diagnosis.of(hop.ttl) if view.diagnosis is not None else None
     hub: dict[str, Any] = {
         "count": hop.ttl,
-        "host": _host(primary, options),
-        "ip": primary.address if primary else None,
-        "hostname": display_name(primary, options.show_names) if primary else None,
-        "Loss%": ms(hop.loss_pct),
-        "Snt": hop.sent,
-        "Rcv": hop.received,
-        "Failed": hop.failed,
-        **_times(hop.rtt),
-        "responders": [_responder(r, options) for r in hop.responders],
-        "verdict": verdict.verdict.value if verdict else None,
-        "verdict_reason": verdict.reason if verdict else None,
-        "on_path": hop.on_path,
+        "host": printable(mtr_host(primary, options.show_names, options.show_ips)),
     }
+    info = options.info_field
+    if info == 0:
+        hub["ASN"] = asn_label(primary)
+    elif info is not None:
+        hub["ipinfo"] = ipinfo_value(primary, info)
+    row = hop_stats(hop)
+    for field in fields_of(options.order):
+        if field.letter != " ":
+            hub[field.label] = _number(field.value(row), field.integer)
+    # tracetui's additions: never a key mtr uses for something else
+    hub["ip"] = primary.address if primary else None
+    hub["hostname"] = display_name(primary, options.show_names) if primary else None
+    for letter in _EXTRA_TIMES:
+        column = COLUMNS[letter]
+        hub.setdefault(column.label, _number(column.value(row), column.integer))
+    hub["Failed"] = hop.failed
+    hub["responders"] = [_responder(r, options) for r in hop.responders]
+    hub["verdict"] = verdict.verdict.value if verdict else None
+    hub["verdict_reason"] = verdict.reason if verdict else None
+    hub["on_path"] = hop.on_path
     if verdict is not None and verdict.code:
         hub["unreachable_code"] = verdict.code
     if hop.span > 1:
         hub["ttls"] = hop.span
-    if options.show_asn:
-        hub.update(_asn_fields(primary))
+    if info is not None:
+        hub.update({key: value for key, value in _asn_fields(primary).items() if key != "ASN"})
     return hub
 
 
@@ -97,11 +112,11 @@ def report_dict(view: PathView, options: ReportOptions) -> dict[str, Any]:
     return {
         "report": {
             "mtr": {
-                "src": info.local_host,
-                "dst": info.target_name,
+                "src": printable(info.local_host),
+                "dst": printable(info.target_name),
                 "tos": info.tos,
                 "tests": view.rounds,
-                "psize": info.size,
+                "psize": str(info.size),
                 "bitpattern": f"0x{info.pattern:02X}",
                 "dst_ip": info.target,
                 "src_ip": info.source,
@@ -117,6 +132,7 @@ def report_dict(view: PathView, options: ReportOptions) -> dict[str, Any]:
             "tracetui": {
                 "reached": view.reached,
                 "ignored_packets": view.ignored,
+                "notes": list(view.notes),
                 "window_seconds": view.window,
                 "summary": list(diagnosis.summary) if diagnosis else [],
                 "events": [event_record(event) for event in diagnosis.events] if diagnosis else [],
@@ -130,4 +146,5 @@ def report_dict(view: PathView, options: ReportOptions) -> dict[str, Any]:
 
 
 def render_json(view: PathView, options: ReportOptions) -> str:
-    return json.dumps(report_dict(view, options), indent=2, ensure_ascii=True) + "\n"
+    """Four spaces of indent, as mtr writes it."""
+    return json.dumps(report_dict(view, options), indent=4, ensure_ascii=True) + "\n"

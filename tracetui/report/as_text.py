@@ -1,52 +1,87 @@
-"""The mtr-style text table, for terminals, tickets and chat.
+"""mtr's report (``-r``), byte for byte as mtr 0.95 prints it, for scripts written against mtr.
 
-After mtr's columns, each hop's verdict; after the table, the summary.
+mtr lays each line out in a fixed buffer: the host column is 33 characters
+(``-w``: as wide as the longest name), and every field is printed at its
+offset with a leading space; a value wider than its field is cut short by the
+next field (that is why 100 % loss reads ``100.0`` without its sign). The same
+happens here, so every regex written for mtr's report reads this one.
+
+With ``--report-extra`` each hop's verdict follows mtr's columns and the
+summary follows the table: additions mtr parsers never see unless asked for.
 """
 
 from __future__ import annotations
 
-from tracetui.columns import LATENCY_ORDER, cell_text, columns_of, hop_stats
+from tracetui.columns import fields_of, hop_stats
 from tracetui.diagnose import HopVerdict
-from tracetui.labels import asn_label, host_label
-from tracetui.report.common import ReportOptions, iso
-from tracetui.snapshot import PathView
+from tracetui.labels import IPINFO_WIDTHS, ipinfo_cell, mtr_host
+from tracetui.report.common import ReportOptions, mtr_start
+from tracetui.snapshot import HopView, PathView
 from tracetui.textsafe import printable
 
-NUMBER_WIDTH = 6
+HOST_WIDTH = 33
+EXTRA_RESPONDER_INDENT = " " * 8
+IPINFO_INDENT = " " * 5
+
+
+def _put(line: str, at: int, text: str) -> str:
+    """Write ``text`` at column ``at``, ending the line there (C's snprintf into a buffer)."""
+    return line[:at] + text
 
 
 def render_text(view: PathView, options: ReportOptions) -> str:
-    columns = columns_of(LATENCY_ORDER)
-    labels = []
-    for hop in view.hops:
-        label = host_label(hop.primary, options.show_names)
-        if options.show_asn and hop.primary:
-            label = f"{asn_label(hop.primary):<9} {label}"
-        labels.append(label)
-    width = max([len(label) for label in labels] + [30])
+    fields = fields_of(options.order)
+    info = options.info_field
     local = printable(view.info.local_host)
-    lines = [
-        f"Start: {iso(view.started)}",
-        f"HOST: {local:<{width + 2}}"
-        + "".join(f" {column.label:>{NUMBER_WIDTH}}" for column in columns),
-    ]
-    diagnosis = view.diagnosis
-    if diagnosis is not None:
-        lines[1] += f"  {'Verdict'}"
-    for hop, label in zip(view.hops, labels, strict=True):
+    hosts = [mtr_host(hop.primary, options.show_names, options.show_ips) for hop in view.hops]
+    hosts = [printable(host) for host in hosts]
+    width = HOST_WIDTH
+    header_width = width
+    if options.wide:
+        width = max([len(local), *map(len, hosts)])
+        header_width = width
+        if info is not None:
+            width += 1
+            header_width += IPINFO_WIDTHS[info] + (2 if info == 0 else 0)
+    header = f"HOST: {local:<{header_width}}"
+    at = len(header) if options.wide else width
+    for field in fields:
+        header = _put(header, at, f"{field.label:>{field.mtr_width}}")
+        at += field.mtr_width
+    lines = [f"Start: {mtr_start(view.started)}", header]
+    diagnosis = view.diagnosis if options.extra else None
+    for hop, host in zip(view.hops, hosts, strict=True):
+        if info is not None:
+            line = f" {hop.ttl:2d}. {ipinfo_cell(hop.primary, info)}{host:<{width}}"
+        else:
+            line = f" {hop.ttl:2d}.|-- {host:<{width}}"
+        at = len(line) if options.wide else width
         row = hop_stats(hop)
-        cells = "".join(f" {cell_text(column, row, None):>{NUMBER_WIDTH}}" for column in columns)
-        line = f"{hop.ttl:3d}.|-- {label:<{width}}{cells}"
+        for field in fields:
+            line = _put(line, at, field.mtr_text(row))
+            at += field.mtr_width
         verdict = diagnosis.of(hop.ttl) if diagnosis is not None else None
         if verdict is not None:
             line += f"  {verdict_label(verdict)}"
         lines.append(line)
-        for extra in hop.responders[1:]:
-            lines.append(f"    |  `-- {host_label(extra, options.show_names)}")
+        lines += _extra_responders(hop, options, width, info)
     if diagnosis is not None and diagnosis.summary:
         lines.append("")
-        lines += [f"  {sentence}" for sentence in diagnosis.summary]
+        lines += [f"  {printable(sentence, 1000)}" for sentence in diagnosis.summary]
     return "\n".join(lines) + "\n"
+
+
+def _extra_responders(
+    hop: HopView, options: ReportOptions, width: int, info: int | None
+) -> list[str]:
+    """mtr's lines for the other addresses a hop answered from (load balancing)."""
+    lines = []
+    for responder in hop.responders[1:]:
+        host = printable(mtr_host(responder, options.show_names, options.show_ips))
+        lines.append(f"{EXTRA_RESPONDER_INDENT}{host:<{width}}")
+        if info is not None:
+            lines.append(f"{IPINFO_INDENT}{ipinfo_cell(responder, info)}{host}")
+    return lines
 
 
 def verdict_label(verdict: HopVerdict) -> str:

@@ -5,10 +5,30 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
+from tracetui.columns import LATENCY_ORDER
+
 
 class ReportOptions(NamedTuple):
     show_names: bool = True
     show_asn: bool = False
+    """mtr's -z: the AS number (the same as ``ipinfo=0``)."""
+    show_ips: bool = False
+    """mtr's -b: ``name (address)`` where a name is known."""
+    wide: bool = False
+    """mtr's -w: host names are not cut in the text report."""
+    order: str = LATENCY_ORDER
+    """mtr's -o: the statistics fields, by letter."""
+    ipinfo: int | None = None
+    """mtr's -y: which Team Cymru field to show before the host (0 AS ... 4 date)."""
+    extra: bool = False
+    """tracetui's verdicts and summary in the text report (--report-extra)."""
+
+    @property
+    def info_field(self) -> int | None:
+        """The -y field shown, -z meaning the AS number; None for none."""
+        if self.ipinfo is not None:
+            return self.ipinfo
+        return 0 if self.show_asn else None
 
 
 def ms(value: float) -> float:
@@ -18,3 +38,8 @@ def ms(value: float) -> float:
 
 def iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def mtr_start(moment: datetime) -> str:
+    """mtr's ``Start:`` time: local time with its UTC offset."""
+    return moment.astimezone().strftime("%Y-%m-%dT%H:%M:%S%z")

@@ -3,7 +3,8 @@
 The command line, the headless report, the live screen's export dialog and
 ``--report-on-exit`` all read this list. Writers are named, not imported, so
 reading the list costs the command line nothing; ``render`` imports the one
-it needs.
+it needs. mtr's streaming formats (``-l`` raw, ``-p`` split) are not reports
+of a finished run: :mod:`tracetui.report.streams` writes them as it goes.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ FORMATS: dict[str, ReportFormat] = {
     for fmt in (
         ReportFormat("text", "Text (mtr -r)", "txt", "tracetui.report.as_text:render_text"),
         ReportFormat("json", "JSON (mtr -j)", "json", "tracetui.report.as_json:render_json"),
-        ReportFormat("csv", "CSV", "csv", "tracetui.report.as_csv:render_csv"),
+        ReportFormat("csv", "CSV (mtr -C)", "csv", "tracetui.report.as_csv:render_csv"),
+        ReportFormat("xml", "XML (mtr -x)", "xml", "tracetui.report.as_xml:render_xml"),
         ReportFormat("markdown", "Markdown", "md", "tracetui.report.as_markdown:render_markdown"),
     )
 }
