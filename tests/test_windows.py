@@ -22,12 +22,14 @@ def test_a_window_sums_the_buckets_that_started_in_it():
             rtt = 10.0 if second < 60 else 20.0
             buckets.received(second, rtt)
             whole.add(rtt)
-    last_minute = buckets.over(119.5, 60, whole.summary())
+    last_minute = buckets.over(120.0, 60, whole.summary())  # exactly buckets 60-119
     assert (last_minute.sent, last_minute.received, last_minute.lost) == (60, 54, 6)
     assert last_minute.rtt.avg == pytest.approx(20.0) and last_minute.rtt.stdev == 0.0
     assert last_minute.rtt.gmean == pytest.approx(20.0)
     assert last_minute.rtt.last == whole.summary().last  # the newest RTT is the newest
-    both = buckets.over(119.5, 120, whole.summary())
+    straddling = buckets.over(125.0, 60, whole.summary())  # 65-125 s: buckets 60 on
+    assert straddling.sent == 60  # never less than the window; here the buckets match
+    both = buckets.over(120.0, 120, whole.summary())
     assert both.rtt.avg == pytest.approx(15.0) and both.rtt.best == 10.0 and both.rtt.worst == 20.0
     assert both.rtt.gmean == pytest.approx(math.sqrt(200.0))
 
@@ -44,7 +46,7 @@ def test_buckets_are_bounded_to_the_longest_window():
     buckets = RecentBuckets()
     for second in range(0, 7 * 24 * 3600, 5):  # a week, a probe every 5 s
         buckets.sent(second)
-    assert len(buckets._buckets) == MAX_WINDOW / BUCKET_SECONDS
+    assert len(buckets._buckets) == MAX_WINDOW / BUCKET_SECONDS + 1
 
 
 def test_the_model_windows_hop_counts_and_keeps_the_whole_run_otherwise():
@@ -54,7 +56,7 @@ def test_the_model_windows_hop_counts_and_keeps_the_whole_run_otherwise():
     whole = run.model.snapshot()
     minute = run.model.snapshot(window=60)
     assert minute.window == 60 and whole.window is None
-    assert whole.hops[0].sent == 300 and 55 <= minute.hops[0].sent <= 70
+    assert whole.hops[0].sent == 300 and 60 <= minute.hops[0].sent <= 70
     for hop_all, hop_minute in zip(whole.hops, minute.hops, strict=True):
         assert hop_minute.received <= hop_all.received
         assert hop_minute.history == hop_all.history  # the history strip is per round anyway

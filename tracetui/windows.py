@@ -2,9 +2,9 @@
 
 Each hop keeps counts and RTT sums in 10-second buckets for the last hour: a
 week-long run holds the same 360 buckets per hop as a one-hour run. A window
-of N seconds sums the buckets that started within it, so its edge is exact to
-one bucket. Results count in the bucket of the time they settled (the model's
-clock is the engine's, carried by RoundStarted).
+of N seconds sums every bucket that holds part of it, so it covers at least
+the last N seconds and at most 10 more. Results count in the bucket of the
+time they settled (the model's clock is the engine's, carried by RoundStarted).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from tracetui.stats import EMPTY_SUMMARY, RttSummary
 
 BUCKET_SECONDS = 10.0
 MAX_WINDOW = 3600.0
-_MAX_BUCKETS = int(MAX_WINDOW / BUCKET_SECONDS)
+_MAX_BUCKETS = int(MAX_WINDOW / BUCKET_SECONDS) + 1
 _TINY = 1e-6
 
 
@@ -72,7 +72,9 @@ class RecentBuckets:
             bucket.worst = rtt
 
     def over(self, now: float, seconds: float, whole_run: RttSummary) -> WindowCounts:
-        first = int(now // BUCKET_SECONDS) - max(1, round(seconds / BUCKET_SECONDS)) + 1
+        """Every bucket that holds part of the last ``seconds``: the window, and up to one
+        bucket (10 s) more at its old end, never less."""
+        first = int((now - seconds) // BUCKET_SECONDS)
         sent = received = lost = 0
         total = squares = logs = 0.0
         best, worst = math.inf, 0.0
