@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from tui_support import advance, demo_app, screen_text
@@ -30,7 +31,7 @@ async def test_table_shows_the_demo_path(monkeypatch, tmp_path):
         table = app.query_one(HopTable)
         assert table.row_count == 10  # 9 hops and the ECMP twin of hop 7
         first = row_text(app, "h1")
-        assert first[0] == "1" and "gw.home.example (198.18.1.1)" in first[1]
+        assert first[0] == "1" and first[1].strip() == "gw.home.example"  # mtr: names only
         silent = row_text(app, "h5")
         assert silent[1].strip() == "???" and silent[2] == "silent" and silent[3] == "100.0%"
         twins = {row_text(app, "h7")[1], row_text(app, "h7:" + other_ecmp(app))[1]}
@@ -87,20 +88,95 @@ async def test_r_resets_statistics(monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize("key,method", [("u", "UDP"), ("t", "TCP")])
-async def test_method_keys_switch_probing_and_restart(monkeypatch, tmp_path, key, method):
+async def test_method_keys_toggle_like_mtr_and_each_method_keeps_its_statistics(
+    monkeypatch, tmp_path, key, method
+):
     app = demo_app(monkeypatch, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
+        icmp_sent = app.view.hops[0].sent
         await pilot.press(key)
         advance(app, 3.0)
         await pilot.pause()
         view = app.view
-        assert view.method is ProbeMethod(method.lower()) and view.rounds == 3
-        assert view.hops[-1].received == 3
+        assert view.method is ProbeMethod(method.lower())
+        assert view.hops[0].sent == 3 and view.hops[-1].received == 3  # its own statistics
+        assert view.rounds == 23  # rounds go on counting
         assert f"switched to {method}" in screen_text(app)
+        await pilot.press(key)  # the same key again: back to ICMP, as in mtr
+        advance(app, 2.0)
+        await pilot.pause()
+        view = app.view
+        assert view.method is ProbeMethod.ICMP
+        assert view.hops[0].sent == icmp_sent + 2  # ICMP's statistics came back, and go on
+        assert "its statistics from before are back" in screen_text(app)
+        await pilot.press(key)
+        advance(app, 1.0)
+        await pilot.pause()
+        assert app.view.hops[0].sent == 4  # and the other method's too
         await pilot.press("i")
         advance(app, 1.0)
         await pilot.pause()
         assert app.view.method is ProbeMethod.ICMP
+
+
+async def test_b_cycles_names_addresses_and_both(monkeypatch, tmp_path):
+    app = demo_app(monkeypatch, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        assert row_text(app, "h1")[1].strip() == "gw.home.example"
+        await pilot.press("b")
+        assert row_text(app, "h1")[1].strip() == "198.18.1.1"
+        await pilot.press("b")
+        assert row_text(app, "h1")[1].strip() == "gw.home.example (198.18.1.1)"
+        await pilot.press("b")
+        assert row_text(app, "h1")[1].strip() == "gw.home.example"
+
+
+async def test_y_cycles_ip_information_and_z_toggles_as_numbers(monkeypatch, tmp_path):
+    app = demo_app(monkeypatch, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("y")
+        assert row_text(app, "h2")[1].strip().startswith("AS64500")
+        await pilot.press("y")  # the prefix: the demo's names have none
+        assert row_text(app, "h2")[1].strip().startswith("???")
+        for _ in range(4):
+            await pilot.press("y")
+        assert row_text(app, "h2")[1].strip() == "bras1.access.isp.example"
+        await pilot.press("z")
+        assert row_text(app, "h2")[1].strip().startswith("AS64500")
+        await pilot.press("z")
+        assert row_text(app, "h2")[1].strip() == "bras1.access.isp.example"
+
+
+async def test_o_edits_the_columns_with_mtrs_letters(monkeypatch, tmp_path):
+    app = demo_app(monkeypatch, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("o")
+        field = app.screen.query_one("#order")
+        field.value = "LSD NBAW"
+        await pilot.press("enter")
+        await pilot.pause()
+        labels = app.query_one(HopTable).layout_spec.labels
+        assert labels[3:10] == ["Loss%", "Snt", "Drop", "Last", "Best", "Avg", "Wrst"]
+        await pilot.press("o")
+        app.screen.query_one("#order").value = "LQ"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Unknown field letters: Q" in screen_text(app)
+        await pilot.press("escape")
+        assert app.order == "LSD NBAW"
+
+
+async def test_space_pauses_like_p(monkeypatch, tmp_path):
+    app = demo_app(monkeypatch, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space")
+        advance(app, 2.0)
+        await pilot.pause()
+        assert app.view.paused
+        await pilot.press("space")
+        advance(app, 2.0)
+        await pilot.pause()
+        assert not app.view.paused
 
 
 async def test_j_switches_to_jitter_columns(monkeypatch, tmp_path):
@@ -196,6 +272,7 @@ async def test_help_lists_every_key(monkeypatch, tmp_path):
         for binding in APP_BINDINGS:
             if binding.tooltip:
                 assert binding.tooltip.split("(")[0].strip()[:30] in text
+                assert re.search(rf"\b{re.escape(binding.id)}\b", text), binding.id
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
         await pilot.press("h")

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import NamedTuple
 
 from tracetui.events import (
     EchoLost,
@@ -34,6 +35,7 @@ from tracetui.events import (
     EchoSent,
     EngineEvent,
     Finished,
+    FlowNote,
     PathChanged,
     Paused,
     ProbeDiscarded,
@@ -47,6 +49,7 @@ from tracetui.events import (
 )
 from tracetui.probe.types import ProbeMethod, ReplyKind
 from tracetui.snapshot import (
+    HISTORY_ROUNDS,
     LOST,
     NO_DATA,
     NO_NAME,
@@ -60,9 +63,9 @@ from tracetui.snapshot import (
 from tracetui.stats import RttStats
 from tracetui.windows import RecentBuckets
 
-HISTORY_ROUNDS = 240
 MAX_RESPONDERS = 16
 MAX_ECHO_TARGETS = 64
+MAX_NOTES = 8
 CURRENT_ROUNDS = 10
 """A responder is current while it answered within this many rounds."""
 
@@ -137,6 +140,17 @@ class _Echo:
         self.rtt = RttStats()
 
 
+class _PathState(NamedTuple):
+    """One probe method's path, put aside while another method probes."""
+
+    hops: dict[int, _Hop]
+    limit: int
+    dest_ttl: int | None
+    discovered: bool
+    left_path: set[int]
+    started: datetime
+
+
 class PathModel:
     def __init__(
         self,
@@ -168,19 +182,23 @@ class PathModel:
             Paused: self._paused,
             Finished: self._finished,
             Tally: self._tally,
+            FlowNote: self._flow_note,
         }
         self.paused = False
         self.finished = False
         self.ignored: dict[str, int] = {}
         self.last_failure = ""
+        self.notes: list[str] = []
+        """What the engine did to the probes that a report should say, in order, once each."""
         self.now = 0.0
         """The engine's clock at the latest round start (seconds)."""
         self._echoes: dict[str, _Echo] = {}
+        self._by_method: dict[ProbeMethod, _PathState] = {}
+        self.rounds = 0
         self._clear("start")
 
     def _clear(self, reason: str) -> None:
         self.hops: dict[int, _Hop] = {}
-        self.rounds = 0
         self.limit = self.info.max_ttl
         self.dest_ttl: int | None = None
         self.discovered = False
@@ -266,9 +284,39 @@ class PathModel:
         self.discovered = event.discovered
 
     def _restarted(self, event: Restarted) -> None:
-        self.method = event.method
+        """A reset forgets everything; a method switch puts this method's path aside and
+        brings back the new method's, if it was probed before."""
         self.finished = False
-        self._clear(event.reason)
+        if not event.switch:
+            self._by_method.clear()
+            self.rounds = 0
+            self.method = event.method
+            self._clear(event.reason)
+            return
+        self._by_method[self.method] = self._put_aside()
+        self.method = event.method
+        kept = self._by_method.pop(event.method, None)
+        if kept is None:
+            self._clear(event.reason)
+            return
+        self.hops, self.limit, self.dest_ttl, self.discovered, self.left_path, self.started = kept
+        self.restart_reason = f"{event.reason}; its statistics from before are back"
+
+    def _put_aside(self) -> _PathState:
+        """This method's path as it stands; probes it still awaited will never settle."""
+        for hop in self.hops.values():
+            hop.sent = hop.received + hop.lost
+        return _PathState(
+            self.hops, self.limit, self.dest_ttl, self.discovered, self.left_path, self.started
+        )
+
+    def _flow_note(self, event: FlowNote) -> None:
+        if event.text not in self.notes and len(self.notes) < MAX_NOTES:
+            self.notes.append(event.text)
+        if event.fresh_from:
+            for ttl in [t for t, hop in self.hops.items() if t >= event.fresh_from]:
+                if not self.hops[ttl].received:
+                    del self.hops[ttl]
 
     def _echo(self, address: str) -> _Echo | None:
         echo = self._echoes.get(address)
@@ -341,6 +389,7 @@ class PathModel:
             paused=self.paused,
             finished=self.finished,
             last_failure=self.last_failure,
+            notes=tuple(self.notes),
             echoes={
                 address: EchoStats(e.sent, e.received, e.lost, e.rtt.summary())
                 for address, e in self._echoes.items()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tracetui.cli import parse_config
+from tracetui.launch import screen_options
 from tracetui.live import VirtualTrace
 from tracetui.tui.app import TraceApp
 
@@ -18,7 +19,8 @@ def virtual_demo_app(*args: str, seconds: float = 20.0, export_dir: Path | None 
     config = parse_config(["--demo", *args])
     trace = VirtualTrace.open_demo(config)
     trace.advance(seconds)
-    return TraceApp(trace, show_names=config.names, show_asn=config.aslookup, export_dir=export_dir)
+    options = {**screen_options(config), "theme": config.theme, "on_theme": None}
+    return TraceApp(trace, **options, export_dir=export_dir)
 
 
 def advance(app: TraceApp, seconds: float) -> None:

@@ -14,7 +14,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,15 +22,18 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from tracetui.columns import JITTER_ORDER, LATENCY_ORDER
 from tracetui.exits import EXIT_SIGNAL_BASE
+from tracetui.labels import IPINFO_WIDTHS
 from tracetui.probe.types import ProbeMethod
 from tracetui.report import ReportOptions, render
 from tracetui.snapshot import PathView
 from tracetui.trace import TraceControl
+from tracetui.tui.format import Labels
 from tracetui.tui.hop_table import HopTable, TableHeader
 from tracetui.tui.keys import APP_BINDINGS, palette_bindings
 from tracetui.tui.panels import DetailPane, StatusBar
-from tracetui.tui.screens import EventsScreen, ExportScreen, HelpScreen, help_rows
+from tracetui.tui.screens import EventsScreen, ExportScreen, HelpScreen, OrderScreen, help_rows
 
 FRAME_SECONDS = 0.25
 SIGNAL_GRACE = 3.0
@@ -51,17 +54,25 @@ class TraceApp(App[None]):
         self,
         trace: TraceControl,
         *,
-        show_names: bool = True,
-        show_asn: bool = False,
+        labels: Labels | None = None,
+        order: str = LATENCY_ORDER,
+        chart: bool = False,
+        keymap: dict[str, str] | None = None,
+        theme: str | None = None,
+        on_theme: Callable[[str], None] | None = None,
         frame_seconds: float = FRAME_SECONDS,
         export_dir: Path | None = None,
     ) -> None:
         super().__init__()
         self.trace = trace
-        self.show_names = show_names
-        self.show_asn = show_asn
+        self.labels = labels or Labels()
+        self.order = order
         self.jitter = False
-        self.chart = False
+        self.chart = chart
+        if keymap:
+            self.set_keymap(keymap)
+        self._start_theme = theme
+        self._on_theme = on_theme
         self.detail = True
         self.view: PathView | None = None
         self._frame_seconds = frame_seconds
@@ -83,6 +94,9 @@ class TraceApp(App[None]):
         self.status_bar = self.query_one(StatusBar)
         self.detail_pane = self.query_one(DetailPane)
         self.hop_table.focus()
+        if self._start_theme and self._start_theme in self.available_themes:
+            self.theme = self._start_theme
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.trace.start()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGHUP):
@@ -93,6 +107,31 @@ class TraceApp(App[None]):
 
     def on_unmount(self) -> None:
         self.trace.close()
+
+    def _theme_changed(self, theme) -> None:
+        """Remember a theme picked in the command palette for the next run."""
+        if self._on_theme is not None:
+            self._on_theme(theme.name)
+
+    @property
+    def show_names(self) -> bool:
+        return self.labels.names
+
+    @property
+    def shown_order(self) -> str:
+        return JITTER_ORDER if self.jitter else self.order
+
+    def report_options(self) -> ReportOptions:
+        """Reports of what the screen shows (names, IP info, columns) with its verdicts."""
+        labels = self.labels
+        return ReportOptions(
+            show_names=labels.names,
+            show_asn=labels.info == 0,
+            show_ips=labels.ips,
+            order=self.order,
+            ipinfo=labels.info,
+            extra=True,
+        )
 
     def _signalled(self, signum: int) -> None:
         """SIGTERM or SIGHUP: stop probing now, then leave the screen.
@@ -117,10 +156,9 @@ class TraceApp(App[None]):
         """
         view = self.view = self.trace.snapshot()
         table = self.hop_table
-        table.show_names = self.show_names
-        table.show_asn = self.show_asn
+        table.labels = self.labels
         layout = table.layout_spec
-        table.show(view, self.size.width, jitter=self.jitter, chart=self.chart)
+        table.show(view, self.size.width, order=self.shown_order, chart=self.chart)
         if table.layout_spec != layout and table.layout_spec is not None:
             self.table_header.show(table.layout_spec)
         self.status_bar.show(view, self.show_names, self._status_notice(view))
@@ -132,7 +170,7 @@ class TraceApp(App[None]):
             ttl = table.selected_ttl
             hop = next((h for h in view.hops if h.ttl == ttl), None)
             verdict = view.diagnosis.of(ttl) if view.diagnosis is not None and ttl else None
-            detail.show(hop, verdict, self.show_names, self.size.width)
+            detail.show(hop, verdict, self.labels, self.size.width)
 
     def _status_notice(self, view: PathView) -> str:
         failure = self.trace.failure
@@ -179,15 +217,48 @@ class TraceApp(App[None]):
         self.notify(f"Switched to {method.upper()} probes; statistics restart")
         self._soon()
 
-    def action_toggle_names(self) -> None:
-        self.show_names = not self.show_names
-        self.trace.set_names(self.show_names, self.show_asn)
+    def action_toggle_method(self, name: str) -> None:
+        """mtr's u and t: that method, or back to ICMP when already probing with it."""
+        method = ProbeMethod(name)
+        current = self.view.method if self.view is not None else None
+        self.action_method(ProbeMethod.ICMP.value if current is method else name)
+
+    def _relabel(self, labels: Labels) -> None:
+        self.labels = labels
+        self.trace.set_names(*labels.lookups)
         self.refresh_frame(detail_now=True)
 
+    def action_toggle_names(self) -> None:
+        self._relabel(self.labels._replace(names=not self.labels.names))
+
+    def action_cycle_hosts(self) -> None:
+        """mtr's b: names, then addresses, then both."""
+        labels = self.labels
+        if labels.names and not labels.ips:
+            labels = labels._replace(names=False)
+        elif not labels.names:
+            labels = labels._replace(names=True, ips=True)
+        else:
+            labels = labels._replace(ips=False)
+        self._relabel(labels)
+
     def action_toggle_asn(self) -> None:
-        self.show_asn = not self.show_asn
-        self.trace.set_names(self.show_names, self.show_asn)
-        self.refresh_frame(detail_now=True)
+        self._relabel(self.labels._replace(info=None if self.labels.info == 0 else 0))
+
+    def action_cycle_ipinfo(self) -> None:
+        """mtr's y: AS number, prefix, country, registry, allocation date, then off."""
+        info = self.labels.info
+        following = 0 if info is None else (None if info + 1 >= len(IPINFO_WIDTHS) else info + 1)
+        self._relabel(self.labels._replace(info=following))
+
+    def action_edit_order(self) -> None:
+        self.push_screen(OrderScreen(self.order), self._order_chosen)
+
+    def _order_chosen(self, order: str | None) -> None:
+        if order:
+            self.order = order
+            self.jitter = False
+            self.refresh_frame()
 
     def action_toggle_jitter(self) -> None:
         self.jitter = not self.jitter
@@ -233,7 +304,7 @@ class TraceApp(App[None]):
     def render_report(self, fmt: str) -> str:
         """A report of what the screen shows now (the last frame's snapshot)."""
         view = self.view if self.view is not None else self.trace.snapshot()
-        return render(view, fmt, ReportOptions(self.show_names, self.show_asn))
+        return render(view, fmt, self.report_options())
 
     def _exported(self, path: Path | None) -> None:
         if path is not None:

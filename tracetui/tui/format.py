@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from rich.text import Text
 
-from tracetui.labels import UNKNOWN_HOST, asn_label, display_name
+from tracetui.labels import UNKNOWN_HOST, display_name, ipinfo_cell
 from tracetui.snapshot import HopView, ResponderView, has_rtt, is_lost
 
 BLOCKS = "▁▂▃▄▅▆▇█"
@@ -35,17 +36,32 @@ def loss_text(hop: HopView, quiet: bool = False) -> Text:
     return Text(f"{pct:.1f}%", style=style)
 
 
-def host_text(responder: ResponderView | None, show_names: bool, show_asn: bool) -> Text:
+class Labels(NamedTuple):
+    """How hosts are named on screen: mtr's n (names), b (names and addresses), y/z (IP info)."""
+
+    names: bool = True
+    ips: bool = False
+    info: int | None = None
+    """The -y field shown before the host (0 the AS number); None for none."""
+
+    @property
+    def lookups(self) -> tuple[bool, bool]:
+        """Which lookups this needs: reverse DNS, Team Cymru."""
+        return self.names, self.info is not None
+
+
+def host_text(responder: ResponderView | None, labels: Labels) -> Text:
     if responder is None:
         return Text(UNKNOWN_HOST, style="dim")
     text = Text()
-    if show_asn:
-        text.append(f"{asn_label(responder):<9}", style="cyan")
+    if labels.info is not None:
+        text.append(ipinfo_cell(responder, labels.info), style="cyan")
         text.append(" ")
-    name = display_name(responder, show_names)
+    name = display_name(responder, labels.names)
     if name:
         text.append(name)
-        text.append(f" ({responder.address})", style="dim")
+        if labels.ips:
+            text.append(f" ({responder.address})", style="dim")
     else:
         text.append(responder.address)
     return text

@@ -22,8 +22,6 @@ from textual.widgets import Static
 
 from tracetui.columns import (
     COLUMNS,
-    JITTER_ORDER,
-    LATENCY_ORDER,
     Column,
     cell_text,
     columns_of,
@@ -31,7 +29,7 @@ from tracetui.columns import (
     responder_stats,
 )
 from tracetui.snapshot import PathView, ResponderView, has_rtt
-from tracetui.tui.format import history_strip, host_text, loss_text, own_range
+from tracetui.tui.format import Labels, history_strip, host_text, loss_text, own_range
 from tracetui.tui.keys import TABLE_BINDINGS
 from tracetui.tui.verdicts import QUIET_LOSS, VERDICT_WIDTH, verdict_text
 
@@ -136,8 +134,7 @@ class HopTable(ScrollView, can_focus=True):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.layout_spec: TableLayout | None = None
-        self.show_names = True
-        self.show_asn = False
+        self.labels = Labels()
         self.cursor = 0
         self._keys: list[str] = []
         self._cells: dict[str, list[Text]] = {}
@@ -159,13 +156,12 @@ class HopTable(ScrollView, can_focus=True):
         return int(self._keys[self.cursor][1:].split(":")[0])
 
     # -------------------------------------------------------------- updating
-    def show(self, view: PathView, width: int, *, jitter: bool, chart: bool) -> None:
+    def show(self, view: PathView, width: int, *, order: str, chart: bool) -> None:
         host_need = max(
             [self._host(hop.primary).cell_len for hop in view.hops]
             + [4 + self._host(r).cell_len for hop in view.hops for r in hop.responders[1:]]
             + [0]
         )
-        order = JITTER_ORDER if jitter else LATENCY_ORDER
         verdicts = view.diagnosis is not None
         layout = TableLayout.fit(width, order, chart, host_need + 2, verdicts)
         rows = self._rows(view, layout)
@@ -232,7 +228,7 @@ class HopTable(ScrollView, can_focus=True):
         return strip.apply_style(base).crop_extend(0, width, self.rich_style)
 
     def _host(self, responder: ResponderView | None) -> Text:
-        return host_text(responder, self.show_names, self.show_asn)
+        return host_text(responder, self.labels)
 
     def _rows(self, view: PathView, layout: TableLayout) -> dict[str, list[Text]]:
         rows: dict[str, list[Text]] = {}

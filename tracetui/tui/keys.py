@@ -12,24 +12,34 @@ from tracetui.probe.methods import METHODS
 
 
 def _method_bindings() -> list[Binding]:
-    return [
-        Binding(
-            spec.key,
-            f"method('{spec.method.value}')",
-            spec.label,
-            id=f"method-{spec.method.value}",
-            tooltip=f"probe with {spec.description} (statistics restart)",
-            show=spec.key != "i",
+    """mtr's u and t toggle between their method and ICMP; i picks ICMP outright."""
+    out = []
+    for spec in METHODS.values():
+        name = spec.method.value
+        toggles = name != "icmp"
+        out.append(
+            Binding(
+                spec.key,
+                f"toggle_method('{name}')" if toggles else f"method('{name}')",
+                spec.label,
+                id=f"method-{name}",
+                tooltip=(
+                    f"probe with {spec.description} / back to ICMP (each method keeps its "
+                    "statistics)"
+                    if toggles
+                    else f"probe with {spec.description}"
+                ),
+                show=toggles,
+            )
         )
-        for spec in METHODS.values()
-    ]
+    return out
 
 
 APP_BINDINGS: list[Binding] = [
     Binding("question_mark,h", "help", "Help", id="help", tooltip="this help"),
     Binding("q", "quit", "Quit", id="quit", tooltip="quit (also Ctrl+C)"),
     Binding("ctrl+c", "quit", "Quit", id="quit-ctrl-c", show=False, priority=True),
-    Binding("p", "pause", "Pause", id="pause", tooltip="pause / resume probing"),
+    Binding("p,space", "pause", "Pause", id="pause", tooltip="pause / resume probing"),
     Binding("r", "reset", "Reset", id="reset", tooltip="reset statistics"),
     Binding(
         "n",
@@ -39,12 +49,36 @@ APP_BINDINGS: list[Binding] = [
         tooltip="names on / off (addresses at once, cached names at once)",
     ),
     Binding(
+        "b",
+        "cycle_hosts",
+        "Hosts",
+        id="hosts",
+        show=False,
+        tooltip="hosts as names / addresses / names and addresses",
+    ),
+    Binding(
         "z",
         "toggle_asn",
         "AS",
         id="asn",
         show=False,
         tooltip="AS numbers on / off (Team Cymru DNS)",
+    ),
+    Binding(
+        "y",
+        "cycle_ipinfo",
+        "IP info",
+        id="ipinfo",
+        show=False,
+        tooltip="IP information: AS number / prefix / country / registry / allocation date / off",
+    ),
+    Binding(
+        "o",
+        "edit_order",
+        "Order",
+        id="order",
+        show=False,
+        tooltip="choose the columns and their order (mtr's field letters)",
     ),
     Binding(
         "j",
@@ -105,3 +139,8 @@ TABLE_BINDINGS: list[Binding] = [
 def palette_bindings() -> list[Binding]:
     """What the command palette offers: every app action that has help text, but quit."""
     return [b for b in APP_BINDINGS if b.tooltip and b.action != "quit"]
+
+
+def binding_ids() -> set[str]:
+    """Every id a keymap ([keys] in the config file) may name."""
+    return {b.id for b in (*APP_BINDINGS, *TABLE_BINDINGS) if b.id is not None}

@@ -5,11 +5,11 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
-from tracetui.diagnose import HopVerdict
+from tracetui.diagnose.diagnosis import HopVerdict
 from tracetui.probe.methods import METHODS
 from tracetui.snapshot import HopView, PathView, has_rtt
 from tracetui.textsafe import printable
-from tracetui.tui.format import host_text, ms, rtt_chart
+from tracetui.tui.format import Labels, host_text, ms, rtt_chart
 from tracetui.tui.verdicts import QUIET_LOSS, verdict_text
 
 CHART_HEIGHT = 4
@@ -99,7 +99,7 @@ class DetailPane(_TextPanel):
     """
 
     def show(
-        self, hop: HopView | None, verdict: HopVerdict | None, show_names: bool, width: int
+        self, hop: HopView | None, verdict: HopVerdict | None, labels: Labels, width: int
     ) -> None:
         if hop is None:
             self.set_text(Text("No hop selected.", style="dim"))
@@ -120,7 +120,7 @@ class DetailPane(_TextPanel):
             lines.append(
                 Text.assemble(verdict_text(verdict), " ", (printable(verdict.reason, 400), ""))
             )
-        lines += self._responder_lines(hop, show_names)
+        lines += self._responder_lines(hop, labels)
         chart_width = max(10, width - 4)
         quiet = verdict is not None and verdict.verdict in QUIET_LOSS
         chart = rtt_chart(hop.history, chart_width, CHART_HEIGHT, quiet=quiet)
@@ -133,9 +133,13 @@ class DetailPane(_TextPanel):
         self.set_text(Text("\n").join([*lines, scale, *chart]))
 
     @staticmethod
-    def _responder_lines(hop: HopView, show_names: bool) -> list[Text]:
-        """Plain fixed-width lines: a Rich Table here cost more than the whole hop table."""
-        labels = [host_text(r, show_names, show_asn=False) for r in hop.responders]
+    def _responder_lines(hop: HopView, shown: Labels) -> list[Text]:
+        """Plain fixed-width lines: a Rich Table here cost more than the whole hop table.
+
+        The detail pane names each responder fully: its name and its address.
+        """
+        full = Labels(names=shown.names, ips=True)
+        labels = [host_text(r, full) for r in hop.responders]
         as_labels = []
         for responder in hop.responders:
             names = responder.names

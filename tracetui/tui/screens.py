@@ -13,14 +13,15 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
-from tracetui.diagnose import PathEvent
+from tracetui.columns import COLUMNS
+from tracetui.diagnose.diagnosis import PathEvent
 from tracetui.files import write_atomically
 from tracetui.report import FORMATS
 from tracetui.textsafe import printable
 from tracetui.tui.keys import APP_BINDINGS, TABLE_BINDINGS
 from tracetui.tui.verdicts import GLOSSARY
 
-EXTRA_HELP = (("Ctrl+P", "command palette: every action"),)
+EXTRA_HELP = (("Ctrl+P", "command palette: every action", ""),)
 HELP_NOTES = (
     "Loss% counts completed probes only: a probe still in flight is not lost. "
     "Snt counts probes sent; a probe the kernel refused to send is counted apart.",
@@ -38,19 +39,23 @@ HELP_NOTES = (
 )
 
 
-def help_rows(app: App, active: Iterable[ActiveBinding]) -> list[tuple[str, str]]:
-    """One row per help text, with the keys bound to it now (keymaps included)."""
+def help_rows(app: App, active: Iterable[ActiveBinding]) -> list[tuple[str, str, str]]:
+    """One row per help text: the keys bound to it now (keymaps included), the text, and
+    the binding ids a ``[keys]`` table in the config file remaps."""
     keys: dict[str, list[str]] = {}
     for entry in active:
         binding = entry.binding
         if binding.id is not None:
             keys.setdefault(binding.id, []).append(app.get_key_display(binding))
-    rows: dict[str, list[str]] = {}
+    rows: dict[str, tuple[list[str], list[str]]] = {}
     for binding in (*APP_BINDINGS, *TABLE_BINDINGS):
         if binding.tooltip and binding.id in keys:
-            shown = rows.setdefault(binding.tooltip, [])
+            shown, ids = rows.setdefault(binding.tooltip, ([], []))
             shown += [key for key in keys[binding.id] if key not in shown]
-    return [(" ".join(shown), tooltip) for tooltip, shown in rows.items()] + list(EXTRA_HELP)
+            ids.append(binding.id)
+    return [
+        (" ".join(shown), tooltip, " ".join(ids)) for tooltip, (shown, ids) in rows.items()
+    ] + list(EXTRA_HELP)
 
 
 def unused_name(directory: Path, stem: str, extension: str) -> Path:
@@ -67,28 +72,33 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark,h", "dismiss", "Close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 80; max-width: 100%; height: auto; max-height: 90%;
+    HelpScreen > VerticalScroll { width: 100; max-width: 100%; height: auto; max-height: 90%;
                                   border: thick $primary; background: $surface; padding: 1 2; }
     HelpScreen .note { margin-top: 1; }
     """
 
-    def __init__(self, keys: list[tuple[str, str]]) -> None:
+    def __init__(self, keys: list[tuple[str, str, str]]) -> None:
         super().__init__()
         self._keys = keys
 
     def compose(self) -> ComposeResult:
-        table = Table(box=None, show_header=False, padding=(0, 2))
-        table.add_column(style="bold cyan", justify="right")
-        table.add_column()
-        for key, description in self._keys:
-            table.add_row(key, description)
+        table = Table(box=None, show_header=False, padding=(0, 1))
+        table.add_column(style="bold cyan", no_wrap=True)
+        table.add_column(ratio=1)
+        table.add_column(style="dim", no_wrap=True)
+        for key, description, ids in self._keys:
+            table.add_row(key, description, ids)
         verdicts = Table(box=None, show_header=False, padding=(0, 2))
         verdicts.add_column(style="bold", no_wrap=True)
         verdicts.add_column()
         for label, meaning in GLOSSARY:
             verdicts.add_row(label, meaning)
         with VerticalScroll():
-            yield Label(Text("tracetui keys", style="bold"))
+            yield Label(
+                Text.assemble(
+                    ("tracetui keys", "bold"), ("   (right: the id to remap it in [keys])", "dim")
+                )
+            )
             yield Static(table)
             yield Label(Text("Verdicts (the column after Host)", style="bold"), classes="note")
             yield Static(verdicts)
@@ -129,6 +139,47 @@ class EventsScreen(ModalScreen[None]):
             yield Static(summary)
             yield Label(Text(f"Events ({len(self._events)}, oldest first)", style="bold"))
             yield Static(events, classes="events")
+
+
+class OrderScreen(ModalScreen[str | None]):
+    """mtr's o: the statistics columns as a string of field letters."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    OrderScreen { align: center middle; }
+    OrderScreen > Vertical { width: 76; max-width: 100%; height: auto; border: thick $primary;
+                             background: $surface; padding: 1 2; }
+    OrderScreen #error { color: $error; height: auto; }
+    """
+
+    def __init__(self, order: str) -> None:
+        super().__init__()
+        self._order = order
+
+    def compose(self) -> ComposeResult:
+        letters = Text()
+        for column in COLUMNS.values():
+            letters.append(f"{column.letter}", style="bold")
+            letters.append(f" {column.label}  ")
+        with Vertical():
+            yield Label(Text("Columns, as mtr's field letters (space: a gap)", style="bold"))
+            yield Static(letters)
+            yield Input(value=self._order, id="order")
+            yield Static("", id="error")
+            yield Label(Text("Enter applies, Escape cancels", style="dim"))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        order = event.value
+        unknown = sorted({c for c in order if c != " " and c not in COLUMNS})
+        if unknown or not order.strip():
+            self.query_one("#error", Static).update(
+                Text(f"Unknown field letters: {''.join(unknown) or '(none given)'}")
+            )
+            return
+        self.dismiss(order)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 class ExportScreen(ModalScreen[Path | None]):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from tracetui.diagnose import HopVerdict, Verdict
+from tracetui.diagnose.diagnosis import HopVerdict, Verdict
 
 VERDICT_WIDTH = 11
 
