@@ -128,3 +128,30 @@ def test_closing_the_terminal_ends_the_process(main_lab, terminal, tmp_path):
     while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not Path(f"/proc/{pid}").exists(), "tracetui outlived its terminal"
+
+
+def test_live_screen_switches_methods_without_root(main_lab, terminal):
+    """u, t and i as user nobody: each method reaches the target, and the header says
+    which way the probes go without root."""
+    plan = main_lab.plan
+    main_lab.exec("sysctl", "-qw", "net.ipv4.ping_group_range=0 2147483647")
+    target = plan.target_address(4)
+    nobody = "setpriv --reuid=65534 --regid=65534 --clear-groups"
+    command = (
+        f"ip netns exec {plan.client} {nobody} {sys.executable} -m tracetui "
+        f"-n -i 0.1 -Z 1 {target}; echo EXITED $?; sleep 30"
+    )
+    term = terminal(command, 120, 34)
+    reached = re.compile(rf"^\s*6 {re.escape(target)}\s+\S+\s+0\.0%", re.MULTILINE)
+    term.wait_until(lambda s: reached.search(s) and "ICMP through ping sockets" in s)
+    for key, header in (("u", "a port per probe"), ("t", "a port per probe"), ("i", "ping")):
+        term.keys(key)
+        start = _round(term.screen())
+        screen = term.wait_until(
+            lambda s, header=header, start=start: (
+                header in s and _round(s) >= start + 5 and reached.search(s) is not None
+            )
+        )
+        assert "not sent" not in screen, screen
+    term.keys("q")
+    term.wait_until(lambda s: "EXITED 0" in s)

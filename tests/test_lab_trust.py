@@ -225,26 +225,78 @@ def _ping_group_range(lab, value: str) -> None:
     lab.exec("sysctl", "-qw", f"net.ipv4.ping_group_range={value}")
 
 
-def test_unprivileged_icmp_through_ping_sockets(main_lab):
+METHOD_FLAGS = {"icmp": [], "udp": ["-u"], "tcp": ["-T"]}
+
+
+@pytest.mark.parametrize("family", [4, 6])
+@pytest.mark.parametrize("method", sorted(METHOD_FLAGS))
+def test_every_method_without_privileges(main_lab, method, family):
+    """ICMP through ping sockets, UDP and TCP through a socket per probe: the lab's path,
+    every hop from the routers of the topology, round trips no shorter than the links."""
     plan = main_lab.plan
     _ping_group_range(main_lab, "0 2147483647")
-    # -w 2: the lab's links are a user-space forwarder, which a busy machine can hold up
+    # -Z 2: the lab's links are a user-space forwarder, which a busy machine can hold up
     # for longer than half a second; this test is about privileges, not timing
     done = _as_nobody(
-        main_lab, "--json", "-n", "-c", "5", "-i", "0.05", "-Z", "2", plan.target_address(4)
+        main_lab,
+        "--json",
+        "-n",
+        *METHOD_FLAGS[method],
+        f"-{family}",
+        "-c",
+        "5",
+        "-i",
+        "0.05",
+        "-Z",
+        "2",
+        plan.target_address(family),
     )
     assert done.returncode == 0, done.stderr
-    hubs = _json(done.stdout)["hubs"]
-    assert len(hubs) == 6
+    report = _json(done.stdout)
+    hubs = report["hubs"]
+    assert report["tracetui"]["sockets"] == "unprivileged"
+    assert report["tracetui"]["reached"] and len(hubs) == 6
     for hub in hubs:
-        if hub["count"] != SILENT_HOP:
-            assert {r["ip"] for r in hub["responders"]} <= plan.hop_addresses(hub["count"], 4)
-            assert hub["Rcv"] == 5
-    assert hubs[-1]["Avg"] >= plan.rtt_ms(6)
+        if hub["count"] == SILENT_HOP:
+            assert hub["Rcv"] == 0
+            continue
+        assert {r["ip"] for r in hub["responders"]} <= plan.hop_addresses(hub["count"], family)
+        assert hub["Rcv"] == 5 and hub["Failed"] == 0, hub
+        assert hub["Best"] >= plan.rtt_ms(hub["count"]) - 0.05, hub
+    assert not report["tracetui"]["ignored_packets"]
+    limits = [note for note in report["tracetui"]["notes"] if "Without root" in note]
+    assert bool(limits) == (method != "icmp")
+
+
+def test_udp_and_tcp_need_no_ping_sockets(main_lab):
+    plan = main_lab.plan
+    _ping_group_range(main_lab, "1 0")
+    try:
+        for flag in ("-u", "-T"):
+            done = _as_nobody(
+                main_lab,
+                "--json",
+                "-n",
+                flag,
+                "-c",
+                "3",
+                "-i",
+                "0.05",
+                "-Z",
+                "2",
+                plan.target_address(4),
+            )
+            assert done.returncode == 0, done.stderr
+            report = _json(done.stdout)
+            assert report["tracetui"]["reached"]
+            # triage pings need ICMP: without ping sockets none are sent, none are lost
+            assert report["tracetui"]["pings"] == {}
+    finally:
+        _ping_group_range(main_lab, "0 2147483647")
 
 
 @pytest.mark.parametrize("mode", [["--report", "-c", "1"], []])
-def test_no_privileges_at_all_is_one_clear_line(main_lab, mode):
+def test_icmp_without_any_privilege_is_one_clear_line(main_lab, mode):
     _ping_group_range(main_lab, "1 0")
     try:
         done = _as_nobody(main_lab, *mode, "-n", main_lab.plan.target_address(4))
@@ -253,10 +305,6 @@ def test_no_privileges_at_all_is_one_clear_line(main_lab, mode):
     assert done.returncode == 1
     assert done.stdout == ""  # no partial screen, no escape codes
     assert done.stderr.count("\n") == 1
-    for remedy in ("sudo", "setcap cap_net_raw", "ping_group_range"):
+    for remedy in ('sudo "$(command -v tracetui)"', "ping_group_range", "(-u)", "(-T)"):
         assert remedy in done.stderr
-
-
-def test_udp_without_privileges_names_the_remedy(main_lab):
-    done = _as_nobody(main_lab, "-r", "-u", "-c", "1", main_lab.plan.target_address(4))
-    assert done.returncode == 1 and "UDP probes need raw sockets" in done.stderr
+    assert "setcap" not in done.stderr  # raw sockets for every Python program: never advised

@@ -22,7 +22,7 @@ from tracetui.exits import EXIT_FAILURE, EXIT_OK, EXIT_SIGNAL_BASE
 from tracetui.files import write_atomically
 from tracetui.names import LOOKUP_MODULES, NameService, open_names
 from tracetui.report.formats import REPORT_MODULES
-from tracetui.startup import Session, SetupError, open_session
+from tracetui.startup import Session, SetupError, can_triage, open_session
 
 if TYPE_CHECKING:
     from tracetui.diagnose import Diagnoser
@@ -118,7 +118,8 @@ class _Watch:
         if self.diagnoser is None:
             from tracetui.diagnose import Diagnoser
 
-            ping = self.session.engine.request_echo if self._config.triage else None
+            session = self.session
+            ping = session.engine.request_echo if can_triage(self._config, session) else None
             self.diagnoser = Diagnoser(ping)
         lookup = self.names.lookup if self.names is not None else None
         model = self.session.model

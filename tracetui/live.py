@@ -18,7 +18,7 @@ from tracetui.events import EngineEvent
 from tracetui.names import NameService, open_names
 from tracetui.probe.types import ProbeMethod
 from tracetui.snapshot import PathView
-from tracetui.startup import Session, SetupError, open_session
+from tracetui.startup import Session, SetupError, can_triage, open_session
 
 JOIN_SECONDS = 2.0
 
@@ -49,7 +49,8 @@ class LiveTrace:
         self._closed = False
         config = session.config
         self.window = config.window
-        self._diagnoser = Diagnoser(session.engine.request_echo if config.triage else None)
+        ping = session.engine.request_echo if can_triage(config, session) else None
+        self._diagnoser = Diagnoser(ping)
         self._log: EventLog | None = None
         if config.events_file is not None:
             try:
@@ -125,6 +126,11 @@ class LiveTrace:
         self.session.engine.request_reset()
 
     def switch_method(self, method: ProbeMethod) -> None:
+        if method not in self.methods:
+            raise ValueError(
+                f"{method.upper()} probes need root or ping sockets here "
+                "(net.ipv4.ping_group_range); UDP and TCP work without either"
+            )
         self.session.engine.request_method(method)
 
     def set_window(self, seconds: float | None) -> None:

@@ -59,6 +59,7 @@ from tracetui.snapshot import (
     PathView,
     ResponderView,
     TraceInfo,
+    probe_limits,
 )
 from tracetui.stats import RttStats
 from tracetui.windows import RecentBuckets
@@ -389,7 +390,7 @@ class PathModel:
             paused=self.paused,
             finished=self.finished,
             last_failure=self.last_failure,
-            notes=tuple(self.notes),
+            notes=(*self.notes, *probe_limits(self.info, self.method)),
             echoes={
                 address: EchoStats(e.sent, e.received, e.lost, e.rtt.summary())
                 for address, e in self._echoes.items()

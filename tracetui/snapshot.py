@@ -129,6 +129,9 @@ class TraceInfo(NamedTuple):
     local_host: str = ""
     tos: int = 0
     pattern: int = 0
+    raw_sockets: bool = True
+    """False without privileges: UDP and TCP probes then go one socket each (see
+    probe/probe_sockets.py), with what that cannot do (see :func:`probe_limits`)."""
 
 
 class EchoStats(NamedTuple):
@@ -171,3 +174,18 @@ class PathView(NamedTuple):
     def reached(self) -> bool:
         """Whether the target itself answered (a router refusing the probe does not count)."""
         return any(hop.is_destination for hop in self.hops)
+
+
+def probe_limits(info: TraceInfo, method: ProbeMethod) -> tuple[str, ...]:
+    """What the probes of this run cannot do, in sentences a report can show."""
+    if info.raw_sockets or method is ProbeMethod.ICMP:
+        return ()
+    limits = [
+        f"Without root every {method.upper()} probe has its own source port: a load "
+        "balancer may send probes of one hop different ways (no fixed flow)"
+    ]
+    if method is ProbeMethod.TCP:
+        limits.append(
+            "Without root TCP probes are the kernel's SYNs: their size is the kernel's, not -s"
+        )
+    return tuple(limits)

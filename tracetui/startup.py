@@ -24,10 +24,11 @@ from tracetui.probe.privileges import drop_privileges
 from tracetui.probe.sockets import (
     OptionError,
     PrivilegeError,
+    UnprivilegedTransport,
     open_raw_sockets,
     open_transport,
 )
-from tracetui.probe.types import Family
+from tracetui.probe.types import Family, ProbeMethod
 from tracetui.snapshot import TraceInfo
 from tracetui.target import Target, TargetError, resolve_target
 
@@ -88,6 +89,11 @@ def preload(modules: Iterable[str]) -> None:
         importlib.import_module(module)
 
 
+LATE_REPLY_WINDOW = 1.0
+"""Seconds past its timeout an unprivileged probe's socket stays open, so a late reply is
+counted as late rather than never seen."""
+
+
 def open_transport_for(
     config: Config, virtual_time: bool, modules: Iterable[str]
 ) -> tuple[Target, Transport, Clock]:
@@ -115,7 +121,12 @@ def open_transport_for(
         raise SetupError(str(exc), usage=True) from None
     try:
         transport = open_transport(
-            target.family, target.address, config.settings.method, raw, config.sockets
+            target.family,
+            target.address,
+            config.settings.method,
+            raw,
+            config.sockets,
+            linger=config.settings.timeout + LATE_REPLY_WINDOW,
         )
     except OptionError as exc:
         raise SetupError(str(exc), usage=True) from None
@@ -180,6 +191,7 @@ def open_session(
         local_host=socket.gethostname(),
         tos=settings.tos,
         pattern=settings.pattern,
+        raw_sockets=not isinstance(transport, UnprivilegedTransport),
     )
     wallclock = utc_now
     if virtual_time:
@@ -190,3 +202,8 @@ def open_session(
         sink = model.apply if after_fold is None else _folding(model, after_fold)
     engine = Engine(transport, clock, settings, sink)
     return Session(config, target, transport, clock, info, model, engine)
+
+
+def can_triage(config: Config, session: Session) -> bool:
+    """Rate-limit triage pings routers: it needs ICMP, which an unprivileged run may lack."""
+    return config.triage and ProbeMethod.ICMP in session.transport.methods

@@ -1,4 +1,5 @@
-"""Transports over real sockets: raw (privileged) and ICMP datagram (unprivileged).
+"""Transports over real sockets: raw (privileged) and unprivileged (ping sockets for
+ICMP, a socket per probe for UDP and TCP).
 
 Round trips are kernel receive stamps (SO_TIMESTAMPNS, CLOCK_REALTIME) minus
 the kernel's software transmit stamp of the same packet (SO_TIMESTAMPING, same
@@ -25,7 +26,9 @@ from collections.abc import Sequence
 
 from tracetui.probe.channels import Channel, decode
 from tracetui.probe.codec import LocalIdentity
-from tracetui.probe.packets import quoted_ipv4, quoted_ipv6, unreachable_kind
+from tracetui.probe.errqueue import IP_RECVERR, IPV6_RECVERR, queued_error
+from tracetui.probe.packets import quoted_ipv4, quoted_ipv6
+from tracetui.probe.probe_sockets import ProbeSockets
 from tracetui.probe.types import Family, Observation, ProbeMethod, ReplyKind, SocketOptions
 
 SO_TIMESTAMPNS = 35
@@ -36,22 +39,18 @@ TX_STAMPS = (1 << 1) | (1 << 4)
 SOL_RAW = 255
 ICMP_FILTER = 1
 ICMP6_FILTER = 1
-IP_RECVERR = 11
-IPV6_RECVERR = 25
 IPV6_HOPLIMIT = 52
 IP_MTU_DISCOVER = 10
 IPV6_MTU_DISCOVER = 23
 IPV6_DONTFRAG = 62
 PMTUDISC_PROBE = 3
 """Set DF and ignore the cached path MTU: a probe leaves at the size asked, or not at all."""
-SO_EE_ORIGIN_ICMP = 2
-SO_EE_ORIGIN_ICMP6 = 3
 RECEIVE_BUFFER = 8 << 20
 ECHO_TTL = 64
 MAX_BATCH = 2048
+PENDING_ERROR_RETRIES = 4
 
 _TIMESPEC = struct.Struct("qq")
-_EXTENDED_ERR = struct.Struct("IBBBBII")
 _TTL_CMSG = [struct.pack("i", ttl) for ttl in range(256)]
 
 
@@ -400,62 +399,133 @@ class RawTransport(_PollingTransport):
         return stamp
 
 
-class DatagramTransport(_PollingTransport):
-    """Unprivileged ICMP echo through Linux ping sockets (net.ipv4.ping_group_range).
+class UnprivilegedTransport(_PollingTransport):
+    """Every probe method without privileges.
 
-    The kernel assigns the echo identifier and delivers only our echo replies;
-    ICMP errors about our probes arrive on the socket's error queue
-    (IP_RECVERR), carrying the offending router and the quoted echo header.
+    ICMP echo goes through Linux ping sockets where net.ipv4.ping_group_range
+    allows them: the kernel assigns the echo identifier and delivers only our
+    echo replies; ICMP errors about our probes arrive on the socket's error
+    queue (IP_RECVERR). UDP and TCP go through one ordinary socket per probe
+    (see probe_sockets.py), so they work for any user.
     """
 
-    def __init__(self, family: Family, target: str, options: SocketOptions = NO_OPTIONS) -> None:
+    def __init__(
+        self, family: Family, target: str, options: SocketOptions = NO_OPTIONS, linger: float = 3.0
+    ) -> None:
         super().__init__()
         self.family = family
         self.target = target
+        if options.localport is not None:
+            raise OptionError(
+                "-L/--localport needs raw sockets (run tracetui as root): without them "
+                "every UDP probe has a port of its own"
+            )
         v4 = family is Family.V4
-        af = socket.AF_INET if v4 else socket.AF_INET6
-        proto = socket.IPPROTO_ICMP if v4 else socket.IPPROTO_ICMPV6
-        try:
-            sock = socket.socket(af, socket.SOCK_DGRAM, proto)
-        except PermissionError as exc:
-            raise PrivilegeError(str(exc)) from exc
-        self._owned.append(sock)
-        _apply_options(sock, family, options._replace(address=None))
-        sock.bind((options.address or ("0.0.0.0" if v4 else "::"), 0))
-        _receive_setup(sock)
-        _never_fragment(sock, family)
-        level = socket.IPPROTO_IP if v4 else socket.IPPROTO_IPV6
-        sock.setsockopt(level, IP_RECVERR if v4 else IPV6_RECVERR, 1)
-        self._ttl_level = level
+        self._ttl_level = socket.IPPROTO_IP if v4 else socket.IPPROTO_IPV6
         self._ttl_option = socket.IP_TTL if v4 else IPV6_HOPLIMIT
-        self._proto = proto
-        self._sock = sock
+        self._proto = socket.IPPROTO_ICMP if v4 else socket.IPPROTO_ICMPV6
+        self._ping = self._open_ping_socket(options)
+        self._address = (target, 0)
+
+        def configure(sock: socket.socket) -> None:
+            _apply_options(sock, family, options)
+            _never_fragment(sock, family)
+
+        with socket.socket(socket.AF_INET if v4 else socket.AF_INET6, socket.SOCK_DGRAM) as trial:
+            configure(trial)  # a bad -I, -a, -Q or -M fails here, before the first probe
+        self._probes = ProbeSockets(family, target, configure, linger)
+        self._poll.register(self._probes.waking.fileno(), select.EPOLLIN)
+        self._woke_ns = 0
+        icmp_ident = self._ping.getsockname()[1] if self._ping else random.getrandbits(16)
         self.identity = LocalIdentity(
             source=local_source(family, target, options),
-            icmp_ident=sock.getsockname()[1],
+            icmp_ident=icmp_ident,
             udp_port=0,
             tcp_port=0,
-            isn_base=0,
+            isn_base=random.getrandbits(32),
         )
-        self.methods = frozenset({ProbeMethod.ICMP})
-        self._address = (target, 0)
-        self._watch(self._read)
+        methods = {ProbeMethod.UDP, ProbeMethod.TCP}
+        if self._ping is not None:
+            methods.add(ProbeMethod.ICMP)
+            self._watch(self._read)
+        self.methods = frozenset(methods)
+        self._watch(self._read_probe_sockets)
+
+    def _open_ping_socket(self, options: SocketOptions) -> socket.socket | None:
+        v4 = self.family is Family.V4
+        af = socket.AF_INET if v4 else socket.AF_INET6
+        try:
+            sock = socket.socket(af, socket.SOCK_DGRAM, self._proto)
+        except PermissionError:
+            return None
+        self._owned.append(sock)
+        _apply_options(sock, self.family, options._replace(address=None))
+        sock.bind((options.address or ("0.0.0.0" if v4 else "::"), 0))
+        _receive_setup(sock)
+        _never_fragment(sock, self.family)
+        sock.setsockopt(self._ttl_level, IP_RECVERR if v4 else IPV6_RECVERR, 1)
+        return sock
 
     def send(self, method: ProbeMethod, payload: bytes, ttl: int) -> int:
-        stamp = time.time_ns()
-        self._sock.sendmsg(
-            [payload], [(self._ttl_level, self._ttl_option, _TTL_CMSG[ttl])], 0, self._address
-        )
-        return stamp
+        if method is not ProbeMethod.ICMP:
+            return self._probes.send(method, payload, ttl, time.monotonic())
+        if self._ping is None:
+            raise OSError(errno.EPERM, "ICMP needs ping sockets or root")
+        return self._ping_send(payload, ttl, self._address)
 
     def send_echo(self, address: str, payload: bytes) -> int:
-        stamp = time.time_ns()
-        ttl = [(self._ttl_level, self._ttl_option, _TTL_CMSG[ECHO_TTL])]
-        self._sock.sendmsg([payload], ttl, 0, (address, 0))
-        return stamp
+        if self._ping is None:
+            raise OSError(errno.EPERM, "ICMP needs ping sockets or root")
+        return self._ping_send(payload, ECHO_TTL, (address, 0))
+
+    def _ping_send(self, payload: bytes, ttl: int, address: tuple[str, int]) -> int:
+        """Send on the ping socket, again if a send only reported an old error.
+
+        With IP_RECVERR a ping socket queues each ICMP error *and* leaves it pending
+        (sk_err), and the next send returns that error instead of sending: the probe
+        would count as failed though nothing was wrong with it. The pending error is
+        consumed by that attempt, so the next one sends, or fails for real; more
+        errors may arrive meanwhile while a round's replies stream in.
+        """
+        assert self._ping is not None
+        ancillary = [(self._ttl_level, self._ttl_option, _TTL_CMSG[ttl])]
+        for attempt in range(PENDING_ERROR_RETRIES, -1, -1):
+            stamp = time.time_ns()
+            try:
+                self._ping.sendmsg([payload], ancillary, 0, address)
+            except (BlockingIOError, InterruptedError):
+                raise
+            except OSError:
+                if not attempt:
+                    raise
+                continue
+            return stamp
+        raise AssertionError("unreachable")
+
+    def wait(self, timeout: float) -> None:
+        """As the raw transport's, but a TCP probe's answer wakes it and is stamped then."""
+        try:
+            events = self._poll.poll(timeout)
+        except InterruptedError:
+            return
+        waking = self._probes.waking.fileno()
+        for fd, _mask in events:
+            if fd == waking:
+                self._woke_ns = time.time_ns()
+            else:
+                self._waker.drain()
+
+    def close(self) -> None:
+        self._probes.close()
+        super().close()
+
+    def _read_probe_sockets(self, out: list[tuple[Observation, int]]) -> None:
+        woke, self._woke_ns = self._woke_ns, 0
+        self._probes.read(out, woke or time.time_ns(), time.monotonic(), self.malformed)
 
     def _read(self, out: list[tuple[Observation, int]]) -> None:
-        recvmsg = self._sock.recvmsg
+        assert self._ping is not None
+        recvmsg = self._ping.recvmsg
         for flags in (socket.MSG_ERRQUEUE, 0):
             for _ in range(MAX_BATCH):
                 try:
@@ -479,35 +549,20 @@ class DatagramTransport(_PollingTransport):
             return None
         if not flags:
             return Observation(ReplyKind.ECHO_REPLY, 0, source, self._proto, source, data[:8])
-        for level, _kind, payload in ancillary:
-            if level in (socket.IPPROTO_IP, socket.IPPROTO_IPV6) and len(payload) >= 16:
-                return self._error(data, payload, source)
-        return None
-
-    def _error(self, data: bytes, payload: bytes, destination: str) -> Observation | None:
-        _errno, origin, icmp_type, code, _pad, info, _data = _EXTENDED_ERR.unpack_from(payload)
-        if origin not in (SO_EE_ORIGIN_ICMP, SO_EE_ORIGIN_ICMP6):
+        error = queued_error(self.family, ancillary)
+        if error is None:
             return None
-        kind = unreachable_kind(self.family, icmp_type, code)
-        offender = payload[16:]
-        if kind is None:
-            return None
-        if self.family is Family.V4 and len(offender) >= 8:
-            responder = socket.inet_ntop(socket.AF_INET, offender[4:8])
-        elif self.family is Family.V6 and len(offender) >= 24:
-            responder = socket.inet_ntop(socket.AF_INET6, offender[8:24])
-        else:
-            return None
-        mtu = info if kind is ReplyKind.PACKET_TOO_BIG else 0
-        return Observation(kind, code, responder, self._proto, destination, data[:8], mtu)
+        return Observation(
+            error.kind, error.code, error.responder, self._proto, source, data[:8], error.mtu
+        )
 
 
 REMEDIES = (
-    "run it with sudo, or grant raw sockets with "
-    '\'sudo setcap cap_net_raw+ep "$(readlink -f "$(command -v python3)")"\', '
-    "or allow unprivileged ICMP with "
+    'run it as root (sudo "$(command -v tracetui)" HOST finds it in a venv, pipx or uv '
+    "install too), or allow unprivileged ICMP with "
     "\"sudo sysctl -w net.ipv4.ping_group_range='0 2147483647'\""
 )
+"""No capability on the Python interpreter: that would give raw sockets to every Python program."""
 
 
 def open_transport(
@@ -516,10 +571,12 @@ def open_transport(
     method: ProbeMethod,
     raw: dict[Family, RawSockets],
     options: SocketOptions = NO_OPTIONS,
-) -> RawTransport | DatagramTransport:
-    """Raw sockets when we could open them; else ICMP datagram sockets for ICMP probes.
+    linger: float = 3.0,
+) -> RawTransport | UnprivilegedTransport:
+    """Raw sockets when we could open them; else ping sockets and a socket per probe.
 
-    Raw sockets of the family not used are closed here.
+    Raw sockets of the family not used are closed here. ``linger``: seconds a
+    probe socket stays open for a late reply (unprivileged mode).
     """
     for other, sockets in raw.items():
         if other is not family:
@@ -532,9 +589,11 @@ def open_transport(
         return RawTransport(family, target, raw[family])
     if raw:
         raise PrivilegeError(f"IPv{int(family)} is not available on this host")
-    if method is not ProbeMethod.ICMP:
-        raise PrivilegeError(f"{method.upper()} probes need raw sockets: {REMEDIES}")
-    try:
-        return DatagramTransport(family, target, options)
-    except PrivilegeError as exc:
-        raise PrivilegeError(f"cannot open raw or ICMP datagram sockets: {REMEDIES}") from exc
+    transport = UnprivilegedTransport(family, target, options, linger)
+    if method not in transport.methods:
+        transport.close()
+        raise PrivilegeError(
+            f"ICMP probes need ping sockets or root: {REMEDIES}; "
+            "or probe with UDP (-u) or TCP (-T), which need neither"
+        )
+    return transport

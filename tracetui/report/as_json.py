@@ -133,6 +133,7 @@ def report_dict(view: PathView, options: ReportOptions) -> dict[str, Any]:
                 "reached": view.reached,
                 "ignored_packets": view.ignored,
                 "notes": list(view.notes),
+                "sockets": "raw" if info.raw_sockets else "unprivileged",
                 "window_seconds": view.window,
                 "summary": list(diagnosis.summary) if diagnosis else [],
                 "events": [event_record(event) for event in diagnosis.events] if diagnosis else [],

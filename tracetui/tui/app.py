@@ -214,7 +214,8 @@ class TraceApp(App[None]):
         except ValueError as exc:
             self.notify(str(exc), severity="error")
             return
-        self.notify(f"Switched to {method.upper()} probes; statistics restart")
+        before = f"; {self.view.method.upper()}'s statistics are kept" if self.view else ""
+        self.notify(f"Switched to {method.upper()} probes{before}")
         self._soon()
 
     def action_toggle_method(self, name: str) -> None:

@@ -7,6 +7,7 @@ from textual.widget import Widget
 
 from tracetui.diagnose.diagnosis import HopVerdict
 from tracetui.probe.methods import METHODS
+from tracetui.probe.types import ProbeMethod
 from tracetui.snapshot import HopView, PathView, has_rtt
 from tracetui.textsafe import printable
 from tracetui.tui.format import Labels, host_text, ms, rtt_chart
@@ -73,6 +74,12 @@ class StatusBar(_TextPanel):
         second = Text(style="dim")
         second.append(f"from {info.source}  ")
         second.append("names on" if names else "names off (-n)")
+        if not info.raw_sockets:
+            second.append("   no root: ", style="bold")
+            icmp = view.method is ProbeMethod.ICMP
+            second.append(
+                "ICMP through ping sockets" if icmp else "a port per probe (no fixed flow)"
+            )
         if notice:
             second.append("   ")
             second.append(notice, style="italic")
