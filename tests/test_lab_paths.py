@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
@@ -80,11 +81,24 @@ def test_ecmp_hop_shows_both_routers_when_ports_vary(main_lab, method):
     assert report["hubs"][-1]["Rcv"] >= 38
 
 
-@pytest.mark.parametrize("family", [4, 6])
-def test_average_rtt_matches_configured_delays(main_lab, family):
+NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+@pytest.mark.parametrize(
+    "family, method, user",
+    [(4, "icmp", "root"), (6, "icmp", "root"), (4, "udp", "nobody"), (4, "tcp", "nobody")],
+)
+def test_average_rtt_matches_configured_delays(main_lab, family, method, user):
+    """Raw sockets, and without root the sockets per probe (kernel stamps for UDP and the
+    routers' answers, TCP_INFO or the wake-up for the target's): the same tolerance."""
     plan = main_lab.plan
-    report = trace(
-        main_lab,
+    argv = [
+        *(NOBODY if user == "nobody" else []),
+        sys.executable,
+        "-m",
+        "tracetui",
+        "--json",
+        *METHOD_FLAGS[method],
         f"-{family}",
         "-n",
         "-c",
@@ -94,7 +108,9 @@ def test_average_rtt_matches_configured_delays(main_lab, family):
         "-Z",
         "1",
         plan.target_address(family),
-    )
+    ]
+    report = json.loads(main_lab.exec(*argv).stdout)["report"]
+    assert report["tracetui"]["sockets"] == ("raw" if user == "root" else "unprivileged")
     emulated = 0
     for hub in report["hubs"]:
         hop = hub["count"]
