@@ -6,7 +6,8 @@ import json
 import re
 
 import pytest
-from tui_support import advance, demo_app, screen_text
+from textual.widgets import Input, RadioSet
+from tui_support import advance, demo_app, long_demo_app, screen_text
 
 from tracetui.probe.types import ProbeMethod
 from tracetui.tui.hop_table import HopTable
@@ -249,6 +250,36 @@ async def test_e_exports_a_parseable_report_and_never_clobbers(monkeypatch, tmp_
         assert not isinstance(app.screen, ExportScreen)
 
 
+async def test_enter_exports_from_any_field_and_cancels_on_cancel(monkeypatch, tmp_path):
+    """e then Enter: the shown defaults, whichever field has focus (the format buttons
+    first); Enter on Cancel and Escape leave without a file."""
+    app = demo_app(monkeypatch, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        assert isinstance(app.screen.focused, RadioSet)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, ExportScreen)
+        [written] = list(tmp_path.iterdir())
+        assert written.suffix == ".txt" and written.read_text().startswith("Start:")
+        await pilot.press("e")
+        await pilot.press("tab")  # the file name
+        assert isinstance(app.screen.focused, Input)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert len(list(tmp_path.iterdir())) == 2
+        await pilot.press("e")
+        app.screen.query_one("#cancel").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, ExportScreen)
+        await pilot.press("e")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, ExportScreen)
+        assert len(list(tmp_path.iterdir())) == 2
+
+
 @pytest.mark.parametrize("fmt", ["text", "csv", "markdown"])
 async def test_export_every_format(monkeypatch, tmp_path, fmt):
     app = demo_app(monkeypatch, tmp_path)
@@ -330,7 +361,12 @@ async def test_sixty_four_hop_path_renders(monkeypatch, tmp_path):
         for _ in range(63):
             await pilot.press("down")
         assert app.query_one(HopTable).selected_ttl == 64
+        # the path needs every row: the detail pane stays away until Enter asks for it
+        assert "Hop 64" not in screen_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
         assert "Hop 64" in screen_text(app)
+        assert app.query_one(HopTable).selected_ttl == 64
 
 
 async def test_a_keymap_moves_a_binding_and_the_help_follows(monkeypatch, tmp_path):
@@ -413,3 +449,43 @@ async def test_w_cycles_the_statistics_window(monkeypatch, tmp_path):
         assert app.view.window is None and app.view.hops[0].sent == 700
         # verdicts come from the whole run's recent evidence, whatever the window
         assert row_text(app, "h3")[2] == "▶ ORIGIN"
+
+
+async def test_a_fifteen_hop_path_fits_80x24(monkeypatch, tmp_path):
+    """The default terminal: every hop on screen, the status lines whole, the footer's
+    most used keys with ? first."""
+    app = long_demo_app(monkeypatch, tmp_path, 15)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.query_one(HopTable)
+        assert table.row_count == 16  # 15 hops and the ECMP twin under hop 7
+        assert table.size.height >= table.row_count and table.scroll_offset.y == 0
+        assert not app.detail  # no room: the pane waits for Enter
+        status = app.query_one("#status")
+        assert status.size.height == 3
+        for line in status.render().plain.splitlines():
+            assert len(line) <= 78, line
+        assert "www.demo.example" in status.render().plain
+        footer = screen_text(app).splitlines()[-1]
+        assert footer.startswith("? Help")
+        for key in ("Quit", "Pause", "Names", "UDP", "TCP", "Export", "Events"):
+            assert key in footer, footer
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.detail and app.query_one("#detail").outer_size.height >= 6
+
+
+async def test_detail_pane_agrees_with_the_table_in_every_frame(monkeypatch, tmp_path):
+    """Right after start: once the table shows hop 1's first RTT, the pane shows its
+    responder in the same frame (not 'no answer from this hop yet')."""
+    app = demo_app(monkeypatch, tmp_path, seconds=0.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "no answer from this hop yet" in app.query_one("#detail").render().plain
+        advance(app, 0.01)  # hop 1 answers within a millisecond
+        await pilot.pause()
+        table = app.query_one(HopTable)
+        assert table.row_texts("h1")[3].strip() == "0.0%"
+        pane = app.query_one("#detail").render().plain
+        assert "gw.home.example (198.18.1.1)" in pane and "no answer" not in pane
+        assert "received 1" in pane

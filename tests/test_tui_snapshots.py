@@ -6,7 +6,8 @@ and look at the pictures (pytest writes snapshot_report.html on failure).
 
 from __future__ import annotations
 
-from tui_support import demo_app
+import pytest
+from tui_support import demo_app, long_demo_app
 
 
 def test_main_screen(snap_compare, monkeypatch, tmp_path):
@@ -33,6 +34,16 @@ def test_help_screen(snap_compare, monkeypatch, tmp_path):
 
 def test_export_dialog(snap_compare, monkeypatch, tmp_path):
     assert snap_compare(demo_app(monkeypatch, tmp_path), press=["e"], terminal_size=(120, 34))
+
+
+@pytest.mark.parametrize(
+    "hops, size",
+    [(15, (80, 24)), (15, (100, 30)), (30, (80, 24)), (30, (160, 45)), (30, (200, 60))],
+    ids=["15-hops-80x24", "15-hops-100x30", "30-hops-80x24", "30-hops-160x45", "30-hops-200x60"],
+)
+def test_terminal_sizes(snap_compare, monkeypatch, tmp_path, hops, size):
+    """The default layout at common sizes: a 15-hop path fits 80x24 whole."""
+    assert snap_compare(long_demo_app(monkeypatch, tmp_path, hops), terminal_size=size)
 
 
 def test_small_terminal(snap_compare, monkeypatch, tmp_path):

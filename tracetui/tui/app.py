@@ -13,7 +13,6 @@ import contextlib
 import os
 import signal
 import threading
-import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,7 +38,11 @@ FRAME_SECONDS = 0.25
 SIGNAL_GRACE = 3.0
 WINDOWS = (None, 600.0, 60.0)
 """What ``w`` cycles through: the whole run, the last 10 minutes, the last minute."""
-DETAIL_SECONDS = 1.0
+CHROME_ROWS = 5
+"""Status bar (3), table header (1) and footer (1): what the table and detail pane share."""
+DETAIL_ROWS = 11
+DETAIL_MIN_ROWS = 6
+"""Fewer rows than this and the pane, unasked, gives its room to the path."""
 COMMAND_ECHO_SECONDS = 0.05
 """After a command, redraw this soon: the engine applies it within a loop turn."""
 
@@ -73,11 +76,14 @@ class TraceApp(App[None]):
             self.set_keymap(keymap)
         self._start_theme = theme
         self._on_theme = on_theme
-        self.detail = True
+        self.detail_choice: bool | None = None
+        """The user's Enter: show or hide the detail pane; None leaves it to the room."""
+        self.detail = False
+        """Whether the detail pane shows now."""
+        self._detail_shown: tuple | None = None
         self.view: PathView | None = None
         self._frame_seconds = frame_seconds
         self._export_dir = export_dir or Path.cwd()
-        self._detail_drawn = 0.0
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -85,7 +91,7 @@ class TraceApp(App[None]):
         yield TableHeader(id="header")
         yield HopTable(id="hops")
         yield DetailPane(id="detail")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         # held directly: while a dialog is open, queries would search the dialog's screen
@@ -161,16 +167,34 @@ class TraceApp(App[None]):
         table.show(view, self.size.width, order=self.shown_order, chart=self.chart)
         if table.layout_spec != layout and table.layout_spec is not None:
             self.table_header.show(table.layout_spec)
-        self.status_bar.show(view, self.show_names, self._status_notice(view))
+        self.status_bar.show(view, self.show_names, self._status_notice(view), self.size.width)
         detail = self.detail_pane
+        height = self._detail_height(table.row_count)
+        self.detail = height > 0
         detail.display = self.detail
-        now = time.monotonic()
-        if self.detail and (detail_now or now - self._detail_drawn >= DETAIL_SECONDS):
-            self._detail_drawn = now
-            ttl = table.selected_ttl
-            hop = next((h for h in view.hops if h.ttl == ttl), None)
-            verdict = view.diagnosis.of(ttl) if view.diagnosis is not None and ttl else None
-            detail.show(hop, verdict, self.labels, self.size.width)
+        if not self.detail:
+            return
+        if detail.styles.height is None or detail.styles.height.value != height:
+            detail.styles.height = height
+            detail_now = True
+        ttl = table.selected_ttl
+        hop = next((h for h in view.hops if h.ttl == ttl), None)
+        verdict = view.diagnosis.of(ttl) if view.diagnosis is not None and ttl else None
+        shown = (hop, verdict, self.labels, self.size.width, height)
+        if detail_now or shown != self._detail_shown:
+            # in the same frame as the table: the pane never contradicts the row above it
+            self._detail_shown = shown
+            detail.show(hop, verdict, self.labels, self.size.width, height - 1)
+
+    def _detail_height(self, table_rows: int) -> int:
+        """Rows for the detail pane: all it wants where the table leaves room, fewer on a
+        small terminal, none where the path needs the room (Enter decides otherwise)."""
+        if self.detail_choice is False:
+            return 0
+        room = self.size.height - CHROME_ROWS - table_rows
+        if self.detail_choice:
+            return max(DETAIL_MIN_ROWS, min(DETAIL_ROWS, room))
+        return min(DETAIL_ROWS, room) if room >= DETAIL_MIN_ROWS else 0
 
     def _status_notice(self, view: PathView) -> str:
         failure = self.trace.failure
@@ -270,7 +294,7 @@ class TraceApp(App[None]):
         self.refresh_frame()
 
     def action_toggle_detail(self) -> None:
-        self.detail = not self.detail
+        self.detail_choice = not self.detail
         self.refresh_frame(detail_now=True)
 
     def action_events(self) -> None:

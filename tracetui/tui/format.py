@@ -50,7 +50,9 @@ class Labels(NamedTuple):
         return self.names, self.info is not None
 
 
-def host_text(responder: ResponderView | None, labels: Labels) -> Text:
+def host_text(responder: ResponderView | None, labels: Labels, width: int = 0) -> Text:
+    """The host as ``labels`` name it; within ``width`` (if given) a name shown with its
+    address gives up its end first, so the address stays whole as long as it fits."""
     if responder is None:
         return Text(UNKNOWN_HOST, style="dim")
     text = Text()
@@ -58,10 +60,18 @@ def host_text(responder: ResponderView | None, labels: Labels) -> Text:
         text.append(ipinfo_cell(responder, labels.info), style="cyan")
         text.append(" ")
     name = display_name(responder, labels.names)
-    if name:
+    if name and labels.ips:
+        address = f" ({responder.address})"
+        room = width - text.cell_len - len(address) if width else len(name)
+        if room < len(name):
+            name = name[: room - 1] + "…" if room >= 4 else ""
+        if name:
+            text.append(name)
+            text.append(address, style="dim")
+        else:
+            text.append(responder.address)
+    elif name:
         text.append(name)
-        if labels.ips:
-            text.append(f" ({responder.address})", style="dim")
     else:
         text.append(responder.address)
     return text

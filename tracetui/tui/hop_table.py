@@ -35,7 +35,8 @@ from tracetui.tui.verdicts import QUIET_LOSS, VERDICT_WIDTH, verdict_text
 
 HOP_WIDTH = 4
 SCROLLBAR = 2
-MIN_HOST = 16
+MIN_HOST = 18
+"""A leading space, 16 characters of name, the gutter."""
 MIN_HISTORY = 10
 MAX_HISTORY = 60
 LEFT = "left"
@@ -44,15 +45,25 @@ CHART_ORDER = "LA"
 """Loss% and Avg beside the chart of every hop."""
 
 
+COMPACT_BELOW = 24
+"""Host width under which number columns give up a character each (an 80-column screen)."""
+
+
 @dataclass(frozen=True)
 class TableLayout:
-    """Column labels and widths for a terminal width; cells carry a one-space gutter."""
+    """Column labels and widths for a terminal width.
+
+    Left-aligned cells keep a one-space gutter on their right, numbers are
+    right-aligned with room to spare; on a narrow screen (``compact``) number
+    columns are one narrower and times of a second or more drop their decimal.
+    """
 
     order: str
     chart: bool
     host_width: int
     history_width: int
     verdicts: bool = True
+    compact: bool = False
 
     @classmethod
     def fit(
@@ -61,16 +72,20 @@ class TableLayout:
         """Host gets what its longest label needs (within limits), history the rest."""
         if chart:
             order = CHART_ORDER
-        numbers = sum(column.width for column in columns_of(order))
-        free = total - HOP_WIDTH - numbers - SCROLLBAR - (VERDICT_WIDTH if verdicts else 0)
+        statistics = columns_of(order)
+        fixed = HOP_WIDTH + SCROLLBAR + (VERDICT_WIDTH if verdicts else 0)
+        free = total - fixed - sum(column.width for column in statistics)
+        compact = min(host_need, free) < COMPACT_BELOW and not chart
+        if compact:
+            free += len(statistics)
         if chart:
             host = max(MIN_HOST, min(host_need, free - 3 * MIN_HISTORY))
             return cls(order, chart, host, max(MIN_HISTORY, free - host - 1), verdicts)
         host = max(MIN_HOST, min(host_need, free))
         history = min(MAX_HISTORY, free - host - 1)
         if history < MIN_HISTORY:
-            return cls(order, chart, max(MIN_HOST, free), 0, verdicts)
-        return cls(order, chart, host, history, verdicts)
+            return cls(order, chart, max(MIN_HOST, free), 0, verdicts, compact)
+        return cls(order, chart, host, history, verdicts, compact)
 
     @property
     def statistics(self) -> list[Column]:
@@ -81,7 +96,8 @@ class TableLayout:
         columns = [("Hop", HOP_WIDTH, RIGHT), (" Host", self.host_width, LEFT)]
         if self.verdicts:
             columns.append(("Verdict", VERDICT_WIDTH, LEFT))
-        columns += [(column.label, column.width, RIGHT) for column in self.statistics]
+        narrower = 1 if self.compact else 0
+        columns += [(column.label, column.width - narrower, RIGHT) for column in self.statistics]
         if self.chart:
             columns.append((" RTT over time (bars from 0 ms)", self.history_width + 1, LEFT))
         elif self.history_width:
@@ -96,17 +112,31 @@ class TableLayout:
 def join_cells(cells: list[Text], layout: TableLayout) -> Text:
     """One table line: every cell cut or padded to its column, numbers to the right."""
     line = Text(no_wrap=True, end="")
-    for cell, (_, width, align) in zip(cells, layout.columns, strict=True):
+    columns = layout.columns
+    last = len(columns) - 1
+    for index, (cell, (_, width, align)) in enumerate(zip(cells, columns, strict=True)):
         text = cell.copy()
-        text.truncate(width, overflow="ellipsis" if align == LEFT else "crop")
-        pad = width - text.cell_len
-        if align == RIGHT:
-            line.append(" " * pad)
+        if align == LEFT:
+            room = width if index == last else width - 1
+            text.truncate(room, overflow="ellipsis")
             line.append_text(text)
-        else:
-            line.append_text(text)
-            line.append(" " * pad)
+            line.append(" " * (width - text.cell_len))
+            continue
+        if text.cell_len >= width:
+            text = _whole(text)
+        text.truncate(width, overflow="crop")
+        line.append(" " * (width - text.cell_len))
+        line.append_text(text)
     return line
+
+
+def _whole(text: Text) -> Text:
+    """``1234.5`` as ``1235``: a number that would fill its column loses its decimal."""
+    try:
+        value = float(text.plain)
+    except ValueError:
+        return text
+    return Text(str(round(value)), style=text.style, end="")
 
 
 class TableHeader(Static):
@@ -227,8 +257,8 @@ class HopTable(ScrollView, can_focus=True):
             base = base + self.get_component_rich_style("hop-table--cursor")
         return strip.apply_style(base).crop_extend(0, width, self.rich_style)
 
-    def _host(self, responder: ResponderView | None) -> Text:
-        return host_text(responder, self.labels)
+    def _host(self, responder: ResponderView | None, width: int = 0) -> Text:
+        return host_text(responder, self.labels, width)
 
     def _rows(self, view: PathView, layout: TableLayout) -> dict[str, list[Text]]:
         rows: dict[str, list[Text]] = {}
@@ -240,7 +270,7 @@ class HopTable(ScrollView, can_focus=True):
         diagnosis = view.diagnosis
         for hop in view.hops:
             hop_cell = Text(str(hop.ttl), style="bold" if hop.is_destination else "")
-            host = Text(" ").append_text(self._host(hop.primary))
+            host = Text(" ").append_text(self._host(hop.primary, layout.host_width - 2))
             if hop.span > 1:
                 host.append(f" ×{hop.span} TTLs", style="dim")
             if not hop.on_path:
@@ -276,7 +306,7 @@ class HopTable(ScrollView, can_focus=True):
 
     def _responder_row(self, responder: ResponderView, layout: TableLayout) -> list[Text]:
         """Under its hop: the responder's own replies (``12r``) and times; no hop counts."""
-        label = Text("  └ ", style="dim").append_text(self._host(responder))
+        label = Text("  └ ", style="dim").append_text(self._host(responder, layout.host_width - 5))
         if not responder.current:
             label.append(" (gone)", style="dim")
         row = responder_stats(responder)

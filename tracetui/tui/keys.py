@@ -40,13 +40,40 @@ APP_BINDINGS: list[Binding] = [
     Binding("q", "quit", "Quit", id="quit", tooltip="quit (also Ctrl+C)"),
     Binding("ctrl+c", "quit", "Quit", id="quit-ctrl-c", show=False, priority=True),
     Binding("p,space", "pause", "Pause", id="pause", tooltip="pause / resume probing"),
-    Binding("r", "reset", "Reset", id="reset", tooltip="reset statistics"),
     Binding(
         "n",
         "toggle_names",
         "Names",
         id="names",
         tooltip="names on / off (addresses at once, cached names at once)",
+    ),
+    *_method_bindings(),
+    Binding(
+        "e", "export", "Export", id="export", tooltip="export a report (text, JSON, CSV, Markdown)"
+    ),
+    Binding(
+        "v",
+        "events",
+        "Events",
+        id="events",
+        tooltip="what the path is doing: the summary and every change, with times",
+    ),
+    Binding("r", "reset", "Reset", id="reset", tooltip="reset statistics"),
+    Binding(
+        "j",
+        "toggle_jitter",
+        "Jitter",
+        id="jitter",
+        show=False,
+        tooltip="latency columns / jitter columns (Jttr Javg Jmax Jint)",
+    ),
+    Binding(
+        "d",
+        "display_mode",
+        "Display",
+        id="display",
+        show=False,
+        tooltip="table with history strip / RTT chart of every hop",
     ),
     Binding(
         "b",
@@ -81,37 +108,12 @@ APP_BINDINGS: list[Binding] = [
         tooltip="choose the columns and their order (mtr's field letters)",
     ),
     Binding(
-        "j",
-        "toggle_jitter",
-        "Jitter",
-        id="jitter",
-        tooltip="latency columns / jitter columns (Jttr Javg Jmax Jint)",
-    ),
-    Binding(
-        "d",
-        "display_mode",
-        "Display",
-        id="display",
-        tooltip="table with history strip / RTT chart of every hop",
-    ),
-    Binding(
-        "v",
-        "events",
-        "Events",
-        id="events",
-        tooltip="what the path is doing: the summary and every change, with times",
-    ),
-    Binding(
         "w",
         "cycle_window",
         "Window",
         id="window",
         show=False,
         tooltip="statistics over the whole run / the last 10 min / the last 1 min",
-    ),
-    *_method_bindings(),
-    Binding(
-        "e", "export", "Export", id="export", tooltip="export a report (text, JSON, CSV, Markdown)"
     ),
     Binding(
         "enter",
@@ -122,6 +124,8 @@ APP_BINDINGS: list[Binding] = [
         tooltip="show / hide the detail pane of the selected hop",
     ),
 ]
+"""In footer order, most used first (the footer must fit 80 columns); the rest show in
+the help screen and the command palette."""
 
 SELECT = "select a hop"
 PAGE = "move ten hops"

@@ -42,6 +42,10 @@ class _TextPanel(Widget):
         return self._text
 
 
+_COMPACT_STEPS = ("methods", "every", "brand", "elapsed", "address")
+"""What the first status line gives up, in this order, until it fits its width."""
+
+
 class StatusBar(_TextPanel):
     """Target, method, family, interval, rounds, elapsed time, running or paused."""
 
@@ -49,28 +53,15 @@ class StatusBar(_TextPanel):
     StatusBar { height: 3; padding: 0 1; background: $boost; }
     """
 
-    def show(self, view: PathView, names: bool, notice: str) -> None:
-        info = view.info
+    def show(self, view: PathView, names: bool, notice: str, width: int) -> None:
+        """``width``: the terminal's; lines are fitted to it, never wrapped."""
+        width = max(20, width - 2)
         line = Text()
-        line.append("tracetui ", style="bold")
-        line.append("→ ")
-        line.append(printable(info.target_name), style="bold")
-        if info.target_name != info.target:
-            line.append(f" ({info.target})")
-        line.append("   ")
-        for method, spec in METHODS.items():
-            active = method is view.method
-            line.append(f" {spec.label} ", style="reverse bold" if active else "dim")
-        line.append(f"  IPv{int(info.family)}  every {info.interval:g}s  ")
-        line.append(f"round {view.rounds}  {_elapsed(view)}  ")
-        if view.window is not None:
-            line.append(f"last {_span(view.window)}  ", style="bold")
-        if view.finished:
-            line.append("■ done", style="bold")
-        elif view.paused:
-            line.append(" PAUSED ", style="reverse yellow")
-        else:
-            line.append("● running", style="green")
+        for compact in range(len(_COMPACT_STEPS) + 1):
+            line = self._first_line(view, set(_COMPACT_STEPS[:compact]))
+            if line.cell_len <= width:
+                break
+        info = view.info
         second = Text(style="dim")
         second.append(f"from {info.source}  ")
         second.append("names on" if names else "names off (-n)")
@@ -93,9 +84,45 @@ class StatusBar(_TextPanel):
             )
         summary = view.diagnosis.summary if view.diagnosis is not None else ()
         verdict_line = Text(printable(summary[0]) if summary else "", style="bold")
-        if len(summary) > 1:
-            verdict_line.append(f"  (+{len(summary) - 1} more: v)", style="dim")
-        self.set_text(Text("\n").join([line, verdict_line, second]))
+        more = Text(f"  (+{len(summary) - 1} more: v)", style="dim") if len(summary) > 1 else Text()
+        verdict_line.truncate(width - more.cell_len, overflow="ellipsis")
+        verdict_line.append_text(more)
+        lines = [line, verdict_line, second]
+        for text in lines:
+            text.truncate(width, overflow="ellipsis")
+        self.set_text(Text("\n").join(lines))
+
+    @staticmethod
+    def _first_line(view: PathView, compact: set[str]) -> Text:
+        """Target, method, family, interval, round, time, state; ``compact`` names the
+        parts given up (or shortened) to fit a narrow terminal, in _COMPACT_STEPS order."""
+        info = view.info
+        line = Text()
+        if "brand" not in compact:
+            line.append("tracetui ", style="bold")
+            line.append("→ ")
+        line.append(printable(info.target_name), style="bold")
+        if info.target_name != info.target and "address" not in compact:
+            line.append(f" ({info.target})")
+        line.append("  ")
+        for method, spec in METHODS.items():
+            active = method is view.method
+            if active or "methods" not in compact:
+                line.append(f" {spec.label} ", style="reverse bold" if active else "dim")
+        every = f"{info.interval:g}s" if "every" in compact else f"every {info.interval:g}s"
+        line.append(f"  IPv{int(info.family)}  {every}  ")
+        line.append(f"round {view.rounds}  ")
+        if "elapsed" not in compact:
+            line.append(f"{_elapsed(view)}  ")
+        if view.window is not None:
+            line.append(f"last {_span(view.window)}  ", style="bold")
+        if view.finished:
+            line.append("■ done", style="bold")
+        elif view.paused:
+            line.append(" PAUSED ", style="reverse yellow")
+        else:
+            line.append("● running", style="green")
+        return line
 
 
 class DetailPane(_TextPanel):
@@ -106,8 +133,14 @@ class DetailPane(_TextPanel):
     """
 
     def show(
-        self, hop: HopView | None, verdict: HopVerdict | None, labels: Labels, width: int
+        self,
+        hop: HopView | None,
+        verdict: HopVerdict | None,
+        labels: Labels,
+        width: int,
+        rows: int = 10,
     ) -> None:
+        """``rows``: lines inside the pane; the RTT chart gets what the text leaves."""
         if hop is None:
             self.set_text(Text("No hop selected.", style="dim"))
             return
@@ -128,9 +161,13 @@ class DetailPane(_TextPanel):
                 Text.assemble(verdict_text(verdict), " ", (printable(verdict.reason, 400), ""))
             )
         lines += self._responder_lines(hop, labels)
+        chart_height = min(CHART_HEIGHT, rows - len(lines) - 1)
+        if chart_height < 1:
+            self.set_text(Text("\n").join(lines))
+            return
         chart_width = max(10, width - 4)
         quiet = verdict is not None and verdict.verdict in QUIET_LOSS
-        chart = rtt_chart(hop.history, chart_width, CHART_HEIGHT, quiet=quiet)
+        chart = rtt_chart(hop.history, chart_width, chart_height, quiet=quiet)
         scale = Text(
             f"RTT, last {min(chart_width, len(hop.history))} rounds, 0 to "
             f"{ms(max((s for s in hop.history if has_rtt(s)), default=0.0))} ms"

@@ -185,7 +185,11 @@ class OrderScreen(ModalScreen[str | None]):
 class ExportScreen(ModalScreen[Path | None]):
     """Pick a format and a file name; writes atomically and never replaces a file."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        # before the focused field's own Enter (a radio button would only toggle)
+        Binding("enter", "enter", "Export", priority=True),
+    ]
     DEFAULT_CSS = """
     ExportScreen { align: center middle; }
     ExportScreen > Vertical { width: 70; height: auto; border: thick $primary;
@@ -239,6 +243,15 @@ class ExportScreen(ModalScreen[Path | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def action_enter(self) -> None:
+        """Enter exports with what the dialog shows, from whichever field has focus;
+        on the Cancel button it cancels."""
+        focused = self.focused
+        if isinstance(focused, Button) and focused.id == "cancel":
+            self.dismiss(None)
+        else:
+            self._export()
 
     def _export(self) -> None:
         raw = self.query_one("#path", Input).value.strip()

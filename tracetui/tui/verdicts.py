@@ -10,7 +10,8 @@ from rich.text import Text
 
 from tracetui.diagnose.diagnosis import HopVerdict, Verdict
 
-VERDICT_WIDTH = 11
+VERDICT_WIDTH = 12
+"""The longest verdict shown (``~ ratelimit``) and a space after it."""
 
 _SHOWN: dict[Verdict, tuple[str, str]] = {
     Verdict.OK: ("ok", "green"),
