@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from lab.terminal import Terminal, have_tmux
+from lab.terminal import Terminal, contrast, have_tmux, parse_cells
 from unavailable import unavailable
 
 pytestmark = pytest.mark.lab
@@ -155,3 +155,35 @@ def test_live_screen_switches_methods_without_root(main_lab, terminal):
         assert "not sent" not in screen, screen
     term.keys("q")
     term.wait_until(lambda s: "EXITED 0" in s)
+
+
+def test_without_colour_loss_stays_legible(terminal):
+    """NO_COLOR: the terminal's own escape codes (tmux capture-pane -e) show loss as bold,
+    lost probes as bold reverse, and every character at a readable contrast (WCAG: 4.5:1,
+    3:1 for bold text)."""
+    term = terminal(f"NO_COLOR=1 {sys.executable} -m tracetui --demo; sleep 30", 120, 34)
+    term.wait_until(lambda s: _round(s) >= 12 and "edge1.dc.example" in s)
+    rows = parse_cells(term.styled_screen())
+    header = next(
+        i for i, row in enumerate(rows) if "".join(c.char for c in row).startswith(" Hop")
+    )
+    loss_column = "".join(c.char for c in rows[header]).index("Loss%")
+    marks = lossy = 0
+    for row in rows[header + 1 : header + 11]:
+        text = "".join(cell.char for cell in row)
+        for cell in row:
+            if cell.char.strip():
+                needed = 3.0 if cell.bold else 4.5
+                assert contrast(cell.fg, cell.bg) >= needed, (text, cell)
+        loss = re.search(r"(\d+\.\d)%", text[loss_column - 2 : loss_column + 6])
+        quiet = "silent" in text or "ratelimit" in text
+        if loss and float(loss.group(1)) >= 5 and not quiet:
+            lossy += 1
+            start = loss_column - 2 + loss.start()
+            assert all(c.bold or c.reverse for c in row[start : start + len(loss.group(0))]), text
+        history = text.rfind("  ") + 2
+        for cell in row[history:]:
+            if cell.char == "?" and not quiet:
+                marks += 1
+                assert cell.bold and cell.reverse, text
+    assert lossy >= 2 and marks >= 2  # the demo's lossy hops were there to be checked

@@ -15,24 +15,32 @@ from rich.text import Text
 
 from tracetui.labels import UNKNOWN_HOST, display_name, ipinfo_cell
 from tracetui.snapshot import HopView, ResponderView, has_rtt, is_lost
+from tracetui.tui.palette import COLOUR, Palette
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 LOSS_MARK = "?"
-LEVEL_STYLES = ("green", "green", "green", "yellow", "yellow", "red", "red", "red")
 
 
 def ms(value: float) -> str:
     return f"{value:.1f}" if math.isfinite(value) else "-"
 
 
-def loss_text(hop: HopView, quiet: bool = False) -> Text:
-    """Loss%, coloured by size; ``quiet`` where a verdict explains it (no alarm colours)."""
+def loss_text(hop: HopView, quiet: bool = False, palette: Palette = COLOUR) -> Text:
+    """Loss%, marked by size; ``quiet`` where a verdict explains it (no alarm)."""
     if not hop.completed:
         return Text("-", style="dim")
     pct = hop.loss_pct
     if quiet:
-        return Text(f"{pct:.1f}%", style="dim")
-    style = "bold red" if pct >= 50 else "red" if pct >= 5 else "yellow" if pct > 0 else ""
+        return Text(f"{pct:.1f}%", style=palette.quiet)
+    style = (
+        palette.loss_heavy
+        if pct >= 50
+        else palette.loss
+        if pct >= 5
+        else palette.loss_slight
+        if pct > 0
+        else ""
+    )
     return Text(f"{pct:.1f}%", style=style)
 
 
@@ -50,14 +58,16 @@ class Labels(NamedTuple):
         return self.names, self.info is not None
 
 
-def host_text(responder: ResponderView | None, labels: Labels, width: int = 0) -> Text:
+def host_text(
+    responder: ResponderView | None, labels: Labels, width: int = 0, palette: Palette = COLOUR
+) -> Text:
     """The host as ``labels`` name it; within ``width`` (if given) a name shown with its
     address gives up its end first, so the address stays whole as long as it fits."""
     if responder is None:
         return Text(UNKNOWN_HOST, style="dim")
     text = Text()
     if labels.info is not None:
-        text.append(ipinfo_cell(responder, labels.info), style="cyan")
+        text.append(ipinfo_cell(responder, labels.info), style=palette.info)
         text.append(" ")
     name = display_name(responder, labels.names)
     if name and labels.ips:
@@ -91,6 +101,7 @@ def history_strip(
     *,
     graded: bool = True,
     quiet: bool = False,
+    palette: Palette = COLOUR,
 ) -> Text:
     """The last ``width`` rounds as one character each: a block whose height is the RTT
     between ``low`` and ``high``, a red ``?`` for a lost probe, a space for no result.
@@ -105,14 +116,14 @@ def history_strip(
     for sample in window:
         if is_lost(sample):
             chars.append(LOSS_MARK)
-            styles.append("dim" if quiet else "bold red")
+            styles.append(palette.quiet if quiet else palette.lost_mark)
         elif not has_rtt(sample):
             chars.append(" ")
             styles.append("")
         else:
             level = _level(sample, low, high)
             chars.append(BLOCKS[level])
-            styles.append(LEVEL_STYLES[level] if graded else "cyan")
+            styles.append(palette.levels[level] if graded else palette.flat)
     return _runs(chars, styles)
 
 
@@ -132,7 +143,12 @@ def own_range(samples: Sequence[float]) -> tuple[float, float]:
 
 
 def rtt_chart(
-    samples: Sequence[float], width: int, height: int, *, quiet: bool = False
+    samples: Sequence[float],
+    width: int,
+    height: int,
+    *,
+    quiet: bool = False,
+    palette: Palette = COLOUR,
 ) -> list[Text]:
     """A bar chart of the last ``width`` rounds, ``height`` rows tall, 0 ms at the bottom.
 
@@ -152,6 +168,10 @@ def rtt_chart(
         for index in range(height):
             floor = (height - 1 - index) * 8
             fill = min(8, max(0, eighths - floor))
-            grid[index].append(" " if fill == 0 else BLOCKS[fill - 1])
-            styles[index].append(("bright_black" if quiet else "red") if lost else "green")
+            if lost:
+                grid[index].append(palette.chart_lost_glyph)
+                styles[index].append(palette.quiet if quiet else palette.chart_lost)
+            else:
+                grid[index].append(" " if fill == 0 else BLOCKS[fill - 1])
+                styles[index].append(palette.chart_bar)
     return [_runs(chars, row_styles) for chars, row_styles in zip(grid, styles, strict=True)]

@@ -31,6 +31,7 @@ from tracetui.columns import (
 from tracetui.snapshot import PathView, ResponderView, has_rtt
 from tracetui.tui.format import Labels, history_strip, host_text, loss_text, own_range
 from tracetui.tui.keys import TABLE_BINDINGS
+from tracetui.tui.palette import palette_of
 from tracetui.tui.verdicts import QUIET_LOSS, VERDICT_WIDTH, verdict_text
 
 HOP_WIDTH = 4
@@ -258,7 +259,7 @@ class HopTable(ScrollView, can_focus=True):
         return strip.apply_style(base).crop_extend(0, width, self.rich_style)
 
     def _host(self, responder: ResponderView | None, width: int = 0) -> Text:
-        return host_text(responder, self.labels, width)
+        return host_text(responder, self.labels, width, palette_of(self.app))
 
     def _rows(self, view: PathView, layout: TableLayout) -> dict[str, list[Text]]:
         rows: dict[str, list[Text]] = {}
@@ -268,6 +269,7 @@ class HopTable(ScrollView, can_focus=True):
             values = [s for hop in view.hops for s in hop.history if has_rtt(s)]
             chart_top = max(values, default=0.0)
         diagnosis = view.diagnosis
+        palette = palette_of(self.app)
         for hop in view.hops:
             hop_cell = Text(str(hop.ttl), style="bold" if hop.is_destination else "")
             host = Text(" ").append_text(self._host(hop.primary, layout.host_width - 2))
@@ -282,20 +284,30 @@ class HopTable(ScrollView, can_focus=True):
             cells = [hop_cell, host]
             verdict = diagnosis.of(hop.ttl) if diagnosis is not None else None
             if layout.verdicts:
-                cells.append(verdict_text(verdict))
+                cells.append(verdict_text(verdict, palette))
             quiet = verdict is not None and verdict.verdict in QUIET_LOSS
             cells += [
-                loss_text(hop, quiet) if column is COLUMNS["L"] else Text(cell_text(column, row))
+                loss_text(hop, quiet, palette)
+                if column is COLUMNS["L"]
+                else Text(cell_text(column, row))
                 for column in statistics
             ]
             if layout.chart:
                 strip = history_strip(
-                    hop.history, layout.history_width, 0.0, chart_top, graded=False, quiet=quiet
+                    hop.history,
+                    layout.history_width,
+                    0.0,
+                    chart_top,
+                    graded=False,
+                    quiet=quiet,
+                    palette=palette,
                 )
                 cells.append(Text(" ").append_text(strip))
             elif layout.history_width:
                 low, high = own_range(hop.history[-layout.history_width :])
-                strip = history_strip(hop.history, layout.history_width, low, high, quiet=quiet)
+                strip = history_strip(
+                    hop.history, layout.history_width, low, high, quiet=quiet, palette=palette
+                )
                 cells.append(Text(" ").append_text(strip))
             rows[f"h{hop.ttl}"] = cells
             if layout.chart:

@@ -11,6 +11,7 @@ from tracetui.probe.types import ProbeMethod
 from tracetui.snapshot import HopView, PathView, has_rtt
 from tracetui.textsafe import printable
 from tracetui.tui.format import Labels, host_text, ms, rtt_chart
+from tracetui.tui.palette import palette_of
 from tracetui.tui.verdicts import QUIET_LOSS, verdict_text
 
 CHART_HEIGHT = 4
@@ -92,10 +93,10 @@ class StatusBar(_TextPanel):
             text.truncate(width, overflow="ellipsis")
         self.set_text(Text("\n").join(lines))
 
-    @staticmethod
-    def _first_line(view: PathView, compact: set[str]) -> Text:
+    def _first_line(self, view: PathView, compact: set[str]) -> Text:
         """Target, method, family, interval, round, time, state; ``compact`` names the
         parts given up (or shortened) to fit a narrow terminal, in _COMPACT_STEPS order."""
+        palette = palette_of(self.app)
         info = view.info
         line = Text()
         if "brand" not in compact:
@@ -119,9 +120,9 @@ class StatusBar(_TextPanel):
         if view.finished:
             line.append("■ done", style="bold")
         elif view.paused:
-            line.append(" PAUSED ", style="reverse yellow")
+            line.append(" PAUSED ", style=palette.paused)
         else:
-            line.append("● running", style="green")
+            line.append("● running", style=palette.running)
         return line
 
 
@@ -144,9 +145,10 @@ class DetailPane(_TextPanel):
         if hop is None:
             self.set_text(Text("No hop selected.", style="dim"))
             return
+        palette = palette_of(self.app)
         title = Text(f"Hop {hop.ttl}", style="bold")
         if hop.is_destination:
-            title.append("  (destination)", style="bold green")
+            title.append("  (destination)", style=f"bold {palette.ok}")
         if not hop.on_path:
             title.append("  (no longer on the path)", style="bold")
         title.append(
@@ -158,7 +160,9 @@ class DetailPane(_TextPanel):
         lines = [title]
         if verdict is not None:
             lines.append(
-                Text.assemble(verdict_text(verdict), " ", (printable(verdict.reason, 400), ""))
+                Text.assemble(
+                    verdict_text(verdict, palette), " ", (printable(verdict.reason, 400), "")
+                )
             )
         lines += self._responder_lines(hop, labels)
         chart_height = min(CHART_HEIGHT, rows - len(lines) - 1)
@@ -167,11 +171,11 @@ class DetailPane(_TextPanel):
             return
         chart_width = max(10, width - 4)
         quiet = verdict is not None and verdict.verdict in QUIET_LOSS
-        chart = rtt_chart(hop.history, chart_width, chart_height, quiet=quiet)
+        chart = rtt_chart(hop.history, chart_width, chart_height, quiet=quiet, palette=palette)
         scale = Text(
             f"RTT, last {min(chart_width, len(hop.history))} rounds, 0 to "
             f"{ms(max((s for s in hop.history if has_rtt(s)), default=0.0))} ms"
-            + ("  (grey: lost replies; see the verdict)" if quiet else "  (red: lost)"),
+            + f"  ({palette.chart_legend[quiet]})",
             style="dim",
         )
         self.set_text(Text("\n").join([*lines, scale, *chart]))

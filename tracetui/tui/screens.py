@@ -22,17 +22,30 @@ from tracetui.tui.keys import APP_BINDINGS, TABLE_BINDINGS
 from tracetui.tui.verdicts import GLOSSARY
 
 EXTRA_HELP = (("Ctrl+P", "command palette: every action", ""),)
+COLUMN_HELP = (
+    ("Hop", "the TTL: how many routers away (bold: the destination)"),
+    (
+        "Host",
+        "who answered at that TTL: the name (n), the address, or both (b); ??? for no "
+        "answer; a row of its own under a hop for every other address that answered there, "
+        "with its reply count (12r) and times",
+    ),
+    ("Verdict", "what the loss means (see Verdicts below)"),
+    (
+        "History",
+        "the last rounds, one character each: block height is the RTT within the "
+        "hop's own range, ? a lost probe",
+    ),
+)
+"""The columns that are not statistics; those explain themselves from tracetui.columns."""
 HELP_NOTES = (
     "Loss% counts completed probes only: a probe still in flight is not lost. "
     "Snt counts probes sent; a probe the kernel refused to send is counted apart.",
     "Verdicts are decided from each hop's last 240 rounds with exact statistical tests, and "
     "change only when the evidence holds for three rounds; pings that confirm a rate limit "
     "never count in Snt or Loss%.",
-    "History: one character per round, block height = RTT between the hop's own best and "
-    "worst in view; a red ? is a lost probe. The chart view (d) scales every hop from 0 ms "
-    "to the slowest, so hops can be compared.",
-    "A hop that answers from several addresses (load balancing, a route change) lists the "
-    "others under it with their own reply count (12r) and times.",
+    "The chart view (d) draws every hop's RTT from 0 ms to the slowest hop's, so hops can "
+    "be compared; the history strip scales each hop to its own range.",
     "ignored: packets that reached us but answer none of the probes in flight: other "
     "programs' (foreign), a second copy (duplicate), after the timeout (late), from before "
     "a reset or method switch (stale), or not a well-formed reply (malformed).",
@@ -75,6 +88,7 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen > VerticalScroll { width: 100; max-width: 100%; height: auto; max-height: 90%;
                                   border: thick $primary; background: $surface; padding: 1 2; }
     HelpScreen .note { margin-top: 1; }
+    HelpScreen Static { width: 1fr; }
     """
 
     def __init__(self, keys: list[tuple[str, str, str]]) -> None:
@@ -82,15 +96,22 @@ class HelpScreen(ModalScreen[None]):
         self._keys = keys
 
     def compose(self) -> ComposeResult:
-        table = Table(box=None, show_header=False, padding=(0, 1))
+        table = Table(box=None, show_header=False, padding=(0, 1), expand=True)
         table.add_column(style="bold cyan", no_wrap=True)
         table.add_column(ratio=1)
         table.add_column(style="dim", no_wrap=True)
         for key, description, ids in self._keys:
             table.add_row(key, description, ids)
-        verdicts = Table(box=None, show_header=False, padding=(0, 2))
+        columns = Table(box=None, show_header=False, padding=(0, 2), expand=True)
+        columns.add_column(style="bold", no_wrap=True)
+        columns.add_column(ratio=1)
+        for label, meaning in COLUMN_HELP:
+            columns.add_row(label, meaning)
+        for column in COLUMNS.values():
+            columns.add_row(column.label, f"{column.description}  (-o letter {column.letter})")
+        verdicts = Table(box=None, show_header=False, padding=(0, 2), expand=True)
         verdicts.add_column(style="bold", no_wrap=True)
-        verdicts.add_column()
+        verdicts.add_column(ratio=1)
         for label, meaning in GLOSSARY:
             verdicts.add_row(label, meaning)
         with VerticalScroll():
@@ -100,6 +121,8 @@ class HelpScreen(ModalScreen[None]):
                 )
             )
             yield Static(table)
+            yield Label(Text("Columns", style="bold"), classes="note")
+            yield Static(columns)
             yield Label(Text("Verdicts (the column after Host)", style="bold"), classes="note")
             yield Static(verdicts)
             for note in HELP_NOTES:

@@ -9,20 +9,22 @@ from __future__ import annotations
 from rich.text import Text
 
 from tracetui.diagnose.diagnosis import HopVerdict, Verdict
+from tracetui.tui.palette import COLOUR, Palette
 
 VERDICT_WIDTH = 12
 """The longest verdict shown (``~ ratelimit``) and a space after it."""
 
 _SHOWN: dict[Verdict, tuple[str, str]] = {
-    Verdict.OK: ("ok", "green"),
-    Verdict.RATE_LIMITED: ("~ ratelimit", "dim"),
-    Verdict.LOSS_ORIGIN: ("▶ ORIGIN", "bold red"),
-    Verdict.LOSS_CARRIED: ("↓ carried", "red"),
-    Verdict.SILENT: ("silent", "dim"),
-    Verdict.UNREACHABLE: ("✗ {code}", "bold yellow"),
-    Verdict.NO_REPLY: ("✗ no reply", "yellow"),
-    Verdict.PENDING: ("…", "dim"),
+    Verdict.OK: ("ok", "ok"),
+    Verdict.RATE_LIMITED: ("~ ratelimit", "aside"),
+    Verdict.LOSS_ORIGIN: ("▶ ORIGIN", "origin"),
+    Verdict.LOSS_CARRIED: ("↓ carried", "carried"),
+    Verdict.SILENT: ("silent", "aside"),
+    Verdict.UNREACHABLE: ("✗ {code}", "unreachable"),
+    Verdict.NO_REPLY: ("✗ no reply", "no_reply"),
+    Verdict.PENDING: ("…", "aside"),
 }
+"""Each verdict's label, and the palette entry that styles it."""
 
 QUIET_LOSS = frozenset({Verdict.RATE_LIMITED, Verdict.SILENT, Verdict.NO_REPLY})
 """Verdicts whose Loss% is not an alarm."""
@@ -51,8 +53,8 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
 )
 
 
-def verdict_text(verdict: HopVerdict | None) -> Text:
+def verdict_text(verdict: HopVerdict | None, palette: Palette = COLOUR) -> Text:
     if verdict is None:
         return Text()
-    label, style = _SHOWN[verdict.verdict]
-    return Text(label.format(code=verdict.code), style=style)
+    label, entry = _SHOWN[verdict.verdict]
+    return Text(label.format(code=verdict.code), style=getattr(palette, entry))
