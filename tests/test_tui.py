@@ -463,9 +463,9 @@ async def test_a_fifteen_hop_path_fits_80x24(monkeypatch, tmp_path):
         assert not app.detail  # no room: the pane waits for Enter
         status = app.query_one("#status")
         assert status.size.height == 3
-        for line in status.render().plain.splitlines():
+        for line in status.plain.splitlines():
             assert len(line) <= 78, line
-        assert "www.demo.example" in status.render().plain
+        assert "www.demo.example" in status.plain
         footer = screen_text(app).splitlines()[-1]
         assert footer.startswith("? Help")
         for key in ("Quit", "Pause", "Names", "UDP", "TCP", "Export", "Events"):
@@ -481,11 +481,11 @@ async def test_detail_pane_agrees_with_the_table_in_every_frame(monkeypatch, tmp
     app = demo_app(monkeypatch, tmp_path, seconds=0.0)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert "no answer from this hop yet" in app.query_one("#detail").render().plain
+        assert "no answer from this hop yet" in app.query_one("#detail").plain
         advance(app, 0.01)  # hop 1 answers within a millisecond
         await pilot.pause()
         table = app.query_one(HopTable)
         assert table.row_texts("h1")[3].strip() == "0.0%"
-        pane = app.query_one("#detail").render().plain
+        pane = app.query_one("#detail").plain
         assert "gw.home.example (198.18.1.1)" in pane and "no answer" not in pane
         assert "received 1" in pane

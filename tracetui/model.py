@@ -123,14 +123,19 @@ class _Hop:
     def history(self, last_round: int) -> tuple[float, ...]:
         """Results of the most recent rounds in round order; NO_DATA where none arrived."""
         ring = self.ring
-        rounds = self.ring_round
         size = len(ring)
         first = max(1, last_round - size + 1)
-        out = []
-        for round_ in range(first, last_round + 1):
-            slot = round_ % size
-            out.append(ring[slot] if rounds[slot] == round_ else NO_DATA)
-        return tuple(out)
+        if last_round < first:
+            return ()
+        start = first % size
+        # the ring rotated to start at the oldest round wanted; a slot still holding an
+        # older round's result has none for this one
+        samples = ring[start:] + ring[:start]
+        rounds = self.ring_round[start:] + self.ring_round[:start]
+        wanted = range(first, last_round + 1)
+        return tuple(
+            [s if r == w else NO_DATA for s, r, w in zip(samples, rounds, wanted, strict=False)]
+        )
 
 
 class _Echo:

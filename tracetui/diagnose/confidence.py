@@ -5,12 +5,14 @@ approximations mislead: one loss in five probes is not evidence of loss above
 1 %, whatever a Wilson bound says. So the tests are exact: the binomial tail
 for "does this hop lose more than the floor", and Fisher's exact test (one
 sided) for "does this hop lose more than that one". Both sum at most a few
-hundred terms in log space.
+hundred terms in log space. The live screen asks the same questions frame
+after frame (counts move by one now and then), so answers are remembered.
 """
 
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 ALPHA_RAISE = 0.001
 """Evidence needed to raise a verdict: one chance in a thousand of a false alarm."""
@@ -22,6 +24,7 @@ def _log_choose(n: int, k: int) -> float:
     return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
 
 
+@lru_cache(maxsize=4096)
 def binomial_tail(k: int, n: int, p: float) -> float:
     """P(X >= k) for X ~ Binomial(n, p)."""
     if k <= 0:
@@ -47,6 +50,7 @@ def loses_more_than(lost: int, settled: int, floor: float, alpha: float) -> bool
     return settled > 0 and lost > floor * settled and binomial_tail(lost, settled, floor) < alpha
 
 
+@lru_cache(maxsize=4096)
 def fisher_greater(lost_a: int, total_a: int, lost_b: int, total_b: int) -> float:
     """One-sided p-value of Fisher's exact test that a's loss ratio exceeds b's."""
     if total_a <= 0 or total_b <= 0:

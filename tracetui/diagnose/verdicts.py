@@ -62,7 +62,7 @@ from tracetui.diagnose.confidence import (
     significantly_higher,
 )
 from tracetui.diagnose.diagnosis import HopVerdict, Verdict
-from tracetui.snapshot import EchoStats, HopView, PathView, has_rtt, is_lost
+from tracetui.snapshot import LOST, EchoStats, HopView, PathView
 
 MIN_PROBES = 4
 LOSS_FLOOR = 0.01
@@ -74,15 +74,12 @@ _LOSING = frozenset({Verdict.RATE_LIMITED, Verdict.LOSS_ORIGIN, Verdict.LOSS_CAR
 
 
 def evidence(hop: HopView) -> tuple[int, int]:
-    """(lost, settled) over the hop's recent history."""
-    lost = settled = 0
-    for sample in hop.history:
-        if is_lost(sample):
-            lost += 1
-            settled += 1
-        elif has_rtt(sample):
-            settled += 1
-    return lost, settled
+    """(lost, settled) over the hop's recent history.
+
+    Runs for every hop of every frame: counted in C (a lost sample is ``LOST``,
+    an unsettled one NaN, the one value not equal to itself)."""
+    history = hop.history
+    return history.count(LOST), sum(1 for sample in history if sample == sample)
 
 
 def _pct(lost: int, settled: int) -> str:

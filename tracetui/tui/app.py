@@ -13,6 +13,7 @@ import contextlib
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +36,11 @@ from tracetui.tui.panels import DetailPane, StatusBar
 from tracetui.tui.screens import EventsScreen, ExportScreen, HelpScreen, OrderScreen, help_rows
 
 FRAME_SECONDS = 0.25
+"""Frames while the path is still being found: hops appear as they answer."""
+STEADY_FRAME_SECONDS = 0.5
+"""Frames once it is found. Two a second read as live, and cost half of four: the
+screen stays under mtr's CPU at -i 0.1 (BENCHMARKS.md, figure 2). Keys, the
+selection and commands redraw at once, whatever the pace."""
 SIGNAL_GRACE = 3.0
 WINDOWS = (None, 600.0, 60.0)
 """What ``w`` cycles through: the whole run, the last 10 minutes, the last minute."""
@@ -64,6 +70,7 @@ class TraceApp(App[None]):
         theme: str | None = None,
         on_theme: Callable[[str], None] | None = None,
         frame_seconds: float = FRAME_SECONDS,
+        steady_frame_seconds: float = STEADY_FRAME_SECONDS,
         export_dir: Path | None = None,
     ) -> None:
         super().__init__()
@@ -83,6 +90,8 @@ class TraceApp(App[None]):
         self._detail_shown: tuple | None = None
         self.view: PathView | None = None
         self._frame_seconds = frame_seconds
+        self._steady_frame_seconds = steady_frame_seconds
+        self._frame_at = 0.0
         self._export_dir = export_dir or Path.cwd()
 
     # ------------------------------------------------------------------ layout
@@ -109,7 +118,7 @@ class TraceApp(App[None]):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(signum, self._signalled, signum)
         self.refresh_frame()
-        self.set_interval(self._frame_seconds, self.refresh_frame)
+        self.set_interval(self._frame_seconds, self._frame_tick)
 
     def on_unmount(self) -> None:
         self.trace.close()
@@ -154,12 +163,21 @@ class TraceApp(App[None]):
         self.exit()
 
     # ------------------------------------------------------------------ frames
+    def _frame_tick(self) -> None:
+        """The steady pace: every tick while the path is found, then every steady frame."""
+        view = self.view
+        since = time.monotonic() - self._frame_at
+        if view is not None and view.discovered and since < self._steady_frame_seconds * 0.9:
+            return
+        self.refresh_frame()
+
     def refresh_frame(self, detail_now: bool = False) -> None:
         """Take a snapshot and redraw what changed.
 
         The detail pane follows the selection at once but otherwise redraws once a
         second: repainting it every frame cost as much as the hop table itself.
         """
+        self._frame_at = time.monotonic()
         view = self.view = self.trace.snapshot()
         table = self.hop_table
         table.labels = self.labels

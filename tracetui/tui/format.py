@@ -14,7 +14,7 @@ from typing import NamedTuple
 from rich.text import Text
 
 from tracetui.labels import UNKNOWN_HOST, display_name, ipinfo_cell
-from tracetui.snapshot import HopView, ResponderView, has_rtt, is_lost
+from tracetui.snapshot import LOST, HopView, ResponderView, has_rtt
 from tracetui.tui.palette import COLOUR, Palette
 
 BLOCKS = "▁▂▃▄▅▆▇█"
@@ -87,12 +87,6 @@ def host_text(
     return text
 
 
-def _level(value: float, low: float, high: float) -> int:
-    if high <= low:
-        return 0
-    return min(len(BLOCKS) - 1, int((value - low) / (high - low) * len(BLOCKS)))
-
-
 def history_strip(
     samples: Sequence[float],
     width: int,
@@ -111,27 +105,34 @@ def history_strip(
     dim, where a verdict says the loss is not an alarm. Runs of one style become one
     span, which keeps rendering cheap."""
     window = samples[-width:] if width else ()
-    chars = [" "] * (width - len(window))
-    styles = [""] * len(chars)
+    pad = width - len(window)
+    chars = [" "] * pad
+    styles = [""] * pad
+    lost_style = palette.quiet if quiet else palette.lost_mark
+    levels = palette.levels if graded else (palette.flat,) * len(BLOCKS)
+    top = len(BLOCKS) - 1
+    span = high - low
+    steps = len(BLOCKS)
     for sample in window:
-        if is_lost(sample):
+        if sample == LOST:
             chars.append(LOSS_MARK)
-            styles.append(palette.quiet if quiet else palette.lost_mark)
-        elif not has_rtt(sample):
+            styles.append(lost_style)
+        elif sample != sample:  # NaN: no result
             chars.append(" ")
             styles.append("")
         else:
-            level = _level(sample, low, high)
+            level = min(top, int((sample - low) / span * steps)) if span > 0 else 0
             chars.append(BLOCKS[level])
-            styles.append(palette.levels[level] if graded else palette.flat)
+            styles.append(levels[level])
     return _runs(chars, styles)
 
 
 def _runs(chars: list[str], styles: list[str]) -> Text:
     text = Text()
     start = 0
-    for index in range(1, len(chars) + 1):
-        if index == len(chars) or styles[index] != styles[start]:
+    count = len(chars)
+    for index in range(1, count + 1):
+        if index == count or styles[index] != styles[start]:
             text.append("".join(chars[start:index]), style=styles[start] or None)
             start = index
     return text
@@ -154,24 +155,29 @@ def rtt_chart(
 
     Lost probes are a full-height red column so loss stands out of the chart.
     """
-    window = list(samples[-width:])
+    window = samples[-width:]
     values = [s for s in window if has_rtt(s)]
     top = max(values) if values else 1.0
     steps = height * 8
-    pad = width - len(window)
-    grid = [[" "] * pad for _ in range(height)]
-    styles = [[""] * pad for _ in range(height)]
-    for sample in window:
-        lost = is_lost(sample)
-        missing = not lost and not has_rtt(sample)
-        eighths = 0 if missing else steps if lost else max(1, round(sample / top * steps))
-        for index in range(height):
-            floor = (height - 1 - index) * 8
-            fill = min(8, max(0, eighths - floor))
-            if lost:
-                grid[index].append(palette.chart_lost_glyph)
-                styles[index].append(palette.quiet if quiet else palette.chart_lost)
+    # each column's height in eighths of a row: lost probes full, no result none
+    heights = [
+        steps if s == LOST else 0 if s != s else max(1, round(s / top * steps)) for s in window
+    ]
+    pad = " " * (width - len(window))
+    lost_glyph = palette.chart_lost_glyph
+    lost_style = palette.quiet if quiet else palette.chart_lost
+    rows = []
+    for index in range(height):
+        floor = (height - 1 - index) * 8
+        chars = [" "] * len(pad)
+        styles = [""] * len(pad)
+        for sample, eighths in zip(window, heights, strict=True):
+            if sample == LOST:
+                chars.append(lost_glyph)
+                styles.append(lost_style)
             else:
-                grid[index].append(" " if fill == 0 else BLOCKS[fill - 1])
-                styles[index].append(palette.chart_bar)
-    return [_runs(chars, row_styles) for chars, row_styles in zip(grid, styles, strict=True)]
+                fill = eighths - floor
+                chars.append(" " if fill <= 0 else BLOCKS[min(8, fill) - 1])
+                styles.append(palette.chart_bar)
+        rows.append(_runs(chars, styles))
+    return rows

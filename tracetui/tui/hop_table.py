@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.console import Console
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -32,6 +35,7 @@ from tracetui.snapshot import PathView, ResponderView, has_rtt
 from tracetui.tui.format import Labels, history_strip, host_text, loss_text, own_range
 from tracetui.tui.keys import TABLE_BINDINGS
 from tracetui.tui.palette import palette_of
+from tracetui.tui.segments import text_segments
 from tracetui.tui.verdicts import QUIET_LOSS, VERDICT_WIDTH, verdict_text
 
 HOP_WIDTH = 4
@@ -131,6 +135,41 @@ def join_cells(cells: list[Text], layout: TableLayout) -> Text:
     return line
 
 
+def row_strip(
+    cells: list[Text], layout: TableLayout, console: Console, under: Style | None = None
+) -> Strip:
+    """``join_cells`` straight to a strip: the same cells, cut and padded the same way,
+    without building a line of text first (this runs for every row of every frame)."""
+    segments: list[Segment] = []
+    columns = layout.columns
+    last = len(columns) - 1
+    blank = under or Style.null()
+    total = 0
+    for index, (cell, (_, width, align)) in enumerate(zip(cells, columns, strict=True)):
+        length = cell.cell_len
+        if align == LEFT:
+            room = width if index == last else width - 1
+            if length > room:
+                cell = cell.copy()
+                cell.truncate(room, overflow="ellipsis")
+                length = cell.cell_len
+            segments += text_segments(cell, console, under)
+            if width > length:
+                segments.append(Segment(" " * (width - length), blank))
+        else:
+            if length >= width:
+                cell = _whole(cell)
+                if cell.cell_len > width:
+                    cell = cell.copy()
+                    cell.truncate(width, overflow="crop")
+                length = cell.cell_len
+            if width > length:
+                segments.append(Segment(" " * (width - length), blank))
+            segments += text_segments(cell, console, under)
+        total += max(width, length)
+    return Strip(segments, total)
+
+
 def _whole(text: Text) -> Text:
     """``1234.5`` as ``1235``: a number that would fill its column loses its decimal."""
     try:
@@ -169,7 +208,9 @@ class HopTable(ScrollView, can_focus=True):
         self.cursor = 0
         self._keys: list[str] = []
         self._cells: dict[str, list[Text]] = {}
-        self._strips: dict[str, Strip] = {}
+        self._strips: dict[str, tuple[Style, int, Strip]] = {}
+        """Each row's finished strip, with the line style and width it was made for."""
+        self._line_style = Style.null()
 
     # --------------------------------------------------------------- reading
     @property
@@ -243,20 +284,29 @@ class HopTable(ScrollView, can_focus=True):
             self.move_cursor(row - self.cursor)
 
     # ------------------------------------------------------------- rendering
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # the widget's style, computed once per paint rather than once per line
+        self._line_style = self.rich_style
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         index = y + self.scroll_offset.y
         width = self.size.width
+        style = self._line_style
         if index >= len(self._keys) or self.layout_spec is None:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, style)
         key = self._keys[index]
-        strip = self._strips.get(key)
-        if strip is None:
-            text = join_cells(self._cells[key], self.layout_spec)
-            strip = self._strips[key] = Strip(list(text.render(self.app.console)))
-        base = self.rich_style
         if index == self.cursor:
-            base = base + self.get_component_rich_style("hop-table--cursor")
-        return strip.apply_style(base).crop_extend(0, width, self.rich_style)
+            cursor = style + self.get_component_rich_style("hop-table--cursor")
+            strip = row_strip(self._cells[key], self.layout_spec, self.app.console, cursor)
+            return strip.crop_extend(0, width, style)
+        kept = self._strips.get(key)
+        if kept is not None and kept[1] == width and kept[0] == style:
+            return kept[2]
+        strip = row_strip(self._cells[key], self.layout_spec, self.app.console, style)
+        strip = strip.crop_extend(0, width, style)
+        self._strips[key] = (style, width, strip)
+        return strip
 
     def _host(self, responder: ResponderView | None, width: int = 0) -> Text:
         return host_text(responder, self.labels, width, palette_of(self.app))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from rich.style import Style
 from rich.text import Text
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.widget import Widget
 
 from tracetui.diagnose.diagnosis import HopVerdict
@@ -12,6 +15,7 @@ from tracetui.snapshot import HopView, PathView, has_rtt
 from tracetui.textsafe import printable
 from tracetui.tui.format import Labels, host_text, ms, rtt_chart
 from tracetui.tui.palette import palette_of
+from tracetui.tui.segments import text_strip
 from tracetui.tui.verdicts import QUIET_LOSS, verdict_text
 
 CHART_HEIGHT = 4
@@ -27,27 +31,82 @@ def _elapsed(view: PathView) -> str:
     return f"{hours:d}:{rest // 60:02d}:{rest % 60:02d}"
 
 
-class _TextPanel(Widget):
-    """Shows one Text and repaints without a layout pass (Static.update reflows the screen)."""
+class _LinesPanel(Widget):
+    """Shows lines of text, repainting only the lines that changed.
+
+    A line wider than the panel wraps at word boundaries. Both panels redraw
+    several times a second while most of their lines stay the same; Textual's
+    general ``render()`` path would reflow and repaint all of them each time.
+    """
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._text = Text()
+        self._given: list[Text] = []
+        self._lines: list[Text] = []
+        self._strips: dict[int, tuple[Style, int, Strip]] = {}
+        self._width = 0
+        self._line_style = Style.null()
 
-    def set_text(self, text: Text) -> None:
-        if text != self._text:
-            self._text = text
+    def set_lines(self, lines: list[Text]) -> None:
+        width = self.size.width
+        if lines == self._given and width == self._width:
+            return
+        self._given = lines
+        wrapped = self._wrap(lines, width)
+        if width != self._width or len(wrapped) != len(self._lines):
+            self._width = width
+            self._lines = wrapped
+            self._strips.clear()
             self.refresh()
+            return
+        for y, (old, new) in enumerate(zip(self._lines, wrapped, strict=True)):
+            if old != new:
+                self._strips.pop(y, None)
+                self.refresh(Region(0, y, width, 1))
+        self._lines = wrapped
 
-    def render(self) -> Text:
-        return self._text
+    def _wrap(self, lines: list[Text], width: int) -> list[Text]:
+        if not width:
+            return list(lines)
+        wrapped: list[Text] = []
+        for line in lines:
+            if line.cell_len <= width:
+                wrapped.append(line)
+            else:
+                wrapped.extend(line.wrap(self.app.console, width, overflow="fold"))
+        return wrapped
+
+    @property
+    def plain(self) -> str:
+        """What the panel shows, as plain text (for tests and screen readers)."""
+        return "\n".join(line.plain for line in self._lines)
+
+    def on_resize(self) -> None:
+        self.set_lines(self._given)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._line_style = self.rich_style
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        style = self._line_style
+        if y >= len(self._lines):
+            return Strip.blank(width, style)
+        kept = self._strips.get(y)
+        if kept is not None and kept[1] == width and kept[0] == style:
+            return kept[2]
+        strip = text_strip(self._lines[y], self.app.console, style)
+        strip = strip.crop_extend(0, width, style)
+        self._strips[y] = (style, width, strip)
+        return strip
 
 
 _COMPACT_STEPS = ("methods", "every", "brand", "elapsed", "address")
 """What the first status line gives up, in this order, until it fits its width."""
 
 
-class StatusBar(_TextPanel):
+class StatusBar(_LinesPanel):
     """Target, method, family, interval, rounds, elapsed time, running or paused."""
 
     DEFAULT_CSS = """
@@ -91,7 +150,7 @@ class StatusBar(_TextPanel):
         lines = [line, verdict_line, second]
         for text in lines:
             text.truncate(width, overflow="ellipsis")
-        self.set_text(Text("\n").join(lines))
+        self.set_lines(lines)
 
     def _first_line(self, view: PathView, compact: set[str]) -> Text:
         """Target, method, family, interval, round, time, state; ``compact`` names the
@@ -126,7 +185,7 @@ class StatusBar(_TextPanel):
         return line
 
 
-class DetailPane(_TextPanel):
+class DetailPane(_LinesPanel):
     """Everything about the selected hop: its responders, an RTT chart, AS numbers."""
 
     DEFAULT_CSS = """
@@ -143,7 +202,7 @@ class DetailPane(_TextPanel):
     ) -> None:
         """``rows``: lines inside the pane; the RTT chart gets what the text leaves."""
         if hop is None:
-            self.set_text(Text("No hop selected.", style="dim"))
+            self.set_lines([Text("No hop selected.", style="dim")])
             return
         palette = palette_of(self.app)
         title = Text(f"Hop {hop.ttl}", style="bold")
@@ -167,7 +226,7 @@ class DetailPane(_TextPanel):
         lines += self._responder_lines(hop, labels)
         chart_height = min(CHART_HEIGHT, rows - len(lines) - 1)
         if chart_height < 1:
-            self.set_text(Text("\n").join(lines))
+            self.set_lines(lines)
             return
         chart_width = max(10, width - 4)
         quiet = verdict is not None and verdict.verdict in QUIET_LOSS
@@ -178,7 +237,7 @@ class DetailPane(_TextPanel):
             + f"  ({palette.chart_legend[quiet]})",
             style="dim",
         )
-        self.set_text(Text("\n").join([*lines, scale, *chart]))
+        self.set_lines([*lines, scale, *chart])
 
     @staticmethod
     def _responder_lines(hop: HopView, shown: Labels) -> list[Text]:
