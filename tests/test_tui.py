@@ -310,6 +310,54 @@ async def test_help_lists_every_key(monkeypatch, tmp_path):
         assert isinstance(app.screen, HelpScreen)
 
 
+async def test_help_at_80x24_scrolls_and_explains_every_column(monkeypatch, tmp_path):
+    """The default terminal: the help is longer than the screen, so it scrolls to its
+    end; it explains every column, a responder's ``12r``, ``ignored:`` and every
+    verdict; its notes are paragraphs that fill the width rather than hard-wrapped
+    lines with orphans."""
+    from textual.containers import VerticalScroll
+
+    from tracetui.columns import COLUMNS
+    from tracetui.tui.screens import COLUMN_HELP, HELP_NOTES
+    from tracetui.tui.verdicts import GLOSSARY
+
+    app = demo_app(monkeypatch, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        scroll = app.screen.query_one(VerticalScroll)
+        assert scroll.max_scroll_y > 0
+        seen = screen_text(app)
+        while scroll.scroll_y < scroll.max_scroll_y:
+            await pilot.press("pagedown")
+            await pilot.wait_for_scheduled_animations()
+            await pilot.pause()
+            seen += "\n" + screen_text(app)
+        # the box's border is a block character beside the text: not part of any word
+        flat = " ".join(" ".join(line.strip(" █") for line in seen.splitlines()).split())
+        for label, _ in COLUMN_HELP:
+            assert label in flat
+        for column in COLUMNS.values():
+            assert f"{column.label} {column.description[:20]}" in flat, column.label
+        assert "(12r)" in flat and "ignored: packets" in flat
+        for label, meaning in GLOSSARY:
+            assert label in flat and " ".join(meaning.split()[:4]) in flat, label
+        # the last note, reflowed to the box: whole, and every line but its last nearly full
+        last = HELP_NOTES[-1]
+        assert "\n" not in last
+        assert " ".join(last.split()[-6:]) in flat
+        note_lines = [line.strip(" █") for line in screen_text(app).splitlines()]
+        start = next(i for i, line in enumerate(note_lines) if line.startswith("ignored:"))
+        body = []
+        for line in note_lines[start:]:
+            body.append(line.strip())
+            if body[-1].endswith("(malformed)."):
+                break
+        assert len(body) >= 2
+        width = max(len(line) for line in body)
+        assert all(len(line) >= width - 15 for line in body[:-1]), body
+
+
 async def test_command_palette_offers_every_action(monkeypatch, tmp_path):
     app = demo_app(monkeypatch, tmp_path)
     async with app.run_test(size=SIZE):
