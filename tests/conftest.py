@@ -90,6 +90,19 @@ EDGE_TOPOLOGY = Topology(
 refuse (set_reject) or the target answer nothing (set_target_drops_all)."""
 
 
+EXTENSION_TOPOLOGY = Topology(
+    stages=(
+        Stage((Router(),), Link(delay_ms=1.0)),
+        Stage((Router(extensions=True),), Link(delay_ms=1.0)),
+        Stage((Router(extensions=True),), Link()),
+        Stage((Router(),), Link(delay_ms=0.5)),
+    ),
+    dns=False,
+)
+"""Hops 2 and 3 answer as MPLS routers do (tests/lab/extension_router.py): a label stack
+and their incoming interface in every time-exceeded; hop 4 is the target."""
+
+
 def _require_lab() -> None:
     reason = missing()
     if reason is None:
@@ -128,6 +141,13 @@ def rate_limited_lab():
 def diagnose_lab():
     _require_lab()
     with Lab(DIAGNOSE_TOPOLOGY, "d") as lab:
+        yield lab
+
+
+@pytest.fixture(scope="session")
+def extension_lab():
+    _require_lab()
+    with Lab(EXTENSION_TOPOLOGY, "x") as lab:
         yield lab
 
 

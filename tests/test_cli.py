@@ -42,7 +42,6 @@ BAD_ARGUMENTS = [
     (["-o", "LSQ", "h"], "-o/--order takes mtr's field letters"),
     (["-y", "7", "h"], "ipinfo must be between 0 and 4"),
     (["--displaymode", "3", "h"], "display mode must be between 0 and 2"),
-    (["-e", "h"], "-e/--mpls (MPLS labels from ICMP extensions) is not available yet"),
     (["-F", "targets.txt"], "-F/--filename (several targets from a file) is not available yet"),
     (["-g", "h"], "-g/--gtk: tracetui has no GTK interface"),
     (["-S", "h"], "-S/--sctp: tracetui does not probe with SCTP"),

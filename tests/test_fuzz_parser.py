@@ -20,6 +20,7 @@ from scapy.layers.inet6 import (
     IPv6,
 )
 
+from tracetui.icmp_extensions import MAX_INTERFACES, MAX_LABELS, decode
 from tracetui.probe.codec import IcmpCodec, LocalIdentity, TcpCodec, UdpCodec
 from tracetui.probe.packets import (
     internet_checksum,
@@ -203,6 +204,12 @@ def test_icmp_extensions_with_lying_lengths(key, length_words, objects):
     packet = bytes(IP(src=ROUTER4, dst=SRC4, proto=1) / icmp)
     obs = parse_ipv4_icmp(packet)
     assert obs is not None and codec.key_of(obs) == key
+    # what the parser hands on is a whole structure or nothing, and decodes without harm
+    structure = obs.extensions
+    if structure:
+        assert structure[0] >> 4 == 2 and internet_checksum(structure) == 0
+        decoded = decode(structure)
+        assert len(decoded.mpls) <= MAX_LABELS and len(decoded.interfaces) <= MAX_INTERFACES
 
 
 def _genuine6(codec, key: int, kind: str) -> bytes:

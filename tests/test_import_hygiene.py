@@ -28,6 +28,8 @@ HEADLESS = [
     "tracetui.diagnose",
     "tracetui.windows",
     "tracetui.event_log",
+    "tracetui.icmp_extensions",
+    "tracetui.demo",
 ]
 
 
@@ -40,6 +42,24 @@ def test_headless_modules_import_neither_textual_nor_scapy():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == ""
+
+
+def test_scapy_is_loaded_only_when_an_extension_structure_is_decoded():
+    code = (
+        "import sys\n"
+        f"for name in {HEADLESS!r}: __import__(name)\n"
+        "import tracetui.tui.app\n"
+        "from tracetui import icmp_extensions as ext\n"
+        "before = 'scapy' in sys.modules\n"
+        "empty = ext.decode_if_ready(b'') == ext.NONE\n"
+        "data = ext.encode(ext.IcmpExtensions((ext.MplsLabel(16, 0, True, 1),)))\n"
+        "pending = ext.decode_if_ready(data) == ext.NONE and ext.wanted()\n"
+        "still_not = 'scapy' in sys.modules\n"
+        "decoded = ext.decode(data).mpls[0].label\n"
+        "print(before, empty, pending, still_not, decoded, 'scapy' in sys.modules, ext.wanted())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "True", "True", "False", "16", "True", "False"]
 
 
 def test_report_path_does_not_load_dnspython_until_names_are_needed():

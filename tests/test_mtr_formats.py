@@ -274,3 +274,83 @@ def test_split_counts_down_when_the_path_gets_shorter():
     stream.update(view._replace(hops=view.hops[:3]))
     assert out[-3:] == ["-6\n", "-5\n", "-4\n"]  # from the highest line printed, as mtr
     assert mtr_loss(1, 3) == 66666 and mtr_loss(2, 3) == 33333 and mtr_loss(0, 0) == 0
+
+
+# ------------------------------------------------------------------ -e (MPLS)
+def extension_like_view(count: int = 5):
+    """The lab's extension path (tests/conftest.py EXTENSION_TOPOLOGY), simulated: hops 2
+    and 3 answer with the label stacks tests/lab/extension_router.py sends."""
+    from tracetui.icmp_extensions import IcmpExtensions, MplsLabel, encode
+
+    def labels(stage: int) -> bytes:
+        stack = (MplsLabel(24000 + stage, 5, False, 1), MplsLabel(16 + stage, 5, True, 1))
+        return encode(IcmpExtensions(stack))
+
+    hops = (
+        SimHop((SimRouter("198.18.1.2", "2001:db8:1::2"),), SimLink(1.0)),
+        SimHop((SimRouter("198.18.2.2", "2001:db8:2::2", extensions=labels(2)),), SimLink(1.0)),
+        SimHop((SimRouter("198.18.3.2", "2001:db8:3::2", extensions=labels(3)),), SimLink(0.0)),
+        SimHop((SimRouter("198.18.4.2", "2001:db8:4::2"),), SimLink(0.5)),
+    )
+    sim = SimNetwork(SimScenario(paths=(SimPath(hops),)), Family.V4)
+    settings = ProbeSettings(interval=0.2, timeout=1.0, count=count)
+    info = TraceInfo(
+        "198.18.4.2", sim.target, sim.client, Family.V4, 1, 30, 0.2, 1.0, 64, None, count,
+        local_host="vm",
+    )  # fmt: skip
+    started = datetime(2026, 11, 22, 21, 9, 36, tzinfo=UTC)
+    model = PathModel(info, settings.method, lambda: started)
+    events: list = []
+
+    def sink(event) -> None:
+        events.append(event)
+        model.apply(event)
+
+    Engine(sim, sim.clock, settings, sink).run()
+    return model.snapshot(), events
+
+
+def _mtr_s_bit(line: str) -> str:
+    """mtr 0.95 prints the S bit with ``%cu``: the raw byte, then a ``u``."""
+    return line.replace("S \x00u", "S 0").replace("S \x01u", "S 1")
+
+
+def test_mpls_lines_sit_where_mtr_puts_them():
+    mtr = [_mtr_s_bit(line) for line in fixture("mpls_rz.txt").splitlines()]
+    view, _ = extension_like_view()
+    ours = render(view, "text", ReportOptions(show_names=False, show_asn=True, mpls=True))
+    ours_lines = ours.splitlines()
+    assert len(ours_lines) == len(mtr)
+    for theirs, mine in zip(mtr[2:], ours_lines[2:], strict=True):
+        if theirs.lstrip().startswith("[MPLS"):
+            assert mine == theirs
+        else:
+            assert mine[:33] == theirs[:33] and numeric_ends(mine) == numeric_ends(theirs)
+
+
+def test_mtr_prints_no_mpls_lines_without_z_and_tracetui_does():
+    # a bug of mtr 0.95's report (the lines are printed only with IP information on)
+    assert "MPLS" not in fixture("mpls_r.txt")
+    view, _ = extension_like_view()
+    ours = render(view, "text", ReportOptions(show_names=False, mpls=True))
+    assert ours.count("[MPLS: Lbl ") == 4
+
+
+def test_raw_m_lines_are_mtrs():
+    from tracetui.report.streams import RawStream
+
+    _, events = extension_like_view(count=2)
+    lines: list[str] = []
+    stream = RawStream(lines.append, None, mpls=True)
+    for event in events:
+        stream(event)
+    ours = "".join(lines).splitlines()
+    theirs = fixture("mpls_raw.txt").splitlines()
+    # every m line follows an h line of its hop, with the same label stack as mtr's
+    for text in (ours, theirs):
+        for at, line in enumerate(text):
+            if line.startswith("m "):
+                assert text[at - 1].split()[:2] in (["h", line.split()[1]], ["m", line.split()[1]])
+    assert {line for line in ours if line.startswith("m ")} == {
+        line for line in theirs if line.startswith("m ")
+    }

@@ -165,9 +165,11 @@ def test_json_carries_verdicts_summary_and_events(diagnosed_view):
     assert tracetui["pings"]["198.18.2.1"]["received"] >= 3
 
 
-def test_csv_appends_the_verdict_after_every_other_column(diagnosed_view):
+def test_csv_has_the_verdict_after_the_measures_and_the_extensions_last(diagnosed_view):
     rows = list(csv.DictReader(io.StringIO(render(diagnosed_view, "csv"))))
-    assert tuple(rows[0])[-1] == "verdict"
+    columns = list(rows[0])
+    assert columns.index("verdict") == columns.index("end") + 1
+    assert columns[-5:] == ["mpls", "if_index", "if_address", "if_name", "if_mtu"]
     assert [row["verdict"] for row in rows][:5] == [
         "ok",
         "rate-limited",

@@ -358,6 +358,39 @@ async def test_help_at_80x24_scrolls_and_explains_every_column(monkeypatch, tmp_
         assert all(len(line) >= width - 15 for line in body[:-1]), body
 
 
+async def test_mpls_labels_under_their_hops_and_the_interface_in_the_detail_pane(
+    monkeypatch, tmp_path
+):
+    """The demo's ISP core answers as MPLS routers do: -e shows each hop's label stack on
+    rows under it (m toggles them, mtr's e), the detail pane the stack and the interface."""
+    from tracetui import icmp_extensions
+
+    icmp_extensions.load()  # the live screen loads scapy after its first frame; here, now
+    app = demo_app(monkeypatch, tmp_path, "-e")
+    async with app.run_test(size=SIZE) as pilot:
+        advance(app, 1.0)
+        await pilot.pause()
+        table = app.query_one(HopTable)
+        keys = table._keys
+        at = keys.index("h4")
+        assert keys[at + 1 : at + 3] == ["h4:mpls0", "h4:mpls1"]
+        text = screen_text(app)
+        assert "[MPLS: Lbl 300112 TC 0 S 0 TTL 1]" in text
+        assert "[MPLS: Lbl 16 TC 0 S 1 TTL 1]" in text
+        for _ in range(5):  # hops 1, 2, 3, the label under 3, hop 4
+            await pilot.press("down")
+        await pilot.pause()
+        assert table.selected_ttl == 4
+        pane = app.query_one("#detail").plain
+        assert "MPLS [Lbl 300112 TC 0 S 0 TTL 1] [Lbl 16 TC 0 S 1 TTL 1]" in pane
+        assert "incoming interface et-2/0/0 (198.18.4.1, ifindex 4, MTU 9192)" in pane
+        await pilot.press("m")
+        await pilot.pause()
+        assert not any(":mpls" in key for key in table._keys)
+        assert table.selected_ttl == 4  # the selection stays on its hop
+        assert "[MPLS: Lbl" not in screen_text(app).split("Hop 4")[0]
+
+
 async def test_command_palette_offers_every_action(monkeypatch, tmp_path):
     app = demo_app(monkeypatch, tmp_path)
     async with app.run_test(size=SIZE):

@@ -35,7 +35,6 @@ EXTRA = "[tracetui] "
 """Marks, in --help, what mtr does not have."""
 IPINFO = ("AS number", "IP prefix", "country code", "registry", "allocation date")
 NOT_YET = {
-    "mpls": "-e/--mpls (MPLS labels from ICMP extensions) is not available yet",
     "filename": "-F/--filename (several targets from a file) is not available yet; give one target",
 }
 NEVER = {
@@ -303,9 +302,8 @@ def build_parser() -> argparse.ArgumentParser:
     probes.add_argument(
         "-e",
         "--mpls",
-        action=_Refuse,
-        reason=NOT_YET["mpls"],
-        help="display information from ICMP extensions (not yet)",
+        action="store_true",
+        help="display information from ICMP extensions (MPLS labels, RFC 4950)",
     )
     probes.add_argument(
         "-M",
@@ -641,6 +639,7 @@ def _config(args: argparse.Namespace, file) -> Config:
         order=args.order,
         ipinfo=ipinfo,
         report_extra=args.report_extra,
+        mpls=args.mpls,
         display_mode=args.displaymode,
         keymap=file.keymap,
         theme=file.theme,

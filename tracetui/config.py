@@ -45,6 +45,8 @@ class Config(NamedTuple):
     4 allocation date); -z is -y 0."""
     report_extra: bool = False
     """Text report: tracetui's verdict column and summary after mtr's table."""
+    mpls: bool = False
+    """mtr's -e: MPLS label stacks in the text report, the raw stream and under each hop."""
     display_mode: int = 0
     """mtr's --displaymode: 0 the table with its history strip, 1 and 2 the RTT chart."""
     keymap: tuple[tuple[str, str], ...] = ()

@@ -2,13 +2,16 @@
 
 A plausible home-to-datacenter path: a jittery access link, a lossy link
 into hop 3 (whose loss shows at every hop after it, as real link loss does),
-a router that never answers, an ECMP pair, and a router that rate-limits the
-ICMP it sends (its loss shows at its own hop only). Addresses come from the benchmarking
-range 198.18.0.0/15 and 2001:db8::/32, names from .example.
+a router that never answers, an ECMP pair, a router that rate-limits the
+ICMP it sends (its loss shows at its own hop only), and an ISP core that
+answers as MPLS routers do (label stacks and interfaces in ICMP extensions).
+Addresses come from the benchmarking range 198.18.0.0/15 and 2001:db8::/32,
+names from .example.
 """
 
 from __future__ import annotations
 
+from tracetui.icmp_extensions import IcmpExtensions, InterfaceInfo, MplsLabel, encode
 from tracetui.probe.sim import SimHop, SimLink, SimPath, SimRouter, SimScenario
 from tracetui.snapshot import NameInfo
 
@@ -27,6 +30,17 @@ _HOPS = (
 )
 _ECMP_TWIN = ("198.18.7.2", "2001:db8:7::2", "be2.ams.transit.example")
 _SILENT_HOP = 5
+_MPLS_HOPS = {
+    3: IcmpExtensions(
+        (MplsLabel(24017, 0, True, 1),),
+        (InterfaceInfo("incoming", 17, "198.18.3.1", "xe-0/1/0.200", 9000),),
+    ),
+    4: IcmpExtensions(
+        (MplsLabel(300112, 0, False, 1), MplsLabel(16, 0, True, 1)),
+        (InterfaceInfo("incoming", 4, "198.18.4.1", "et-2/0/0", 9192),),
+    ),
+}
+"""The ISP's MPLS core: a label stack and the incoming interface in every time-exceeded."""
 _RATE_LIMITED_HOP = 8
 _RATE_LIMIT_LOSS = 0.3
 
@@ -35,8 +49,15 @@ def demo_scenario() -> SimScenario:
     hops = []
     for index, (address4, address6, _name, _asn, link) in enumerate(_HOPS, start=1):
         reply_loss = _RATE_LIMIT_LOSS if index == _RATE_LIMITED_HOP else 0.0
+        extensions = encode(_MPLS_HOPS[index]) if index in _MPLS_HOPS else b""
         routers = [
-            SimRouter(address4, address6, silent=index == _SILENT_HOP, reply_loss=reply_loss)
+            SimRouter(
+                address4,
+                address6,
+                silent=index == _SILENT_HOP,
+                reply_loss=reply_loss,
+                extensions=extensions,
+            )
         ]
         if address4 == "198.18.7.1":
             routers.append(SimRouter(_ECMP_TWIN[0], _ECMP_TWIN[1]))

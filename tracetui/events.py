@@ -31,6 +31,8 @@ class ProbeReplied(NamedTuple):
     kind: ReplyKind
     code: int
     mtu: int = 0
+    extensions: bytes = b""
+    """The reply's RFC 4884 extension structure, undecoded (see tracetui.icmp_extensions)."""
 
 
 class ProbeLost(NamedTuple):

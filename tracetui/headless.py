@@ -52,6 +52,7 @@ def report_options(config: Config):
         order=config.order,
         ipinfo=config.ipinfo,
         extra=config.report_extra,
+        mpls=config.mpls,
     )
 
 
@@ -82,7 +83,7 @@ class _Watch:
         if config.report_format == "raw":
             from tracetui.report.streams import RawStream
 
-            self.raw = RawStream(_write_now, lookup)
+            self.raw = RawStream(_write_now, lookup, mpls=config.mpls)
         elif config.report_format == "split":
             from tracetui.report.streams import SplitStream
 

@@ -55,6 +55,7 @@ def screen_options(config: Config) -> dict[str, Any]:
         "labels": Labels(names=config.names, ips=config.show_ips, info=config.ipinfo),
         "order": config.order,
         "chart": config.display_mode > 0,
+        "mpls": config.mpls,
         "keymap": keymap,
         "theme": config.theme or remembered_theme(),
         "on_theme": remember_theme,

@@ -74,7 +74,17 @@ NameSource = Callable[[str], NameInfo | None]
 
 
 class _Responder:
-    __slots__ = ("address", "received", "rtt", "kind", "code", "mtu", "first_round", "last_round")
+    __slots__ = (
+        "address",
+        "received",
+        "rtt",
+        "kind",
+        "code",
+        "mtu",
+        "extensions",
+        "first_round",
+        "last_round",
+    )
 
     def __init__(self, address: str, round_: int) -> None:
         self.address = address
@@ -83,6 +93,8 @@ class _Responder:
         self.kind = ReplyKind.TIME_EXCEEDED
         self.code = 0
         self.mtu = 0
+        self.extensions = b""
+        """Of its latest reply: what it says now (a label stack can change with the path)."""
         self.first_round = round_
         self.last_round = round_
 
@@ -253,6 +265,7 @@ class PathModel:
         responder.kind = event.kind
         responder.code = event.code
         responder.mtu = event.mtu
+        responder.extensions = event.extensions
         if event.round > responder.last_round:
             responder.last_round = event.round
 
@@ -413,6 +426,7 @@ class PathModel:
             kind=responder.kind,
             code=responder.code,
             mtu=responder.mtu,
+            extension_data=responder.extensions,
             last_round=responder.last_round,
             current=self.rounds - responder.last_round < CURRENT_ROUNDS,
         )

@@ -11,6 +11,9 @@ import math
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
+from tracetui.icmp_extensions import NONE as NO_EXTENSIONS
+from tracetui.icmp_extensions import IcmpExtensions
+from tracetui.icmp_extensions import decode as decode_extensions
 from tracetui.probe.types import Family, ProbeMethod, ReplyKind
 from tracetui.stats import RttSummary
 
@@ -67,10 +70,18 @@ class ResponderView(NamedTuple):
     last_round: int = 0
     current: bool = True
     """It answered within the last few rounds (else a route change took it away)."""
+    extension_data: bytes = b""
+    """The RFC 4884 extension structure of its latest reply, undecoded."""
 
     @property
     def hostname(self) -> str | None:
         return self.names.hostname
+
+    @property
+    def extensions(self) -> IcmpExtensions:
+        """The MPLS labels and interface its latest reply carried (decoded with scapy,
+        which this may import: the live screen asks ``decode_if_ready`` instead)."""
+        return decode_extensions(self.extension_data) if self.extension_data else NO_EXTENSIONS
 
 
 class HopView(NamedTuple):

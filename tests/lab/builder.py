@@ -30,6 +30,9 @@ STATE_DIR = Path("/run/tracetui-lab")
 NETNS_ETC = Path("/etc/netns")
 PREFIX = "ttlab"
 FORWARDER = Path(__file__).with_name("forwarder.py")
+EXTENSION_ROUTER = Path(__file__).with_name("extension_router.py")
+EXTENSION_MARK = 0x4884
+"""SO_MARK of extension_router.py's replies, which the silencing rules let through."""
 _DROP_ALL = (
     "table inet lab {\n chain in {\n  type filter hook input priority 0; policy drop;\n"
     "  icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept\n }\n}\n"
@@ -172,8 +175,10 @@ class Lab:
         self._routes()
         for node in (n for nodes in plan.stage_nodes for n in nodes):
             router = plan.router_of(node)
-            if node != plan.target and router.silent:
+            if node != plan.target and (router.silent or router.extensions):
                 self._silence(node)
+            if node != plan.target and router.extensions:
+                self._start_extension_router(node)
             if router.rejects is not None:
                 self.set_reject(plan.stage_of(node), router.rejects)
             if node == plan.target and router.drops_all:
@@ -276,8 +281,11 @@ class Lab:
         ip(flag, "route", "replace", prefix, *nexthops, ns=ns)
 
     def _silence(self, ns: str) -> None:
+        """The kernel's time-exceeded and unreachable messages are dropped on their way
+        out; an extension router's own (marked ``EXTENSION_MARK``) pass."""
         rules = (
             "table inet lab {\n chain out {\n  type filter hook output priority 0; policy accept;\n"
+            f"  meta mark {EXTENSION_MARK:#x} accept\n"
             "  icmp type { time-exceeded, destination-unreachable } drop\n"
             "  icmpv6 type { time-exceeded, destination-unreachable } drop\n }\n}\n"
         )
@@ -317,6 +325,36 @@ class Lab:
                 f"  ip daddr {target4} reject with icmp type {icmp}\n"
                 f"  ip6 daddr {target6} reject with icmpv6 type {icmpv6}\n }}\n}}\n",
             )
+
+    def _start_extension_router(self, node: str) -> None:
+        settings = self.plan.extension_settings(node)
+        settings["ifindex"] = self.ifindex(node, settings["dev"])
+        settings["mark"] = EXTENSION_MARK
+        process = subprocess.Popen(
+            [
+                "ip",
+                "netns",
+                "exec",
+                node,
+                sys.executable,
+                str(EXTENSION_ROUTER),
+                json.dumps(settings),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self._processes.append((process, "extension_router"))
+        self._save_state()
+        line = process.stdout.readline() if process.stdout else ""
+        if line.strip() != "ready":
+            error = process.stderr.read() if process.stderr else ""
+            raise LabError(f"extension router in {node} failed: {error.strip()}")
+
+    def ifindex(self, ns: str, dev: str) -> int:
+        done = _run("ip", "netns", "exec", ns, "cat", f"/sys/class/net/{dev}/ifindex")
+        return int(done.stdout.strip())
 
     def _start_dns(self) -> None:
         plan = self.plan

@@ -50,6 +50,9 @@ class Router:
     asn: int | None = None
     rejects: str | None = None
     drops_all: bool = False
+    extensions: bool = False
+    """Answer as an MPLS router does: time-exceeded with RFC 4884 extensions (an MPLS
+    label stack and the incoming interface), from ``extension_router.py``."""
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,20 @@ class Plan:
             wire.address("down", family)
             for node in self.stage_nodes[hop - 1]
             for wire in self.upstream_wires(node)
+        }
+
+    def extension_settings(self, node: str) -> dict:
+        """What an ``extensions`` router puts in its replies (and a test expects)."""
+        stage = self.stage_of(node)
+        wire = self.upstream_wires(node)[0]
+        return {
+            "dev": wire.down_dev,
+            "address4": wire.address("down", 4),
+            "address6": wire.address("down", 6),
+            "labels": [24000 + stage, 16 + stage],
+            "tc": 5,
+            "ifname": f"lab-r{stage}-{wire.down_dev}",
+            "mtu": wire.link.mtu or 1500,
         }
 
     def rtt_ms(self, hop: int) -> float:

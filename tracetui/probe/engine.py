@@ -482,7 +482,11 @@ class Engine:
             return
         rtt = (stamp - probe.stamp) / 1e6
         self._slowest_reply = max(self._slowest_reply, rtt / 1000.0)
-        self._sink(ProbeReplied(ttl, probe.round, obs.responder, rtt, obs.kind, obs.code, obs.mtu))
+        self._sink(
+            ProbeReplied(
+                ttl, probe.round, obs.responder, rtt, obs.kind, obs.code, obs.mtu, obs.extensions
+            )
+        )
 
     def _on_sent_stamp(self, sent: Observation, stamp: int) -> None:
         """Replace the stamp taken before sendmsg with the kernel's transmit stamp."""

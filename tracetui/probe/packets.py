@@ -294,6 +294,49 @@ def _kind6(icmp_type: int, code: int) -> ReplyKind | None:
     return None
 
 
+EXTENSION_VERSION = 2
+ORIGINAL_DATAGRAM_MIN = 128
+"""RFC 4884: a message with extensions quotes at least this much of the probe."""
+MAX_EXTENSION_BYTES = 1024
+"""More than any router sends (a label stack of a few entries, one interface object)."""
+
+
+def icmp_extensions(body: bytes, length_words: int, word: int) -> bytes:
+    """The RFC 4884 extension structure that follows the quoted probe, or ``b""``.
+
+    ``body`` is the ICMP message after its 8-byte header; ``length_words`` the
+    message's length field (the quoted datagram in 4-byte words for ICMP, 8-byte
+    for ICMPv6). Routers that predate RFC 4884 (RFC 4950's MPLS objects) leave the
+    length at 0 and quote exactly 128 bytes. Only a structure that is whole is
+    returned: version 2, a valid checksum, objects that tile it exactly. That also
+    keeps a long quoted payload from being read as extensions. Decoding the
+    objects is left to ``tracetui.icmp_extensions`` (scapy), off the hot path.
+    """
+    start = length_words * word if length_words else ORIGINAL_DATAGRAM_MIN
+    data = body[start:]
+    size = len(data)
+    if size < 8 or size > MAX_EXTENSION_BYTES or data[0] >> 4 != EXTENSION_VERSION:
+        return b""
+    position = 4
+    while position < size:
+        length = (data[position] << 8) | data[position + 1] if position + 1 < size else 0
+        if length < 4 or position + length > size:
+            return b""
+        position += length
+    if ones_sum(data) != 0xFFFF:
+        return b""
+    return bytes(data)
+
+
+def _with_extensions(
+    observation: Observation | None, body: bytes, words: int, word: int
+) -> Observation | None:
+    if observation is None or (not words and len(body) < ORIGINAL_DATAGRAM_MIN + 8):
+        return observation
+    extensions = icmp_extensions(body, words, word)
+    return observation._replace(extensions=extensions) if extensions else observation
+
+
 def _later_fragment(header: bytes) -> bool:
     """A non-zero fragment offset: no transport header at the start of this payload."""
     return bool(header[6] & 0x1F or header[7])
@@ -350,7 +393,8 @@ def parse_ipv4_icmp(packet: bytes) -> Observation | None:
     if kind is None:
         return None
     mtu = int.from_bytes(packet[ihl + 6 : ihl + 8], "big") if kind is _TOO_BIG else 0
-    return quoted_ipv4(kind, code, responder, packet[ihl + 8 :], mtu)
+    body = packet[ihl + 8 :]
+    return _with_extensions(quoted_ipv4(kind, code, responder, body, mtu), body, packet[ihl + 5], 4)
 
 
 def parse_icmpv6(message: bytes, responder: str) -> Observation | None:
@@ -366,8 +410,10 @@ def parse_icmpv6(message: bytes, responder: str) -> Observation | None:
     kind = _kind6(icmp_type, code)
     if kind is None:
         return None
-    mtu = int.from_bytes(message[4:8], "big") if kind is _TOO_BIG else 0
-    return quoted_ipv6(kind, code, responder, message[8:], mtu)
+    if kind is _TOO_BIG:
+        return quoted_ipv6(kind, code, responder, message[8:], int.from_bytes(message[4:8], "big"))
+    body = message[8:]
+    return _with_extensions(quoted_ipv6(kind, code, responder, body), body, message[4], 8)
 
 
 def _tcp_reply(segment: bytes, responder: str) -> Observation | None:

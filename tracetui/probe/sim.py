@@ -86,6 +86,9 @@ class SimRouter:
     processing_ms: float = 0.02
     echo_loss: float = 0.0
     rejects: str | None = None
+    extensions: bytes = b""
+    """An RFC 4884 extension structure its time-exceeded messages carry (MPLS labels,
+    interface data: ``tracetui.icmp_extensions.encode``)."""
 
     def address(self, family: Family) -> str:
         return self.address4 if family is Family.V4 else self.address6
@@ -312,7 +315,9 @@ class SimNetwork:
             ttl_left = ttl - last
             channel, data = self._refusal(method, payload, source, ttl_left, *refusal)
         else:
-            channel, data = self._reply(method, payload, source, reached_target, ttl_left)
+            channel, data = self._reply(
+                method, payload, source, reached_target, ttl_left, router.extensions
+            )
         self._deliver(now + elapsed, channel, data, source)
         if self.scenario.duplicate_rate and self._rng.random() < self.scenario.duplicate_rate:
             self._deliver(now + elapsed + 0.0005, channel, data, source)
@@ -369,10 +374,18 @@ class SimNetwork:
         return self._stamp(now)
 
     def _reply(
-        self, method: ProbeMethod, payload: bytes, source: str, at_target: bool, ttl_left: int
+        self,
+        method: ProbeMethod,
+        payload: bytes,
+        source: str,
+        at_target: bool,
+        ttl_left: int,
+        extensions: bytes = b"",
     ) -> tuple[Channel, bytes]:
         if not at_target:
-            return self._icmp_error(method, payload, source, ttl_left, time_exceeded=True)
+            return self._icmp_error(
+                method, payload, source, ttl_left, time_exceeded=True, extensions=extensions
+            )
         if method is ProbeMethod.ICMP:
             return self._echo_reply(payload, source)
         if method is ProbeMethod.UDP:
@@ -405,18 +418,30 @@ class SimNetwork:
         return ipv6_header(self.client, self.target, proto, len(payload), ttl_left)
 
     def _icmp_error(
-        self, method: ProbeMethod, payload: bytes, source: str, ttl_left: int, time_exceeded: bool
+        self,
+        method: ProbeMethod,
+        payload: bytes,
+        source: str,
+        ttl_left: int,
+        time_exceeded: bool,
+        extensions: bytes = b"",
     ) -> tuple[Channel, bytes]:
         quote = (self._probe_header(method, payload, ttl_left) + payload)[:QUOTE_LIMIT]
+        length = 0
+        if extensions:
+            # RFC 4884: the quote padded (or cut) to 128 bytes, its length in the header
+            quote = quote[:128].ljust(128, b"\0") + extensions
+            length = 128 // (4 if self.family is Family.V4 else 8)
         if self.family is Family.V4:
             icmp_type = ICMP4_TIME_EXCEEDED if time_exceeded else ICMP4_DEST_UNREACH
             code = 0 if time_exceeded else 3
-            message = with_checksum(struct.pack("!BBHI", icmp_type, code, 0, 0) + quote, 2)
+            message = struct.pack("!BBHBBH", icmp_type, code, 0, 0, length, 0) + quote
+            message = with_checksum(message, 2)
             header = ipv4_header(source, self.client, PROTO_ICMP, len(message), 64)
             return Channel.ICMP4, header + message
         icmp_type = ICMP6_TIME_EXCEEDED if time_exceeded else ICMP6_DEST_UNREACH
         code = 0 if time_exceeded else 4
-        return Channel.ICMP6, struct.pack("!BBHI", icmp_type, code, 0, 0) + quote
+        return Channel.ICMP6, struct.pack("!BBHBBH", icmp_type, code, 0, length, 0, 0) + quote
 
     def _echo_reply(self, request: bytes, source: str) -> tuple[Channel, bytes]:
         if self.family is Family.V4:

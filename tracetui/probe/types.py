@@ -66,6 +66,8 @@ class Observation(NamedTuple):
     header: bytes
     mtu: int = 0
     """Next-hop MTU of a PACKET_TOO_BIG; 0 otherwise."""
+    extensions: bytes = b""
+    """An ICMP error's RFC 4884 extension structure (MPLS labels, interface data), undecoded."""
 
 
 class SocketOptions(NamedTuple):

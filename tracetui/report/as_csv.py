@@ -6,6 +6,8 @@ trailing comma. tracetui keeps all of that, so ``csv.DictReader`` with mtr's
 names and scripts that split on commas read the same values, and appends its
 own columns after the empty one the trailing comma makes. One row per hop;
 every responder of a hop is listed in ``responders`` (``address:replies``).
+``mpls`` is the label stack of the hop's responder, ``label:tc:s:ttl`` per
+entry, top first, separated by spaces; ``if_*`` its incoming interface (RFC 5837).
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ import io
 
 from tracetui import __version__
 from tracetui.columns import COLUMNS, fields_of, hop_stats
+from tracetui.icmp_extensions import NONE as NO_EXTENSIONS
 from tracetui.labels import display_name, ipinfo_value, mtr_host
 from tracetui.report.common import ReportOptions, iso, ms
-from tracetui.snapshot import HopView, PathView
+from tracetui.snapshot import HopView, PathView, ResponderView
 from tracetui.textsafe import printable
 
 MTR_VERSION = f"MTR.0.95-tracetui.{__version__}"
@@ -41,6 +44,11 @@ EXTRA_COLUMNS = (
     "start",
     "end",
     "verdict",
+    "mpls",
+    "if_index",
+    "if_address",
+    "if_name",
+    "if_mtu",
 )
 """tracetui's columns, after mtr's (and after the empty column of mtr's trailing comma)."""
 
@@ -122,4 +130,20 @@ def _extras(view: PathView, hop: HopView, options: ReportOptions, verdict: str) 
         iso(view.started),
         iso(view.taken),
         verdict,
+        *_extensions(primary),
+    ]
+
+
+def _extensions(responder: ResponderView | None) -> list[object]:
+    extensions = responder.extensions if responder is not None else NO_EXTENSIONS
+    labels = " ".join(f"{m.label}:{m.tc}:{int(m.bottom)}:{m.ttl}" for m in extensions.mpls)
+    interface = extensions.incoming
+    if interface is None:
+        return [labels, "", "", "", ""]
+    return [
+        labels,
+        "" if interface.index is None else interface.index,
+        interface.address or "",
+        _text(interface.name),
+        "" if interface.mtu is None else interface.mtu,
     ]

@@ -5,7 +5,9 @@ mtr's keys come first, in mtr's order and with mtr's types (``psize`` and
 ``-o`` a number named by its title), so a typed decoder written for
 ``mtr --json`` reads this file. Added: the probe settings and times under
 ``report.mtr``; per hub ``ip`` and ``hostname`` apart, received count,
-jitter, every responder with its own statistics, the verdict and its reason;
+jitter, every responder with its own statistics, its MPLS label stack
+(``mpls``) and interface (``interface``, RFC 5837) when its replies carry
+them, the verdict and its reason;
 under ``report.tracetui`` whether the target itself answered, the summary,
 the events (ISO 8601 UTC) and the triage pings.
 """
@@ -17,6 +19,7 @@ from typing import Any
 
 from tracetui.columns import COLUMNS, fields_of, hop_stats
 from tracetui.event_log import event_record
+from tracetui.icmp_extensions import InterfaceInfo
 from tracetui.labels import asn_label, display_name, ipinfo_value, mtr_host
 from tracetui.report.common import ReportOptions, iso, ms
 from tracetui.snapshot import HopView, PathView, ResponderView
@@ -56,9 +59,28 @@ def _responder(responder: ResponderView, options: ReportOptions) -> dict[str, An
     }
     if responder.mtu:
         entry["mtu"] = responder.mtu
+    extensions = responder.extensions
+    entry["mpls"] = [
+        {"label": m.label, "tc": m.tc, "s": int(m.bottom), "ttl": m.ttl} for m in extensions.mpls
+    ]
+    entry["interface"] = _interface(extensions.incoming)
     if options.info_field is not None:
         entry.update(_asn_fields(responder))
     return entry
+
+
+def _interface(interface: InterfaceInfo | None) -> dict[str, Any] | None:
+    """RFC 5837's interface object, as the router sent it: absent parts are null."""
+    if interface is None:
+        return None
+    name = printable(interface.name, 64) if interface.name is not None else None
+    return {
+        "role": interface.role,
+        "index": interface.index,
+        "address": interface.address,
+        "name": name,
+        "mtu": interface.mtu,
+    }
 
 
 def _asn_fields(responder: ResponderView | None) -> dict[str, Any]:

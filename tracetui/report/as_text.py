@@ -8,12 +8,20 @@ happens here, so every regex written for mtr's report reads this one.
 
 With ``--report-extra`` each hop's verdict follows mtr's columns and the
 summary follows the table: additions mtr parsers never see unless asked for.
+
+With ``-e`` each responder's MPLS label stack follows its line, one
+``[MPLS: Lbl L TC T S S TTL N]`` line per entry, as mtr 0.95 prints them with
+``-z``. Two differences, both mtr bugs: mtr 0.95 prints these lines only
+together with ``-z``/``-y``, and prints the S bit as a raw byte followed by a
+``u`` (``S \x01u``); tracetui prints them whenever ``-e`` asks, with the bit as
+a digit.
 """
 
 from __future__ import annotations
 
 from tracetui.columns import fields_of, hop_stats
 from tracetui.diagnose import HopVerdict
+from tracetui.icmp_extensions import mtr_mpls_lines
 from tracetui.labels import IPINFO_WIDTHS, ipinfo_cell, mtr_host
 from tracetui.report.common import ReportOptions, mtr_start
 from tracetui.snapshot import HopView, PathView
@@ -64,6 +72,8 @@ def render_text(view: PathView, options: ReportOptions) -> str:
         if verdict is not None:
             line += f"  {verdict_label(verdict)}"
         lines.append(line)
+        if options.mpls and hop.primary is not None:
+            lines += mtr_mpls_lines(hop.primary.extensions.mpls)
         lines += _extra_responders(hop, options, width, info)
     if diagnosis is not None and diagnosis.summary:
         lines.append("")
@@ -81,6 +91,8 @@ def _extra_responders(
         lines.append(f"{EXTRA_RESPONDER_INDENT}{host:<{width}}")
         if info is not None:
             lines.append(f"{IPINFO_INDENT}{ipinfo_cell(responder, info)}{host}")
+        if options.mpls:
+            lines += mtr_mpls_lines(responder.extensions.mpls)
     return lines
 
 

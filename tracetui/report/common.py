@@ -22,6 +22,8 @@ class ReportOptions(NamedTuple):
     """mtr's -y: which Team Cymru field to show before the host (0 AS ... 4 date)."""
     extra: bool = False
     """tracetui's verdicts and summary in the text report (--report-extra)."""
+    mpls: bool = False
+    """mtr's -e: MPLS label stacks under their hop (text report, raw stream)."""
 
     @property
     def info_field(self) -> int | None:

@@ -1,8 +1,10 @@
 """mtr's streaming outputs, written while probing: ``-l`` (raw) and ``-p`` (split).
 
 Raw: one line per thing that happens, ``x HOP SEQ`` when a probe leaves,
-``h HOP ADDRESS`` and ``p HOP MICROSECONDS SEQ`` when it is answered, and
-``d HOP NAME`` once a hop's name is known; hops count from 0 as in mtr.
+``h HOP ADDRESS`` and ``p HOP MICROSECONDS SEQ`` when it is answered (with
+``-e``, ``m HOP LABEL TC S TTL`` after the ``h`` line for each entry of the
+reply's MPLS label stack), and ``d HOP NAME`` once a hop's name is known;
+hops count from 0 as in mtr.
 
 Split: a line ``HOP NAME LOSS RCV SNT BEST AVG WORST`` (loss in thousandths
 of a percent, times in whole milliseconds, as mtr prints them) whenever a
@@ -15,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tracetui.events import EngineEvent, ProbeLost, ProbeReplied, ProbeSent, RoundStarted
+from tracetui.icmp_extensions import decode as decode_extensions
 from tracetui.labels import UNKNOWN_HOST, display_name
 from tracetui.snapshot import HopView, NameInfo, PathView
 from tracetui.textsafe import printable
@@ -24,8 +27,15 @@ Write = Callable[[str], None]
 
 
 class RawStream:
-    def __init__(self, write: Write, names: Callable[[str], NameInfo | None] | None) -> None:
+    def __init__(
+        self,
+        write: Write,
+        names: Callable[[str], NameInfo | None] | None,
+        *,
+        mpls: bool = False,
+    ) -> None:
         self._write = write
+        self._mpls = mpls
         self._names = names
         self._next = FIRST_SEQUENCE
         self._sequence: dict[tuple[int, int], int] = {}
@@ -46,6 +56,9 @@ class RawStream:
                 return  # beyond where the path ends: mtr would not have probed there
             hop = event.ttl - 1
             self._write(f"h {hop} {event.responder}\n")
+            if self._mpls and event.extensions:
+                for m in decode_extensions(event.extensions).mpls:
+                    self._write(f"m {hop} {m.label} {m.tc} {int(m.bottom)} {m.ttl}\n")
             self._name(hop, event.responder)
             self._write(f"p {hop} {round(event.rtt * 1000)} {sequence}\n")
         elif kind is ProbeLost:

@@ -22,6 +22,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from tracetui import icmp_extensions
 from tracetui.columns import JITTER_ORDER, LATENCY_ORDER
 from tracetui.exits import EXIT_SIGNAL_BASE
 from tracetui.labels import IPINFO_WIDTHS
@@ -66,6 +67,7 @@ class TraceApp(App[None]):
         labels: Labels | None = None,
         order: str = LATENCY_ORDER,
         chart: bool = False,
+        mpls: bool = False,
         keymap: dict[str, str] | None = None,
         theme: str | None = None,
         on_theme: Callable[[str], None] | None = None,
@@ -79,6 +81,8 @@ class TraceApp(App[None]):
         self.order = order
         self.jitter = False
         self.chart = chart
+        self.mpls = mpls
+        """mtr's -e and e key: each hop's MPLS label stack on rows under it."""
         if keymap:
             self.set_keymap(keymap)
         self._start_theme = theme
@@ -177,10 +181,14 @@ class TraceApp(App[None]):
         The detail pane follows the selection at once but otherwise redraws once a
         second: repainting it every frame cost as much as the hop table itself.
         """
+        if self._frame_at and icmp_extensions.wanted():
+            # replies carry ICMP extensions: load scapy now the first frame is up
+            icmp_extensions.load_in_background()
         self._frame_at = time.monotonic()
         view = self.view = self.trace.snapshot()
         table = self.hop_table
         table.labels = self.labels
+        table.mpls = self.mpls
         layout = table.layout_spec
         table.show(view, self.size.width, order=self.shown_order, chart=self.chart)
         if table.layout_spec != layout and table.layout_spec is not None:
@@ -309,6 +317,10 @@ class TraceApp(App[None]):
 
     def action_display_mode(self) -> None:
         self.chart = not self.chart
+        self.refresh_frame()
+
+    def action_toggle_mpls(self) -> None:
+        self.mpls = not self.mpls
         self.refresh_frame()
 
     def action_toggle_detail(self) -> None:

@@ -31,6 +31,7 @@ from tracetui.columns import (
     hop_stats,
     responder_stats,
 )
+from tracetui.icmp_extensions import MplsLabel, decode_if_ready
 from tracetui.snapshot import PathView, ResponderView, has_rtt
 from tracetui.tui.format import Labels, history_strip, host_text, loss_text, own_range
 from tracetui.tui.keys import TABLE_BINDINGS
@@ -142,6 +143,10 @@ def row_strip(
     without building a line of text first (this runs for every row of every frame)."""
     segments: list[Segment] = []
     columns = layout.columns
+    if len(cells) < len(columns):
+        # a row of fewer cells: its last cell spans the columns left (a label stack row)
+        span = sum(width for _, width, _ in columns[len(cells) - 1 :])
+        columns = [*columns[: len(cells) - 1], ("", span, LEFT)]
     last = len(columns) - 1
     blank = under or Style.null()
     total = 0
@@ -205,6 +210,8 @@ class HopTable(ScrollView, can_focus=True):
         super().__init__(**kwargs)
         self.layout_spec: TableLayout | None = None
         self.labels = Labels()
+        self.mpls = False
+        """Rows under each hop for its MPLS label stack (mtr's e)."""
         self.cursor = 0
         self._keys: list[str] = []
         self._cells: dict[str, list[Text]] = {}
@@ -247,8 +254,12 @@ class HopTable(ScrollView, can_focus=True):
         if keys != self._keys:
             self._keys = keys
             self.virtual_size = Size(width, len(keys))
+            hop_key = selected.split(":")[0] if selected else None
             if selected in keys:
                 self.cursor = keys.index(selected)
+            elif hop_key in keys:
+                # a row under a hop went away (labels hidden, a responder gone): its hop
+                self.cursor = keys.index(hop_key)
             else:
                 self.cursor = min(self.cursor, max(0, len(keys) - 1))
             self._strips.clear()
@@ -360,11 +371,23 @@ class HopTable(ScrollView, can_focus=True):
                 )
                 cells.append(Text(" ").append_text(strip))
             rows[f"h{hop.ttl}"] = cells
+            if self.mpls and hop.primary is not None:
+                stack = decode_if_ready(hop.primary.extension_data).mpls
+                for index, label in enumerate(stack):
+                    rows[f"h{hop.ttl}:mpls{index}"] = self._label_row(label, layout)
             if layout.chart:
                 continue
             for extra in hop.responders[1:]:
                 rows[f"h{hop.ttl}:{extra.address}"] = self._responder_row(extra, layout)
         return rows
+
+    def _label_row(self, label: MplsLabel, layout: TableLayout) -> list[Text]:
+        """One entry of a hop's label stack, in the host column, as mtr's e shows it."""
+        text = Text(
+            f"   [MPLS: Lbl {label.label} TC {label.tc} S {int(label.bottom)} TTL {label.ttl}]",
+            style="dim",
+        )
+        return [Text(), text]  # the label spans the row (see row_strip)
 
     def _responder_row(self, responder: ResponderView, layout: TableLayout) -> list[Text]:
         """Under its hop: the responder's own replies (``12r``) and times; no hop counts."""

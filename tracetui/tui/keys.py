@@ -100,6 +100,14 @@ APP_BINDINGS: list[Binding] = [
         tooltip="IP information: AS number / prefix / country / registry / allocation date / off",
     ),
     Binding(
+        "m",
+        "toggle_mpls",
+        "MPLS",
+        id="mpls",
+        show=False,
+        tooltip="MPLS labels under each hop on / off (mtr's e key and -e; e here is Export)",
+    ),
+    Binding(
         "o",
         "edit_order",
         "Order",

@@ -9,6 +9,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from tracetui.diagnose.diagnosis import HopVerdict
+from tracetui.icmp_extensions import IcmpExtensions, decode_if_ready
 from tracetui.probe.methods import METHODS
 from tracetui.probe.types import ProbeMethod
 from tracetui.snapshot import HopView, PathView, has_rtt
@@ -185,6 +186,31 @@ class StatusBar(_LinesPanel):
         return line
 
 
+def _extension_lines(extensions: IcmpExtensions) -> list[Text]:
+    """What the responder's ICMP extensions say: its MPLS label stack (top first, in
+    mtr's notation) and the interface the probe came in on (RFC 5837)."""
+    lines = []
+    if extensions.mpls:
+        stack = " ".join(
+            f"[Lbl {m.label} TC {m.tc} S {int(m.bottom)} TTL {m.ttl}]" for m in extensions.mpls
+        )
+        lines.append(Text(f"  MPLS {stack}", style="dim"))
+    interface = extensions.incoming
+    if interface is not None:
+        parts = [printable(interface.name, 64)] if interface.name else []
+        details = []
+        if interface.address:
+            details.append(interface.address)
+        if interface.index is not None:
+            details.append(f"ifindex {interface.index}")
+        if interface.mtu is not None:
+            details.append(f"MTU {interface.mtu}")
+        if details:
+            parts.append(f"({', '.join(details)})")
+        lines.append(Text(f"  {interface.role} interface {' '.join(parts)}", style="dim"))
+    return lines
+
+
 class DetailPane(_LinesPanel):
     """Everything about the selected hop: its responders, an RTT chart, AS numbers."""
 
@@ -278,6 +304,7 @@ class DetailPane(_LinesPanel):
                 )
             )
             lines.append(line)
+            lines += _extension_lines(decode_if_ready(responder.extension_data))
         if not hop.responders:
             what = "no answer from this hop" if hop.completed else "no answer from this hop yet"
             lines.append(Text(what, style="dim"))
