@@ -18,7 +18,6 @@ so far, label stacks and names are bounded, and names are shown through
 
 from __future__ import annotations
 
-import ipaddress
 import struct
 import threading
 from functools import lru_cache
@@ -149,6 +148,8 @@ def _labels(chunk: bytes) -> list[MplsLabel]:
 
 def interface_object(chunk: bytes) -> InterfaceInfo:
     """An RFC 5837 interface information object (header included)."""
+    import ipaddress  # a millisecond of start-up that only routers with extensions need
+
     flags = chunk[3]
     position = 4
     index = address = name = mtu = None
@@ -189,6 +190,8 @@ def _scapy() -> _Layers:
 def encode(extensions: IcmpExtensions) -> bytes:
     """The extension structure a router would attach (the simulated network and the lab
     send it; ``decode`` reads it back). Objects: one MPLS stack, then each interface."""
+    import ipaddress
+
     objects = []
     if extensions.mpls:
         entries = b"".join(
