@@ -113,5 +113,10 @@ def test_live_screen_shows_labels_and_the_interface(extension_lab):
         assert f"ifindex {interface['index']}, MTU 1500)" in screen
         term.keys("m")  # mtr's e: the rows under the hops go away
         term.wait_until(lambda s: label not in s.split("────")[0])
+        term.keys("x")  # the packet inspector: the router's reply, as scapy reads it
+        screen = term.wait_until(lambda s: f"Latest reply from {interface['address']}" in s)
+        assert "###[ IP ]###" in screen and "time-exceeded" in screen
+        term.keys("Escape")
+        term.wait_until(lambda s: "Latest reply from" not in s)
     finally:
         term.close()

@@ -300,6 +300,11 @@ async def test_help_lists_every_key(monkeypatch, tmp_path):
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         text = screen_text(app)
+        scroll = app.screen.query_one("VerticalScroll")
+        while scroll.scroll_y < scroll.max_scroll_y:  # the keys may run past the screen
+            await pilot.press("pagedown")
+            await pilot.wait_for_scheduled_animations()
+            text += screen_text(app)
         for binding in APP_BINDINGS:
             if binding.tooltip:
                 assert binding.tooltip.split("(")[0].strip()[:30] in text
@@ -389,6 +394,31 @@ async def test_mpls_labels_under_their_hops_and_the_interface_in_the_detail_pane
         assert not any(":mpls" in key for key in table._keys)
         assert table.selected_ttl == 4  # the selection stays on its hop
         assert "[MPLS: Lbl" not in screen_text(app).split("Hop 4")[0]
+
+
+async def test_x_inspects_the_selected_routers_latest_reply(monkeypatch, tmp_path):
+    from tracetui.tui.screens import InspectorScreen
+
+    app = demo_app(monkeypatch, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(3):
+            await pilot.press("down")
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, InspectorScreen)
+        text = screen_text(app)
+        assert "Latest reply from 198.18.4.1" in text and "###[ IP ]###" in text
+        assert "time-exceeded" in text
+        seen = text
+        for _ in range(6):
+            await pilot.press("pagedown")
+            await pilot.wait_for_scheduled_animations()
+            seen += screen_text(app)
+        assert "ICMP Extension Object - MPLS (RFC4950)" in seen  # scapy reads the labels too
+        assert "###[ ICMP in ICMP ]###" in seen  # the quoted probe
+        assert "0000  45 00" in seen  # and the bytes
+        await pilot.press("escape")
+        assert not isinstance(app.screen, InspectorScreen)
 
 
 async def test_command_palette_offers_every_action(monkeypatch, tmp_path):

@@ -33,6 +33,8 @@ class ProbeReplied(NamedTuple):
     mtu: int = 0
     extensions: bytes = b""
     """The reply's RFC 4884 extension structure, undecoded (see tracetui.icmp_extensions)."""
+    packet: bytes = b""
+    """The reply as read (see Observation.packet), for the packet inspector."""
 
 
 class ProbeLost(NamedTuple):

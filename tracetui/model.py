@@ -82,6 +82,7 @@ class _Responder:
         "code",
         "mtu",
         "extensions",
+        "packet",
         "first_round",
         "last_round",
     )
@@ -95,6 +96,8 @@ class _Responder:
         self.mtu = 0
         self.extensions = b""
         """Of its latest reply: what it says now (a label stack can change with the path)."""
+        self.packet = b""
+        """Its latest reply as read, for the packet inspector (one per responder: bounded)."""
         self.first_round = round_
         self.last_round = round_
 
@@ -266,6 +269,7 @@ class PathModel:
         responder.code = event.code
         responder.mtu = event.mtu
         responder.extensions = event.extensions
+        responder.packet = event.packet
         if event.round > responder.last_round:
             responder.last_round = event.round
 
@@ -427,6 +431,7 @@ class PathModel:
             code=responder.code,
             mtu=responder.mtu,
             extension_data=responder.extensions,
+            last_packet=responder.packet,
             last_round=responder.last_round,
             current=self.rounds - responder.last_round < CURRENT_ROUNDS,
         )

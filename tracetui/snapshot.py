@@ -72,6 +72,8 @@ class ResponderView(NamedTuple):
     """It answered within the last few rounds (else a route change took it away)."""
     extension_data: bytes = b""
     """The RFC 4884 extension structure of its latest reply, undecoded."""
+    last_packet: bytes = b""
+    """Its latest reply as read (see tracetui.inspector); empty without raw sockets."""
 
     @property
     def hostname(self) -> str | None:

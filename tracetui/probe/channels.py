@@ -27,10 +27,13 @@ class Channel(enum.IntEnum):
 
 
 def decode(channel: Channel, data: bytes, source: str) -> Observation | None:
+    """The observation, holding the packet as read (the packet inspector shows it)."""
     if channel is Channel.ICMP4:
-        return parse_ipv4_icmp(data)
-    if channel is Channel.ICMP6:
-        return parse_icmpv6(data, source)
-    if channel is Channel.TCP4:
-        return parse_ipv4_tcp(data)
-    return parse_ipv6_tcp(data, source)
+        obs = parse_ipv4_icmp(data)
+    elif channel is Channel.ICMP6:
+        obs = parse_icmpv6(data, source)
+    elif channel is Channel.TCP4:
+        obs = parse_ipv4_tcp(data)
+    else:
+        obs = parse_ipv6_tcp(data, source)
+    return obs._replace(packet=bytes(data)) if obs is not None else None

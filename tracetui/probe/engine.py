@@ -484,7 +484,15 @@ class Engine:
         self._slowest_reply = max(self._slowest_reply, rtt / 1000.0)
         self._sink(
             ProbeReplied(
-                ttl, probe.round, obs.responder, rtt, obs.kind, obs.code, obs.mtu, obs.extensions
+                ttl,
+                probe.round,
+                obs.responder,
+                rtt,
+                obs.kind,
+                obs.code,
+                obs.mtu,
+                obs.extensions,
+                obs.packet,
             )
         )
 

@@ -68,6 +68,9 @@ class Observation(NamedTuple):
     """Next-hop MTU of a PACKET_TOO_BIG; 0 otherwise."""
     extensions: bytes = b""
     """An ICMP error's RFC 4884 extension structure (MPLS labels, interface data), undecoded."""
+    packet: bytes = b""
+    """The reply as the raw socket read it (IPv4: from the IP header; IPv6: from the ICMPv6
+    or TCP header, the kernel keeps the IPv6 header); empty from unprivileged sockets."""
 
 
 class SocketOptions(NamedTuple):

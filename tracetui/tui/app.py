@@ -25,8 +25,9 @@ from textual.widgets import Footer
 from tracetui import icmp_extensions
 from tracetui.columns import JITTER_ORDER, LATENCY_ORDER
 from tracetui.exits import EXIT_SIGNAL_BASE
+from tracetui.inspector import inspect as inspect_packet
 from tracetui.labels import IPINFO_WIDTHS
-from tracetui.probe.types import ProbeMethod
+from tracetui.probe.types import ProbeMethod, ReplyKind
 from tracetui.report import ReportOptions, render
 from tracetui.snapshot import PathView
 from tracetui.trace import TraceControl
@@ -34,7 +35,14 @@ from tracetui.tui.format import Labels
 from tracetui.tui.hop_table import HopTable, TableHeader
 from tracetui.tui.keys import APP_BINDINGS, palette_bindings
 from tracetui.tui.panels import DetailPane, StatusBar
-from tracetui.tui.screens import EventsScreen, ExportScreen, HelpScreen, OrderScreen, help_rows
+from tracetui.tui.screens import (
+    EventsScreen,
+    ExportScreen,
+    HelpScreen,
+    InspectorScreen,
+    OrderScreen,
+    help_rows,
+)
 
 FRAME_SECONDS = 0.25
 """Frames while the path is still being found: hops appear as they answer."""
@@ -344,6 +352,28 @@ class TraceApp(App[None]):
             + ("the whole run" if following is None else f"the last {following / 60:g} min")
         )
         self.refresh_frame(detail_now=True)
+
+    def action_inspect(self) -> None:
+        """The latest reply of the selected row's responder (the hop's own on a hop row)."""
+        view = self.view
+        key = self.hop_table.selected_key
+        if view is None or key is None:
+            return
+        ttl, _, rest = key[1:].partition(":")
+        hop = next((h for h in view.hops if h.ttl == int(ttl)), None)
+        if hop is None or hop.primary is None:
+            self.notify("No reply from this hop to inspect")
+            return
+        responder = next((r for r in hop.responders if r.address == rest), hop.primary)
+        tcp = responder.kind in (ReplyKind.TCP_SYN_ACK, ReplyKind.TCP_RESET)
+        inspection = inspect_packet(
+            responder.last_packet,
+            family=int(view.info.family),
+            responder=responder.address,
+            local=view.info.source,
+            tcp=tcp,
+        )
+        self.push_screen(InspectorScreen(inspection))
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(help_rows(self, self.screen.active_bindings.values())))

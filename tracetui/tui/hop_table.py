@@ -229,6 +229,11 @@ class HopTable(ScrollView, can_focus=True):
         return [cell.plain for cell in self._cells[key]]
 
     @property
+    def selected_key(self) -> str | None:
+        """``h3`` (a hop), ``h3:198.18.3.2`` (a responder under it), ``h3:mpls0`` (a label)."""
+        return self._keys[self.cursor] if self._keys else None
+
+    @property
     def selected_ttl(self) -> int | None:
         if not self._keys:
             return None

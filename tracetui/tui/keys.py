@@ -100,6 +100,14 @@ APP_BINDINGS: list[Binding] = [
         tooltip="IP information: AS number / prefix / country / registry / allocation date / off",
     ),
     Binding(
+        "x",
+        "inspect",
+        "Inspect",
+        id="inspect",
+        show=False,
+        tooltip="the selected router's latest reply as scapy dissects it, and its bytes",
+    ),
+    Binding(
         "m",
         "toggle_mpls",
         "MPLS",

@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 from tracetui.columns import COLUMNS
 from tracetui.diagnose.diagnosis import PathEvent
 from tracetui.files import write_atomically
+from tracetui.inspector import Inspection
 from tracetui.report import FORMATS
 from tracetui.textsafe import printable
 from tracetui.tui.keys import APP_BINDINGS, TABLE_BINDINGS
@@ -162,6 +163,30 @@ class EventsScreen(ModalScreen[None]):
             yield Static(summary)
             yield Label(Text(f"Events ({len(self._events)}, oldest first)", style="bold"))
             yield Static(events, classes="events")
+
+
+class InspectorScreen(ModalScreen[None]):
+    """A reply as scapy dissects it, then its bytes: scrollable, shown literally."""
+
+    BINDINGS = [Binding("escape,q,x", "dismiss", "Close")]
+    DEFAULT_CSS = """
+    InspectorScreen { align: center middle; }
+    InspectorScreen > VerticalScroll { width: 100; max-width: 100%; height: 90%;
+                                       border: thick $primary; background: $surface;
+                                       padding: 0 1; }
+    """
+
+    def __init__(self, inspection: Inspection) -> None:
+        super().__init__()
+        self._inspection = inspection
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Label(Text(self._inspection.title, style="bold"))
+            yield Static(Text("\n".join(self._inspection.lines)))
+
+    def on_mount(self) -> None:
+        self.query_one(VerticalScroll).focus()
 
 
 class OrderScreen(ModalScreen[str | None]):
