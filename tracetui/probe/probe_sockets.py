@@ -22,7 +22,9 @@ unchanged. Round trips:
 - SYN-ACK: the kernel's own measure of the handshake (TCP_INFO ``tcpi_rtt``,
   microseconds; the first sample is the SYN's round trip).
 - RST: no stamp exists, so the moment the engine's wait woke for it (TCP
-  sockets wake the wait; the documented fallback, as traceroute's tcpconn).
+  sockets wake the wait; the documented fallback, as traceroute's tcpconn), or,
+  for one that arrived while the engine was busy, the moment it is read: late
+  rather than early, so a round trip is never shorter than the path.
 
 Send stamps are taken just before the send, as for ping sockets.
 """
@@ -103,6 +105,8 @@ class ProbeSockets:
         self._level = socket.IPPROTO_IP if v4 else socket.IPPROTO_IPV6
         self._ttl_option = socket.IP_TTL if v4 else IPV6_UNICAST_HOPS
         self._recverr = IP_RECVERR if v4 else IPV6_RECVERR
+        self._woke_at: dict[int, int] = {}
+        """TCP sockets ready when the wait last woke, with that moment (see note_woken)."""
         self.quiet = select.epoll()
         """UDP sockets: their replies carry kernel stamps, so reading them can wait."""
         self.waking = select.epoll()
@@ -151,14 +155,23 @@ class ProbeSockets:
             self.waking.register(fd, select.EPOLLOUT | select.EPOLLERR)
         return stamp
 
-    def read(
-        self, out: list[tuple[Observation, int]], woke_ns: int, now: float, ignored: Counter[str]
-    ) -> None:
+    def note_woken(self, woke_ns: int) -> None:
+        """The wait woke for TCP sockets: stamp those ready now with this moment.
+
+        A RST has no kernel stamp, so its round trip ends when the wait woke for it.
+        Only the sockets ready at that moment get it: one whose answer arrives while
+        the engine is busy gets the moment it is read (later, never earlier than the
+        answer: a round trip may come out long, never shorter than the path)."""
+        for fd, _events in self.waking.poll(0):
+            self._woke_at.setdefault(fd, woke_ns)
+
+    def read(self, out: list[tuple[Observation, int]], now: float, ignored: Counter[str]) -> None:
         """Replies of every probe socket with news; sockets past their linger are closed."""
         for poll in (self.quiet, self.waking):
             for fd, _events in poll.poll(0):
                 probe = self._probes.get(fd)
                 if probe is not None:
+                    woke_ns = self._woke_at.get(fd) or time.time_ns()
                     self._read_one(probe, out, woke_ns, ignored)
                     self._close(fd)
         ages = self._ages
@@ -213,6 +226,7 @@ class ProbeSockets:
         out.append((answer, stamp))
 
     def _close(self, fd: int) -> None:
+        self._woke_at.pop(fd, None)  # descriptor numbers are reused
         probe = self._probes.pop(fd)
         poll = self.quiet if probe.method is ProbeMethod.UDP else self.waking
         with contextlib.suppress(OSError):

@@ -435,7 +435,6 @@ class UnprivilegedTransport(_PollingTransport):
             configure(trial)  # a bad -I, -a, -Q or -M fails here, before the first probe
         self._probes = ProbeSockets(family, target, configure, linger)
         self._poll.register(self._probes.waking.fileno(), select.EPOLLIN)
-        self._woke_ns = 0
         icmp_ident = self._ping.getsockname()[1] if self._ping else random.getrandbits(16)
         self.identity = LocalIdentity(
             source=local_source(family, target, options),
@@ -511,7 +510,7 @@ class UnprivilegedTransport(_PollingTransport):
         waking = self._probes.waking.fileno()
         for fd, _mask in events:
             if fd == waking:
-                self._woke_ns = time.time_ns()
+                self._probes.note_woken(time.time_ns())
             else:
                 self._waker.drain()
 
@@ -520,8 +519,7 @@ class UnprivilegedTransport(_PollingTransport):
         super().close()
 
     def _read_probe_sockets(self, out: list[tuple[Observation, int]]) -> None:
-        woke, self._woke_ns = self._woke_ns, 0
-        self._probes.read(out, woke or time.time_ns(), time.monotonic(), self.malformed)
+        self._probes.read(out, time.monotonic(), self.malformed)
 
     def _read(self, out: list[tuple[Observation, int]]) -> None:
         assert self._ping is not None
