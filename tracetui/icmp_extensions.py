@@ -1,14 +1,13 @@
 """What routers attach to their ICMP errors (RFC 4884): MPLS label stacks and interfaces.
 
 The probe loop only cuts the extension structure out of a reply (see
-``tracetui.probe.packets.icmp_extensions``); this module decodes it with
-scapy's layers (``ICMPExtension_Header`` and its objects, ``ICMPExtension_MPLS``
-for RFC 4950 label stacks, ``ICMPExtension_InterfaceInformation`` for RFC 5837).
+``tracetui.probe.packets.icmp_extensions``); this module walks its objects and
+decodes RFC 4950 label stacks with scapy's ``ICMPExtension_MPLS`` and RFC 5837
+interface objects itself (see ``decode`` for why not with scapy's layer).
 scapy takes ~0.4 s to import, so it is imported on the first structure to
 decode, never by a path without extensions; the live screen asks
 ``decode_if_ready``, which answers "nothing yet" until the screen has loaded
 scapy in the background after its first frame (``load_in_background``).
-Interface objects are read without it (see ``decode``).
 A router repeats the same bytes reply after reply, so decodings are remembered.
 
 The bytes come from the network: a decoding failure yields what was decoded
