@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from tracetui import icmp_extensions
 from tracetui.virtual_demo import virtual_demo_app
 
 HERE = Path(__file__).parent
@@ -20,10 +21,13 @@ SHOTS = {
     "chart-with-as": ["d", "z"],
     "help": ["question_mark"],
     "export-dialog": ["e"],
+    "mpls-and-interface": ["m", "down", "down", "down", "down", "down"],
+    "packet-inspector": ["down", "down", "down", "x"],
 }
 
 
 async def shoot(name: str, keys: list[str]) -> None:
+    icmp_extensions.load()  # the live screen loads scapy after its first frame; a shot, now
     app = virtual_demo_app(seconds=120.0, export_dir=Path("."))
     async with app.run_test(size=SIZE) as pilot:
         for key in keys:
