@@ -95,6 +95,12 @@ def parse_json_typed(text: str) -> MtrReport:
 RAW_LINE = re.compile(r"^(?P<kind>[xhpd]) (?P<hop>\d+) (?P<rest>.+)$")
 
 
+def mtr_s_bit(line: str) -> str:
+    """An ``-e`` line as mtr 0.95 would mean it: it prints the S bit with ``%cu`` (the raw
+    byte, then a ``u``); tracetui prints the digit."""
+    return line.replace("S \x00u", "S 0").replace("S \x01u", "S 1")
+
+
 def parse_raw(text: str) -> list[tuple]:
     out: list[tuple] = []
     for line in text.splitlines():

@@ -12,7 +12,6 @@ import io
 import json
 import socket
 import struct
-from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given, settings
@@ -21,6 +20,7 @@ from scapy.contrib.mpls import MPLS, ICMPExtension_MPLS
 from scapy.layers.inet import ICMP, IP, UDP, ICMPExtension_Header
 from scapy.layers.inet6 import ICMPv6TimeExceeded, IPv6
 from scapy.packet import Raw
+from sim_run import raw_lines, run_path
 
 from tracetui.icmp_extensions import (
     MAX_INTERFACES,
@@ -31,19 +31,15 @@ from tracetui.icmp_extensions import (
     decode,
     encode,
 )
-from tracetui.model import PathModel
-from tracetui.probe.engine import Engine, ProbeSettings
 from tracetui.probe.packets import (
     icmp_extensions,
     internet_checksum,
     parse_icmpv6,
     parse_ipv4_icmp,
 )
-from tracetui.probe.sim import SimHop, SimLink, SimNetwork, SimPath, SimRouter, SimScenario
-from tracetui.probe.types import Family, ReplyKind
+from tracetui.probe.sim import SimHop, SimLink, SimRouter
+from tracetui.probe.types import ReplyKind
 from tracetui.report import ReportOptions, render
-from tracetui.report.streams import RawStream
-from tracetui.snapshot import TraceInfo
 
 CLIENT4, ROUTER4, TARGET4 = "198.18.0.2", "198.18.3.2", "198.18.9.9"
 CLIENT6, ROUTER6, TARGET6 = "2001:db8::2", "2001:db8:3::2", "2001:db8:9::9"
@@ -245,18 +241,7 @@ def mpls_view(count: int = 4):
         SimHop((SimRouter("198.18.2.2", "2001:db8:2::2", extensions=encode(hop2)),), SimLink(1.0)),
         SimHop((SimRouter("198.18.3.2", "2001:db8:3::2"),), SimLink(0.5)),
     )
-    sim = SimNetwork(SimScenario(paths=(SimPath(hops),)), Family.V4)
-    settings = ProbeSettings(interval=0.2, timeout=1.0, count=count)
-    info = TraceInfo("t", sim.target, sim.client, Family.V4, 1, 30, 0.2, 1.0, 64, None, count)
-    model = PathModel(info, settings.method, lambda: datetime(2026, 11, 22, 21, 0, tzinfo=UTC))
-    events = []
-
-    def sink(event):
-        events.append(event)
-        model.apply(event)
-
-    Engine(sim, sim.clock, settings, sink).run()
-    return model.snapshot(), events
+    return run_path(hops, count)
 
 
 def test_json_lists_each_responders_labels_and_interface():
@@ -301,18 +286,10 @@ def test_text_report_lists_the_stack_under_its_hop_only_with_e():
 
 def test_raw_stream_writes_mtrs_m_lines_after_each_answer():
     _, events = mpls_view(count=2)
-    lines: list[str] = []
-    stream = RawStream(lines.append, None, mpls=True)
-    for event in events:
-        stream(event)
-    text = "".join(lines).splitlines()
+    text = raw_lines(events, mpls=True)
     answers = [i for i, line in enumerate(text) if line == "h 1 198.18.2.2"]
     assert len(answers) == 2
     for at in answers:
         assert text[at + 1 : at + 3] == ["m 1 24002 5 0 1", "m 1 18 5 1 1"]
     assert sum(line.startswith("m ") for line in text) == 4
-    quiet: list[str] = []
-    stream = RawStream(quiet.append, None)
-    for event in events:
-        stream(event)
-    assert not any(line.startswith("m ") for line in "".join(quiet).splitlines())
+    assert not any(line.startswith("m ") for line in raw_lines(events, mpls=False))

@@ -16,6 +16,7 @@ import sys
 
 import pytest
 from lab.terminal import Terminal, have_tmux
+from mtr_parsers import mtr_s_bit
 from unavailable import unavailable
 
 pytestmark = pytest.mark.lab
@@ -87,11 +88,7 @@ def test_mtr_reads_the_same_labels(extension_lab):
     labels = {line for line in theirs.splitlines() if line.startswith("m ")}
     assert labels and labels == {line for line in ours.splitlines() if line.startswith("m ")}
     report = extension_lab.exec(mtr, "-r", "-e", "-z", "-n", "-c", "3", "-i", "0.1", target).stdout
-    mtr_lines = [
-        line.replace("S \x00u", "S 0").replace("S \x01u", "S 1")
-        for line in report.splitlines()
-        if "[MPLS" in line
-    ]
+    mtr_lines = [mtr_s_bit(line) for line in report.splitlines() if "[MPLS" in line]
     ours_report = extension_lab.tracetui("-r", "-e", "-z", *COMMON, target).stdout
     assert mtr_lines == [line for line in ours_report.splitlines() if "[MPLS" in line]
 

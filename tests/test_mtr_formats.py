@@ -23,11 +23,13 @@ import pytest
 from mtr_parsers import (
     HOP_LINE,
     MTR_CSV_FIELDS,
+    mtr_s_bit,
     parse_json_typed,
     parse_raw,
     parse_split,
     parse_text,
 )
+from sim_run import raw_lines, run_path
 
 from tracetui.model import PathModel
 from tracetui.probe.engine import Engine, ProbeSettings
@@ -292,31 +294,11 @@ def extension_like_view(count: int = 5):
         SimHop((SimRouter("198.18.3.2", "2001:db8:3::2", extensions=labels(3)),), SimLink(0.0)),
         SimHop((SimRouter("198.18.4.2", "2001:db8:4::2"),), SimLink(0.5)),
     )
-    sim = SimNetwork(SimScenario(paths=(SimPath(hops),)), Family.V4)
-    settings = ProbeSettings(interval=0.2, timeout=1.0, count=count)
-    info = TraceInfo(
-        "198.18.4.2", sim.target, sim.client, Family.V4, 1, 30, 0.2, 1.0, 64, None, count,
-        local_host="vm",
-    )  # fmt: skip
-    started = datetime(2026, 11, 22, 21, 9, 36, tzinfo=UTC)
-    model = PathModel(info, settings.method, lambda: started)
-    events: list = []
-
-    def sink(event) -> None:
-        events.append(event)
-        model.apply(event)
-
-    Engine(sim, sim.clock, settings, sink).run()
-    return model.snapshot(), events
-
-
-def _mtr_s_bit(line: str) -> str:
-    """mtr 0.95 prints the S bit with ``%cu``: the raw byte, then a ``u``."""
-    return line.replace("S \x00u", "S 0").replace("S \x01u", "S 1")
+    return run_path(hops, count, "198.18.4.2")
 
 
 def test_mpls_lines_sit_where_mtr_puts_them():
-    mtr = [_mtr_s_bit(line) for line in fixture("mpls_rz.txt").splitlines()]
+    mtr = [mtr_s_bit(line) for line in fixture("mpls_rz.txt").splitlines()]
     view, _ = extension_like_view()
     ours = render(view, "text", ReportOptions(show_names=False, show_asn=True, mpls=True))
     ours_lines = ours.splitlines()
@@ -337,14 +319,8 @@ def test_mtr_prints_no_mpls_lines_without_z_and_tracetui_does():
 
 
 def test_raw_m_lines_are_mtrs():
-    from tracetui.report.streams import RawStream
-
     _, events = extension_like_view(count=2)
-    lines: list[str] = []
-    stream = RawStream(lines.append, None, mpls=True)
-    for event in events:
-        stream(event)
-    ours = "".join(lines).splitlines()
+    ours = raw_lines(events, mpls=True)
     theirs = fixture("mpls_raw.txt").splitlines()
     # every m line follows an h line of its hop, with the same label stack as mtr's
     for text in (ours, theirs):

@@ -22,6 +22,8 @@ import threading
 from functools import lru_cache
 from typing import NamedTuple
 
+from tracetui.probe.packets import with_checksum
+
 MAX_LABELS = 16
 """Entries of a label stack kept; real stacks hold 1-4."""
 MAX_INTERFACES = 4
@@ -218,14 +220,7 @@ def encode(extensions: IcmpExtensions) -> bytes:
             body += struct.pack("!I", interface.mtu)
         objects.append(struct.pack("!HBB", 4 + len(body), INTERFACE_CLASS, flags) + body)
     structure = bytes([0x20, 0, 0, 0]) + b"".join(objects)
-    checksum = ~_fold(sum(struct.unpack(f"!{len(structure) // 2}H", structure))) & 0xFFFF
-    return structure[:2] + checksum.to_bytes(2, "big") + structure[4:]
-
-
-def _fold(total: int) -> int:
-    while total > 0xFFFF:
-        total = (total & 0xFFFF) + (total >> 16)
-    return total
+    return with_checksum(structure, 2)
 
 
 def mtr_mpls_lines(labels: tuple[MplsLabel, ...], indent: str = "       ") -> list[str]:
