@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 declare -A package=(
   [ip]=iproute2 [nft]=nftables [dnsmasq]=dnsmasq-base [ping]=iputils-ping
-  [setpriv]=util-linux [tmux]=tmux [mtr]=mtr-tiny [sudo]=sudo [pipx]=pipx
+  [setpriv]=util-linux [tmux]=tmux [mtr]=mtr-tiny [sudo]=sudo [pipx]=pipx [tcpdump]=tcpdump
 )
 missing=()
 for tool in "${!package[@]}"; do

@@ -468,6 +468,34 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo", action="store_true", help=f"{EXTRA}trace a simulated network (no root)"
     )
 
+    recordings = parser.add_argument_group("recordings [tracetui]")
+    recordings.add_argument(
+        "--record",
+        metavar="FILE",
+        help=f"{EXTRA}write every probe and reply to FILE (pcapng: tcpdump and Wireshark "
+        "read it; tracetui --replay runs it again)",
+    )
+    recordings.add_argument(
+        "--record-limit",
+        type=_size,
+        default=1 << 30,
+        metavar="SIZE",
+        help=f"{EXTRA}stop recording when the file reaches SIZE (e.g. 500M; default 1G)",
+    )
+    recordings.add_argument(
+        "--replay",
+        metavar="FILE",
+        help=f"{EXTRA}run on a recording instead of the network: the same report, or the "
+        "live screen as it happened (no root needed; probe options come from FILE)",
+    )
+    recordings.add_argument(
+        "--replay-speed",
+        type=_speed,
+        default=1.0,
+        metavar="FACTOR",
+        help=f"{EXTRA}live screen: replay FACTOR times faster than real time (default 1)",
+    )
+
     names = parser.add_argument_group("names and IP information (mtr)")
     names.add_argument("-n", "--no-dns", action="store_true", help="do not resolve host names")
     names.add_argument(
@@ -578,10 +606,41 @@ def _config_option(argv: list[str]) -> str | None:
     return None
 
 
+def _size(text: str) -> int:
+    from tracetui.recording.recorder import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _speed(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.01 <= value <= 10000:
+        raise argparse.ArgumentTypeError(f"replay speed must be between 0.01 and 10000: {text!r}")
+    return value
+
+
+def _check_replay(args: argparse.Namespace) -> None:
+    if args.host:
+        raise UsageError("--replay runs on a recording and takes no HOST")
+    if args.demo or args.record:
+        other = "--demo" if args.demo else "--record"
+        raise UsageError(f"--replay runs on a recording: it cannot be combined with {other}")
+    if not os.path.isfile(args.replay):
+        raise UsageError(f"cannot replay {args.replay}: no such file")
+
+
 def _config(args: argparse.Namespace, file) -> Config:
     if args.demo and args.host:
         raise UsageError("--demo traces a simulated network and takes no HOST")
-    needs_host = not (args.demo or args.print_config or args.print_completion)
+    if args.replay is not None:
+        _check_replay(args)
+    needs_host = not (args.demo or args.replay or args.print_config or args.print_completion)
     if needs_host and not args.host:
         raise UsageError("no HOST given (try 'tracetui --demo' for a simulated network)")
     if args.first_ttl > args.max_ttl:
@@ -603,6 +662,8 @@ def _config(args: argparse.Namespace, file) -> Config:
         _check_output(args.output, "--output")
     if args.events is not None:
         _check_output(args.events, "--events")
+    if args.record is not None:
+        _check_output(args.record, "--record")
     ipinfo = args.ipinfo if args.ipinfo is not None else (0 if args.aslookup else None)
     settings = ProbeSettings(
         method=method,
@@ -643,6 +704,10 @@ def _config(args: argparse.Namespace, file) -> Config:
         display_mode=args.displaymode,
         keymap=file.keymap,
         theme=file.theme,
+        record=args.record,
+        record_limit=args.record_limit,
+        replay=args.replay,
+        replay_speed=args.replay_speed,
     )
 
 

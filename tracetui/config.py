@@ -52,6 +52,14 @@ class Config(NamedTuple):
     keymap: tuple[tuple[str, str], ...] = ()
     """Binding id -> keys, from the config file."""
     theme: str | None = None
+    record: str | None = None
+    """--record: the pcapng file the run is written to."""
+    record_limit: int = 1 << 30
+    """--record-limit: bytes the recording may grow to."""
+    replay: str | None = None
+    """--replay: the recording to run on instead of the network."""
+    replay_speed: float = 1.0
+    """--replay-speed: how many times faster than real time the live screen replays."""
 
     @property
     def headless(self) -> bool:

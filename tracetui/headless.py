@@ -77,7 +77,7 @@ class _Watch:
         config = self._config
         self.session = session
         if config.names or config.aslookup:
-            self.names = open_names(config, config.aslookup)
+            self.names = open_names(config, config.aslookup, session.transport)
             session.model.on_new_responder = self.names.request
         lookup = self.names.lookup if self.names is not None else None
         if config.report_format == "raw":
@@ -160,14 +160,17 @@ def run_report(config: Config) -> int:
             engine.append(session.engine)
             if not received:
                 session.engine.run()
+                run_out = getattr(session.transport, "run_out", None)
+                if run_out is not None:  # a replay: to where the recorded run took its report
+                    run_out()
+            if watch.names is not None:
+                watch.names.wait(NAME_WAIT)
+            view = watch.diagnose(config.window, final=True)  # before a recording closes
         finally:
             session.close()
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-    if watch.names is not None:
-        watch.names.wait(NAME_WAIT)
-    view = watch.diagnose(config.window, final=True)
     watch.close()
     if watch.split is not None:
         watch.split.update(view)  # the last round's replies, and the names that came late

@@ -139,7 +139,7 @@ class LiveTrace:
     def set_names(self, names: bool, asn: bool) -> None:
         service = self._names
         if service is None and (names or asn):
-            service = self._names = open_names(self.session.config, asn)
+            service = self._names = open_names(self.session.config, asn, self.session.transport)
             # addresses seen before this are asked for when first looked up
             self.session.model.on_new_responder = service.request
         if service is not None:

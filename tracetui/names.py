@@ -46,15 +46,24 @@ class NameService(Protocol):
     def stop(self) -> None: ...
 
 
-def open_names(config: Config, aslookup: bool) -> NameService:
-    """The demo answers from its own table; everything else asks real DNS in a thread.
+def open_names(config: Config, aslookup: bool, transport: object = None) -> NameService:
+    """The demo answers from its own table, a replay from its recording; everything else
+    asks real DNS in a thread. A run being recorded keeps the answers it shows.
 
     Imported here: asyncio and dnspython cost start-up time that ``-n`` runs never need.
     """
+    recorded: NameService | None = getattr(transport, "recorded_names", None)
+    if recorded is not None:
+        recorded.set_aslookup(aslookup)
+        return recorded
+    service: NameService
     if config.demo:
         from tracetui.demo import DemoNames
 
-        return DemoNames(aslookup)
-    from tracetui.reverse_dns import BackgroundNames
+        service = DemoNames(aslookup)
+    else:
+        from tracetui.reverse_dns import BackgroundNames
 
-    return BackgroundNames.start(config.dns_servers, aslookup)
+        service = BackgroundNames.start(config.dns_servers, aslookup)
+    keep = getattr(transport, "keep_names", None)
+    return keep(service) if keep is not None else service

@@ -10,14 +10,15 @@ import importlib
 import os
 import socket
 import stat
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from tracetui.config import Config
 from tracetui.events import EngineEvent
 from tracetui.model import PathModel
-from tracetui.probe.engine import Engine
+from tracetui.probe.engine import Engine, ProbeSettings
 from tracetui.probe.methods import min_packet_size
 from tracetui.probe.network import Clock, MonotonicClock, Transport
 from tracetui.probe.privileges import drop_privileges
@@ -31,6 +32,10 @@ from tracetui.probe.sockets import (
 from tracetui.probe.types import Family, ProbeMethod
 from tracetui.snapshot import TraceInfo
 from tracetui.target import Target, TargetError, resolve_target
+
+if TYPE_CHECKING:
+    from tracetui.recording.notes import RecordingHeader
+    from tracetui.recording.recorder import RecordingTransport
 
 
 class SetupError(Exception):
@@ -97,6 +102,18 @@ counted as late rather than never seen."""
 def open_transport_for(
     config: Config, virtual_time: bool, modules: Iterable[str]
 ) -> tuple[Target, Transport, Clock]:
+    if config.replay is not None:
+        from tracetui.recording.notes import RecordingError
+        from tracetui.recording.replay import open_replay
+
+        drop_privileges()  # a recording is a stranger's file: read it with no rights to spare
+        speed = None if config.headless else config.replay_speed
+        try:
+            replay = open_replay(config.replay, speed)
+        except RecordingError as exc:
+            raise SetupError(f"cannot replay {config.replay}: {exc}", usage=True) from None
+        header = replay.header
+        return Target(header.target_name, header.target, header.family), replay, replay.clock
     if config.demo:
         from tracetui.demo import DEMO_TARGET_NAME, demo_scenario
         from tracetui.probe.sim import SimNetwork
@@ -150,6 +167,48 @@ def _folding(
     return sink
 
 
+def _clock_to_wall(clock: Clock, started_ns: int, started_at: float) -> Callable[[], datetime]:
+    epoch = datetime.fromtimestamp(started_ns // 1_000_000_000, UTC) + timedelta(
+        microseconds=started_ns % 1_000_000_000 // 1000
+    )
+    return lambda: epoch + timedelta(seconds=clock.now() - started_at)
+
+
+def _recording(config: Config, transport: Transport, clock: Clock) -> RecordingTransport:
+    """--record: the file is created here, after the privilege drop, so it is the user's."""
+    from tracetui.recording.recorder import RecordingTransport
+
+    assert config.record is not None
+    try:
+        return RecordingTransport.open(transport, clock, config.record, config.record_limit)
+    except OSError as exc:
+        transport.close()
+        reason = exc.strerror or exc
+        raise SetupError(f"cannot write {config.record}: {reason}", usage=True) from None
+
+
+def _recording_header(
+    transport: Transport, target: Target, settings: ProbeSettings, model: PathModel, times
+) -> RecordingHeader:
+    from tracetui import __version__
+    from tracetui.recording.notes import RecordingHeader
+
+    return RecordingHeader(
+        version=__version__,
+        target_name=target.name,
+        target=target.address,
+        family=target.family,
+        identity=transport.identity,
+        settings=settings,
+        methods=transport.methods,
+        raw_sockets=not isinstance(transport, UnprivilegedTransport),
+        started_ns=times[0],
+        started_at=times[1],
+        local_host=socket.gethostname(),
+        shown_start=model.started,
+    )
+
+
 def open_session(
     config: Config,
     sink: Callable[[EngineEvent], None] | None = None,
@@ -167,7 +226,8 @@ def open_session(
     privilege drop (see :func:`preload`).
     """
     target, transport, clock = open_transport_for(config, virtual_time, preload)
-    settings = config.settings
+    replay = getattr(transport, "header", None) if config.replay is not None else None
+    settings = replay.settings if replay is not None else config.settings
     smallest = min_packet_size(target.family, settings.method)
     if settings.size < smallest:
         transport.close()
@@ -188,19 +248,42 @@ def open_session(
         size=settings.size,
         port=settings.port,
         count=settings.count,
-        local_host=socket.gethostname(),
+        local_host=replay.local_host if replay is not None else socket.gethostname(),
         tos=settings.tos,
         pattern=settings.pattern,
-        raw_sockets=not isinstance(transport, UnprivilegedTransport),
+        raw_sockets=(
+            replay.raw_sockets
+            if replay is not None
+            else not isinstance(transport, UnprivilegedTransport)
+        ),
     )
+    started_ns, started_at = time.time_ns(), clock.now()
     wallclock = utc_now
     if virtual_time:
         start = clock.now()
         wallclock = lambda: VIRTUAL_EPOCH + timedelta(seconds=clock.now() - start)  # noqa: E731
+    if replay is not None:
+        started_ns, started_at = replay.started_ns, replay.started_at
+    if replay is not None or config.record is not None:
+        # one formula on both sides, so a replay's times are the recording's to the digit
+        wallclock = _clock_to_wall(clock, started_ns, started_at)
     model = PathModel(info, settings.method, wallclock)
     if sink is None:
         sink = model.apply if after_fold is None else _folding(model, after_fold)
+    recording = None
+    if config.record is not None:
+        recording = _recording(config, transport, clock)
+        inner, transport, sink = transport, recording, recording.tap(sink)
     engine = Engine(transport, clock, settings, sink)
+    if recording is not None:
+        times = (started_ns, started_at)
+        recording.begin(_recording_header(inner, target, settings, model, times))
+    if replay is not None:
+        model.started = replay.shown_start  # as the recorded screen showed it, to the microsecond
+        # built when the recorded engine was (its rounds keep their schedule), then on to
+        # where its first round began: start-up took the recorded run that long
+        transport.attach(engine)  # type: ignore[attr-defined]
+        transport.clock.advance_to(transport.first_round_at)  # type: ignore[attr-defined]
     return Session(config, target, transport, clock, info, model, engine)
 
 

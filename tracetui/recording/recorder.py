@@ -1,0 +1,322 @@
+"""``--record``: a transport that passes everything through and keeps a copy in a pcapng file.
+
+The engine's thread only appends small tuples to a queue (a few hundred
+nanoseconds per packet); a writer thread builds the IP headers, imports scapy
+(in the background, after the first probes are out) and writes. Probes wait
+in ``_pending`` for their kernel transmit stamp, which the engine reads right
+after each send, and go to the queue at the next drain whether or not one came.
+The file stops growing at ``--record-limit``: the run goes on, and a note says so.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import IO, Any
+
+from tracetui.events import EngineEvent, FlowNote, Paused, Restarted, RoundStarted
+from tracetui.probe.network import Clock, Transport
+from tracetui.probe.packets import PROTO_ICMPV6
+from tracetui.probe.types import Observation, ProbeMethod
+from tracetui.recording.notes import (
+    ProbeNote,
+    RecordingHeader,
+    ReplyNote,
+    TimelineRecord,
+    header_text,
+    name_value,
+    probe_comment,
+    reply_comment,
+    timeline_text,
+)
+from tracetui.recording.wire import probe_packet, reply_packet
+from tracetui.snapshot import NameInfo
+
+BLOCK_OVERHEAD = 64
+"""Bytes a packet block adds to its packet and comment (headers, options, padding)."""
+MAX_QUEUED = 200_000
+"""Packets waiting for the writer before new ones are dropped (a stalled disk)."""
+JOIN_SECONDS = 5.0
+_START = "start"
+
+Sink = Callable[[EngineEvent], None]
+
+
+def parse_size(text: str) -> int:
+    """``--record-limit``: bytes, with an optional k/M/G suffix (powers of 1024)."""
+    units = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+    value = text.strip()
+    scale = units.get(value[-1:].lower(), 1)
+    number = value[:-1] if scale > 1 else value
+    try:
+        size = float(number) * scale
+    except ValueError:
+        raise ValueError(f"not a size: {text!r} (say e.g. 500M or 2G)") from None
+    if not 4096 <= size <= 1 << 50:
+        raise ValueError(f"a recording limit must be between 4k and 1024T: {text!r}")
+    return int(size)
+
+
+class _Writer(threading.Thread):
+    """Owns the file: everything scapy does for a recording happens in this thread.
+
+    The first item queued is the header (the engine must exist before it can be
+    written, see :func:`tracetui.startup.open_session`); None ends the thread.
+    """
+
+    def __init__(self, file: IO[bytes], limit: int) -> None:
+        super().__init__(name="tracetui-record", daemon=True)
+        self.queue: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
+        self.limit_reached = False
+        self.error: str | None = None
+        self._file = file
+        self._limit = limit
+
+    def run(self) -> None:
+        from tracetui import __version__
+
+        first = self.queue.get()
+        if first is None or first[0] != "header":
+            return  # closed before the run began: nothing to write
+        header: RecordingHeader = first[1]
+        from tracetui.recording.pcapng import INBOUND, OUTBOUND, make_writer
+
+        try:
+            writer = make_writer(self._file, header_text(header), f"tracetui {__version__}")
+            writer.write_header(None)
+        except OSError as exc:
+            self.error = exc.strerror or str(exc)
+            return
+        family, source, target = header.family, header.identity.source, header.target
+        get = self.queue.get
+        while True:
+            try:
+                item = self.queue.get_nowait()
+            except queue.Empty:
+                self._flush()
+                item = get()
+            if item is None:
+                self._flush()
+                return
+            if self.error is not None:
+                continue
+            try:
+                if item[0] == "timeline":
+                    if not self.limit_reached or item[1].event == "end":
+                        writer.custom(timeline_text(item[1]))
+                    continue
+                if item[0] == "probe":
+                    note: ProbeNote = item[1]
+                    dst = note.address or target
+                    data = probe_packet(family, source, dst, note.method, item[2], item[3])
+                    text, stamp, direction = probe_comment(note), item[4], OUTBOUND
+                else:
+                    obs, stamp, at = item[1], item[2], item[3]
+                    data, raw = reply_packet(family, source, obs)
+                    text, direction = reply_comment(ReplyNote(at, raw)), INBOUND
+                if self._file.tell() + len(data) + len(text) + BLOCK_OVERHEAD > self._limit:
+                    self.limit_reached = True
+                    continue
+                writer.packet(data, stamp, text, direction)
+            except OSError as exc:
+                self.error = exc.strerror or str(exc)
+
+    def _flush(self) -> None:
+        try:
+            self._file.flush()
+        except OSError as exc:
+            self.error = self.error or exc.strerror or str(exc)
+
+
+class _NamesKept:
+    """A name service whose answers also go into the recording, for the replay to show."""
+
+    def __init__(self, inner: Any, put: Callable[[Any], None], clock: Clock) -> None:
+        self._inner = inner
+        self._put = put
+        self._clock = clock
+        self._kept: dict[str, NameInfo] = {}
+
+    def request(self, address: str) -> None:
+        self._inner.request(address)
+
+    def lookup(self, address: str) -> NameInfo | None:
+        info = self._inner.lookup(address)
+        if info is not None and self._kept.get(address) != info:
+            self._kept[address] = info
+            record = TimelineRecord(self._clock.now(), "name", name_value(address, info))
+            self._put(("timeline", record))
+        return info
+
+    def set_enabled(self, enabled: bool) -> None:
+        self._inner.set_enabled(enabled)
+
+    def set_aslookup(self, enabled: bool) -> None:
+        self._inner.set_aslookup(enabled)
+
+    def wait(self, timeout: float) -> None:
+        self._inner.wait(timeout)
+
+    def stop(self) -> None:
+        self._inner.stop()
+
+
+class RecordingTransport:
+    """A :class:`Transport` that records what passes through it (see the module docstring)."""
+
+    def __init__(self, inner: Transport, clock: Clock, file: IO[bytes], limit: int) -> None:
+        self.inner = inner
+        self.family = inner.family
+        self.target = inner.target
+        self.identity = inner.identity
+        self.methods = inner.methods
+        self.malformed: Counter[str] = inner.malformed
+        self.path = getattr(file, "name", "")
+        self._clock = clock
+        self._limit = limit
+        self._writer = _Writer(file, limit)
+        self._put = self._writer.queue.put
+        self._pending: dict[bytes, list[Any]] = {}
+        self._round_at = clock.now()
+        self._malformed_seen: Counter[str] = Counter()
+        self._sink: Sink | None = None
+        self._noted = False
+        self._dropped = 0
+        self._closed = False
+        self._writer.start()
+
+    @classmethod
+    def open(cls, inner: Transport, clock: Clock, path: str, limit: int) -> RecordingTransport:
+        """Create the file now (as the invoking user: privileges are gone), or raise OSError."""
+        file = open(path, "wb")  # noqa: SIM115 - the writer thread owns it until close()
+        return cls(inner, clock, file, limit)
+
+    def begin(self, header: RecordingHeader) -> None:
+        """What the recording starts with; nothing is written before it."""
+        self._put(("header", header))
+
+    def keep_names(self, service: Any) -> Any:
+        """The run's name service, its answers recorded as they are shown."""
+        return _NamesKept(service, self._put, self._clock)
+
+    def tap(self, sink: Sink) -> Sink:
+        """The engine's sink, seen on the way: round times, commands, and where notes go."""
+        self._sink = sink
+        put = self._put
+        clock = self._clock
+
+        def tapped(event: EngineEvent) -> None:
+            kind = type(event)
+            if kind is RoundStarted:
+                self._round_at = event.at
+            elif kind is Restarted and event.reason != _START:
+                what = "method" if event.switch else "reset"
+                put(("timeline", TimelineRecord(clock.now(), what, str(event.method))))
+            elif kind is Paused:
+                put(("timeline", TimelineRecord(clock.now(), "pause", "1" if event.paused else "")))
+            sink(event)
+
+        return tapped
+
+    # ------------------------------------------------------------- transport
+    def send(self, method: ProbeMethod, payload: bytes, ttl: int) -> int:
+        try:
+            stamp = self.inner.send(method, payload, ttl)
+        except OSError as exc:
+            note = ProbeNote(method, ttl, self._round_at, time.time_ns(), False, exc.errno or 1)
+            self._queue(("probe", note, payload, ttl, note.sent_ns))
+            raise
+        self._pending[payload[:8]] = [method, payload, ttl, self._round_at, stamp, 0, ""]
+        return stamp
+
+    def send_echo(self, address: str, payload: bytes) -> int:
+        at = self._clock.now()
+        try:
+            stamp = self.inner.send_echo(address, payload)
+        except OSError as exc:
+            note = ProbeNote(None, 64, at, time.time_ns(), False, exc.errno or 1, address)
+            self._queue(("probe", note, payload, 64, note.sent_ns))
+            raise
+        self._pending[payload[:8]] = [None, payload, 64, at, stamp, 0, address]
+        return stamp
+
+    def sent_stamps(self, method: ProbeMethod, limit: int) -> Sequence[tuple[Observation, int]]:
+        stamps = self.inner.sent_stamps(method, limit)
+        pending = self._pending
+        for probe, stamp in stamps:
+            header = probe.header[:8]
+            if probe.proto == PROTO_ICMPV6:  # the kernel filled in the checksum we left at 0
+                header = header[:2] + b"\0\0" + header[4:]
+            entry = pending.get(header)
+            if entry is not None:
+                entry[5] = stamp
+        return stamps
+
+    def drain(self) -> Sequence[tuple[Observation, int]]:
+        self._flush_pending()
+        out = self.inner.drain()
+        at = self._clock.now()
+        for obs, stamp in out:
+            self._queue(("reply", obs, stamp, at))
+        malformed = self.malformed
+        if malformed != self._malformed_seen:
+            for reason, count in malformed.items():
+                grew = count - self._malformed_seen[reason]
+                if grew > 0:
+                    self._put(("timeline", TimelineRecord(at, "malformed", reason, grew)))
+            self._malformed_seen = Counter(malformed)
+        if not self._noted and (self._writer.limit_reached or self._writer.error or self._dropped):
+            self._note()
+        return out
+
+    def wait(self, timeout: float) -> None:
+        self.inner.wait(timeout)
+
+    def wake(self) -> None:
+        self.inner.wake()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._flush_pending()
+        self._put(("timeline", TimelineRecord(self._clock.now(), "end")))
+        self._put(None)
+        self._writer.join(JOIN_SECONDS)
+        self._writer._file.close()
+        self.inner.close()
+
+    # --------------------------------------------------------------- helpers
+    def _queue(self, item: tuple[Any, ...]) -> None:
+        if self._writer.queue.qsize() >= MAX_QUEUED:
+            self._dropped += 1
+            return
+        self._put(item)
+
+    def _flush_pending(self) -> None:
+        pending = self._pending
+        if not pending:
+            return
+        for method, payload, ttl, at, sent, kernel, address in pending.values():
+            note = ProbeNote(method, ttl, at, sent, bool(kernel), 0, address)
+            self._queue(("probe", note, payload, ttl, kernel or sent))
+        pending.clear()
+
+    def _note(self) -> None:
+        """Say once, where the run's notes go, that the recording stopped short."""
+        self._noted = True
+        writer = self._writer
+        if writer.error:
+            text = f"recording to {self.path} stopped: {writer.error}"
+        elif writer.limit_reached:
+            text = (
+                f"recording to {self.path} stopped at its limit of {self._limit:,} bytes "
+                "(--record-limit); probing goes on"
+            )
+        else:
+            text = f"recording to {self.path} dropped packets: the disk could not keep up"
+        if self._sink is not None:
+            self._sink(FlowNote(text))
