@@ -6,10 +6,10 @@ the engine sends is matched to the recorded probe with the same bytes and TTL
 send and kernel stamps; each recorded reply is handed over when the engine's
 clock reaches the moment it was read, with its kernel receive stamp. So round
 trips are the recorded stamps' differences, to the nanosecond, and a reply that
-came after its probe's timeout is late again. Rounds start when they started
-(a wait that ends just before a recorded round runs on to it, as a busy
-machine's wait did), commands are re-issued when they were given, and the run
-ends where the recording ends.
+came after its probe's timeout is late again. The clock moves from one recorded
+moment to the next (see ``ReplayTransport.wait``), so rounds start when they
+started, commands are re-issued when they were given, and the run ends where
+the recording ends.
 
 Reading is streamed: only the next few seconds of the recording are in memory.
 """
@@ -40,9 +40,6 @@ from tracetui.recording.pcapng import Block, read_blocks
 from tracetui.recording.wire import probe_payload, read_reply
 from tracetui.snapshot import NameInfo
 
-SEND_SLACK = 0.1
-"""How far past a wait's end a recorded round may start and still be taken as that wait's:
-the engine's read interval, the longest it sleeps between looks."""
 LOOKAHEAD = 5.0
 """Seconds of recording read ahead of the clock (sends are matched within a round's reach)."""
 
@@ -265,31 +262,55 @@ class ReplayTransport:
                 else:
                     out.append((obs, stamp))
             timeline.popleft()
+        self._on_to_next_send(now)
         return out
 
+    def _on_to_next_send(self, now: float) -> None:
+        """A report's replay: if the recorded engine's next trace is a send, be there now.
+
+        The recorded engine read its replies, and later in the same turn took the time
+        for a round; the time spent in between left no trace but the round's own. The
+        live screen skips this (it would hold this turn's replies back until then).
+        """
+        sends = self._send_times
+        if self.clock.speed is not None or not sends:
+            return
+        send = sends[0][0]
+        timeline = self._timeline
+        if send >= now and (not timeline or timeline[0][0] > send):
+            self.clock.advance_to(send)
+
     def wait(self, timeout: float) -> None:
+        """Sleep until the recorded engine's next wake-up that left a trace: a read, a
+        send, a command, the end. The engine wakes then, whatever ``timeout`` it asked
+        for: that is when the recorded engine was awake (a busy machine's late round
+        included), and what it did in between left nothing to replay. Probes that
+        expired meanwhile are settled then, in the same order; their replies' kernel
+        stamps still decide what was late."""
         clock = self.clock
+        if self.ended:
+            if self._controls is not None:
+                self._controls.stop()  # the turn at the end has run: settled what it could
+            return
         if clock.woken.is_set():
             clock.woken.clear()
             return
         now = clock.now()
-        target = now + timeout
-        self._fill(target)
+        self._fill(now + timeout)
         self._forget_unsent(now)
-        timeline = self._timeline
-        if timeline and timeline[0][0] <= target:
-            when, item = timeline[0]
-            clock.advance_to(when)
-            command = isinstance(item, TimelineRecord) and item.event != "malformed"
-            if command and clock.now() >= when:
-                timeline.popleft()
-                self._apply(item)  # type: ignore[arg-type]
+        timeline, sends = self._timeline, self._send_times
+        after = [times[0][0] for times in (timeline, sends) if times]
+        if not after:
+            clock.advance_to(now + timeout)  # the recording is over: the engine's own time
             clock.woken.clear()
             return
-        send = self._send_times[0][0] if self._send_times else None
-        if send is not None and target <= send <= target + SEND_SLACK:
-            target = send  # the recorded round started this late: so does the replayed one
-        clock.advance_to(target)
+        when = min(after)
+        clock.advance_to(when)
+        if timeline and timeline[0][0] == when and clock.now() >= when:
+            item = timeline[0][1]
+            if isinstance(item, TimelineRecord) and item.event != "malformed":
+                timeline.popleft()
+                self._apply(item)
         clock.woken.clear()
 
     def _forget_unsent(self, now: float) -> None:
@@ -307,9 +328,7 @@ class ReplayTransport:
     def _apply(self, record: TimelineRecord) -> None:
         controls = self._controls
         if record.event == "end":
-            self.ended = True
-            if controls is not None:
-                controls.stop()
+            self.ended = True  # one more turn settles what expired by now; then wait() stops
             return
         if controls is None:
             return
