@@ -188,7 +188,12 @@ def _recording(config: Config, transport: Transport, clock: Clock) -> RecordingT
 
 
 def _recording_header(
-    transport: Transport, target: Target, settings: ProbeSettings, model: PathModel, times
+    transport: Transport,
+    target: Target,
+    settings: ProbeSettings,
+    model: PathModel,
+    times: tuple[int, float],
+    engine_at: float,
 ) -> RecordingHeader:
     from tracetui import __version__
     from tracetui.recording.notes import RecordingHeader
@@ -206,6 +211,7 @@ def _recording_header(
         started_at=times[1],
         local_host=socket.gethostname(),
         shown_start=model.started,
+        engine_at=engine_at,
     )
 
 
@@ -274,10 +280,13 @@ def open_session(
     if config.record is not None:
         recording = _recording(config, transport, clock)
         inner, transport, sink = transport, recording, recording.tap(sink)
+    if replay is not None:
+        transport.clock.advance_to(replay.engine_at)  # type: ignore[attr-defined]
     engine = Engine(transport, clock, settings, sink)
     if recording is not None:
         times = (started_ns, started_at)
-        recording.begin(_recording_header(inner, target, settings, model, times))
+        header = _recording_header(inner, target, settings, model, times, recording.engine_at)
+        recording.begin(header)
     if replay is not None:
         model.started = replay.shown_start  # as the recorded screen showed it, to the microsecond
         # built when the recorded engine was (its rounds keep their schedule), then on to

@@ -53,6 +53,8 @@ class RecordingHeader(NamedTuple):
     local_host: str
     shown_start: datetime
     """When the recorded run's statistics began, as its screen and report showed it."""
+    engine_at: float
+    """The engine clock when the engine was built: its rounds are scheduled from there."""
 
 
 class ProbeNote(NamedTuple):
@@ -102,6 +104,7 @@ def _header_fields(header: RecordingHeader) -> dict[str, Any]:
         "started_at": header.started_at,
         "local_host": header.local_host,
         "shown_start": header.shown_start.isoformat(),
+        "engine_at": header.engine_at,
     }
 
 
@@ -202,7 +205,14 @@ def parse_header(text: str) -> RecordingHeader:
         started_at=float(started_at),
         local_host=_need(data, "local_host", str),
         shown_start=_moment(_need(data, "shown_start", str)),
+        engine_at=_finite(_need(data, "engine_at", int | float), "engine start"),
     )
+
+
+def _finite(value: float, what: str) -> float:
+    if not math.isfinite(value):
+        raise RecordingError(f"the recording's {what} is not a number")
+    return float(value)
 
 
 def _moment(text: str) -> datetime:

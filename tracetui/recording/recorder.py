@@ -181,6 +181,7 @@ class RecordingTransport:
         self._put = self._writer.queue.put
         self._pending: dict[bytes, list[Any]] = {}
         self._round_at = clock.now()
+        self.engine_at = clock.now()
         self._malformed_seen: Counter[str] = Counter()
         self._sink: Sink | None = None
         self._noted = False
@@ -212,7 +213,9 @@ class RecordingTransport:
             kind = type(event)
             if kind is RoundStarted:
                 self._round_at = event.at
-            elif kind is Restarted and event.reason != _START:
+            elif kind is Restarted and event.reason == _START:
+                self.engine_at = clock.now()  # microseconds after the engine read it
+            elif kind is Restarted:
                 what = "method" if event.switch else "reset"
                 put(("timeline", TimelineRecord(clock.now(), what, str(event.method))))
             elif kind is Paused:

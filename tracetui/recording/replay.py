@@ -299,6 +299,9 @@ class ReplayTransport:
         self._fill(now + timeout)
         self._forget_unsent(now)
         timeline, sends = self._timeline, self._send_times
+        if timeline and timeline[0][0] <= now:
+            self._command()  # due now: drain stops before a command
+            return
         after = [times[0][0] for times in (timeline, sends) if times]
         if not after:
             clock.advance_to(now + timeout)  # the recording is over: the engine's own time
@@ -306,19 +309,24 @@ class ReplayTransport:
             return
         when = min(after)
         clock.advance_to(when)
-        if timeline and timeline[0][0] == when and clock.now() >= when:
-            item = timeline[0][1]
-            if isinstance(item, TimelineRecord) and item.event != "malformed":
-                timeline.popleft()
-                self._apply(item)
+        if timeline and timeline[0][0] <= clock.now():
+            self._command()
         clock.woken.clear()
 
+    def _command(self) -> None:
+        at, item = self._timeline.popleft()
+        if isinstance(item, TimelineRecord):
+            self._apply(item)
+        else:  # a reply behind a command: the next drain hands it over
+            self._timeline.appendleft((at, item))
+
     def _forget_unsent(self, now: float) -> None:
-        """Drop recorded sends the engine has passed by (only a diverged replay leaves any)."""
+        """Drop recorded sends the engine has passed by: its turn at ``now`` is over, so
+        what it did not send by now it never will (only a diverged replay leaves any)."""
         times = self._send_times
-        while times and (times[0][0] < now - 1e-9 or times[0][1] not in self._sends):
+        while times and (times[0][0] <= now or times[0][1] not in self._sends):
             at, key = times.popleft()
-            if at < now - 1e-9 and key in self._sends:
+            if at <= now and key in self._sends:
                 waiting = self._sends[key]
                 if waiting and waiting[0].note.at == at:
                     waiting.popleft()
@@ -329,6 +337,9 @@ class ReplayTransport:
         controls = self._controls
         if record.event == "end":
             self.ended = True  # one more turn settles what expired by now; then wait() stops
+            return
+        if record.event == "malformed":
+            self.malformed[record.value] += record.count
             return
         if controls is None:
             return

@@ -64,16 +64,18 @@ def _icmpv6_checksum(message: bytes, src: str, dst: str) -> bytes:
 def ip_packet(family: Family, src: str, dst: str, proto: int, payload: bytes, ttl: int) -> bytes:
     if family is Family.V4:
         return ipv4_header(src, dst, proto, len(payload), ttl) + payload
-    if proto == PROTO_ICMPV6 and len(payload) >= 8:
-        payload = _icmpv6_checksum(payload, src, dst)
     return ipv6_header(src, dst, proto, len(payload), ttl) + payload
 
 
 def probe_packet(
     family: Family, source: str, dst: str, method: ProbeMethod | None, payload: bytes, ttl: int
 ) -> bytes:
-    """A probe as it left: the payload the engine built under the header the kernel added."""
-    return ip_packet(family, source, dst, _proto(family, method), payload, ttl)
+    """A probe as it left: the payload the engine built under the header the kernel added
+    (and, for ICMPv6, the checksum the kernel filled in)."""
+    proto = _proto(family, method)
+    if proto == PROTO_ICMPV6 and len(payload) >= 8:
+        payload = _icmpv6_checksum(payload, source, dst)
+    return ip_packet(family, source, dst, proto, payload, ttl)
 
 
 def reply_packet(family: Family, local: str, obs: Observation) -> tuple[bytes, bool]:
