@@ -21,6 +21,7 @@ from tracetui.events import EngineEvent, RoundStarted
 from tracetui.exits import EXIT_FAILURE, EXIT_OK, EXIT_SIGNAL_BASE
 from tracetui.files import write_atomically
 from tracetui.names import LOOKUP_MODULES, NameService, open_names
+from tracetui.recording import RECORD_MODULES
 from tracetui.report.formats import REPORT_MODULES
 from tracetui.startup import Session, SetupError, can_triage, open_session
 
@@ -57,7 +58,8 @@ def report_options(config: Config):
 
 
 def modules_to_preload(config: Config) -> tuple[str, ...]:
-    return REPORT_MODULES + (LOOKUP_MODULES if config.names or config.aslookup else ())
+    lookups = LOOKUP_MODULES if config.names or config.aslookup else ()
+    return REPORT_MODULES + lookups + (RECORD_MODULES if config.record else ())
 
 
 class _Watch:

@@ -8,8 +8,9 @@ from typing import Any
 
 from tracetui.config import Config
 from tracetui.exits import EXIT_OK
-from tracetui.live import LiveTrace
+from tracetui.live import LiveTrace, ReplayTrace
 from tracetui.names import LOOKUP_MODULES
+from tracetui.recording import RECORD_MODULES
 from tracetui.report.formats import REPORT_MODULES
 from tracetui.startup import SetupError
 from tracetui.theme_memory import remember_theme, remembered_theme
@@ -19,7 +20,8 @@ SCREEN_MODULES = ("tracetui.tui.app",)
 
 def modules_to_preload(config: Config) -> tuple[str, ...]:
     """The screen, its export (reports), and lookups: a user may turn names on later."""
-    return SCREEN_MODULES + REPORT_MODULES + LOOKUP_MODULES
+    recording = RECORD_MODULES if config.record else ()
+    return SCREEN_MODULES + REPORT_MODULES + LOOKUP_MODULES + recording
 
 
 def _terminal_on_stdout() -> int | None:
@@ -64,7 +66,8 @@ def screen_options(config: Config) -> dict[str, Any]:
 
 def run_app(config: Config) -> int:
     """Raises SetupError when the run cannot start; returns the exit status."""
-    trace = LiveTrace.open(config, preload=modules_to_preload(config))
+    opener = ReplayTrace if config.replay is not None else LiveTrace
+    trace = opener.open(config, preload=modules_to_preload(config))
     from tracetui.tui.app import TraceApp
 
     try:

@@ -147,6 +147,37 @@ class LiveTrace:
             service.set_enabled(names or asn)
 
 
+class ReplayTrace(LiveTrace):
+    """A recording played back on the live screen (``--replay``).
+
+    Pause stops the recording's clock rather than the engine (the engine does what
+    the recording did); a reset or a method switch would change what was recorded,
+    so they are refused with a reason the screen shows. The run is done where the
+    recording ends.
+    """
+
+    def pause(self, paused: bool) -> None:
+        clock = self.session.clock
+        clock.paused = paused  # type: ignore[attr-defined]
+        self.session.transport.wake()
+
+    def reset(self) -> None:
+        raise ValueError("a replay shows the recorded run: its statistics cannot be reset")
+
+    def switch_method(self, method: ProbeMethod) -> None:
+        raise ValueError("a replay shows the recorded run: it cannot switch probe methods")
+
+    def snapshot(self) -> PathView:
+        view = super().snapshot()
+        ended = self.session.transport.ended  # type: ignore[attr-defined]
+        thread = self._thread
+        done = view.finished or (ended and thread is not None and not thread.is_alive())
+        return view._replace(
+            paused=self.session.clock.paused,  # type: ignore[attr-defined]
+            finished=done,
+        )
+
+
 class VirtualTrace(LiveTrace):
     """The demo on a virtual clock, advanced by hand: the same screen on every run."""
 

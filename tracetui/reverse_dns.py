@@ -35,6 +35,8 @@ MAX_TTL = 86400.0
 NEGATIVE_TTL = 300.0
 FAILURE_TTL = 30.0
 MAX_ENTRIES = 4096
+STOP_WAIT = 1.0
+"""Seconds a stop waits for the lookups it cancels to wind down."""
 
 
 class _Entry:
@@ -217,6 +219,13 @@ class Resolver:
             task.cancel()
         self._workers.clear()
 
+    async def aclose(self) -> None:
+        """Cancel the workers and let them finish, so none is left pending when the loop
+        stops (Python would print "Task was destroyed but it is pending!" at exit)."""
+        workers = list(self._workers)
+        self.close()
+        await asyncio.gather(*workers, return_exceptions=True)
+
     # ------------------------------------------------------------ loop side
     def _ensure_workers(self) -> asyncio.Queue[str]:
         if self._queue is None:
@@ -366,6 +375,15 @@ class BackgroundNames:
             future.cancel()
 
     def stop(self) -> None:
-        self._call("close")
-        if not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._loop.stop)
+        loop, resolver = self._loop, self._resolver
+        if loop.is_closed():
+            return
+        if resolver is not None and loop.is_running():
+            future = asyncio.run_coroutine_threadsafe(resolver.aclose(), loop)
+            try:
+                future.result(STOP_WAIT)
+            except (TimeoutError, RuntimeError, asyncio.CancelledError):
+                future.cancel()
+        else:
+            self._call("close")
+        loop.call_soon_threadsafe(loop.stop)

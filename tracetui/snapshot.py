@@ -145,6 +145,8 @@ class TraceInfo(NamedTuple):
     raw_sockets: bool = True
     """False without privileges: UDP and TCP probes then go one socket each (see
     probe/probe_sockets.py), with what that cannot do (see :func:`probe_limits`)."""
+    replay_speed: float | None = None
+    """Set when the run is a recording played back (``--replay``) on the live screen."""
 
 
 class EchoStats(NamedTuple):

@@ -262,6 +262,7 @@ def open_session(
             if replay is not None
             else not isinstance(transport, UnprivilegedTransport)
         ),
+        replay_speed=config.replay_speed if replay is not None and not config.headless else None,
     )
     started_ns, started_at = time.time_ns(), clock.now()
     wallclock = utc_now

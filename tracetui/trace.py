@@ -38,7 +38,7 @@ class TraceControl(Protocol):
     def pause(self, paused: bool) -> None: ...
 
     def reset(self) -> None:
-        """Start the statistics afresh."""
+        """Start the statistics afresh; ValueError if this run cannot (a replay)."""
         ...
 
     def switch_method(self, method: ProbeMethod) -> None:

@@ -7,3 +7,11 @@ moment of each send and read (packet comments), and the commands and end of
 the run (custom blocks). tcpdump, tshark and Wireshark read the packets; the
 comments read as plain sentences there.
 """
+
+RECORD_MODULES = (
+    "tracetui.recording.recorder",
+    "tracetui.recording.pcapng",
+    "scapy.utils",
+    "scapy.packet",
+)
+"""What ``--record`` imports after the privilege drop (see :func:`tracetui.startup.preload`)."""

@@ -37,6 +37,8 @@ from tracetui.snapshot import NameInfo
 
 BLOCK_OVERHEAD = 64
 """Bytes a packet block adds to its packet and comment (headers, options, padding)."""
+END_RESERVE = 160
+"""Bytes kept under the limit for the record that marks the end of the run."""
 MAX_QUEUED = 200_000
 """Packets waiting for the writer before new ones are dropped (a stalled disk)."""
 JOIN_SECONDS = 5.0
@@ -105,8 +107,9 @@ class _Writer(threading.Thread):
                 continue
             try:
                 if item[0] == "timeline":
-                    if not self.limit_reached or item[1].event == "end":
-                        writer.custom(timeline_text(item[1]))
+                    text = timeline_text(item[1])
+                    if item[1].event == "end" or self._fits(len(text)):
+                        writer.custom(text)
                     continue
                 if item[0] == "probe":
                     note: ProbeNote = item[1]
@@ -117,12 +120,18 @@ class _Writer(threading.Thread):
                     obs, stamp, at = item[1], item[2], item[3]
                     data, raw = reply_packet(family, source, obs)
                     text, direction = reply_comment(ReplyNote(at, raw)), INBOUND
-                if self._file.tell() + len(data) + len(text) + BLOCK_OVERHEAD > self._limit:
-                    self.limit_reached = True
+                if not self._fits(len(data) + len(text)):
                     continue
                 writer.packet(data, stamp, text, direction)
             except OSError as exc:
                 self.error = exc.strerror or str(exc)
+
+    def _fits(self, size: int) -> bool:
+        """Whether a block this big still fits, leaving room for the end of the run."""
+        if not self.limit_reached:
+            room = self._limit - END_RESERVE - self._file.tell()
+            self.limit_reached = size + BLOCK_OVERHEAD > room
+        return not self.limit_reached
 
     def _flush(self) -> None:
         try:

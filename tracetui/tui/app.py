@@ -258,7 +258,11 @@ class TraceApp(App[None]):
         self._soon()
 
     def action_reset(self) -> None:
-        self.trace.reset()
+        try:
+            self.trace.reset()
+        except ValueError as exc:
+            self.notify(str(exc), severity="error")
+            return
         self.notify("Statistics reset")
         self._soon()
 

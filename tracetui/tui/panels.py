@@ -181,6 +181,8 @@ class StatusBar(_LinesPanel):
             line.append("■ done", style="bold")
         elif view.paused:
             line.append(" PAUSED ", style=palette.paused)
+        elif info.replay_speed is not None:
+            line.append(f"▶ replay ×{info.replay_speed:g}", style=palette.running)
         else:
             line.append("● running", style=palette.running)
         return line
