@@ -159,6 +159,31 @@ def cpu_per_probe(lab: Lab, mtr: str, rounds: int, repeats: int) -> Row:
     )
 
 
+def record_cost(lab: Lab, rounds: int, repeats: int) -> Row:
+    """What ``--record`` adds per probe: the same report with and without it, alternating."""
+    target = lab.plan.target_address(4)
+    plain, recorded, sizes = [], [], []
+    argv = [*TRACETUI, "-n", "-r", "-c", str(rounds), "-i", "0.01", target]
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "run.pcapng"
+        for _ in range(repeats):
+            cpu, _wall, _ = cpu_seconds(netns(lab, argv))
+            plain.append(cpu / (rounds * HOPS) * 1e6)
+            cpu, _wall, _ = cpu_seconds(netns(lab, [*argv, "--record", str(path)]))
+            recorded.append(cpu / (rounds * HOPS) * 1e6)
+            sizes.append(path.stat().st_size / (rounds * HOPS))
+    a, b = statistics.median(recorded), statistics.median(plain)
+    return Row(
+        f"8. CPU per probe with --record, {rounds} rounds at 0.01 s (median of {repeats})",
+        f"{a:.1f} us",
+        "-",
+        "informational",
+        None,
+        f"{b:.1f} us without it in the same run; {statistics.median(sizes):.0f} bytes "
+        "of pcapng per probe (probe and reply)",
+    )
+
+
 def screen_cpu(lab: Lab, mtr: str, seconds: float, repeats: int) -> tuple[Row, int, int]:
     """Each tool's live screen in turn, ``repeats`` times; the median of each."""
     target = lab.plan.target_address(4)
@@ -563,7 +588,7 @@ def machine() -> str:
     )
 
 
-FIGURES = "1234567"
+FIGURES = "12345678"
 
 
 def main() -> None:
@@ -580,7 +605,7 @@ def main() -> None:
         sys.exit("bench: needs root (network namespaces, raw sockets)")
     wanted = set(args.only.replace(",", ""))
     if not wanted or not wanted <= set(FIGURES):
-        sys.exit(f"bench: --only takes figure numbers from 1 to 7, not {args.only!r}")
+        sys.exit(f"bench: --only takes figure numbers from 1 to 8, not {args.only!r}")
     mtr = find_mtr()
     quick = args.quick
     rows: list[Row] = []
@@ -601,6 +626,8 @@ def main() -> None:
             rows += path_and_first_probe(lab, mtr, 1 if quick else 5)
         if "5" in wanted:
             rows += startup(lab, mtr, 1 if quick else 5)
+        if "8" in wanted:
+            rows.append(record_cost(lab, 50 if quick else 1000, 1 if quick else 3))
     if "6" in wanted:
         rows.append(memory(0.2 if quick else 168.0, screen_rss))
     if "7" in wanted:

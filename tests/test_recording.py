@@ -76,6 +76,7 @@ def record(
     family: Family = Family.V4,
     scenario: SimScenario | None = None,
     count: int = 12,
+    commands: tuple[tuple[float, str, object], ...] = (),
     **settings,
 ) -> list[EngineEvent]:
     """A run on the simulated network, recorded to ``path``; its events."""
@@ -87,17 +88,29 @@ def record(
     events: list[EngineEvent] = []
     engine = Engine(recording, sim.clock, probe_settings, recording.tap(events.append))
     recording.begin(header_for(sim, probe_settings, recording))
+    for after, command, value in commands:  # as keys pressed on the live screen
+        engine.run(until=sim.clock.now() + after)
+        getattr(engine, f"request_{command}")(*(() if value is None else (value,)))
     engine.run()
     recording.close()
     return events
 
 
-def same_run(events: list[EngineEvent]) -> tuple[list[EngineEvent], list[Tally]]:
-    """The events, with the ignored-packet tallies apart: a tally closes an engine loop
-    turn, and the replay may settle in one turn what the recorded engine spread over
-    two (see ReplayTransport.wait); the counts it reaches are the same."""
+def same_run(events: list[EngineEvent]) -> tuple[list[list[str]], list[Tally]]:
+    """The events round by round: in what order, between two round starts, the engine
+    settled what it learned is a matter of how its loop turns fell (the replay settles
+    in one turn what the recorded engine may have spread over two: see
+    ReplayTransport.wait); what it learned before each round, which is what the
+    statistics and the diagnosis see, is the same, to the nanosecond. Tallies of
+    ignored packets close loop turns; their final counts are the same."""
+    rounds: list[list[str]] = [[]]
+    for event in events:
+        if type(event) is RoundStarted:
+            rounds.append([])
+        if type(event) is not Tally:
+            rounds[-1].append(repr(event))
     tallies = [e for e in events if type(e) is Tally]
-    return [e for e in events if type(e) is not Tally], tallies[-1:]
+    return [sorted(r) for r in rounds], tallies[-1:]
 
 
 def replay(path: Path) -> tuple[list[EngineEvent], int]:
@@ -151,6 +164,22 @@ def test_the_udp_default_flow_switch_is_replayed(tmp_path):
     assert any(type(e) is FlowNote for e in recorded)
     replayed, _ = replay(path)
     assert same_run(replayed) == same_run(recorded)
+
+
+def test_switches_resets_and_pauses_made_while_recording_are_replayed(tmp_path):
+    path = tmp_path / "run.pcapng"
+    commands = (
+        (1.1, "method", ProbeMethod.UDP),
+        (1.3, "reset", None),
+        (0.9, "pause", True),
+        (2.0, "pause", False),
+        (0.7, "method", ProbeMethod.ICMP),
+    )
+    recorded = record(path, count=30, commands=commands)
+    kinds = {type(e).__name__ for e in recorded}
+    assert {"Restarted", "Paused"} <= kinds
+    replayed, unmatched = replay(path)
+    assert unmatched == 0 and same_run(replayed) == same_run(recorded)
 
 
 def test_round_times_and_round_trips_are_the_recorded_ones_to_the_nanosecond(tmp_path):

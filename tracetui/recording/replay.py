@@ -297,11 +297,11 @@ class ReplayTransport:
             return
         now = clock.now()
         self._fill(now + timeout)
-        self._forget_unsent(now)
         timeline, sends = self._timeline, self._send_times
         if timeline and timeline[0][0] <= now:
-            self._command()  # due now: drain stops before a command
-            return
+            self._command()  # due now (drain stops before a command): the engine's next turn
+            return  # applies it, at this same moment, and sends what followed it then
+        self._forget_unsent(now)
         after = [times[0][0] for times in (timeline, sends) if times]
         if not after:
             clock.advance_to(now + timeout)  # the recording is over: the engine's own time
