@@ -12,6 +12,5 @@ RECORD_MODULES = (
     "tracetui.recording.recorder",
     "tracetui.recording.pcapng",
     "scapy.utils",
-    "scapy.packet",
 )
 """What ``--record`` imports after the privilege drop (see :func:`tracetui.startup.preload`)."""
