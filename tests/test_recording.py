@@ -359,3 +359,23 @@ def test_bad_recording_options_get_one_line_and_status_2(tmp_path, args, message
     assert done.returncode == 2, done.stderr
     assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert "Traceback" not in done.stderr
+
+
+def test_a_replay_that_diverges_says_so(tmp_path):
+    """Probes the recording does not have (here: the engine given another ICMP
+    identifier than the recorded one, as a version that built probes differently would)
+    are lost, and the replay says why."""
+    path = tmp_path / "run.pcapng"
+    record(path, count=4)
+    transport = open_replay(str(path), None)
+    transport.identity = transport.identity._replace(icmp_ident=1)
+    transport.clock.advance_to(transport.header.engine_at)
+    events: list[EngineEvent] = []
+    engine = Engine(transport, transport.clock, transport.header.settings, events.append)
+    transport.attach(engine)
+    engine.run()
+    assert not any(type(e) is ProbeReplied for e in events)
+    assert transport.unmatched >= 4 * 9
+    assert f"{transport.unmatched} probes the recording does not have" in transport.divergence
+    assert "made by tracetui test" in transport.divergence  # record() says version "test"
+    assert open_replay(str(path), None).divergence is None

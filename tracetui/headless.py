@@ -165,6 +165,9 @@ def run_report(config: Config) -> int:
                 run_out = getattr(session.transport, "run_out", None)
                 if run_out is not None:  # a replay: to where the recorded run took its report
                     run_out()
+                    divergence = session.transport.divergence  # type: ignore[attr-defined]
+                    if divergence is not None:
+                        print(f"tracetui: note: {divergence}", file=sys.stderr)
             if watch.names is not None:
                 watch.names.wait(NAME_WAIT)
             view = watch.diagnose(config.window, final=True)  # before a recording closes

@@ -172,9 +172,12 @@ class ReplayTrace(LiveTrace):
         ended = self.session.transport.ended  # type: ignore[attr-defined]
         thread = self._thread
         done = view.finished or (ended and thread is not None and not thread.is_alive())
+        divergence = self.session.transport.divergence  # type: ignore[attr-defined]
+        notes = view.notes if divergence is None else (*view.notes, divergence)
         return view._replace(
             paused=self.session.clock.paused,  # type: ignore[attr-defined]
             finished=done,
+            notes=notes,
         )
 
 

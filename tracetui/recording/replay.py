@@ -23,6 +23,7 @@ from collections import Counter, defaultdict, deque
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple, Protocol
 
+from tracetui import __version__
 from tracetui.probe.packets import quoted_ipv4, quoted_ipv6
 from tracetui.probe.types import Family, Observation, ProbeMethod, ReplyKind
 from tracetui.recording.notes import (
@@ -352,6 +353,18 @@ class ReplayTransport:
             controls.request_reset()
         elif record.event == "pause":
             controls.request_pause(bool(record.value))
+
+    @property
+    def divergence(self) -> str | None:
+        """What to tell the user when the engine sent probes the recording does not have
+        (a recording made by another version of tracetui, or damaged): those count as lost."""
+        if not self.unmatched:
+            return None
+        made_by = f" (it was made by tracetui {self.header.version})"
+        return (
+            f"the replay sent {self.unmatched} probes the recording does not have"
+            f"{made_by if self.header.version != __version__ else ''}; they count as lost"
+        )
 
     def run_out(self) -> None:
         """After the engine finished: on to where the recorded run ended, whose report
