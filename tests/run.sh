@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 declare -A package=(
   [ip]=iproute2 [nft]=nftables [dnsmasq]=dnsmasq-base [ping]=iputils-ping
   [setpriv]=util-linux [tmux]=tmux [mtr]=mtr-tiny [sudo]=sudo [pipx]=pipx [tcpdump]=tcpdump
+  [prometheus]=prometheus [promtool]=prometheus
 )
 missing=()
 for tool in "${!package[@]}"; do

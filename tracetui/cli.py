@@ -468,6 +468,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo", action="store_true", help=f"{EXTRA}trace a simulated network (no root)"
     )
 
+    agent = parser.add_argument_group("monitoring [tracetui]")
+    agent.add_argument(
+        "--headless",
+        action="store_true",
+        help=f"{EXTRA}no screen: probe until signalled (or -c rounds), log path events to "
+        "stderr; with a report format, print the report at the end",
+    )
+    agent.add_argument(
+        "--metrics",
+        type=_listen,
+        metavar="[ADDR:]PORT",
+        help=f"{EXTRA}serve Prometheus metrics on http://ADDR:PORT/metrics (ADDR 127.0.0.1 "
+        "unless given)",
+    )
+
     recordings = parser.add_argument_group("recordings [tracetui]")
     recordings.add_argument(
         "--record",
@@ -615,6 +630,18 @@ def _size(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _listen(text: str) -> tuple[str, int]:
+    address, _, port = text.rpartition(":")
+    address = address.strip("[]") or "127.0.0.1"
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError(f"wants [ADDR:]PORT with a port from 1 to 65535: {text!r}")
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an IP address to listen on: {address!r}") from None
+    return address, int(port)
+
+
 def _speed(text: str) -> float:
     try:
         value = float(text)
@@ -653,10 +680,15 @@ def _config(args: argparse.Namespace, file) -> Config:
     report_format = args.format
     if report_format is None and args.output is not None:
         report_format = "text"
+    if args.headless and args.report_on_exit:
+        raise UsageError(
+            "--report-on-exit is for the live screen; with --headless give the "
+            "report's own option (e.g. -j) to print it at the end"
+        )
     if report_format is not None and args.report_on_exit:
         raise UsageError("--report-on-exit is for the live screen, not with a report")
     count = args.count
-    if report_format is not None and count is None:
+    if report_format is not None and count is None and not args.headless:
         count = 10
     if args.output is not None:
         _check_output(args.output, "--output")
@@ -708,6 +740,8 @@ def _config(args: argparse.Namespace, file) -> Config:
         record_limit=args.record_limit,
         replay=args.replay,
         replay_speed=args.replay_speed,
+        daemon=args.headless,
+        metrics=args.metrics,
     )
 
 

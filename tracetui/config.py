@@ -60,7 +60,12 @@ class Config(NamedTuple):
     """--replay: the recording to run on instead of the network."""
     replay_speed: float = 1.0
     """--replay-speed: how many times faster than real time the live screen replays."""
+    daemon: bool = False
+    """--headless: no screen; probe until signalled (or --count), log to stderr."""
+    metrics: tuple[str, int] | None = None
+    """--metrics: the address and port Prometheus metrics are served on."""
 
     @property
     def headless(self) -> bool:
-        return self.report_format is not None
+        """No live screen: a report, or --headless."""
+        return self.report_format is not None or self.daemon

@@ -28,6 +28,7 @@ from tracetui.startup import Session, SetupError, can_triage, open_session
 if TYPE_CHECKING:
     from tracetui.diagnose import Diagnoser
     from tracetui.event_log import EventLog
+    from tracetui.metrics import PathMetrics
     from tracetui.report.streams import SplitStream
 
 NAME_WAIT = 2.0
@@ -57,6 +58,23 @@ def report_options(config: Config):
     )
 
 
+def _log(line: str) -> None:
+    print(f"tracetui: {line}", file=sys.stderr, flush=True)
+
+
+def _serve_metrics(config: Config, session: Session) -> PathMetrics:
+    """The metrics endpoint, up once the sockets are open and privileges gone."""
+    from tracetui.metrics import serve
+
+    assert config.metrics is not None
+    address, port = config.metrics
+    try:
+        return serve(config.host or session.info.target_name, address, port)
+    except OSError as exc:
+        message = f"cannot serve metrics on {address}:{port}: {exc.strerror or exc}"
+        raise SetupError(message, usage=False) from None
+
+
 def modules_to_preload(config: Config) -> tuple[str, ...]:
     lookups = LOOKUP_MODULES if config.names or config.aslookup else ()
     return REPORT_MODULES + lookups + (RECORD_MODULES if config.record else ())
@@ -72,8 +90,10 @@ class _Watch:
         self.log: EventLog | None = None
         self.raw: Callable[[EngineEvent], None] | None = None
         self.split: SplitStream | None = None
+        self.metrics: PathMetrics | None = None
         self._config = config
         self._next = 0.0
+        self._said: set[str] = set()
 
     def start(self, session: Session) -> None:
         config = self._config
@@ -90,6 +110,20 @@ class _Watch:
             from tracetui.report.streams import SplitStream
 
             self.split = SplitStream(_write_now, config.names, config.show_ips)
+        if config.metrics is not None:
+            self.metrics = _serve_metrics(config, session)
+        if config.daemon:
+            info = session.info
+            where = f" ({info.target})" if info.target != info.target_name else ""
+            served = ""
+            if config.metrics is not None:
+                address, port = config.metrics
+                host = f"[{address}]" if ":" in address else address
+                served = f"; metrics on http://{host}:{port}/metrics"
+            _log(
+                f"tracing {info.target_name}{where} with {session.engine.method.upper()} "
+                f"every {info.interval:g}s{served}"
+            )
         if config.events_file is not None:
             from tracetui.event_log import EventLog
 
@@ -104,6 +138,8 @@ class _Watch:
     def __call__(self, event: EngineEvent) -> None:
         if self.raw is not None:
             self.raw(event)
+        if self.metrics is not None:
+            self.metrics.observe(event)
         if type(event) is not RoundStarted or self.session is None:
             return
         if self.split is not None:
@@ -127,10 +163,26 @@ class _Watch:
         lookup = self.names.lookup if self.names is not None else None
         model = self.session.model
         diagnosis = self.diagnoser.update(model.snapshot(lookup), final=final)
+        new_events = self.diagnoser.new_events
         if self.log is not None:
-            self.log.write(self.diagnoser.new_events)
+            self.log.write(new_events)
         view = model.snapshot(lookup, window) if window is not None else model.snapshot(lookup)
-        return view._replace(diagnosis=diagnosis)
+        view = view._replace(diagnosis=diagnosis)
+        if self.metrics is not None:
+            self.metrics.publish(view, new_events)
+        if self._config.daemon:
+            self._tell(view, new_events)
+        return view
+
+    def _tell(self, view, new_events) -> None:
+        """--headless: each path event and each new note, one line on stderr as found."""
+        for event in new_events:
+            hop = f" hop {event.ttl}" if event.ttl is not None else ""
+            _log(f"{event.at:%Y-%m-%dT%H:%M:%SZ} {event.kind}{hop}: {event.message}")
+        for note in view.notes:
+            if note not in self._said:
+                self._said.add(note)
+                _log(f"note: {note}")
 
     def close(self) -> None:
         if self.names is not None:
@@ -177,10 +229,15 @@ def run_report(config: Config) -> int:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     watch.close()
+    if config.daemon and config.report_format is None:
+        rounds = view.rounds
+        _log(f"stopped after {rounds} round{'s' if rounds != 1 else ''}")
+        return EXIT_OK  # a signal is how a daemon is asked to stop
     if watch.split is not None:
         watch.split.update(view)  # the last round's replies, and the names that came late
     report_format = config.report_format or "text"
-    if report_format != "json" and not (report_format == "text" and config.report_extra):
+    quiet = report_format == "json" or (report_format == "text" and config.report_extra)
+    if not quiet and not config.daemon:
         for note in view.notes:  # mtr's formats have no place for it; parsers read stdout
             print(f"tracetui: note: {note}", file=sys.stderr)
     if watch.raw is not None or watch.split is not None:

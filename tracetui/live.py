@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from tracetui.config import Config
 from tracetui.diagnose import Diagnoser
@@ -19,6 +20,9 @@ from tracetui.names import NameService, open_names
 from tracetui.probe.types import ProbeMethod
 from tracetui.snapshot import PathView
 from tracetui.startup import Session, SetupError, can_triage, open_session
+
+if TYPE_CHECKING:
+    from tracetui.metrics import PathMetrics
 
 JOIN_SECONDS = 2.0
 
@@ -52,6 +56,19 @@ class LiveTrace:
         ping = session.engine.request_echo if can_triage(config, session) else None
         self._diagnoser = Diagnoser(ping)
         self._log: EventLog | None = None
+        self.metrics: PathMetrics | None = None
+        if config.metrics is not None:
+            from tracetui.metrics import serve
+
+            address, port = config.metrics
+            try:
+                self.metrics = serve(config.host or session.info.target_name, address, port)
+            except OSError as exc:
+                session.close()
+                reason = exc.strerror or exc
+                raise SetupError(
+                    f"cannot serve metrics on {address}:{port}: {reason}", usage=False
+                ) from None
         if config.events_file is not None:
             try:
                 self._log = EventLog(config.events_file, session.info.target_name)
@@ -103,17 +120,24 @@ class LiveTrace:
         """Fold what arrived, diagnose the whole run, show the chosen window of it."""
         events = self._events
         model = self.session.model
+        metrics = self.metrics
         if events:
             batch = []
             while events:
                 batch.append(events.popleft())
             model.apply_all(batch)
+            if metrics is not None:
+                for event in batch:
+                    metrics.observe(event)
         names = self._names
         lookup = names.lookup if names is not None else None
         view = model.snapshot(lookup)
         diagnosis = self._diagnoser.update(view)
-        if self._log is not None and self._diagnoser.new_events:
-            self._log.write(self._diagnoser.new_events)
+        new_events = self._diagnoser.new_events
+        if self._log is not None and new_events:
+            self._log.write(new_events)
+        if metrics is not None:
+            metrics.publish(view._replace(diagnosis=diagnosis), new_events)
         if self.window is not None:
             view = model.snapshot(lookup, self.window)
         return view._replace(diagnosis=diagnosis)

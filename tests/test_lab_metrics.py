@@ -1,0 +1,185 @@
+"""End to end: a real Prometheus scrapes tracetui --headless --metrics inside a lab namespace.
+
+Debian's prometheus runs on the client namespace's loopback (started and ended
+by the test), scraping every second while tracetui traces the lossy lab (10 %
+loss on the link into hop 3). The test asks Prometheus's HTTP API, as a
+dashboard would, for the series and the loss, and checks our output with
+``promtool check metrics``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+import pytest
+from unavailable import unavailable
+
+pytestmark = pytest.mark.lab
+
+METRICS_PORT = 19464
+PROMETHEUS_PORT = 19090
+FETCH = (
+    "import sys, urllib.request; "
+    "sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())"
+)
+
+
+def _fetch(lab, url: str) -> str | None:
+    """GET ``url`` from inside the client namespace (where both servers listen)."""
+    done = lab.exec(sys.executable, "-c", FETCH, url, check=False)
+    return done.stdout if done.returncode == 0 else None
+
+
+def _query(lab, promql: str) -> list[dict]:
+    url = f"http://127.0.0.1:{PROMETHEUS_PORT}/api/v1/query?" + urllib.parse.urlencode(
+        {"query": promql}
+    )
+    text = _fetch(lab, url)
+    if text is None:
+        return []
+    answer = json.loads(text)
+    assert answer["status"] == "success", answer
+    return answer["data"]["result"]
+
+
+def _wait_for(predicate, seconds: float):
+    """Poll until ``predicate`` returns something true (servers starting, data arriving)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.5)
+    return predicate()
+
+
+@pytest.fixture
+def prometheus(lossy_lab):
+    if shutil.which("prometheus") is None or shutil.which("promtool") is None:
+        unavailable("Debian's prometheus package is not installed")
+    directory = Path(tempfile.mkdtemp(prefix="tracetui-prom-"))
+    config = directory / "prometheus.yml"
+    config.write_text(
+        "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+        "scrape_configs:\n"
+        "  - job_name: tracetui\n"
+        f"    static_configs: [{{targets: ['127.0.0.1:{METRICS_PORT}']}}]\n"
+    )
+    server = lossy_lab.popen(
+        "prometheus",
+        f"--config.file={config}",
+        f"--storage.tsdb.path={directory / 'data'}",
+        f"--web.listen-address=127.0.0.1:{PROMETHEUS_PORT}",
+        "--log.level=warn",
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        ready = _wait_for(
+            lambda: _fetch(lossy_lab, f"http://127.0.0.1:{PROMETHEUS_PORT}/-/ready"), 60
+        )
+        assert ready, "prometheus did not come up"
+        yield lossy_lab
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def test_prometheus_scrapes_the_path_and_finds_the_loss(prometheus):
+    lab = prometheus
+    target = lab.plan.target_address(4)
+    tracer = lab.popen(
+        sys.executable, "-m", "tracetui", "--headless", "-n", "-i", "0.05", "-Z", "1",
+        "--metrics", f"127.0.0.1:{METRICS_PORT}", target,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        exposition = _wait_for(lambda: _fetch(lab, f"http://127.0.0.1:{METRICS_PORT}/metrics"), 60)
+        assert exposition and "tracetui_probes_sent_total" in exposition
+        checked = subprocess.run(
+            ["promtool", "check", "metrics"], input=exposition, capture_output=True, text=True
+        )
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        assert checked.stdout.strip() == "" and checked.stderr.strip() == ""  # no lint either
+
+        def enough() -> list[dict]:
+            sent = _query(lab, f'tracetui_probes_sent_total{{target="{target}",ttl="3"}}')
+            return sent if sent and float(sent[0]["value"][1]) >= 300 else []
+
+        assert _wait_for(enough, 120), "Prometheus never saw 300 probes at hop 3"
+        loss = {
+            int(r["metric"]["ttl"]): float(r["value"][1])
+            for r in _query(lab, f'tracetui_loss_ratio{{target="{target}"}}')
+        }
+        assert sorted(loss) == [1, 2, 3, 4, 5]
+        assert loss[1] == 0.0 and loss[2] == 0.0
+        assert 0.03 < loss[3] < 0.25 and loss[5] > 0.03  # the lossy link, carried on
+        reached = _query(lab, f'tracetui_destination_reached{{target="{target}"}}')
+        assert [float(r["value"][1]) for r in reached] == [1.0]
+        length = _query(lab, f'tracetui_path_length{{target="{target}"}}')
+        assert [float(r["value"][1]) for r in length] == [5.0]
+        replies = _query(lab, f'sum by (ttl) (tracetui_rtt_seconds_count{{target="{target}"}})')
+        assert {r["metric"]["ttl"] for r in replies} == {"1", "2", "3", "4", "5"}
+        median = _query(
+            lab,
+            "histogram_quantile(0.5, sum by (le) "
+            f'(tracetui_rtt_seconds_bucket{{target="{target}",ttl="5"}}))',
+        )
+        assert 0.001 < float(median[0]["value"][1]) < 0.05  # five 0.5 ms links, both ways
+        where = _query(
+            lab,
+            f'max by (ttl) (tracetui_loss_ratio{{target="{target}"}}) > 0.03 '
+            f'unless on (ttl) (tracetui_hop_verdict{{tracetui_hop_verdict="silent"}} == 1)',
+        )
+        assert min(int(r["metric"]["ttl"]) for r in where) == 3  # README: where loss begins
+        origin = _query(
+            lab,
+            f'tracetui_hop_verdict{{target="{target}",tracetui_hop_verdict="loss-origin"}} == 1',
+        )
+        assert [r["metric"]["ttl"] for r in origin] == ["3"]
+        processes = _query(lab, 'process_resident_memory_bytes{job="tracetui"}')
+        assert processes and float(processes[0]["value"][1]) > 0
+    finally:
+        tracer.send_signal(signal.SIGTERM)
+        _out, err = tracer.communicate(timeout=30)
+    assert tracer.returncode == 0, err
+    assert err.startswith(f"tracetui: tracing {target} with ICMP every 0.05s; metrics on ")
+    assert "stopped after" in err and "Traceback" not in err
+
+
+def test_the_endpoint_listens_only_where_asked(lossy_lab):
+    target = lossy_lab.plan.target_address(4)
+    tracer = lossy_lab.popen(
+        sys.executable, "-m", "tracetui", "--headless", "-n", "-i", "0.5",
+        "--metrics", str(METRICS_PORT + 1), target,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{METRICS_PORT + 1}/metrics"
+        assert _wait_for(lambda: _fetch(lossy_lab, url), 60)
+        listening = lossy_lab.exec("ss", "-Hltn", f"sport = :{METRICS_PORT + 1}").stdout.split()
+        assert f"127.0.0.1:{METRICS_PORT + 1}" in listening  # the default: loopback only
+        plan = lossy_lab.plan
+        client = plan.upstream_wires(plan.stage_nodes[0][0])[0].address("up", 4)
+        assert _fetch(lossy_lab, f"http://{client}:{METRICS_PORT + 1}/metrics") is None
+        second = lossy_lab.tracetui(
+            "--headless", "-c", "1", "--metrics", str(METRICS_PORT + 1), target, check=False
+        )
+        assert second.returncode == 1
+        assert second.stderr.strip() == (
+            f"tracetui: cannot serve metrics on 127.0.0.1:{METRICS_PORT + 1}: "
+            "Address already in use"
+        )
+    finally:
+        tracer.send_signal(signal.SIGTERM)
+        tracer.communicate(timeout=30)
+    assert tracer.returncode == 0
