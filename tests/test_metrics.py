@@ -9,6 +9,7 @@ replies, the histogram's count, last/best/worst; the verdicts; path length.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -153,3 +154,65 @@ def test_headless_demo_logs_and_stops_with_its_rounds(tmp_path):
     lines = done.stderr.splitlines()
     assert lines[0] == "tracetui: tracing www.demo.example (198.18.9.10) with ICMP every 0.1s"
     assert lines[-1] == "tracetui: stopped after 3 rounds"
+
+
+# ------------------------------------------------------------------------ --stream
+def test_the_stream_has_a_line_for_every_settled_probe(tmp_path):
+    stream = tmp_path / "probes.jsonl"
+    done = subprocess.run(
+        [sys.executable, "-m", "tracetui", "--demo", "--headless", "-j", "-c", "8", "-i", "0.1",
+         "--stream", str(stream)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    hubs = json.loads(done.stdout)["report"]["hubs"]
+    lines = [json.loads(line) for line in stream.read_text().splitlines()]
+    probes = [line for line in lines if "ttl" in line]
+    assert {line["target"] for line in lines} == {"www.demo.example"}
+    for hub in hubs:
+        mine = [line for line in probes if line["ttl"] == hub["count"]]
+        replies = [line for line in mine if "rtt_ms" in line]
+        assert len(replies) == hub["Rcv"]
+        assert len([line for line in mine if line.get("lost")]) == hub["Snt"] - hub["Rcv"]
+        if replies:
+            assert min(line["rtt_ms"] for line in replies) == pytest.approx(hub["Best"], abs=0.001)
+    assert all(line["time"].endswith("Z") and line["method"] == "icmp" for line in probes)
+
+
+def test_a_reader_that_stops_reading_costs_lines_not_probing():
+    """The writer blocks on a full pipe; the probing side goes on, drops and counts."""
+    import os
+    import threading
+
+    from tracetui.events import ProbeLost, Restarted
+    from tracetui.stream import QUEUED_LINES, ProbeStream
+
+    read_end, write_end = os.pipe()
+    stream = ProbeStream(os.fdopen(write_end, "w"), "t", owned=True)
+    stream.observe(Restarted(ProbeMethod.UDP, "start"))
+    total = QUEUED_LINES * 3
+
+    def probe() -> None:
+        for index in range(total):
+            stream.observe(ProbeLost(1 + index % 30, index))
+
+    prober = threading.Thread(target=probe)
+    prober.start()
+    prober.join(60)
+    assert not prober.is_alive()  # every observe returned though nobody reads
+    assert stream.dropped > 0
+    reader = os.fdopen(read_end)
+    received = 0
+    dropped_lines = []
+    closer = threading.Thread(target=stream.close)
+    closer.start()
+    for line in reader:
+        record = json.loads(line)
+        if "dropped" in record:
+            dropped_lines.append(record["dropped"])
+        else:
+            received += 1
+            assert record["method"] == "udp" and record["lost"] is True
+    closer.join(30)
+    assert received + stream.dropped == total
+    assert sum(dropped_lines) == stream.dropped  # the reader is told, in the stream itself

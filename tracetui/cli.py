@@ -482,6 +482,12 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"{EXTRA}serve Prometheus metrics on http://ADDR:PORT/metrics (ADDR 127.0.0.1 "
         "unless given)",
     )
+    agent.add_argument(
+        "--stream",
+        metavar="FILE",
+        help=f"{EXTRA}append each completed probe and path event to FILE as a JSON line "
+        "(- for standard output, with --headless)",
+    )
 
     recordings = parser.add_argument_group("recordings [tracetui]")
     recordings.add_argument(
@@ -696,6 +702,13 @@ def _config(args: argparse.Namespace, file) -> Config:
         _check_output(args.events, "--events")
     if args.record is not None:
         _check_output(args.record, "--record")
+    if args.stream == "-":
+        if not args.headless:
+            raise UsageError("--stream - needs --headless: the live screen has the terminal")
+        if report_format is not None:
+            raise UsageError("--stream - and a report would both write to standard output")
+    elif args.stream is not None:
+        _check_output(args.stream, "--stream")
     ipinfo = args.ipinfo if args.ipinfo is not None else (0 if args.aslookup else None)
     settings = ProbeSettings(
         method=method,
@@ -742,6 +755,7 @@ def _config(args: argparse.Namespace, file) -> Config:
         replay_speed=args.replay_speed,
         daemon=args.headless,
         metrics=args.metrics,
+        stream=args.stream,
     )
 
 

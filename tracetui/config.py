@@ -64,6 +64,8 @@ class Config(NamedTuple):
     """--headless: no screen; probe until signalled (or --count), log to stderr."""
     metrics: tuple[str, int] | None = None
     """--metrics: the address and port Prometheus metrics are served on."""
+    stream: str | None = None
+    """--stream: where each completed probe and path event goes as a JSON line (- stdout)."""
 
     @property
     def headless(self) -> bool:

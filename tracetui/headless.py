@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from tracetui.event_log import EventLog
     from tracetui.metrics import PathMetrics
     from tracetui.report.streams import SplitStream
+    from tracetui.stream import ProbeStream
 
 NAME_WAIT = 2.0
 DIAGNOSE_SECONDS = 1.0
@@ -75,6 +76,21 @@ def _serve_metrics(config: Config, session: Session) -> PathMetrics:
         raise SetupError(message, usage=False) from None
 
 
+def _open_stream(config: Config, session: Session) -> ProbeStream:
+    """--stream, opened after the privilege drop: the file is the user's."""
+    from tracetui.stream import ProbeStream
+
+    assert config.stream is not None
+    try:
+        stream = ProbeStream.open(config.stream, config.host or session.info.target_name)
+    except OSError as exc:
+        raise SetupError(
+            f"cannot write {config.stream}: {exc.strerror or exc}", usage=True
+        ) from None
+    stream.method = str(session.engine.method)
+    return stream
+
+
 def modules_to_preload(config: Config) -> tuple[str, ...]:
     lookups = LOOKUP_MODULES if config.names or config.aslookup else ()
     return REPORT_MODULES + lookups + (RECORD_MODULES if config.record else ())
@@ -91,6 +107,7 @@ class _Watch:
         self.raw: Callable[[EngineEvent], None] | None = None
         self.split: SplitStream | None = None
         self.metrics: PathMetrics | None = None
+        self.stream: ProbeStream | None = None
         self._config = config
         self._next = 0.0
         self._said: set[str] = set()
@@ -112,6 +129,8 @@ class _Watch:
             self.split = SplitStream(_write_now, config.names, config.show_ips)
         if config.metrics is not None:
             self.metrics = _serve_metrics(config, session)
+        if config.stream is not None:
+            self.stream = _open_stream(config, session)
         if config.daemon:
             info = session.info
             where = f" ({info.target})" if info.target != info.target_name else ""
@@ -140,6 +159,8 @@ class _Watch:
             self.raw(event)
         if self.metrics is not None:
             self.metrics.observe(event)
+        if self.stream is not None:
+            self.stream.observe(event)
         if type(event) is not RoundStarted or self.session is None:
             return
         if self.split is not None:
@@ -170,6 +191,8 @@ class _Watch:
         view = view._replace(diagnosis=diagnosis)
         if self.metrics is not None:
             self.metrics.publish(view, new_events)
+        if self.stream is not None:
+            self.stream.path_events(new_events)
         if self._config.daemon:
             self._tell(view, new_events)
         return view
@@ -185,6 +208,12 @@ class _Watch:
                 _log(f"note: {note}")
 
     def close(self) -> None:
+        if self.stream is not None:
+            self.stream.close()
+            if self.stream.dropped:
+                _log(f"--stream dropped {self.stream.dropped} lines: the reader was too slow")
+            if self.stream.error:
+                _log(f"--stream stopped: {self.stream.error}")
         if self.names is not None:
             self.names.stop()
         if self.log is not None:

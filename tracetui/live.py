@@ -23,6 +23,7 @@ from tracetui.startup import Session, SetupError, can_triage, open_session
 
 if TYPE_CHECKING:
     from tracetui.metrics import PathMetrics
+    from tracetui.stream import ProbeStream
 
 JOIN_SECONDS = 2.0
 
@@ -57,6 +58,7 @@ class LiveTrace:
         self._diagnoser = Diagnoser(ping)
         self._log: EventLog | None = None
         self.metrics: PathMetrics | None = None
+        self.stream: ProbeStream | None = None
         if config.metrics is not None:
             from tracetui.metrics import serve
 
@@ -86,8 +88,31 @@ class LiveTrace:
     ) -> LiveTrace:
         """Open sockets and build the engine (SetupError when that is impossible)."""
         events: deque[EngineEvent] = deque()
-        session = open_session(config, events.append, virtual_time=virtual_time, preload=preload)
-        return cls(session, events)
+        streams: list[ProbeStream] = []
+        sink = events.append
+        if config.stream is not None:
+            append = events.append
+
+            def sink(event: EngineEvent) -> None:  # the engine's thread: only a queue put
+                append(event)
+                for stream in streams:
+                    stream.observe(event)
+
+        session = open_session(config, sink, virtual_time=virtual_time, preload=preload)
+        trace = cls(session, events)
+        if config.stream is not None:
+            from tracetui.stream import ProbeStream
+
+            try:
+                stream = ProbeStream.open(config.stream, config.host or session.info.target_name)
+            except OSError as exc:
+                trace.close()
+                reason = exc.strerror or exc
+                raise SetupError(f"cannot write {config.stream}: {reason}", usage=True) from None
+            stream.method = str(session.engine.method)
+            trace.stream = stream
+            streams.append(stream)
+        return trace
 
     # ------------------------------------------------------------- lifecycle
     def start(self) -> None:
@@ -106,6 +131,8 @@ class LiveTrace:
             self._names.stop()
         if self._log is not None:
             self._log.close()
+        if self.stream is not None:
+            self.stream.close()
         self.session.close()
 
     @property
@@ -138,6 +165,8 @@ class LiveTrace:
             self._log.write(new_events)
         if metrics is not None:
             metrics.publish(view._replace(diagnosis=diagnosis), new_events)
+        if self.stream is not None:
+            self.stream.path_events(new_events)
         if self.window is not None:
             view = model.snapshot(lookup, self.window)
         return view._replace(diagnosis=diagnosis)
