@@ -10,6 +10,7 @@ dashboard would, for the series and the loss, and checks our output with
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -183,3 +184,74 @@ def test_the_endpoint_listens_only_where_asked(lossy_lab):
         tracer.send_signal(signal.SIGTERM)
         tracer.communicate(timeout=30)
     assert tracer.returncode == 0
+
+
+ABUSE = r"""
+import json, socket, sys, time, urllib.request
+port = int(sys.argv[1])
+held = []
+for _ in range(500):  # clients that connect and never say a word
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    held.append(s)
+garbage = 0
+for index in range(200):  # requests that are not HTTP, or not what we serve
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.sendall([b"\x16\x03\x01\x02\x00garbage\r\n\r\n",
+               b"GET /" + b"A" * 70000 + b" HTTP/1.1\r\n\r\n",
+               b"POST /metrics HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n"][index % 3])
+    try:
+        s.recv(1024)
+    except OSError:
+        pass
+    s.close()
+    garbage += 1
+print("holding", flush=True)
+sys.stdin.readline()
+scrapes = 0
+for _ in range(20):  # a scraper still gets its answer, with the idle ones still held
+    body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=15).read()
+    scrapes += b"tracetui_probes_sent_total" in body
+for s in held:
+    s.close()
+print(json.dumps({"garbage": garbage, "scrapes": scrapes}), flush=True)
+"""
+
+
+def test_the_endpoint_stays_up_under_abuse(lossy_lab, tmp_path):
+    """500 idle connections and 200 garbage requests: scrapes are answered, the threads
+    stay bounded, probing goes on, and nothing is printed."""
+    from tracetui.metrics import MAX_CLIENTS
+
+    target = lossy_lab.plan.target_address(4)
+    stream = Path(tempfile.mkdtemp(prefix="tracetui-abuse-")) / "probes.jsonl"
+    port = METRICS_PORT + 2
+    tracer = lossy_lab.popen(
+        sys.executable, "-m", "tracetui", "--headless", "-n", "-i", "0.1", "-Z", "1",
+        "--metrics", str(port), "--stream", str(stream), target,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert _wait_for(lambda: _fetch(lossy_lab, f"http://127.0.0.1:{port}/metrics"), 60)
+        attack = lossy_lab.popen(
+            sys.executable, "-c", ABUSE, str(port),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert attack.stdout is not None and attack.stdin is not None
+        assert attack.stdout.readline().strip() == "holding"
+        threads = len(os.listdir(f"/proc/{tracer.pid}/task"))
+        lines_before = len(stream.read_text().splitlines())
+        time.sleep(1.0)  # probing goes on meanwhile: the stream grows (liveness, not speed)
+        assert len(stream.read_text().splitlines()) > lines_before
+        attack.stdin.write("go\n")
+        attack.stdin.flush()
+        summary = json.loads(attack.stdout.readline())
+        attack.wait(timeout=60)
+        assert summary == {"garbage": 200, "scrapes": 20}
+        assert threads <= MAX_CLIENTS + 16  # not one thread per connection
+        assert tracer.poll() is None
+    finally:
+        tracer.send_signal(signal.SIGTERM)
+        _out, err = tracer.communicate(timeout=30)
+        shutil.rmtree(stream.parent, ignore_errors=True)
+    assert tracer.returncode == 0
+    assert "Traceback" not in err and "Exception" not in err, err

@@ -13,12 +13,16 @@ not added and ``tracetui_series_dropped_total`` says how many were refused.
 
 from __future__ import annotations
 
+import selectors
+import socket
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
-from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import CollectorRegistry, make_wsgi_app
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
@@ -26,6 +30,7 @@ from prometheus_client.core import (
     Metric,
     StateSetMetricFamily,
 )
+from prometheus_client.exposition import ThreadingWSGIServer
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
@@ -217,13 +222,112 @@ class PathMetrics(Collector):
         yield from (sent, received, loss, replies, *gauges.values(), verdict, path, reached)
 
 
+MAX_CLIENTS = 64
+"""Requests served at once; more are closed at once (a scrape takes milliseconds)."""
+MAX_WAITING = 1024
+"""Connections that have not said anything yet; past this the oldest are closed."""
+CLIENT_SECONDS = 10.0
+"""A client that has not sent its request (or read the answer) by then is dropped."""
+
+
+class _Handler(WSGIRequestHandler):
+    """prometheus_client's handler, quiet, with a deadline on every read and write."""
+
+    timeout = CLIENT_SECONDS
+
+    def log_message(self, format: str, *args: object) -> None:
+        """No access log on stderr (the --headless log is for the path)."""
+
+
+class _GatedServer(ThreadingWSGIServer):
+    """prometheus_client's threading server behind a gate: a connection gets a thread only
+    once its request has begun to arrive, and at most ``MAX_CLIENTS`` at once. So 500
+    idle connections cost no thread at all (they wait in a selector and are closed after
+    ``CLIENT_SECONDS``), and a flood of garbage costs a few short-lived threads."""
+
+    request_queue_size = 128
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        self.slots = threading.BoundedSemaphore(MAX_CLIENTS)
+        self._waiting: dict[socket.socket, float] = {}
+        super().__init__(*args, **kwargs)
+
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
+        listener = self.socket
+        listener.setblocking(False)
+        with selectors.DefaultSelector() as gate:
+            gate.register(listener, selectors.EVENT_READ)
+            while True:
+                for key, _ in gate.select(poll_interval):
+                    if key.fileobj is listener:
+                        self._accept(gate)
+                    else:
+                        connection = key.fileobj
+                        gate.unregister(connection)
+                        del self._waiting[connection]
+                        self._dispatch(connection)
+                self._expire(gate)
+
+    def _accept(self, gate: selectors.BaseSelector) -> None:
+        try:
+            connection, _address = self.socket.accept()
+        except OSError:
+            return
+        connection.setblocking(False)
+        if len(self._waiting) >= MAX_WAITING:
+            oldest = next(iter(self._waiting))
+            gate.unregister(oldest)
+            del self._waiting[oldest]
+            self.shutdown_request(oldest)
+        self._waiting[connection] = time.monotonic() + CLIENT_SECONDS
+        gate.register(connection, selectors.EVENT_READ)
+
+    def _expire(self, gate: selectors.BaseSelector) -> None:
+        now = time.monotonic()
+        for connection, deadline in list(self._waiting.items()):
+            if deadline <= now:
+                gate.unregister(connection)
+                del self._waiting[connection]
+                self.shutdown_request(connection)
+
+    def _dispatch(self, connection: socket.socket) -> None:
+        connection.setblocking(True)
+        if not self.slots.acquire(blocking=False):
+            self.shutdown_request(connection)
+            return
+        try:
+            address = connection.getpeername()
+            worker = threading.Thread(
+                target=self.process_request_thread, args=(connection, address), daemon=True
+            )
+            worker.start()
+        except OSError:
+            self.slots.release()
+            self.shutdown_request(connection)
+
+    def handle_error(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+        """A client gone mid-answer, or one that sent garbage, is its own business:
+        nothing on stderr (socketserver would print a traceback)."""
+
+    def process_request_thread(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+
 def serve(target: str, address: str, port: int) -> PathMetrics:
-    """A target's metrics, served on ``address`` only in prometheus_client's own threads
-    (``/metrics``, with the process's CPU, memory and descriptors); OSError when the
-    address cannot be had."""
+    """A target's metrics, served on ``address`` only (``/metrics``, with the process's CPU,
+    memory and descriptors), by prometheus_client's WSGI app in a thread of its own;
+    OSError when the address cannot be had."""
     metrics = PathMetrics(target)
     registry = CollectorRegistry(auto_describe=False)
     registry.register(metrics)
     ProcessCollector(registry=registry)
-    start_http_server(port, address, registry=registry)
+
+    class Server(_GatedServer):
+        address_family = socket.AF_INET6 if ":" in address else socket.AF_INET
+
+    server = make_server(address, port, make_wsgi_app(registry), Server, handler_class=_Handler)
+    threading.Thread(target=server.serve_forever, name="tracetui-metrics", daemon=True).start()
     return metrics
