@@ -77,6 +77,7 @@ def record(
     scenario: SimScenario | None = None,
     count: int = 12,
     commands: tuple[tuple[float, str, object], ...] = (),
+    limit: int = 1 << 30,
     **settings,
 ) -> list[EngineEvent]:
     """A run on the simulated network, recorded to ``path``; its events."""
@@ -84,7 +85,7 @@ def record(
     probe_settings = ProbeSettings(
         method=method, interval=0.25, timeout=1.0, count=count, **settings
     )
-    recording = RecordingTransport.open(sim, sim.clock, str(path), 1 << 30)
+    recording = RecordingTransport.open(sim, sim.clock, str(path), limit)
     events: list[EngineEvent] = []
     engine = Engine(recording, sim.clock, probe_settings, recording.tap(events.append))
     recording.begin(header_for(sim, probe_settings, recording))
@@ -379,3 +380,15 @@ def test_a_replay_that_diverges_says_so(tmp_path):
     assert f"{transport.unmatched} probes the recording does not have" in transport.divergence
     assert "made by tracetui test" in transport.divergence  # record() says version "test"
     assert open_replay(str(path), None).divergence is None
+
+
+def test_the_limit_is_noted_in_the_run_and_the_file_stays_under_it(tmp_path):
+    """The note comes from the probing side's own count: in virtual time the writer has
+    not written a byte when the run ends, and the note still comes during the run."""
+    path = tmp_path / "run.pcapng"
+    events = record(path, count=30, limit=16384)
+    notes = [e.text for e in events if type(e) is FlowNote]
+    assert any("stopped at its limit of 16,384 bytes" in note for note in notes)
+    assert 16384 * 0.75 < path.stat().st_size <= 16384  # the count errs on the safe side
+    replayed, _ = replay(path)  # what fits replays, up to where it stops
+    assert any(type(e) is ProbeReplied for e in replayed)

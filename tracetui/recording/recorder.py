@@ -20,7 +20,7 @@ from typing import IO, Any
 from tracetui.events import EngineEvent, FlowNote, Paused, Restarted, RoundStarted
 from tracetui.probe.network import Clock, Transport
 from tracetui.probe.packets import PROTO_ICMPV6
-from tracetui.probe.types import Observation, ProbeMethod
+from tracetui.probe.types import Family, Observation, ProbeMethod
 from tracetui.recording.notes import (
     ProbeNote,
     RecordingHeader,
@@ -35,8 +35,15 @@ from tracetui.recording.notes import (
 from tracetui.recording.wire import probe_packet, reply_packet
 from tracetui.snapshot import NameInfo
 
-BLOCK_OVERHEAD = 64
+BLOCK_OVERHEAD = 56
 """Bytes a packet block adds to its packet and comment (headers, options, padding)."""
+PROBE_NOTE_MAX = 104
+REPLY_NOTE_MAX = 48
+REBUILT_MAX = 104
+"""Upper bounds for the probing side's count of the file (see ``_queue``): a probe's note,
+a reply's, a reply rebuilt from the error queue (two IPv6 headers and 24 bytes)."""
+HEADER_ALLOWANCE = 1536
+"""The section header, its settings and the interface block (about 1 kB)."""
 END_RESERVE = 160
 """Bytes kept under the limit for the record that marks the end of the run."""
 MAX_QUEUED = 200_000
@@ -195,6 +202,11 @@ class RecordingTransport:
         self._sink: Sink | None = None
         self._noted = False
         self._dropped = 0
+        self._full = False
+        self._estimate = HEADER_ALLOWANCE
+        self._ip_header = 20 if inner.family is Family.V4 else 40
+        self._reply_header = 0 if inner.family is Family.V4 else 40
+        """A raw IPv6 socket hands over no IPv6 header; the recording adds one."""
         self._closed = False
         self._writer.start()
 
@@ -280,7 +292,9 @@ class RecordingTransport:
                 if grew > 0:
                     self._put(("timeline", TimelineRecord(at, "malformed", reason, grew)))
             self._malformed_seen = Counter(malformed)
-        if not self._noted and (self._writer.limit_reached or self._writer.error or self._dropped):
+        writer = self._writer
+        stopped = self._full or writer.limit_reached or writer.error or self._dropped
+        if stopped and not self._noted:
             self._note()
         return out
 
@@ -303,6 +317,21 @@ class RecordingTransport:
 
     # --------------------------------------------------------------- helpers
     def _queue(self, item: tuple[Any, ...]) -> None:
+        """Queue a packet for the writer, unless the file is (by this thread's own
+        count, which runs ahead of the writer's) full: the note must not wait for a
+        writer that lags behind, and the last round of a report is too late for it."""
+        if self._full:
+            return
+        if item[0] == "probe":
+            size = len(item[2]) + self._ip_header + PROBE_NOTE_MAX
+        else:
+            packet = item[1].packet
+            read = len(packet) + self._reply_header if packet else REBUILT_MAX
+            size = read + REPLY_NOTE_MAX
+        self._estimate += size + BLOCK_OVERHEAD
+        if self._estimate > self._limit - END_RESERVE:
+            self._full = True
+            return
         if self._writer.queue.qsize() >= MAX_QUEUED:
             self._dropped += 1
             return
@@ -323,7 +352,7 @@ class RecordingTransport:
         writer = self._writer
         if writer.error:
             text = f"recording to {self.path} stopped: {writer.error}"
-        elif writer.limit_reached:
+        elif self._full or writer.limit_reached:
             text = (
                 f"recording to {self.path} stopped at its limit of {self._limit:,} bytes "
                 "(--record-limit); probing goes on"
