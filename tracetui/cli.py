@@ -34,9 +34,6 @@ ENVIRONMENT = "TRACETUI_OPTIONS"
 EXTRA = "[tracetui] "
 """Marks, in --help, what mtr does not have."""
 IPINFO = ("AS number", "IP prefix", "country code", "registry", "allocation date")
-NOT_YET = {
-    "filename": "-F/--filename (several targets from a file) is not available yet; give one target",
-}
 NEVER = {
     "gtk": "-g/--gtk: tracetui has no GTK interface; its screen runs in the terminal",
     "sctp": "-S/--sctp: tracetui does not probe with SCTP; use -u (UDP) or -T (TCP)",
@@ -175,17 +172,19 @@ def build_parser() -> argparse.ArgumentParser:
         "unprivileged where net.ipv4.ping_group_range allows it.",
         add_help=False,
     )
-    parser.add_argument("host", nargs="?", metavar="HOST", help="host name or address to trace")
+    parser.add_argument(
+        "host",
+        nargs="*",
+        metavar="HOST",
+        help="host name or address to trace (several: with a report or --headless)",
+    )
 
     target = parser.add_argument_group("target and path (mtr)")
     target.add_argument(
         "-F",
         "--filename",
-        action=_Refuse,
-        nargs=1,
-        reason=NOT_YET["filename"],
         metavar="FILE",
-        help="read hostname(s) from a file (not yet)",
+        help="read hostname(s) from a file (one per line; # starts a comment)",
     )
     target.add_argument(
         "-4",
@@ -668,7 +667,57 @@ def _check_replay(args: argparse.Namespace) -> None:
         raise UsageError(f"cannot replay {args.replay}: no such file")
 
 
+MAX_TARGETS = 1000
+
+
+def read_targets(path: str) -> list[str]:
+    """-F/--filename: one target per line; blank lines and # comments are skipped."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as source:
+            lines = source.read(1 << 20).splitlines()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    targets = []
+    for number, line in enumerate(lines, start=1):
+        text = line.split("#", 1)[0].strip()
+        if not text:
+            continue
+        if len(text.split()) != 1 or len(text) > 255:
+            raise UsageError(f"{path}:{number}: one host name or address per line, not {text!r}")
+        targets.append(text)
+    if not targets:
+        raise UsageError(f"{path} names no target")
+    return targets
+
+
+def _several(args: argparse.Namespace, hosts: list[str], report_format: str | None) -> None:
+    """What several targets cannot do yet, each refused in one line."""
+    if len(hosts) > MAX_TARGETS:
+        raise UsageError(f"at most {MAX_TARGETS} targets at once, not {len(hosts)}")
+    if report_format is None and not args.headless:
+        raise UsageError(
+            "several targets need a report (-r, -j, -C) or --headless: "
+            "the live screen shows one target for now"
+        )
+    if report_format in ("raw", "split", "xml"):
+        raise UsageError("several targets: reports in -j, -C, -r or --markdown for now")
+    for option, value in (
+        ("--record", args.record),
+        ("--events", args.events),
+        ("-L/--localport", args.localport),
+        ("--output", args.output),
+    ):
+        if value is not None:
+            raise UsageError(f"{option} takes one target for now")
+    if args.stream == "-":
+        raise UsageError("several targets: --stream takes a file for now, not -")
+
+
 def _config(args: argparse.Namespace, file) -> Config:
+    hosts = list(args.host)
+    if args.filename is not None:
+        hosts += read_targets(args.filename)
+    args.host = hosts[0] if hosts else None
     if args.demo and args.host:
         raise UsageError("--demo traces a simulated network and takes no HOST")
     if args.replay is not None:
@@ -700,6 +749,8 @@ def _config(args: argparse.Namespace, file) -> Config:
         _check_output(args.output, "--output")
     if args.events is not None:
         _check_output(args.events, "--events")
+    if len(hosts) > 1:
+        _several(args, hosts, report_format)
     if args.record is not None:
         _check_output(args.record, "--record")
     if args.stream == "-":
@@ -727,6 +778,7 @@ def _config(args: argparse.Namespace, file) -> Config:
     )
     return Config(
         host=args.host,
+        hosts=tuple(hosts),
         settings=settings,
         family=args.family,
         demo=args.demo,

@@ -66,6 +66,8 @@ class Config(NamedTuple):
     """--metrics: the address and port Prometheus metrics are served on."""
     stream: str | None = None
     """--stream: where each completed probe and path event goes as a JSON line (- stdout)."""
+    hosts: tuple[str, ...] = ()
+    """Every target given (HOST arguments, then -F's file); ``host`` is the first."""
 
     @property
     def headless(self) -> bool:

@@ -11,6 +11,7 @@ raw, ``-p`` split) are written while probing instead of at the end.
 
 from __future__ import annotations
 
+import json
 import signal
 import sys
 from collections.abc import Callable
@@ -111,11 +112,24 @@ class _Watch:
         self._config = config
         self._next = 0.0
         self._said: set[str] = set()
+        self._owns_names = True
 
-    def start(self, session: Session) -> None:
+    def start(
+        self,
+        session: Session,
+        *,
+        names: NameService | None = None,
+        metrics: PathMetrics | None = None,
+    ) -> None:
+        """``names`` and ``metrics``: shared by several targets (then not this watch's
+        to open, serve or stop)."""
         config = self._config
         self.session = session
-        if config.names or config.aslookup:
+        self._owns_names = names is None
+        if names is not None:
+            self.names = names
+            session.model.on_new_responder = names.request
+        elif config.names or config.aslookup:
             self.names = open_names(config, config.aslookup, session.transport)
             session.model.on_new_responder = self.names.request
         lookup = self.names.lookup if self.names is not None else None
@@ -127,11 +141,13 @@ class _Watch:
             from tracetui.report.streams import SplitStream
 
             self.split = SplitStream(_write_now, config.names, config.show_ips)
-        if config.metrics is not None:
+        if metrics is not None:
+            self.metrics = metrics
+        elif config.metrics is not None:
             self.metrics = _serve_metrics(config, session)
         if config.stream is not None:
             self.stream = _open_stream(config, session)
-        if config.daemon:
+        if config.daemon and not config.hosts[1:]:
             info = session.info
             where = f" ({info.target})" if info.target != info.target_name else ""
             served = ""
@@ -199,13 +215,14 @@ class _Watch:
 
     def _tell(self, view, new_events) -> None:
         """--headless: each path event and each new note, one line on stderr as found."""
+        whose = f"{self._config.host}: " if self._config.hosts[1:] else ""
         for event in new_events:
             hop = f" hop {event.ttl}" if event.ttl is not None else ""
-            _log(f"{event.at:%Y-%m-%dT%H:%M:%SZ} {event.kind}{hop}: {event.message}")
+            _log(f"{event.at:%Y-%m-%dT%H:%M:%SZ} {whose}{event.kind}{hop}: {event.message}")
         for note in view.notes:
             if note not in self._said:
                 self._said.add(note)
-                _log(f"note: {note}")
+                _log(f"{whose}note: {note}")
 
     def close(self) -> None:
         if self.stream is not None:
@@ -214,7 +231,7 @@ class _Watch:
                 _log(f"--stream dropped {self.stream.dropped} lines: the reader was too slow")
             if self.stream.error:
                 _log(f"--stream stopped: {self.stream.error}")
-        if self.names is not None:
+        if self.names is not None and self._owns_names:
             self.names.stop()
         if self.log is not None:
             self.log.close()
@@ -226,6 +243,8 @@ def run_report(config: Config) -> int:
     Signal handlers go in first: a signal that comes while the sockets open
     still ends the run with the report so far (perhaps of nothing).
     """
+    if config.hosts[1:]:
+        return run_many(config)
     received: list[int] = []
     engine: list = []
 
@@ -289,3 +308,104 @@ def run_report(config: Config) -> int:
         )
         return EXIT_FAILURE
     return status
+
+
+def run_many(config: Config) -> int:
+    """Several targets at once (HOST HOST..., -F): one engine thread per target over
+    shared raw sockets, one name service, one metrics endpoint; the reports at the end.
+
+    Raises SetupError when the run cannot start; returns the exit status.
+    """
+    import threading
+
+    from tracetui.startup import open_targets
+
+    received: list[int] = []
+    engines: list = []
+
+    def interrupt(signum: int, _frame: object) -> None:
+        received.append(signum)
+        for engine in engines:
+            engine.stop()
+
+    previous = {signum: signal.signal(signum, interrupt) for signum in _SIGNALS}
+    watches: list[_Watch] = []
+    sessions: list[Session] = []
+    names: NameService | None = None
+    try:
+        opened = open_targets(config, modules_to_preload(config))
+        try:
+            if config.names or config.aslookup:
+                names = open_names(config, config.aslookup)
+            parts = _serve_targets(config) if config.metrics is not None else None
+            while opened:
+                host = config.hosts[len(sessions)]
+                watch = _Watch(config._replace(host=host))
+                session = open_session(config._replace(host=host), after_fold=watch,
+                                       opened=opened.pop(0))  # fmt: skip
+                sessions.append(session)
+                watch.start(session, names=names, metrics=parts[len(watches)] if parts else None)
+                watches.append(watch)
+                engines.append(session.engine)
+            if config.daemon:
+                _log(f"tracing {len(sessions)} targets every {config.settings.interval:g}s")
+            threads = [
+                threading.Thread(target=s.engine.run, name="tracetui-engine", daemon=True)
+                for s in sessions
+            ]
+            for thread in threads:
+                if not received:
+                    thread.start()
+            for thread in threads:
+                while thread.is_alive():
+                    thread.join(0.2)  # the main thread stays free for signals
+            if names is not None:
+                names.wait(NAME_WAIT)
+            views = [watch.diagnose(config.window, final=True) for watch in watches]
+        finally:
+            for session in sessions:
+                session.close()
+            for _target, transport, _clock in opened:
+                transport.close()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    for watch in watches:
+        watch.close()
+    if names is not None:
+        names.stop()
+    if config.daemon and config.report_format is None:
+        _log(f"stopped after {max(view.rounds for view in views)} rounds")
+        return EXIT_OK
+    from tracetui.report import render
+
+    options = report_options(config)
+    report_format = config.report_format or "text"
+    sys.stdout.write(_combined([render(v, report_format, options) for v in views], report_format))
+    if config.daemon:
+        return EXIT_OK
+    return EXIT_SIGNAL_BASE + received[0] if received else EXIT_OK
+
+
+def _combined(reports: list[str], report_format: str) -> str:
+    """Several targets' reports as one: JSON ``{"reports": [...]}`` of mtr-shaped objects,
+    CSV with mtr's header once (its rows name their target), text one after the other."""
+    if report_format == "json":
+        return json.dumps({"reports": [json.loads(r) for r in reports]}, indent=4) + "\n"
+    if report_format == "csv":
+        header, *_ = reports[0].splitlines(keepends=True)
+        rows = [line for r in reports for line in r.splitlines(keepends=True)[1:]]
+        return header + "".join(rows)
+    return "\n".join(reports)
+
+
+def _serve_targets(config: Config) -> list[PathMetrics]:
+    from tracetui.metrics import serve_targets
+
+    assert config.metrics is not None
+    address, port = config.metrics
+    try:
+        return serve_targets(list(config.hosts), address, port)
+    except OSError as exc:
+        message = f"cannot serve metrics on {address}:{port}: {exc.strerror or exc}"
+        raise SetupError(message, usage=False) from None

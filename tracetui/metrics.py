@@ -316,13 +316,40 @@ class _GatedServer(ThreadingWSGIServer):
             self.slots.release()
 
 
+class _Targets(Collector):
+    """Several targets' families merged by name: one family per name, as the exposition
+    format requires, with every target's samples."""
+
+    def __init__(self, parts: list[PathMetrics]) -> None:
+        self.parts = parts
+
+    def describe(self) -> Iterator[Metric]:
+        return iter(())
+
+    def collect(self) -> Iterator[Metric]:
+        merged: dict[str, Metric] = {}
+        for part in self.parts:
+            for family in part.collect():
+                known = merged.get(family.name)
+                if known is None:
+                    merged[family.name] = family
+                else:
+                    known.samples.extend(family.samples)
+        yield from merged.values()
+
+
 def serve(target: str, address: str, port: int) -> PathMetrics:
-    """A target's metrics, served on ``address`` only (``/metrics``, with the process's CPU,
-    memory and descriptors), by prometheus_client's WSGI app in a thread of its own;
+    """One target's metrics: see :func:`serve_targets`."""
+    return serve_targets([target], address, port)[0]
+
+
+def serve_targets(targets: list[str], address: str, port: int) -> list[PathMetrics]:
+    """The targets' metrics, served on ``address`` only (``/metrics``, with the process's
+    CPU, memory and descriptors), by prometheus_client's WSGI app in a thread of its own;
     OSError when the address cannot be had."""
-    metrics = PathMetrics(target)
+    parts = [PathMetrics(target) for target in targets]
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(metrics)
+    registry.register(_Targets(parts))
     ProcessCollector(registry=registry)
 
     class Server(_GatedServer):
@@ -330,4 +357,4 @@ def serve(target: str, address: str, port: int) -> PathMetrics:
 
     server = make_server(address, port, make_wsgi_app(registry), Server, handler_class=_Handler)
     threading.Thread(target=server.serve_forever, name="tracetui-metrics", daemon=True).start()
-    return metrics
+    return parts

@@ -167,6 +167,70 @@ def _folding(
     return sink
 
 
+def _close_all(opened: list[tuple[Target, Transport, Clock]]) -> None:
+    for _target, transport, _clock in opened:
+        transport.close()
+
+
+def open_targets(config: Config, modules: Iterable[str]) -> list[tuple[Target, Transport, Clock]]:
+    """Every target of ``config.hosts``, each with a transport of its own over one set of
+    raw sockets per family (see probe/hub.py), or its own unprivileged sockets.
+
+    As for one target: raw sockets first, privileges dropped, then names resolved.
+    """
+    from tracetui.probe.hub import HubTransport, RawHub
+
+    try:
+        raw = open_raw_sockets(config.sockets)
+    except OptionError as exc:
+        raise SetupError(str(exc), usage=True) from None
+    if os.geteuid() == 0 and not _readable_by_anyone(os.path.dirname(os.__file__)):
+        preload(modules)
+    drop_privileges()
+    hubs: dict[Family, RawHub] = {}
+    opened: list[tuple[Target, Transport, Clock]] = []
+    clock = MonotonicClock()
+    try:
+        for host in config.hosts:
+            try:
+                target = resolve_target(host, config.family, config.dns_servers)
+            except TargetError as exc:
+                raise SetupError(f"{host}: {exc}", usage=True) from None
+            family = target.family
+            if raw:
+                if family not in raw:
+                    message = f"IPv{int(family)} is not available on this host"
+                    raise SetupError(message, usage=False)
+                hub = hubs.get(family)
+                if hub is None:
+                    hub = hubs[family] = RawHub(family, raw[family])
+                transport: Transport = HubTransport(hub, target.address, config.sockets)
+            else:
+                transport = open_transport(
+                    family,
+                    target.address,
+                    config.settings.method,
+                    {},
+                    config.sockets,
+                    linger=config.settings.timeout + LATE_REPLY_WINDOW,
+                )
+            opened.append((target, transport, clock))
+    except SetupError:
+        _close_all(opened)
+        raise
+    except (OptionError, PrivilegeError) as exc:
+        _close_all(opened)
+        raise SetupError(str(exc), usage=isinstance(exc, OptionError)) from None
+    except OSError as exc:
+        _close_all(opened)
+        raise SetupError(f"cannot probe: {exc.strerror or exc}", usage=False) from None
+    finally:
+        for family, sockets in raw.items():
+            if family not in hubs:
+                sockets.close()
+    return opened
+
+
 def _clock_to_wall(clock: Clock, started_ns: int, started_at: float) -> Callable[[], datetime]:
     epoch = datetime.fromtimestamp(started_ns // 1_000_000_000, UTC) + timedelta(
         microseconds=started_ns % 1_000_000_000 // 1000
@@ -222,6 +286,7 @@ def open_session(
     after_fold: Callable[[EngineEvent], None] | None = None,
     virtual_time: bool = False,
     preload: Iterable[str] = (),
+    opened: tuple[Target, Transport, Clock] | None = None,
 ) -> Session:
     """Everything a run needs; events go to ``sink``, or straight into the model
     (and then to ``after_fold``, which sees the model with the event applied).
@@ -231,7 +296,9 @@ def open_session(
     screenshots. ``preload`` names the modules the run will import after the
     privilege drop (see :func:`preload`).
     """
-    target, transport, clock = open_transport_for(config, virtual_time, preload)
+    if opened is None:
+        opened = open_transport_for(config, virtual_time, preload)
+    target, transport, clock = opened
     replay = getattr(transport, "header", None) if config.replay is not None else None
     settings = replay.settings if replay is not None else config.settings
     smallest = min_packet_size(target.family, settings.method)

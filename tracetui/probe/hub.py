@@ -20,10 +20,39 @@ Not wired into start-up yet: see the #15 note.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+import random
+import socket
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Sequence
 
-from tracetui.probe.packets import PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP
-from tracetui.probe.types import Observation, ReplyKind
+from tracetui.probe.channels import Channel, decode
+from tracetui.probe.codec import LocalIdentity
+from tracetui.probe.packets import (
+    PROTO_ICMP,
+    PROTO_ICMPV6,
+    PROTO_TCP,
+    PROTO_UDP,
+    TcpSynTemplate,
+    quoted_ipv4,
+    quoted_ipv6,
+)
+from tracetui.probe.sockets import (
+    _ERRQUEUE_NOW,
+    _TTL_CMSG,
+    ECHO_TTL,
+    IPV6_HOPLIMIT,
+    MAX_BATCH,
+    RawSockets,
+    RawTransport,
+    _receive_setup,
+    _stamp,
+    _transmit_stamp,
+    local_source,
+)
+from tracetui.probe.types import Family, Observation, ProbeMethod, ReplyKind, SocketOptions
 
 RouteKey = tuple[int, int]
 """(protocol of our probe, our ICMP identifier or source port)."""
@@ -72,3 +101,184 @@ class Router:
             return False
         inbox(obs, stamp)
         return True
+
+
+class RawHub:
+    """One family's raw sockets, shared by every target's :class:`HubTransport`."""
+
+    def __init__(self, family: Family, sockets: RawSockets) -> None:
+        v4 = family is Family.V4
+        self.family = family
+        self.sockets = sockets
+        # send-only: the kernel copies every incoming UDP packet to a raw UDP socket
+        sockets.udp.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 0)
+        for sock in (sockets.icmp, sockets.tcp):
+            _receive_setup(sock)
+        RawTransport._limit_icmp_types(sockets.icmp, v4)
+        self.replies = Router()
+        self.stamps = Router()
+        self.malformed: Counter[str] = Counter()
+        self._channels = (
+            (sockets.icmp, Channel.ICMP4 if v4 else Channel.ICMP6),
+            (sockets.tcp, Channel.TCP4 if v4 else Channel.TCP6),
+        )
+        self._senders = {
+            ProbeMethod.ICMP: sockets.icmp,
+            ProbeMethod.UDP: sockets.udp,
+            ProbeMethod.TCP: sockets.tcp,
+        }
+        self._quoted = quoted_ipv4 if v4 else quoted_ipv6
+        self.lock = threading.Lock()
+        self._idents = itertools.count(random.getrandbits(16))
+        self._users = 0
+
+    def sender(self, method: ProbeMethod) -> socket.socket:
+        return self._senders[method]
+
+    def icmp_ident(self) -> int:
+        """An ICMP identifier no other target of this hub uses."""
+        return next(self._idents) & 0xFFFF
+
+    def pump(self) -> None:
+        """Read every socket and file each reply in its target's inbox."""
+        with self.lock:
+            deliver, malformed = self.replies.deliver, self.malformed
+            for sock, channel in self._channels:
+                for _ in range(MAX_BATCH):
+                    try:
+                        data, ancillary, _flags, address = sock.recvmsg(2048, 256)
+                    except (BlockingIOError, InterruptedError):
+                        break
+                    except OSError:
+                        malformed["socket error"] += 1
+                        break
+                    obs = decode(channel, data, address[0])
+                    if obs is None:
+                        malformed["not a reply"] += 1
+                    else:
+                        deliver(obs, _stamp(ancillary))
+
+    def pump_stamps(self, method: ProbeMethod) -> None:
+        """The kernel's transmit stamps of ``method``'s socket, to the targets that sent."""
+        with self.lock:
+            recvmsg = self._senders[method].recvmsg
+            for _ in range(MAX_BATCH):
+                try:
+                    data, ancillary, _flags, _address = recvmsg(2048, 512, _ERRQUEUE_NOW)
+                except (BlockingIOError, InterruptedError):
+                    return
+                except OSError:
+                    self.malformed["socket error"] += 1
+                    return
+                stamp = _transmit_stamp(ancillary)
+                probe = self._quoted(ReplyKind.TIME_EXCEEDED, 0, "", data) if stamp else None
+                if probe is not None:
+                    self.stamps.deliver(probe, stamp)
+
+    def join(self) -> None:
+        self._users += 1
+
+    def leave(self) -> None:
+        self._users -= 1
+        if self._users <= 0:
+            self.sockets.close()
+
+
+class HubTransport:
+    """One target's :class:`Transport` over a :class:`RawHub`: its own identity, the
+    hub's sockets; replies come through the hub's routing, never from the sockets."""
+
+    def __init__(self, hub: RawHub, target: str, options: SocketOptions) -> None:
+        family = hub.family
+        v4 = family is Family.V4
+        self.family = family
+        self.target = target
+        self.methods = frozenset(ProbeMethod)
+        self.malformed = hub.malformed
+        self._hub = hub
+        self._address = (target, 0)
+        self._ttl_level = socket.IPPROTO_IP if v4 else socket.IPPROTO_IPV6
+        self._ttl_option = socket.IP_TTL if v4 else IPV6_HOPLIMIT
+        self._holders: list[socket.socket] = []
+        af = socket.AF_INET if v4 else socket.AF_INET6
+        source = local_source(family, target, options)
+        self.identity = LocalIdentity(
+            source=source,
+            icmp_ident=hub.icmp_ident(),
+            udp_port=self._reserve(af, socket.SOCK_DGRAM, source),
+            tcp_port=self._reserve(af, socket.SOCK_STREAM, source),
+            isn_base=random.getrandbits(32),
+        )
+        self._inbox: list[tuple[Observation, int]] = []
+        self._stamps: dict[ProbeMethod, deque[tuple[Observation, int]]] = {
+            method: deque() for method in ProbeMethod
+        }
+        self._woken = threading.Event()
+        ident, udp, tcp = self.identity.icmp_ident, self.identity.udp_port, self.identity.tcp_port
+        tcp_ports = range(tcp, tcp + TcpSynTemplate.VARY_SPAN)
+        self._routes = (
+            (PROTO_ICMP, ident),
+            (PROTO_UDP, udp),
+            *((PROTO_TCP, port) for port in tcp_ports),
+        )
+        self._stamp_routes = ((PROTO_ICMP, ident), (PROTO_UDP, udp), (PROTO_TCP, tcp))
+        hub.replies.register(self._routes, self._file_reply)
+        hub.stamps.register(self._stamp_routes[:2], self._file_stamp)
+        hub.stamps.register(tuple((PROTO_TCP, port) for port in tcp_ports), self._file_stamp)
+        hub.join()
+
+    def _reserve(self, af: int, kind: int, source: str) -> int:
+        holder = socket.socket(af, kind)
+        holder.bind((source, 0))
+        self._holders.append(holder)
+        return holder.getsockname()[1]
+
+    def _file_reply(self, obs: Observation, stamp: int) -> None:
+        self._inbox.append((obs, stamp))
+
+    def _file_stamp(self, probe: Observation, stamp: int) -> None:
+        method = {PROTO_UDP: ProbeMethod.UDP, PROTO_TCP: ProbeMethod.TCP}.get(
+            probe.proto, ProbeMethod.ICMP
+        )
+        self._stamps[method].append((probe, stamp))
+
+    # ------------------------------------------------------------- transport
+    def send(self, method: ProbeMethod, payload: bytes, ttl: int) -> int:
+        stamp = time.time_ns()
+        self._hub.sender(method).sendmsg(
+            [payload], [(self._ttl_level, self._ttl_option, _TTL_CMSG[ttl])], 0, self._address
+        )
+        return stamp
+
+    def send_echo(self, address: str, payload: bytes) -> int:
+        stamp = time.time_ns()
+        ttl = [(self._ttl_level, self._ttl_option, _TTL_CMSG[ECHO_TTL])]
+        self._hub.sender(ProbeMethod.ICMP).sendmsg([payload], ttl, 0, (address, 0))
+        return stamp
+
+    def drain(self) -> Sequence[tuple[Observation, int]]:
+        hub = self._hub
+        hub.pump()
+        with hub.lock:  # another target's engine may be filing into it right now
+            inbox, self._inbox = self._inbox, []
+        return inbox
+
+    def sent_stamps(self, method: ProbeMethod, limit: int) -> Sequence[tuple[Observation, int]]:
+        self._hub.pump_stamps(method)
+        waiting = self._stamps[method]
+        return [waiting.popleft() for _ in range(min(limit, len(waiting)))]
+
+    def wait(self, timeout: float) -> None:
+        if self._woken.wait(timeout):
+            self._woken.clear()
+
+    def wake(self) -> None:
+        self._woken.set()
+
+    def close(self) -> None:
+        hub = self._hub
+        hub.replies.unregister(self._routes)
+        hub.stamps.unregister(self._routes)
+        for holder in self._holders:
+            holder.close()
+        hub.leave()

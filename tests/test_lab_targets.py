@@ -1,0 +1,112 @@
+"""End to end: several targets from one process, over one set of raw sockets.
+
+The lab's target and two of its routers are traced at once (three paths of 6, 2
+and 5 hops). Each report must be what tracing that target alone gives (the same
+hops, responders and reach), with no reply taken for another target's (no
+foreign or stale packets counted): the shared sockets route every reply by what
+it quotes. -F reads the targets from a file; CSV has mtr's header once; the
+metrics endpoint serves every target, promtool-clean.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+pytestmark = pytest.mark.lab
+
+RUN = ["-n", "-c", "5", "-i", "0.1", "-Z", "1"]
+
+
+def targets(lab, family: int) -> list[str]:
+    plan = lab.plan
+    return [
+        plan.target_address(family),
+        sorted(plan.hop_addresses(2, family))[0],
+        sorted(plan.hop_addresses(5, family))[0],
+    ]
+
+
+def shape(report: dict) -> list[tuple[int, list[str]]]:
+    """Each hop with the addresses that answered there (silent hops answer nothing)."""
+    return [(hub["count"], sorted(r["ip"] for r in hub["responders"])) for hub in report["hubs"]]
+
+
+@pytest.mark.parametrize(
+    "family,method",
+    [(4, []), (4, ["-u"]), (4, ["-T"]), (6, []), (6, ["-u"])],
+    ids=["icmp4", "udp4", "tcp4", "icmp6", "udp6"],
+)
+def test_each_targets_report_is_what_tracing_it_alone_gives(main_lab, family, method):
+    addresses = targets(main_lab, family)
+    together = json.loads(main_lab.tracetui("-j", *method, *RUN, *addresses).stdout)
+    reports = [entry["report"] for entry in together["reports"]]
+    assert [r["mtr"]["dst"] for r in reports] == addresses
+    for address, report in zip(addresses, reports, strict=True):
+        alone = json.loads(main_lab.tracetui("-j", *method, *RUN, address).stdout)["report"]
+        # the same hops; at the ECMP pair (hop 3) each flow may take either branch
+        assert [hop for hop, _ in shape(report)] == [hop for hop, _ in shape(alone)]
+        for (hop, seen), (_, seen_alone) in zip(shape(report), shape(alone), strict=True):
+            possible = main_lab.plan.hop_addresses(hop, family)
+            assert set(seen) <= possible and set(seen_alone) <= possible, hop
+            assert bool(seen) == bool(seen_alone), hop  # hop 4 is silent either way
+        assert report["tracetui"]["reached"] and report["hubs"][-1]["ip"] == address
+        assert report["hubs"][-1]["Loss%"] == 0.0 and report["hubs"][0]["Snt"] == 5
+        assert report["tracetui"]["ignored_packets"] == {}  # nothing taken for another's
+
+
+def test_targets_from_a_file_and_csv_with_one_header(main_lab, tmp_path):
+    addresses = targets(main_lab, 4)
+    listing = tmp_path / "targets.txt"
+    listing.write_text(f"# the lab\n{addresses[0]}\n\n  {addresses[1]}   # hop 2\n{addresses[2]}\n")
+    done = main_lab.tracetui("-C", *RUN, "-F", str(listing))
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("Mtr_Version,Start_Time,Status,Host,Hop,Ip,")
+    assert sum(line.startswith("Mtr_Version") for line in lines) == 1
+    rows = list(csv.reader(io.StringIO(done.stdout)))[1:]
+    assert [sum(1 for row in rows if row[3] == a) for a in addresses] == [6, 2, 5]
+    text = main_lab.tracetui("-r", *RUN, *addresses).stdout
+    assert text.count("Start: ") == 3 and text.count("HOST: ") == 3
+
+
+def test_one_endpoint_serves_every_target(main_lab):
+    addresses = targets(main_lab, 4)
+    port = 19480
+    tracer = main_lab.popen(
+        sys.executable, "-m", "tracetui", "--headless", "-n", "-i", "0.1",
+        "--metrics", str(port), *addresses,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    fetch = (
+        "import sys, urllib.request; "
+        "sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())"
+    )
+    try:
+        text = ""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            done = main_lab.exec(
+                sys.executable, "-c", fetch, f"http://127.0.0.1:{port}/metrics", check=False
+            )
+            text = done.stdout
+            if all(f'tracetui_destination_reached{{target="{a}"}} 1.0' in text for a in addresses):
+                break
+            time.sleep(0.5)
+        for address, length in zip(addresses, (6, 2, 5), strict=True):
+            assert f'tracetui_path_length{{target="{address}"}} {float(length)}' in text
+        checked = subprocess.run(
+            ["promtool", "check", "metrics"], input=text, capture_output=True, text=True
+        )
+        assert checked.returncode == 0 and not (checked.stdout + checked.stderr).strip()
+    finally:
+        tracer.send_signal(signal.SIGTERM)
+        _out, err = tracer.communicate(timeout=30)
+    assert tracer.returncode == 0, err
+    assert err.startswith("tracetui: tracing 3 targets every 0.1s")
