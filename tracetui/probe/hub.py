@@ -40,17 +40,17 @@ from tracetui.probe.packets import (
     quoted_ipv6,
 )
 from tracetui.probe.sockets import (
-    _ERRQUEUE_NOW,
-    _TTL_CMSG,
     ECHO_TTL,
+    ERRQUEUE_NOW,
     IPV6_HOPLIMIT,
     MAX_BATCH,
+    TTL_CMSG,
     RawSockets,
     RawTransport,
-    _receive_setup,
-    _stamp,
-    _transmit_stamp,
+    kernel_stamp,
     local_source,
+    receive_setup,
+    transmit_stamp,
 )
 from tracetui.probe.types import Family, Observation, ProbeMethod, ReplyKind, SocketOptions
 
@@ -113,7 +113,7 @@ class RawHub:
         # send-only: the kernel copies every incoming UDP packet to a raw UDP socket
         sockets.udp.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 0)
         for sock in (sockets.icmp, sockets.tcp):
-            _receive_setup(sock)
+            receive_setup(sock)
         RawTransport._limit_icmp_types(sockets.icmp, v4)
         self.replies = Router()
         self.stamps = Router()
@@ -156,7 +156,7 @@ class RawHub:
                     if obs is None:
                         malformed["not a reply"] += 1
                     else:
-                        deliver(obs, _stamp(ancillary))
+                        deliver(obs, kernel_stamp(ancillary))
 
     def pump_stamps(self, method: ProbeMethod) -> None:
         """The kernel's transmit stamps of ``method``'s socket, to the targets that sent."""
@@ -164,13 +164,13 @@ class RawHub:
             recvmsg = self._senders[method].recvmsg
             for _ in range(MAX_BATCH):
                 try:
-                    data, ancillary, _flags, _address = recvmsg(2048, 512, _ERRQUEUE_NOW)
+                    data, ancillary, _flags, _address = recvmsg(2048, 512, ERRQUEUE_NOW)
                 except (BlockingIOError, InterruptedError):
                     return
                 except OSError:
                     self.malformed["socket error"] += 1
                     return
-                stamp = _transmit_stamp(ancillary)
+                stamp = transmit_stamp(ancillary)
                 probe = self._quoted(ReplyKind.TIME_EXCEEDED, 0, "", data) if stamp else None
                 if probe is not None:
                     self.stamps.deliver(probe, stamp)
@@ -246,13 +246,13 @@ class HubTransport:
     def send(self, method: ProbeMethod, payload: bytes, ttl: int) -> int:
         stamp = time.time_ns()
         self._hub.sender(method).sendmsg(
-            [payload], [(self._ttl_level, self._ttl_option, _TTL_CMSG[ttl])], 0, self._address
+            [payload], [(self._ttl_level, self._ttl_option, TTL_CMSG[ttl])], 0, self._address
         )
         return stamp
 
     def send_echo(self, address: str, payload: bytes) -> int:
         stamp = time.time_ns()
-        ttl = [(self._ttl_level, self._ttl_option, _TTL_CMSG[ECHO_TTL])]
+        ttl = [(self._ttl_level, self._ttl_option, TTL_CMSG[ECHO_TTL])]
         self._hub.sender(ProbeMethod.ICMP).sendmsg([payload], ttl, 0, (address, 0))
         return stamp
 

@@ -51,7 +51,7 @@ MAX_BATCH = 2048
 PENDING_ERROR_RETRIES = 4
 
 _TIMESPEC = struct.Struct("qq")
-_TTL_CMSG = [struct.pack("i", ttl) for ttl in range(256)]
+TTL_CMSG = [struct.pack("i", ttl) for ttl in range(256)]
 
 
 class PrivilegeError(Exception):
@@ -111,14 +111,14 @@ def _never_fragment(sock: socket.socket, family: Family) -> None:
             sock.setsockopt(socket.IPPROTO_IPV6, IPV6_DONTFRAG, 1)
 
 
-def _receive_setup(sock: socket.socket) -> None:
+def receive_setup(sock: socket.socket) -> None:
     sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
     with contextlib.suppress(OSError):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
     sock.setblocking(False)
 
 
-def _stamp(ancillary: list[tuple[int, int, bytes]]) -> int:
+def kernel_stamp(ancillary: list[tuple[int, int, bytes]]) -> int:
     for level, kind, data in ancillary:
         if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= 16:
             seconds, nanos = _TIMESPEC.unpack_from(data)
@@ -126,10 +126,10 @@ def _stamp(ancillary: list[tuple[int, int, bytes]]) -> int:
     return time.time_ns()
 
 
-_ERRQUEUE_NOW = socket.MSG_ERRQUEUE | socket.MSG_DONTWAIT
+ERRQUEUE_NOW = socket.MSG_ERRQUEUE | socket.MSG_DONTWAIT
 
 
-def _transmit_stamp(ancillary: list[tuple[int, int, bytes]]) -> int:
+def transmit_stamp(ancillary: list[tuple[int, int, bytes]]) -> int:
     """The software stamp (first of three timespecs) of an SCM_TIMESTAMPING message; 0 if none."""
     for level, kind, data in ancillary:
         if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPING and len(data) >= 16:
@@ -294,7 +294,7 @@ class RawTransport(_PollingTransport):
         # give it the smallest buffer there is rather than let it fill with strangers'
         udp.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 0)
         for sock in (icmp, tcp):
-            _receive_setup(sock)
+            receive_setup(sock)
         self._limit_icmp_types(icmp, v4)
         source = local_source(family, target, sockets.options)
         localport = sockets.options.localport
@@ -324,13 +324,13 @@ class RawTransport(_PollingTransport):
         recvmsg = self._senders[method].recvmsg
         for _ in range(limit):
             try:
-                data, ancillary, _flags, _address = recvmsg(2048, 512, _ERRQUEUE_NOW)
+                data, ancillary, _flags, _address = recvmsg(2048, 512, ERRQUEUE_NOW)
             except (BlockingIOError, InterruptedError):
                 break
             except OSError:
                 self.malformed["socket error"] += 1
                 break
-            stamp = _transmit_stamp(ancillary)
+            stamp = transmit_stamp(ancillary)
             probe = quoted(ReplyKind.TIME_EXCEEDED, 0, "", data) if stamp else None
             if probe is not None:
                 out.append((probe, stamp))
@@ -379,7 +379,7 @@ class RawTransport(_PollingTransport):
                 if obs is None:
                     malformed["not a reply"] += 1
                 else:
-                    out.append((obs, _stamp(ancillary)))
+                    out.append((obs, kernel_stamp(ancillary)))
 
         return read
 
@@ -387,14 +387,14 @@ class RawTransport(_PollingTransport):
         sock = self._senders[method]
         stamp = time.time_ns()
         sock.sendmsg(
-            [payload], [(self._ttl_level, self._ttl_option, _TTL_CMSG[ttl])], 0, self._address
+            [payload], [(self._ttl_level, self._ttl_option, TTL_CMSG[ttl])], 0, self._address
         )
         return stamp
 
     def send_echo(self, address: str, payload: bytes) -> int:
         sock = self._senders[ProbeMethod.ICMP]
         stamp = time.time_ns()
-        ttl = [(self._ttl_level, self._ttl_option, _TTL_CMSG[ECHO_TTL])]
+        ttl = [(self._ttl_level, self._ttl_option, TTL_CMSG[ECHO_TTL])]
         sock.sendmsg([payload], ttl, 0, (address, 0))
         return stamp
 
@@ -460,7 +460,7 @@ class UnprivilegedTransport(_PollingTransport):
         self._owned.append(sock)
         _apply_options(sock, self.family, options._replace(address=None))
         sock.bind((options.address or ("0.0.0.0" if v4 else "::"), 0))
-        _receive_setup(sock)
+        receive_setup(sock)
         _never_fragment(sock, self.family)
         sock.setsockopt(self._ttl_level, IP_RECVERR if v4 else IPV6_RECVERR, 1)
         return sock
@@ -487,7 +487,7 @@ class UnprivilegedTransport(_PollingTransport):
         errors may arrive meanwhile while a round's replies stream in.
         """
         assert self._ping is not None
-        ancillary = [(self._ttl_level, self._ttl_option, _TTL_CMSG[ttl])]
+        ancillary = [(self._ttl_level, self._ttl_option, TTL_CMSG[ttl])]
         for attempt in range(PENDING_ERROR_RETRIES, -1, -1):
             stamp = time.time_ns()
             try:
@@ -538,7 +538,7 @@ class UnprivilegedTransport(_PollingTransport):
                 if obs is None:
                     self.malformed["not a reply"] += 1
                 else:
-                    out.append((obs, _stamp(ancillary)))
+                    out.append((obs, kernel_stamp(ancillary)))
 
     def _observation(
         self, data: bytes, ancillary: list[tuple[int, int, bytes]], source: str, flags: int
