@@ -41,8 +41,8 @@ def shape(report: dict) -> list[tuple[int, list[str]]]:
 
 @pytest.mark.parametrize(
     "family,method",
-    [(4, []), (4, ["-u"]), (4, ["-T"]), (6, []), (6, ["-u"])],
-    ids=["icmp4", "udp4", "tcp4", "icmp6", "udp6"],
+    [(4, []), (4, ["-u"]), (4, ["-T"]), (4, ["-T", "--vary-ports"]), (6, []), (6, ["-u"])],
+    ids=["icmp4", "udp4", "tcp4", "tcp4-vary", "icmp6", "udp6"],
 )
 def test_each_targets_report_is_what_tracing_it_alone_gives(main_lab, family, method):
     addresses = targets(main_lab, family)

@@ -204,7 +204,10 @@ def open_targets(config: Config, modules: Iterable[str]) -> list[tuple[Target, T
                 hub = hubs.get(family)
                 if hub is None:
                     hub = hubs[family] = RawHub(family, raw[family])
-                transport: Transport = HubTransport(hub, target.address, config.sockets)
+                vary_tcp = config.settings.vary_ports
+                transport: Transport = HubTransport(
+                    hub, target.address, config.sockets, vary_tcp=vary_tcp
+                )
             else:
                 transport = open_transport(
                     family,

@@ -12,14 +12,15 @@ TCP SYN-ACK or RST by its destination port (our source port). Anything else
 (another program's packets) is counted as foreign, as a single transport would.
 
 With ``--vary-ports`` a TCP target's probes use 256 source ports from its own
-(``TcpSynTemplate.VARY_SPAN``): such a target registers all of them, and
-identities must then be allocated 256 ports apart.
+(``TcpSynTemplate.VARY_SPAN``): such a target registers all of them, with a base
+port chosen so that no other target's range overlaps.
 
 Not wired into start-up yet: see the #15 note.
 """
 
 from __future__ import annotations
 
+import errno
 import itertools
 import random
 import socket
@@ -88,6 +89,9 @@ class Router:
             raise ValueError(f"route {taken[0]} already belongs to another target")
         for key in keys:
             self._routes[key] = inbox
+
+    def has(self, key: RouteKey) -> bool:
+        return key in self._routes
 
     def unregister(self, keys: tuple[RouteKey, ...]) -> None:
         for key in keys:
@@ -188,7 +192,9 @@ class HubTransport:
     """One target's :class:`Transport` over a :class:`RawHub`: its own identity, the
     hub's sockets; replies come through the hub's routing, never from the sockets."""
 
-    def __init__(self, hub: RawHub, target: str, options: SocketOptions) -> None:
+    def __init__(
+        self, hub: RawHub, target: str, options: SocketOptions, *, vary_tcp: bool = False
+    ) -> None:
         family = hub.family
         v4 = family is Family.V4
         self.family = family
@@ -202,11 +208,12 @@ class HubTransport:
         self._holders: list[socket.socket] = []
         af = socket.AF_INET if v4 else socket.AF_INET6
         source = local_source(family, target, options)
+        span = TcpSynTemplate.VARY_SPAN if vary_tcp else 1
         self.identity = LocalIdentity(
             source=source,
             icmp_ident=hub.icmp_ident(),
             udp_port=self._reserve(af, socket.SOCK_DGRAM, source),
-            tcp_port=self._reserve(af, socket.SOCK_STREAM, source),
+            tcp_port=self._tcp_port(af, source, span),
             isn_base=random.getrandbits(32),
         )
         self._inbox: list[tuple[Observation, int]] = []
@@ -215,17 +222,24 @@ class HubTransport:
         }
         self._woken = threading.Event()
         ident, udp, tcp = self.identity.icmp_ident, self.identity.udp_port, self.identity.tcp_port
-        tcp_ports = range(tcp, tcp + TcpSynTemplate.VARY_SPAN)
         self._routes = (
             (PROTO_ICMP, ident),
             (PROTO_UDP, udp),
-            *((PROTO_TCP, port) for port in tcp_ports),
+            *((PROTO_TCP, port) for port in range(tcp, tcp + span)),
         )
-        self._stamp_routes = ((PROTO_ICMP, ident), (PROTO_UDP, udp), (PROTO_TCP, tcp))
         hub.replies.register(self._routes, self._file_reply)
-        hub.stamps.register(self._stamp_routes[:2], self._file_stamp)
-        hub.stamps.register(tuple((PROTO_TCP, port) for port in tcp_ports), self._file_stamp)
+        hub.stamps.register(self._routes, self._file_stamp)
         hub.join()
+
+    def _tcp_port(self, af: int, source: str, span: int) -> int:
+        """A reserved TCP source port whose ``span`` ports no other target routes to
+        (``--vary-ports`` probes use ``span`` of them; the kernel keeps bases apart)."""
+        routes = self._hub.replies
+        for _ in range(64):
+            port = self._reserve(af, socket.SOCK_STREAM, source)
+            if span == 1 or not any(routes.has((PROTO_TCP, p)) for p in range(port, port + span)):
+                return port
+        raise OSError(errno.EADDRINUSE, "no free range of TCP source ports for --vary-ports")
 
     def _reserve(self, af: int, kind: int, source: str) -> int:
         holder = socket.socket(af, kind)
