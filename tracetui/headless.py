@@ -24,7 +24,7 @@ from tracetui.files import write_atomically
 from tracetui.names import LOOKUP_MODULES, NameService, open_names
 from tracetui.recording import RECORD_MODULES
 from tracetui.report.formats import REPORT_MODULES
-from tracetui.startup import Session, SetupError, can_triage, open_session
+from tracetui.startup import Session, SetupError, can_triage, open_session, serve_metrics
 
 if TYPE_CHECKING:
     from tracetui.diagnose import Diagnoser
@@ -62,19 +62,6 @@ def report_options(config: Config):
 
 def _log(line: str) -> None:
     print(f"tracetui: {line}", file=sys.stderr, flush=True)
-
-
-def _serve_metrics(config: Config, session: Session) -> PathMetrics:
-    """The metrics endpoint, up once the sockets are open and privileges gone."""
-    from tracetui.metrics import serve
-
-    assert config.metrics is not None
-    address, port = config.metrics
-    try:
-        return serve(config.host or session.info.target_name, address, port)
-    except OSError as exc:
-        message = f"cannot serve metrics on {address}:{port}: {exc.strerror or exc}"
-        raise SetupError(message, usage=False) from None
 
 
 def _open_stream(config: Config, session: Session) -> ProbeStream:
@@ -144,7 +131,7 @@ class _Watch:
         if metrics is not None:
             self.metrics = metrics
         elif config.metrics is not None:
-            self.metrics = _serve_metrics(config, session)
+            [self.metrics] = serve_metrics(config, [config.host or session.info.target_name])
         if config.stream is not None:
             self.stream = _open_stream(config, session)
         if config.daemon and not config.hosts[1:]:
@@ -337,7 +324,7 @@ def run_many(config: Config) -> int:
         try:
             if config.names or config.aslookup:
                 names = open_names(config, config.aslookup)
-            parts = _serve_targets(config) if config.metrics is not None else None
+            parts = serve_metrics(config, list(config.hosts)) if config.metrics else None
             while opened:
                 host = config.hosts[len(sessions)]
                 watch = _Watch(config._replace(host=host))
@@ -397,15 +384,3 @@ def _combined(reports: list[str], report_format: str) -> str:
         rows = [line for r in reports for line in r.splitlines(keepends=True)[1:]]
         return header + "".join(rows)
     return "\n".join(reports)
-
-
-def _serve_targets(config: Config) -> list[PathMetrics]:
-    from tracetui.metrics import serve_targets
-
-    assert config.metrics is not None
-    address, port = config.metrics
-    try:
-        return serve_targets(list(config.hosts), address, port)
-    except OSError as exc:
-        message = f"cannot serve metrics on {address}:{port}: {exc.strerror or exc}"
-        raise SetupError(message, usage=False) from None

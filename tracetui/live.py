@@ -19,7 +19,7 @@ from tracetui.events import EngineEvent
 from tracetui.names import NameService, open_names
 from tracetui.probe.types import ProbeMethod
 from tracetui.snapshot import PathView
-from tracetui.startup import Session, SetupError, can_triage, open_session
+from tracetui.startup import Session, SetupError, can_triage, open_session, serve_metrics
 
 if TYPE_CHECKING:
     from tracetui.metrics import PathMetrics
@@ -60,17 +60,11 @@ class LiveTrace:
         self.metrics: PathMetrics | None = None
         self.stream: ProbeStream | None = None
         if config.metrics is not None:
-            from tracetui.metrics import serve
-
-            address, port = config.metrics
             try:
-                self.metrics = serve(config.host or session.info.target_name, address, port)
-            except OSError as exc:
+                [self.metrics] = serve_metrics(config, [config.host or session.info.target_name])
+            except SetupError:
                 session.close()
-                reason = exc.strerror or exc
-                raise SetupError(
-                    f"cannot serve metrics on {address}:{port}: {reason}", usage=False
-                ) from None
+                raise
         if config.events_file is not None:
             try:
                 self._log = EventLog(config.events_file, session.info.target_name)

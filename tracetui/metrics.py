@@ -338,11 +338,6 @@ class _Targets(Collector):
         yield from merged.values()
 
 
-def serve(target: str, address: str, port: int) -> PathMetrics:
-    """One target's metrics: see :func:`serve_targets`."""
-    return serve_targets([target], address, port)[0]
-
-
 def serve_targets(targets: list[str], address: str, port: int) -> list[PathMetrics]:
     """The targets' metrics, served on ``address`` only (``/metrics``, with the process's
     CPU, memory and descriptors), by prometheus_client's WSGI app in a thread of its own;

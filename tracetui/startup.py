@@ -25,6 +25,7 @@ from tracetui.probe.privileges import drop_privileges
 from tracetui.probe.sockets import (
     OptionError,
     PrivilegeError,
+    RawSockets,
     UnprivilegedTransport,
     open_raw_sockets,
     open_transport,
@@ -34,6 +35,7 @@ from tracetui.snapshot import TraceInfo
 from tracetui.target import Target, TargetError, resolve_target
 
 if TYPE_CHECKING:
+    from tracetui.metrics import PathMetrics
     from tracetui.recording.notes import RecordingHeader
     from tracetui.recording.recorder import RecordingTransport
 
@@ -99,6 +101,31 @@ LATE_REPLY_WINDOW = 1.0
 counted as late rather than never seen."""
 
 
+def _raw_sockets(config: Config, modules: Iterable[str]) -> dict[Family, RawSockets]:
+    """Raw sockets while still root (none without privileges), then root dropped."""
+    try:
+        raw = open_raw_sockets(config.sockets)
+    except OptionError as exc:
+        raise SetupError(str(exc), usage=True) from None
+    if os.geteuid() == 0 and not _readable_by_anyone(os.path.dirname(os.__file__)):
+        preload(modules)
+    drop_privileges()
+    return raw
+
+
+def serve_metrics(config: Config, targets: list[str]) -> list[PathMetrics]:
+    """--metrics for these targets, after the privilege drop; SetupError if it cannot."""
+    from tracetui.metrics import serve_targets
+
+    assert config.metrics is not None
+    address, port = config.metrics
+    try:
+        return serve_targets(targets, address, port)
+    except OSError as exc:
+        message = f"cannot serve metrics on {address}:{port}: {exc.strerror or exc}"
+        raise SetupError(message, usage=False) from None
+
+
 def open_transport_for(
     config: Config, virtual_time: bool, modules: Iterable[str]
 ) -> tuple[Target, Transport, Clock]:
@@ -122,13 +149,7 @@ def open_transport_for(
         family = config.family or Family.V4
         sim = SimNetwork(demo_scenario(), family, seed=7, realtime=not virtual_time)
         return Target(DEMO_TARGET_NAME, sim.target, family), sim, sim.clock
-    try:
-        raw = open_raw_sockets(config.sockets)
-    except OptionError as exc:
-        raise SetupError(str(exc), usage=True) from None
-    if os.geteuid() == 0 and not _readable_by_anyone(os.path.dirname(os.__file__)):
-        preload(modules)
-    drop_privileges()
+    raw = _raw_sockets(config, modules)
     assert config.host is not None
     try:
         target = resolve_target(config.host, config.family, config.dns_servers)
@@ -180,13 +201,7 @@ def open_targets(config: Config, modules: Iterable[str]) -> list[tuple[Target, T
     """
     from tracetui.probe.hub import HubTransport, RawHub
 
-    try:
-        raw = open_raw_sockets(config.sockets)
-    except OptionError as exc:
-        raise SetupError(str(exc), usage=True) from None
-    if os.geteuid() == 0 and not _readable_by_anyone(os.path.dirname(os.__file__)):
-        preload(modules)
-    drop_privileges()
+    raw = _raw_sockets(config, modules)
     hubs: dict[Family, RawHub] = {}
     opened: list[tuple[Target, Transport, Clock]] = []
     clock = MonotonicClock()
