@@ -11,6 +11,7 @@ raw, ``-p`` split) are written while probing instead of at the end.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import sys
@@ -297,14 +298,22 @@ def run_report(config: Config) -> int:
     return status
 
 
+def _run_quietly(scheduler) -> None:
+    """The scheduler keeps an engine's exception for the main thread to report."""
+    with contextlib.suppress(Exception):
+        scheduler.run()
+
+
 def run_many(config: Config) -> int:
-    """Several targets at once (HOST HOST..., -F): one engine thread per target over
-    shared raw sockets, one name service, one metrics endpoint; the reports at the end.
+    """Several targets at once (HOST HOST..., -F): every target's engine on one thread
+    (probe/scheduler.py) over shared raw sockets, one name service, one metrics
+    endpoint; the reports at the end.
 
     Raises SetupError when the run cannot start; returns the exit status.
     """
     import threading
 
+    from tracetui.probe.scheduler import EngineScheduler
     from tracetui.startup import open_targets
 
     received: list[int] = []
@@ -336,16 +345,16 @@ def run_many(config: Config) -> int:
                 engines.append(session.engine)
             if config.daemon:
                 _log(f"tracing {len(sessions)} targets every {config.settings.interval:g}s")
-            threads = [
-                threading.Thread(target=s.engine.run, name="tracetui-engine", daemon=True)
-                for s in sessions
-            ]
-            for thread in threads:
-                if not received:
-                    thread.start()
-            for thread in threads:
-                while thread.is_alive():
-                    thread.join(0.2)  # the main thread stays free for signals
+            scheduler = EngineScheduler([s.engine for s in sessions], sessions[0].clock)
+            if not received:
+                runner = threading.Thread(target=_run_quietly, args=(scheduler,), daemon=True)
+                runner.name = "tracetui-engines"
+                runner.start()
+                while runner.is_alive():
+                    runner.join(0.2)  # the main thread stays free for signals
+            failed = scheduler.error is not None
+            if failed:  # a bug: say so, and still report what was found
+                _log(f"probing stopped: {scheduler.error!r}")
             if names is not None:
                 names.wait(NAME_WAIT)
             views = [watch.diagnose(config.window, final=True) for watch in watches]
@@ -363,12 +372,14 @@ def run_many(config: Config) -> int:
         names.stop()
     if config.daemon and config.report_format is None:
         _log(f"stopped after {max(view.rounds for view in views)} rounds")
-        return EXIT_OK
+        return EXIT_FAILURE if failed else EXIT_OK
     from tracetui.report import render
 
     options = report_options(config)
     report_format = config.report_format or "text"
     sys.stdout.write(_combined([render(v, report_format, options) for v in views], report_format))
+    if failed:
+        return EXIT_FAILURE
     if config.daemon:
         return EXIT_OK
     return EXIT_SIGNAL_BASE + received[0] if received else EXIT_OK

@@ -101,6 +101,8 @@ class Engine:
         self._ignored_version = 0
         self._tallied_version = 0
         self._sink = sink
+        self.wake: Callable[[], None] = transport.wake
+        """Ends a wait for a command or a stop; a scheduler running the engine puts its own."""
         self._commands: deque[Callable[[], None]] = deque()
         self._stopping = False
         self._paused = False
@@ -134,13 +136,17 @@ class Engine:
         """Ping ``address`` once (rate-limit triage): EchoReplied or EchoLost follows."""
         self._command(lambda: self._send_echo(address))
 
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
     def stop(self) -> None:
         self._stopping = True
-        self.transport.wake()
+        self.wake()
 
     def _command(self, command: Callable[[], None]) -> None:
         self._commands.append(command)
-        self.transport.wake()
+        self.wake()
 
     def _switch(self, method: ProbeMethod) -> None:
         if method is self.settings.method:
@@ -210,38 +216,66 @@ class Engine:
         """
         transport = self.transport
         clock = self.clock
-        on_observation = self._on_observation
-        commands = self._commands
         read_interval = self.read_interval
         try:
             while not self._stopping:
-                while commands:
-                    commands.popleft()()
-                if self._unstamped:
-                    for probe, stamp in transport.sent_stamps(self.settings.method, MAX_STAMPS):
-                        self._on_sent_stamp(probe, stamp)
-                for obs, stamp in transport.drain():
-                    on_observation(obs, stamp)
-                now = clock.now()
-                self._expire(now)
-                self._report_path()
-                if until is not None and now >= until:
+                turn = self.turn(until)
+                if turn is None:
                     return
-                if self._round_due(now):
-                    self._start_round(now)
-                if self.finished:
-                    if not self._finished_sent:
-                        self._finished_sent = True
-                        self._tally()
-                        self._sink(Finished())
-                    return
-                self._tally()
-                deadline = min(self._next_deadline(now), now + read_interval)
+                now, deadline = turn
+                deadline = min(deadline, now + read_interval)
                 if until is not None:
                     deadline = min(deadline, until)
                 transport.wait(max(0.0, deadline - clock.now()))
         finally:
             self._tally()
+
+    def defer_start(self, when: float) -> None:
+        """Start the first round at ``when`` instead of at once; later rounds follow it.
+
+        Many targets in one process start spread over one interval (see
+        probe/scheduler.py), so their rounds never all leave in one burst.
+        """
+        if self._round == 0:
+            self._next_round_at = self._last_round_at = when
+
+    def settle(self) -> None:
+        """Tell the last counts of ignored packets: the run is over (``run`` does this itself)."""
+        self._tally()
+
+    def turn(self, until: float | None = None) -> tuple[float, float] | None:
+        """One pass of the loop: commands, stamps, replies, timeouts, a round if due.
+
+        Returns the time it looked at the clock and when the engine next has
+        something to do (a send or a timeout; replies may come sooner), or None
+        once the run is over. :meth:`run` waits in between; a scheduler driving
+        many engines on one thread (probe/scheduler.py) calls it directly.
+        """
+        commands = self._commands
+        while commands:
+            commands.popleft()()
+        transport = self.transport
+        if self._unstamped:
+            for probe, stamp in transport.sent_stamps(self.settings.method, MAX_STAMPS):
+                self._on_sent_stamp(probe, stamp)
+        on_observation = self._on_observation
+        for obs, stamp in transport.drain():
+            on_observation(obs, stamp)
+        now = self.clock.now()
+        self._expire(now)
+        self._report_path()
+        if until is not None and now >= until:
+            return None
+        if self._round_due(now):
+            self._start_round(now)
+        if self.finished:
+            if not self._finished_sent:
+                self._finished_sent = True
+                self._tally()
+                self._sink(Finished())
+            return None
+        self._tally()
+        return now, self._next_deadline(now)
 
     def _send_echo(self, address: str) -> None:
         ledger = self._echoes

@@ -15,7 +15,9 @@ With ``--vary-ports`` a TCP target's probes use 256 source ports from its own
 (``TcpSynTemplate.VARY_SPAN``): such a target registers all of them, with a base
 port chosen so that no other target's range overlaps.
 
-Not wired into start-up yet: see the #15 note.
+Several targets run on one thread (probe/scheduler.py): the scheduler pumps the
+hub once per read interval and turns the engines whose inbox got mail, so an
+idle target costs nothing between its rounds.
 """
 
 from __future__ import annotations
@@ -135,6 +137,9 @@ class RawHub:
         self.lock = threading.Lock()
         self._idents = itertools.count(random.getrandbits(16))
         self._users = 0
+        self.pumped_elsewhere = False
+        """Set by a scheduler that pumps the hub itself: draining a target then only
+        empties its inbox (one read for every target, not one per target)."""
 
     def sender(self, method: ProbeMethod) -> socket.socket:
         return self._senders[method]
@@ -217,6 +222,8 @@ class HubTransport:
             isn_base=random.getrandbits(32),
         )
         self._inbox: list[tuple[Observation, int]] = []
+        self.on_mail: Callable[[], None] | None = None
+        """Called when a reply lands in an empty inbox (a scheduler turns the engine then)."""
         self._stamps: dict[ProbeMethod, deque[tuple[Observation, int]]] = {
             method: deque() for method in ProbeMethod
         }
@@ -230,6 +237,10 @@ class HubTransport:
         hub.replies.register(self._routes, self._file_reply)
         hub.stamps.register(self._routes, self._file_stamp)
         hub.join()
+
+    @property
+    def hub(self) -> RawHub:
+        return self._hub
 
     def _tcp_port(self, af: int, source: str, span: int) -> int:
         """A reserved TCP source port whose ``span`` ports no other target routes to
@@ -248,6 +259,8 @@ class HubTransport:
         return holder.getsockname()[1]
 
     def _file_reply(self, obs: Observation, stamp: int) -> None:
+        if not self._inbox and self.on_mail is not None:
+            self.on_mail()
         self._inbox.append((obs, stamp))
 
     def _file_stamp(self, probe: Observation, stamp: int) -> None:
@@ -272,7 +285,8 @@ class HubTransport:
 
     def drain(self) -> Sequence[tuple[Observation, int]]:
         hub = self._hub
-        hub.pump()
+        if not hub.pumped_elsewhere:
+            hub.pump()
         with hub.lock:  # another target's engine may be filing into it right now
             inbox, self._inbox = self._inbox, []
         return inbox
