@@ -694,12 +694,7 @@ def _several(args: argparse.Namespace, hosts: list[str], report_format: str | No
     """What several targets cannot do yet, each refused in one line."""
     if len(hosts) > MAX_TARGETS:
         raise UsageError(f"at most {MAX_TARGETS} targets at once, not {len(hosts)}")
-    if report_format is None and not args.headless:
-        raise UsageError(
-            "several targets need a report (-r, -j, -C) or --headless: "
-            "the live screen shows one target for now"
-        )
-    if report_format in ("raw", "split", "xml"):
+    if report_format in ("raw", "split", "xml") or args.report_on_exit == "xml":
         raise UsageError("several targets: reports in -j, -C, -r or --markdown for now")
     for option, value in (
         ("--record", args.record),

@@ -11,8 +11,6 @@ raw, ``-p`` split) are written while probing instead of at the end.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import signal
 import sys
 from collections.abc import Callable
@@ -25,6 +23,7 @@ from tracetui.files import write_atomically
 from tracetui.names import LOOKUP_MODULES, NameService, open_names
 from tracetui.recording import RECORD_MODULES
 from tracetui.report.formats import REPORT_MODULES
+from tracetui.report.several import combined_reports
 from tracetui.startup import Session, SetupError, can_triage, open_session, serve_metrics
 
 if TYPE_CHECKING:
@@ -298,12 +297,6 @@ def run_report(config: Config) -> int:
     return status
 
 
-def _run_quietly(scheduler) -> None:
-    """The scheduler keeps an engine's exception for the main thread to report."""
-    with contextlib.suppress(Exception):
-        scheduler.run()
-
-
 def run_many(config: Config) -> int:
     """Several targets at once (HOST HOST..., -F): every target's engine on one thread
     (probe/scheduler.py) over shared raw sockets, one name service, one metrics
@@ -347,7 +340,7 @@ def run_many(config: Config) -> int:
                 _log(f"tracing {len(sessions)} targets every {config.settings.interval:g}s")
             scheduler = EngineScheduler([s.engine for s in sessions], sessions[0].clock)
             if not received:
-                runner = threading.Thread(target=_run_quietly, args=(scheduler,), daemon=True)
+                runner = threading.Thread(target=scheduler.run_in_thread, daemon=True)
                 runner.name = "tracetui-engines"
                 runner.start()
                 while runner.is_alive():
@@ -377,21 +370,11 @@ def run_many(config: Config) -> int:
 
     options = report_options(config)
     report_format = config.report_format or "text"
-    sys.stdout.write(_combined([render(v, report_format, options) for v in views], report_format))
+    sys.stdout.write(
+        combined_reports([render(v, report_format, options) for v in views], report_format)
+    )
     if failed:
         return EXIT_FAILURE
     if config.daemon:
         return EXIT_OK
     return EXIT_SIGNAL_BASE + received[0] if received else EXIT_OK
-
-
-def _combined(reports: list[str], report_format: str) -> str:
-    """Several targets' reports as one: JSON ``{"reports": [...]}`` of mtr-shaped objects,
-    CSV with mtr's header once (its rows name their target), text one after the other."""
-    if report_format == "json":
-        return json.dumps({"reports": [json.loads(r) for r in reports]}, indent=4) + "\n"
-    if report_format == "csv":
-        header, *_ = reports[0].splitlines(keepends=True)
-        rows = [line for r in reports for line in r.splitlines(keepends=True)[1:]]
-        return header + "".join(rows)
-    return "\n".join(reports)

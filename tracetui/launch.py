@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracetui.config import Config
 from tracetui.exits import EXIT_OK
@@ -14,6 +14,9 @@ from tracetui.recording import RECORD_MODULES
 from tracetui.report.formats import REPORT_MODULES
 from tracetui.startup import SetupError
 from tracetui.theme_memory import remember_theme, remembered_theme
+
+if TYPE_CHECKING:
+    from tracetui.live_many import ManyTraces
 
 SCREEN_MODULES = ("tracetui.tui.app",)
 
@@ -66,8 +69,14 @@ def screen_options(config: Config) -> dict[str, Any]:
 
 def run_app(config: Config) -> int:
     """Raises SetupError when the run cannot start; returns the exit status."""
-    opener = ReplayTrace if config.replay is not None else LiveTrace
-    trace = opener.open(config, preload=modules_to_preload(config))
+    trace: LiveTrace | ManyTraces
+    if config.hosts[1:]:
+        from tracetui.live_many import ManyTraces
+
+        trace = ManyTraces.open(config, preload=modules_to_preload(config))
+    else:
+        opener = ReplayTrace if config.replay is not None else LiveTrace
+        trace = opener.open(config, preload=modules_to_preload(config))
     from tracetui.tui.app import TraceApp
 
     try:
@@ -86,7 +95,10 @@ def run_app(config: Config) -> int:
             os.close(saved_stdout)
     if config.report_on_exit:
         from tracetui.report import render
+        from tracetui.report.several import combined_reports
 
         options = app.report_options()
-        sys.stdout.write(render(trace.snapshot(), config.report_on_exit, options))
+        fmt = config.report_on_exit
+        views = trace.snapshots() if isinstance(trace, ManyTraces) else [trace.snapshot()]
+        sys.stdout.write(combined_reports([render(view, fmt, options) for view in views], fmt))
     return EXIT_OK

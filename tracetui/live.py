@@ -51,6 +51,7 @@ class LiveTrace:
         self._events = events
         self._thread: _EngineThread | None = None
         self._names: NameService | None = None
+        self._owns_names = True
         self._closed = False
         config = session.config
         self.window = config.window
@@ -121,7 +122,7 @@ class LiveTrace:
         self.session.engine.stop()
         if self._thread is not None:
             self._thread.join(timeout=JOIN_SECONDS)
-        if self._names is not None:
+        if self._names is not None and self._owns_names:
             self._names.stop()
         if self._log is not None:
             self._log.close()
@@ -137,19 +138,24 @@ class LiveTrace:
         return None
 
     # ------------------------------------------------------------ snapshots
-    def snapshot(self) -> PathView:
-        """Fold what arrived, diagnose the whole run, show the chosen window of it."""
+    def fold(self) -> None:
+        """Apply what the engine sent since the last call to the model (and metrics)."""
         events = self._events
-        model = self.session.model
-        metrics = self.metrics
         if events:
             batch = []
             while events:
                 batch.append(events.popleft())
-            model.apply_all(batch)
+            self.session.model.apply_all(batch)
+            metrics = self.metrics
             if metrics is not None:
                 for event in batch:
                     metrics.observe(event)
+
+    def snapshot(self) -> PathView:
+        """Fold what arrived, diagnose the whole run, show the chosen window of it."""
+        self.fold()
+        model = self.session.model
+        metrics = self.metrics
         names = self._names
         lookup = names.lookup if names is not None else None
         view = model.snapshot(lookup)
@@ -182,6 +188,12 @@ class LiveTrace:
 
     def set_window(self, seconds: float | None) -> None:
         self.window = seconds
+
+    def use_names(self, service: NameService) -> None:
+        """Lookups by a service several traces share (``set_names`` on it is the owner's)."""
+        self._names = service
+        self._owns_names = False
+        self.session.model.on_new_responder = service.request
 
     def set_names(self, names: bool, asn: bool) -> None:
         service = self._names

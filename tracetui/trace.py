@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from tracetui.overview import TargetLine
 from tracetui.probe.types import ProbeMethod
 from tracetui.snapshot import PathView, TraceInfo
 
@@ -51,4 +52,22 @@ class TraceControl(Protocol):
 
     def set_names(self, names: bool, asn: bool) -> None:
         """Which lookups to run: reverse DNS, AS numbers, both or neither."""
+        ...
+
+
+class TargetsControl(TraceControl, Protocol):
+    """Several targets on one screen (#15): the TraceControl calls act on the one shown
+    (``info``, ``snapshot``, ``reset``, ``switch_method``), or on all of them (``pause``,
+    ``set_names``, ``set_window``)."""
+
+    targets: tuple[str, ...]
+    """As given, in order."""
+    shown: int
+
+    def show_target(self, index: int) -> None:
+        """Show target ``index`` (modulo the count) from the next snapshot on."""
+        ...
+
+    def overview(self) -> tuple[TargetLine, ...]:
+        """One line per target, in order, from each target's latest diagnosed snapshot."""
         ...

@@ -167,11 +167,13 @@ class RawHub:
                     else:
                         deliver(obs, kernel_stamp(ancillary))
 
-    def pump_stamps(self, method: ProbeMethod) -> None:
-        """The kernel's transmit stamps of ``method``'s socket, to the targets that sent."""
+    def pump_stamps(self, method: ProbeMethod, limit: int = MAX_BATCH) -> None:
+        """Up to ``limit`` of the kernel's transmit stamps of ``method``'s socket, to the
+        targets that sent (the engine asks for one right after each send: reading on to
+        the empty queue would cost a failed read per probe)."""
         with self.lock:
             recvmsg = self._senders[method].recvmsg
-            for _ in range(MAX_BATCH):
+            for _ in range(min(limit, MAX_BATCH)):
                 try:
                     data, ancillary, _flags, _address = recvmsg(2048, 512, ERRQUEUE_NOW)
                 except (BlockingIOError, InterruptedError):
@@ -292,7 +294,7 @@ class HubTransport:
         return inbox
 
     def sent_stamps(self, method: ProbeMethod, limit: int) -> Sequence[tuple[Observation, int]]:
-        self._hub.pump_stamps(method)
+        self._hub.pump_stamps(method, limit)
         waiting = self._stamps[method]
         return [waiting.popleft() for _ in range(min(limit, len(waiting)))]
 

@@ -20,6 +20,7 @@ its deadline or a reply read up to a read interval late measures the same RTT.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import threading
 from collections.abc import Callable, Sequence
@@ -101,6 +102,12 @@ class EngineScheduler:
         finally:
             for engine in self.engines:
                 engine.settle()
+
+    def run_in_thread(self) -> None:
+        """As :meth:`run`, for a thread's target: the error stays in ``error`` for the
+        thread that started it to report, rather than a traceback on stderr."""
+        with contextlib.suppress(Exception):
+            self.run()
 
     def _loop(self) -> None:
         engines = self.engines

@@ -36,8 +36,13 @@ FORMATS: dict[str, ReportFormat] = {
 }
 
 
-REPORT_MODULES = ("tempfile", *sorted({fmt.writer.split(":")[0] for fmt in FORMATS.values()}))
-"""What writing a report imports (files are written through tempfile)."""
+REPORT_MODULES = (
+    "tempfile",
+    "tracetui.report.several",
+    *sorted({fmt.writer.split(":")[0] for fmt in FORMATS.values()}),
+)
+"""What writing a report imports (files are written through tempfile; several targets'
+reports are joined by report.several)."""
 
 
 def render(view: PathView, fmt: str, options: ReportOptions | None = None) -> str:

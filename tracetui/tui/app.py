@@ -30,10 +30,10 @@ from tracetui.labels import IPINFO_WIDTHS
 from tracetui.probe.types import ProbeMethod, ReplyKind
 from tracetui.report import ReportOptions, render
 from tracetui.snapshot import PathView
-from tracetui.trace import TraceControl
+from tracetui.trace import TargetsControl, TraceControl
 from tracetui.tui.format import Labels
 from tracetui.tui.hop_table import HopTable, TableHeader
-from tracetui.tui.keys import APP_BINDINGS, palette_bindings
+from tracetui.tui.keys import APP_BINDINGS, TARGET_ACTIONS, palette_bindings
 from tracetui.tui.panels import DetailPane, StatusBar
 from tracetui.tui.screens import (
     EventsScreen,
@@ -43,6 +43,7 @@ from tracetui.tui.screens import (
     OrderScreen,
     help_rows,
 )
+from tracetui.tui.targets import TargetsScreen, TargetTabs
 
 FRAME_SECONDS = 0.25
 """Frames while the path is still being found: hops appear as they answer."""
@@ -85,6 +86,8 @@ class TraceApp(App[None]):
     ) -> None:
         super().__init__()
         self.trace = trace
+        self.many: TargetsControl | None = trace if hasattr(trace, "show_target") else None  # type: ignore[assignment]
+        """Several targets: tabs, the target list and the keys to switch."""
         self.labels = labels or Labels()
         self.order = order
         self.jitter = False
@@ -108,6 +111,8 @@ class TraceApp(App[None]):
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
+        if self.many is not None:
+            yield TargetTabs(id="tabs")
         yield StatusBar(id="status")
         yield TableHeader(id="header")
         yield HopTable(id="hops")
@@ -120,6 +125,7 @@ class TraceApp(App[None]):
         self.table_header = self.query_one(TableHeader)
         self.status_bar = self.query_one(StatusBar)
         self.detail_pane = self.query_one(DetailPane)
+        self.target_tabs = self.query_one(TargetTabs) if self.many is not None else None
         self.hop_table.focus()
         if self._start_theme and self._start_theme in self.available_themes:
             self.theme = self._start_theme
@@ -202,6 +208,8 @@ class TraceApp(App[None]):
         if table.layout_spec != layout and table.layout_spec is not None:
             self.table_header.show(table.layout_spec)
         self.status_bar.show(view, self.show_names, self._status_notice(view), self.size.width)
+        if self.many is not None and self.target_tabs is not None:
+            self.target_tabs.show(self.many.overview(), self.many.shown, self.size.width)
         detail = self.detail_pane
         height = self._detail_height(table.row_count)
         self.detail = height > 0
@@ -225,7 +233,8 @@ class TraceApp(App[None]):
         small terminal, none where the path needs the room (Enter decides otherwise)."""
         if self.detail_choice is False:
             return 0
-        room = self.size.height - CHROME_ROWS - table_rows
+        chrome = CHROME_ROWS + (1 if self.many is not None else 0)  # the tab line
+        room = self.size.height - chrome - table_rows
         if self.detail_choice:
             return max(DETAIL_MIN_ROWS, min(DETAIL_ROWS, room))
         return min(DETAIL_ROWS, room) if room >= DETAIL_MIN_ROWS else 0
@@ -252,6 +261,36 @@ class TraceApp(App[None]):
         self.refresh_frame(detail_now=True)
 
     # ----------------------------------------------------------------- actions
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The target keys exist only with several targets (else left and right stay the
+        table's, and neither help nor the palette lists them)."""
+        if action in TARGET_ACTIONS:
+            return self.many is not None
+        return True
+
+    def _show_target(self, index: int) -> None:
+        assert self.many is not None
+        self.many.show_target(index)  # the selection stays on its hop: compare paths
+        self.refresh_frame(detail_now=True)
+
+    def action_next_target(self) -> None:
+        if self.many is not None:
+            self._show_target(self.many.shown + 1)
+
+    def action_previous_target(self) -> None:
+        if self.many is not None:
+            self._show_target(self.many.shown - 1)
+
+    def action_targets(self) -> None:
+        if self.many is not None:
+            self.push_screen(
+                TargetsScreen(self.many.overview, self.many.shown), self._target_chosen
+            )
+
+    def _target_chosen(self, index: int | None) -> None:
+        if index is not None:
+            self._show_target(index)
+
     def action_pause(self) -> None:
         paused = self.view.paused if self.view is not None else False
         self.trace.pause(not paused)
@@ -402,6 +441,8 @@ class TraceApp(App[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for binding in palette_bindings():
+            if binding.action in TARGET_ACTIONS and self.many is None:
+                continue
             yield SystemCommand(
                 f"{binding.description}: {binding.tooltip}",
                 f"key {self.get_key_display(binding)}",

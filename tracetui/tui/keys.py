@@ -132,6 +132,33 @@ APP_BINDINGS: list[Binding] = [
         tooltip="statistics over the whole run / the last 10 min / the last 1 min",
     ),
     Binding(
+        "right",
+        "next_target",
+        "Next target",
+        id="next-trace",
+        show=False,
+        priority=True,
+        tooltip="several targets: show the next one (Trippy's key)",
+    ),
+    Binding(
+        "left",
+        "previous_target",
+        "Previous target",
+        id="previous-trace",
+        show=False,
+        priority=True,
+        tooltip="several targets: show the previous one (Trippy's key)",
+    ),
+    Binding(
+        "l",
+        "targets",
+        "Targets",
+        id="targets",
+        show=False,
+        tooltip="several targets: every target on a line (reached, worst verdict, loss and "
+        "RTT at the destination); Enter shows the one chosen",
+    ),
+    Binding(
         "enter",
         "toggle_detail",
         "Detail",
@@ -154,6 +181,10 @@ TABLE_BINDINGS: list[Binding] = [
     Binding("home", "cursor(-1000)", "First", id="first-hop", show=False, tooltip=ENDS),
     Binding("end", "cursor(1000)", "Last", id="last-hop", show=False, tooltip=ENDS),
 ]
+
+
+TARGET_ACTIONS = frozenset({"next_target", "previous_target", "targets"})
+"""Actions that exist only with several targets (hidden, and their keys free, otherwise)."""
 
 
 def palette_bindings() -> list[Binding]:

@@ -32,7 +32,7 @@ def _elapsed(view: PathView) -> str:
     return f"{hours:d}:{rest // 60:02d}:{rest % 60:02d}"
 
 
-class _LinesPanel(Widget):
+class LinesPanel(Widget):
     """Shows lines of text, repainting only the lines that changed.
 
     A line wider than the panel wraps at word boundaries. Both panels redraw
@@ -107,7 +107,7 @@ _COMPACT_STEPS = ("methods", "every", "brand", "elapsed", "address")
 """What the first status line gives up, in this order, until it fits its width."""
 
 
-class StatusBar(_LinesPanel):
+class StatusBar(LinesPanel):
     """Target, method, family, interval, rounds, elapsed time, running or paused."""
 
     DEFAULT_CSS = """
@@ -213,7 +213,7 @@ def _extension_lines(extensions: IcmpExtensions) -> list[Text]:
     return lines
 
 
-class DetailPane(_LinesPanel):
+class DetailPane(LinesPanel):
     """Everything about the selected hop: its responders, an RTT chart, AS numbers."""
 
     DEFAULT_CSS = """

@@ -1,0 +1,185 @@
+"""Several targets on the live screen (#15): one trace per target, one is shown at a time.
+
+Every target's engine runs on one thread (probe/scheduler.py) over shared raw
+sockets, as for reports. The screen asks for a snapshot of the target it shows;
+every other target's events are folded into its model on each frame too (so
+metrics and memory stay current), and each is diagnosed about once a second,
+a bounded number per frame, for the tabs and the target list (``overview``).
+
+Commands act on the target shown (reset, method switch: Trippy's "clear trace
+data" is per trace too), except what is about the whole screen: pause, names,
+the statistics window.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable
+
+from tracetui.config import Config
+from tracetui.events import EngineEvent
+from tracetui.live import LiveTrace
+from tracetui.names import NameService, open_names
+from tracetui.overview import TargetLine, target_line
+from tracetui.probe.scheduler import EngineScheduler
+from tracetui.probe.types import ProbeMethod
+from tracetui.snapshot import PathView
+from tracetui.startup import open_session, open_targets, serve_metrics
+
+JOIN_SECONDS = 2.0
+OTHERS_EVERY = 1.0
+"""Seconds between diagnoses of a target that is not shown."""
+OTHERS_PER_FRAME = 32
+"""At most this many targets not shown are diagnosed per frame: a thousand targets
+cost a frame no more than a few dozen."""
+
+
+class ManyTraces:
+    """The live screen's :class:`tracetui.trace.TargetsControl` over several targets."""
+
+    def __init__(
+        self, config: Config, traces: list[LiveTrace], targets: Iterable[str] = ()
+    ) -> None:
+        """``targets``: the names the tabs show (by default the hosts as given)."""
+        self.traces = traces
+        self.targets = tuple(targets) or tuple(config.hosts)
+        self.shown = 0
+        self._config = config
+        self._views: list[PathView | None] = [None] * len(traces)
+        self._diagnosed_at = [0.0] * len(traces)
+        self._turn = 0
+        self._names: NameService | None = None
+        self._scheduler = EngineScheduler(
+            [trace.session.engine for trace in traces], traces[0].session.clock
+        )
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        self.set_names(config.names, config.aslookup)
+
+    @classmethod
+    def open(cls, config: Config, preload: Iterable[str] = ()) -> ManyTraces:
+        """Sockets, targets and engines (SetupError when that is impossible)."""
+        opened = open_targets(config, preload)
+        traces: list[LiveTrace] = []
+        try:
+            parts = serve_metrics(config, list(config.hosts)) if config.metrics else None
+            # each trace is one target's, with nothing of its own to open or serve
+            alone = config._replace(metrics=None, names=False, aslookup=False)
+            for index, host in enumerate(config.hosts):
+                events: deque[EngineEvent] = deque()
+                one = alone._replace(host=host)
+                session = open_session(one, events.append, opened=opened[index])
+                trace = LiveTrace(session, events)
+                trace.metrics = parts[index] if parts else None
+                traces.append(trace)
+        except BaseException:
+            for trace in traces:
+                trace.close()
+            for _target, transport, _clock in opened[len(traces) :]:
+                transport.close()
+            raise
+        return cls(config, traces)
+
+    # ---------------------------------------------------------------- lifecycle
+    @property
+    def current(self) -> LiveTrace:
+        return self.traces[self.shown]
+
+    @property
+    def info(self):
+        return self.current.info
+
+    @property
+    def methods(self) -> frozenset[ProbeMethod]:
+        return self.current.methods
+
+    def start(self) -> None:
+        if self._thread is None and not self._closed:
+            self._thread = threading.Thread(
+                target=self._scheduler.run_in_thread, name="tracetui-engines", daemon=True
+            )
+            self._thread.start()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._scheduler.stop()
+        if self._thread is not None:
+            self._thread.join(timeout=JOIN_SECONDS)
+        for trace in self.traces:
+            trace.close()
+        if self._names is not None:
+            self._names.stop()
+
+    @property
+    def failure(self) -> str | None:
+        error = self._scheduler.error
+        if error is None:
+            return None
+        return str(error) or type(error).__name__
+
+    # ---------------------------------------------------------------- snapshots
+    def snapshot(self) -> PathView:
+        """The shown target's view; the others folded, and some of them diagnosed."""
+        now = time.monotonic()
+        count = len(self.traces)
+        budget = OTHERS_PER_FRAME
+        for step in range(count):
+            index = (self._turn + step) % count
+            if index == self.shown:
+                continue
+            trace = self.traces[index]
+            if budget and now - self._diagnosed_at[index] >= OTHERS_EVERY:
+                budget -= 1
+                self._diagnosed_at[index] = now
+                self._views[index] = trace.snapshot()
+                self._turn = index + 1
+            else:
+                trace.fold()
+        view = self._views[self.shown] = self.current.snapshot()
+        self._diagnosed_at[self.shown] = now
+        return view
+
+    def overview(self) -> tuple[TargetLine, ...]:
+        """One line per target, from its latest diagnosed snapshot."""
+        return tuple(
+            target_line(target, view, trace.info.target)
+            for target, view, trace in zip(self.targets, self._views, self.traces, strict=True)
+        )
+
+    def show_target(self, index: int) -> None:
+        self.shown = index % len(self.traces)
+
+    def snapshots(self) -> list[PathView]:
+        """Every target's view now, each diagnosed (``--report-on-exit``)."""
+        views = [trace.snapshot() for trace in self.traces]
+        self._views = list(views)
+        return views
+
+    # ----------------------------------------------------------------- commands
+    def pause(self, paused: bool) -> None:
+        for trace in self.traces:
+            trace.pause(paused)
+
+    def reset(self) -> None:
+        self.current.reset()
+
+    def switch_method(self, method: ProbeMethod) -> None:
+        self.current.switch_method(method)
+
+    def set_window(self, seconds: float | None) -> None:
+        for trace in self.traces:
+            trace.set_window(seconds)
+
+    def set_names(self, names: bool, asn: bool) -> None:
+        service = self._names
+        if service is None and (names or asn):
+            service = self._names = open_names(self._config, asn)
+            for trace in self.traces:
+                trace.use_names(service)
+        if service is not None:
+            service.set_aslookup(asn)
+            service.set_enabled(names or asn)

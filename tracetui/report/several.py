@@ -1,0 +1,20 @@
+"""Several targets' reports as one document, with a shape scripts can rely on (#15)."""
+
+from __future__ import annotations
+
+import json
+
+
+def combined_reports(reports: list[str], report_format: str) -> str:
+    """One report as it is; several targets' reports as one: JSON ``{"reports": [...]}``
+    of mtr-shaped objects, CSV with mtr's header once (its rows name their target),
+    text one after the other."""
+    if len(reports) == 1:
+        return reports[0]
+    if report_format == "json":
+        return json.dumps({"reports": [json.loads(r) for r in reports]}, indent=4) + "\n"
+    if report_format == "csv":
+        header, *_ = reports[0].splitlines(keepends=True)
+        rows = [line for r in reports for line in r.splitlines(keepends=True)[1:]]
+        return header + "".join(rows)
+    return "\n".join(reports)
