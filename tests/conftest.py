@@ -11,6 +11,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from lab.builder import Lab
 from lab.requirements import missing
+from lab.terminal import Terminal, have_tmux
 from lab.topology import Link, Router, Stage, Topology
 from unavailable import unavailable
 
@@ -172,3 +173,19 @@ def _privileges_stay(request):
     yield
     after = Path("/proc/self/status").read_text().split("CapEff:")[1].split()[0]
     assert after == before, "this test dropped the test process's privileges"
+
+
+@pytest.fixture
+def terminal():
+    """Start a command in a fresh terminal of the given size; closed after the test."""
+    if not have_tmux():
+        unavailable("tmux is needed to drive the live screen")
+    opened: list[Terminal] = []
+
+    def start(command: str, columns: int = 120, rows: int = 34) -> Terminal:
+        opened.append(Terminal(command, columns, rows))
+        return opened[-1]
+
+    yield start
+    for term in opened:
+        term.close()

@@ -10,26 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
-from lab.terminal import Terminal, contrast, have_tmux, parse_cells
-from unavailable import unavailable
+from lab.terminal import contrast, parse_cells
 
 pytestmark = pytest.mark.lab
-
-
-@pytest.fixture
-def terminal():
-    """Start a command in a fresh terminal of the given size; closed after the test."""
-    if not have_tmux():
-        unavailable("tmux is needed to drive the live screen")
-    opened: list[Terminal] = []
-
-    def start(command: str, columns: int = 120, rows: int = 34) -> Terminal:
-        opened.append(Terminal(command, columns, rows))
-        return opened[-1]
-
-    yield start
-    for term in opened:
-        term.close()
 
 
 def _tracetui(plan, options: str) -> str:

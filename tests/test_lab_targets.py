@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -110,3 +111,43 @@ def test_one_endpoint_serves_every_target(main_lab):
         _out, err = tracer.communicate(timeout=30)
     assert tracer.returncode == 0, err
     assert err.startswith("tracetui: tracing 3 targets every 0.1s")
+
+
+def test_live_screen_with_several_targets_at_80x24(main_lab, terminal):
+    """The live screen over raw sockets: tabs, right and left, the list, metrics for all."""
+    plan = main_lab.plan
+    addresses = targets(main_lab, 4)
+    port = 19481
+    command = (
+        f"ip netns exec {plan.client} {sys.executable} -m tracetui -n -i 0.2 "
+        f"--metrics {port} {' '.join(addresses)}; echo EXITED $?; sleep 30"
+    )
+    term = terminal(command, 80, 24)
+    tabs = [f"{n} ✓ {a}" for n, a in enumerate(addresses, start=1)]
+    screen = term.wait_until(lambda s: all(tab in s.splitlines()[0] for tab in tabs), 30)
+    assert f"tracetui → {addresses[0]} " in screen and "←/→ target" in screen
+    term.keys("Right")
+    screen = term.wait_until(lambda s: f"→ {addresses[1]} " in s)
+    rows = [line for line in screen.splitlines() if re.match(r"\s+\d+ \d", line)]
+    assert [line.split()[1] for line in rows[:2]] == [
+        sorted(plan.hop_addresses(1, 4))[0],
+        addresses[1],
+    ]
+    term.keys("Left", "Left")
+    term.wait_until(lambda s: f"→ {addresses[2]} " in s)
+    term.keys("l")
+    listing = term.wait_until(lambda s: "Worst verdict" in s)
+    for address, hops in zip(addresses, (6, 2, 5), strict=True):
+        line = next(line for line in listing.splitlines() if f" {address} " in line)
+        assert " yes " in line and line.split()[-1] == str(hops), line
+    term.keys("Up", "Enter")
+    term.wait_until(lambda s: f"→ {addresses[1]} " in s and "Worst verdict" not in s)
+    fetch = (
+        "import sys, urllib.request; "
+        "sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())"
+    )
+    text = main_lab.exec(sys.executable, "-c", fetch, f"http://127.0.0.1:{port}/metrics").stdout
+    for address, length in zip(addresses, (6, 2, 5), strict=True):
+        assert f'tracetui_path_length{{target="{address}"}} {float(length)}' in text
+    term.keys("q")
+    term.wait_until(lambda s: "EXITED 0" in s)
