@@ -113,14 +113,16 @@ def test_one_endpoint_serves_every_target(main_lab):
     assert err.startswith("tracetui: tracing 3 targets every 0.1s")
 
 
-def test_live_screen_with_several_targets_at_80x24(main_lab, terminal):
-    """The live screen over raw sockets: tabs, right and left, the list, metrics for all."""
+def test_live_screen_with_several_targets_at_80x24(main_lab, terminal, tmp_path):
+    """The live screen over raw sockets: tabs, right and left, the list, and metrics and
+    a stream for every target."""
     plan = main_lab.plan
     addresses = targets(main_lab, 4)
     port = 19481
+    stream = tmp_path / "probes.jsonl"
     command = (
         f"ip netns exec {plan.client} {sys.executable} -m tracetui -n -i 0.2 "
-        f"--metrics {port} {' '.join(addresses)}; echo EXITED $?; sleep 30"
+        f"--metrics {port} --stream {stream} {' '.join(addresses)}; echo EXITED $?; sleep 30"
     )
     term = terminal(command, 80, 24)
     tabs = [f"{n} ✓ {a}" for n, a in enumerate(addresses, start=1)]
@@ -151,3 +153,24 @@ def test_live_screen_with_several_targets_at_80x24(main_lab, terminal):
         assert f'tracetui_path_length{{target="{address}"}} {float(length)}' in text
     term.keys("q")
     term.wait_until(lambda s: "EXITED 0" in s)
+    lines = [json.loads(line) for line in stream.read_text().splitlines()]
+    assert {line["target"] for line in lines if "rtt_ms" in line} == set(addresses)
+
+
+def test_one_stream_names_every_target(main_lab, tmp_path):
+    """--stream with several targets: one file, each line naming its target; per target
+    and hop, the replies and losses are the report's Rcv and Snt - Rcv."""
+    addresses = targets(main_lab, 4)
+    stream = tmp_path / "probes.jsonl"
+    done = main_lab.tracetui("-j", *RUN, "--stream", str(stream), *addresses)
+    lines = [json.loads(line) for line in stream.read_text().splitlines()]
+    assert {line["target"] for line in lines} == set(addresses)
+    for entry in json.loads(done.stdout)["reports"]:
+        target = entry["report"]["mtr"]["dst"]
+        mine = [line for line in lines if line["target"] == target and "ttl" in line]
+        for hub in entry["report"]["hubs"]:
+            at_hop = [line for line in mine if line["ttl"] == hub["count"]]
+            replies = [line for line in at_hop if "rtt_ms" in line]
+            assert len(replies) == hub["Rcv"], (target, hub["count"])
+            lost = [line for line in at_hop if line.get("lost")]
+            assert len(lost) == hub["Snt"] - hub["Rcv"], (target, hub["count"])

@@ -188,7 +188,8 @@ def test_a_reader_that_stops_reading_costs_lines_not_probing():
     from tracetui.stream import QUEUED_LINES, ProbeStream
 
     read_end, write_end = os.pipe()
-    stream = ProbeStream(os.fdopen(write_end, "w"), "t", owned=True)
+    writer = ProbeStream(os.fdopen(write_end, "w"), owned=True)
+    stream = writer.target("t")
     stream.observe(Restarted(ProbeMethod.UDP, "start"))
     total = QUEUED_LINES * 3
 
@@ -200,11 +201,11 @@ def test_a_reader_that_stops_reading_costs_lines_not_probing():
     prober.start()
     prober.join(60)
     assert not prober.is_alive()  # every observe returned though nobody reads
-    assert stream.dropped > 0
+    assert writer.dropped > 0
     reader = os.fdopen(read_end)
     received = 0
     dropped_lines = []
-    closer = threading.Thread(target=stream.close)
+    closer = threading.Thread(target=writer.close)
     closer.start()
     for line in reader:
         record = json.loads(line)
@@ -214,5 +215,5 @@ def test_a_reader_that_stops_reading_costs_lines_not_probing():
             received += 1
             assert record["method"] == "udp" and record["lost"] is True
     closer.join(30)
-    assert received + stream.dropped == total
-    assert sum(dropped_lines) == stream.dropped  # the reader is told, in the stream itself
+    assert received + writer.dropped == total
+    assert sum(dropped_lines) == writer.dropped  # the reader is told, in the stream itself

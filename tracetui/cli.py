@@ -704,8 +704,6 @@ def _several(args: argparse.Namespace, hosts: list[str], report_format: str | No
     ):
         if value is not None:
             raise UsageError(f"{option} takes one target for now")
-    if args.stream == "-":
-        raise UsageError("several targets: --stream takes a file for now, not -")
 
 
 def _config(args: argparse.Namespace, file) -> Config:

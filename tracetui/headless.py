@@ -24,14 +24,21 @@ from tracetui.names import LOOKUP_MODULES, NameService, open_names
 from tracetui.recording import RECORD_MODULES
 from tracetui.report.formats import REPORT_MODULES
 from tracetui.report.several import combined_reports
-from tracetui.startup import Session, SetupError, can_triage, open_session, serve_metrics
+from tracetui.startup import (
+    Session,
+    SetupError,
+    can_triage,
+    open_session,
+    open_stream,
+    serve_metrics,
+)
 
 if TYPE_CHECKING:
     from tracetui.diagnose import Diagnoser
     from tracetui.event_log import EventLog
     from tracetui.metrics import PathMetrics
     from tracetui.report.streams import SplitStream
-    from tracetui.stream import ProbeStream
+    from tracetui.stream import ProbeStream, TargetStream
 
 NAME_WAIT = 2.0
 DIAGNOSE_SECONDS = 1.0
@@ -64,21 +71,6 @@ def _log(line: str) -> None:
     print(f"tracetui: {line}", file=sys.stderr, flush=True)
 
 
-def _open_stream(config: Config, session: Session) -> ProbeStream:
-    """--stream, opened after the privilege drop: the file is the user's."""
-    from tracetui.stream import ProbeStream
-
-    assert config.stream is not None
-    try:
-        stream = ProbeStream.open(config.stream, config.host or session.info.target_name)
-    except OSError as exc:
-        raise SetupError(
-            f"cannot write {config.stream}: {exc.strerror or exc}", usage=True
-        ) from None
-    stream.method = str(session.engine.method)
-    return stream
-
-
 def modules_to_preload(config: Config) -> tuple[str, ...]:
     lookups = LOOKUP_MODULES if config.names or config.aslookup else ()
     return REPORT_MODULES + lookups + (RECORD_MODULES if config.record else ())
@@ -95,7 +87,9 @@ class _Watch:
         self.raw: Callable[[EngineEvent], None] | None = None
         self.split: SplitStream | None = None
         self.metrics: PathMetrics | None = None
-        self.stream: ProbeStream | None = None
+        self.stream: TargetStream | None = None
+        self._writer: ProbeStream | None = None
+        """--stream's writer when this watch opened it (one target)."""
         self._config = config
         self._next = 0.0
         self._said: set[str] = set()
@@ -107,9 +101,10 @@ class _Watch:
         *,
         names: NameService | None = None,
         metrics: PathMetrics | None = None,
+        stream: ProbeStream | None = None,
     ) -> None:
-        """``names`` and ``metrics``: shared by several targets (then not this watch's
-        to open, serve or stop)."""
+        """``names``, ``metrics`` and ``stream``: shared by several targets (then not
+        this watch's to open, serve or stop)."""
         config = self._config
         self.session = session
         self._owns_names = names is None
@@ -133,7 +128,10 @@ class _Watch:
         elif config.metrics is not None:
             [self.metrics] = serve_metrics(config, [config.host or session.info.target_name])
         if config.stream is not None:
-            self.stream = _open_stream(config, session)
+            if stream is None:
+                stream = self._writer = open_stream(config)
+            name = config.host or session.info.target_name
+            self.stream = stream.target(name, str(session.engine.method))
         if config.daemon and not config.hosts[1:]:
             info = session.info
             where = f" ({info.target})" if info.target != info.target_name else ""
@@ -212,16 +210,21 @@ class _Watch:
                 _log(f"{whose}note: {note}")
 
     def close(self) -> None:
-        if self.stream is not None:
-            self.stream.close()
-            if self.stream.dropped:
-                _log(f"--stream dropped {self.stream.dropped} lines: the reader was too slow")
-            if self.stream.error:
-                _log(f"--stream stopped: {self.stream.error}")
+        if self._writer is not None:
+            close_stream(self._writer)
         if self.names is not None and self._owns_names:
             self.names.stop()
         if self.log is not None:
             self.log.close()
+
+
+def close_stream(writer: ProbeStream) -> None:
+    """Flush --stream, and say on stderr what a slow or gone reader cost."""
+    writer.close()
+    if writer.dropped:
+        _log(f"--stream dropped {writer.dropped} lines: the reader was too slow")
+    if writer.error:
+        _log(f"--stream stopped: {writer.error}")
 
 
 def run_report(config: Config) -> int:
@@ -321,19 +324,23 @@ def run_many(config: Config) -> int:
     watches: list[_Watch] = []
     sessions: list[Session] = []
     names: NameService | None = None
+    writer: ProbeStream | None = None
     try:
         opened = open_targets(config, modules_to_preload(config))
         try:
             if config.names or config.aslookup:
                 names = open_names(config, config.aslookup)
             parts = serve_metrics(config, list(config.hosts)) if config.metrics else None
+            if config.stream is not None:
+                writer = open_stream(config)
             while opened:
                 host = config.hosts[len(sessions)]
                 watch = _Watch(config._replace(host=host))
                 session = open_session(config._replace(host=host), after_fold=watch,
                                        opened=opened.pop(0))  # fmt: skip
                 sessions.append(session)
-                watch.start(session, names=names, metrics=parts[len(watches)] if parts else None)
+                part = parts[len(watches)] if parts else None
+                watch.start(session, names=names, metrics=part, stream=writer)
                 watches.append(watch)
                 engines.append(session.engine)
             if config.daemon:
@@ -361,6 +368,8 @@ def run_many(config: Config) -> int:
             signal.signal(signum, handler)
     for watch in watches:
         watch.close()
+    if writer is not None:
+        close_stream(writer)
     if names is not None:
         names.stop()
     if config.daemon and config.report_format is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from tracetui.config import Config
@@ -19,13 +19,36 @@ from tracetui.events import EngineEvent
 from tracetui.names import NameService, open_names
 from tracetui.probe.types import ProbeMethod
 from tracetui.snapshot import PathView
-from tracetui.startup import Session, SetupError, can_triage, open_session, serve_metrics
+from tracetui.startup import (
+    Session,
+    SetupError,
+    can_triage,
+    open_session,
+    open_stream,
+    serve_metrics,
+)
 
 if TYPE_CHECKING:
     from tracetui.metrics import PathMetrics
-    from tracetui.stream import ProbeStream
+    from tracetui.stream import ProbeStream, TargetStream
 
 JOIN_SECONDS = 2.0
+
+
+def queue_sink(
+    events: deque[EngineEvent], streams: list[TargetStream] | None
+) -> Callable[[EngineEvent], None]:
+    """The engine's sink (its thread: only a queue put), and --stream's lines if asked."""
+    if streams is None:
+        return events.append
+    append = events.append
+
+    def sink(event: EngineEvent) -> None:
+        append(event)
+        for stream in streams:
+            stream.observe(event)
+
+    return sink
 
 
 class _EngineThread(threading.Thread):
@@ -59,7 +82,9 @@ class LiveTrace:
         self._diagnoser = Diagnoser(ping)
         self._log: EventLog | None = None
         self.metrics: PathMetrics | None = None
-        self.stream: ProbeStream | None = None
+        self.stream: TargetStream | None = None
+        self.stream_writer: ProbeStream | None = None
+        """--stream's writer when this trace owns it (one target)."""
         if config.metrics is not None:
             try:
                 [self.metrics] = serve_metrics(config, [config.host or session.info.target_name])
@@ -83,31 +108,23 @@ class LiveTrace:
     ) -> LiveTrace:
         """Open sockets and build the engine (SetupError when that is impossible)."""
         events: deque[EngineEvent] = deque()
-        streams: list[ProbeStream] = []
-        sink = events.append
-        if config.stream is not None:
-            append = events.append
-
-            def sink(event: EngineEvent) -> None:  # the engine's thread: only a queue put
-                append(event)
-                for stream in streams:
-                    stream.observe(event)
-
+        streams: list[TargetStream] = []
+        sink = queue_sink(events, streams if config.stream is not None else None)
         session = open_session(config, sink, virtual_time=virtual_time, preload=preload)
         trace = cls(session, events)
         if config.stream is not None:
-            from tracetui.stream import ProbeStream
-
             try:
-                stream = ProbeStream.open(config.stream, config.host or session.info.target_name)
-            except OSError as exc:
+                writer = trace.stream_writer = open_stream(config)
+            except SetupError:
                 trace.close()
-                reason = exc.strerror or exc
-                raise SetupError(f"cannot write {config.stream}: {reason}", usage=True) from None
-            stream.method = str(session.engine.method)
-            trace.stream = stream
-            streams.append(stream)
+                raise
+            trace.attach_stream(writer, config.host or session.info.target_name, streams)
         return trace
+
+    def attach_stream(self, writer: ProbeStream, name: str, streams: list[TargetStream]) -> None:
+        """Lines for this target on ``writer``; ``streams``: what the engine's sink feeds."""
+        self.stream = writer.target(name, str(self.session.engine.method))
+        streams.append(self.stream)
 
     # ------------------------------------------------------------- lifecycle
     def start(self) -> None:
@@ -126,8 +143,8 @@ class LiveTrace:
             self._names.stop()
         if self._log is not None:
             self._log.close()
-        if self.stream is not None:
-            self.stream.close()
+        if self.stream_writer is not None:
+            self.stream_writer.close()
         self.session.close()
 
     @property

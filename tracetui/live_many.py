@@ -20,13 +20,14 @@ from collections.abc import Iterable
 
 from tracetui.config import Config
 from tracetui.events import EngineEvent
-from tracetui.live import LiveTrace
+from tracetui.live import LiveTrace, queue_sink
 from tracetui.names import NameService, open_names
 from tracetui.overview import TargetLine, target_line
 from tracetui.probe.scheduler import EngineScheduler
 from tracetui.probe.types import ProbeMethod
 from tracetui.snapshot import PathView
-from tracetui.startup import open_session, open_targets, serve_metrics
+from tracetui.startup import open_session, open_stream, open_targets, serve_metrics
+from tracetui.stream import ProbeStream, TargetStream
 
 JOIN_SECONDS = 2.0
 OTHERS_EVERY = 1.0
@@ -55,6 +56,8 @@ class ManyTraces:
             [trace.session.engine for trace in traces], traces[0].session.clock
         )
         self._thread: threading.Thread | None = None
+        self.stream_writer: ProbeStream | None = None
+        """--stream's one writer for every target."""
         self._closed = False
         self.set_names(config.names, config.aslookup)
 
@@ -63,24 +66,33 @@ class ManyTraces:
         """Sockets, targets and engines (SetupError when that is impossible)."""
         opened = open_targets(config, preload)
         traces: list[LiveTrace] = []
+        writer: ProbeStream | None = None
         try:
             parts = serve_metrics(config, list(config.hosts)) if config.metrics else None
+            writer = open_stream(config) if config.stream is not None else None
             # each trace is one target's, with nothing of its own to open or serve
-            alone = config._replace(metrics=None, names=False, aslookup=False)
+            alone = config._replace(metrics=None, names=False, aslookup=False, stream=None)
             for index, host in enumerate(config.hosts):
                 events: deque[EngineEvent] = deque()
-                one = alone._replace(host=host)
-                session = open_session(one, events.append, opened=opened[index])
+                streams: list[TargetStream] = []
+                sink = queue_sink(events, streams if writer is not None else None)
+                session = open_session(alone._replace(host=host), sink, opened=opened[index])
                 trace = LiveTrace(session, events)
                 trace.metrics = parts[index] if parts else None
+                if writer is not None:
+                    trace.attach_stream(writer, host, streams)
                 traces.append(trace)
         except BaseException:
             for trace in traces:
                 trace.close()
             for _target, transport, _clock in opened[len(traces) :]:
                 transport.close()
+            if writer is not None:
+                writer.close()
             raise
-        return cls(config, traces)
+        many = cls(config, traces)
+        many.stream_writer = writer
+        return many
 
     # ---------------------------------------------------------------- lifecycle
     @property
@@ -111,6 +123,8 @@ class ManyTraces:
             self._thread.join(timeout=JOIN_SECONDS)
         for trace in self.traces:
             trace.close()
+        if self.stream_writer is not None:
+            self.stream_writer.close()
         if self._names is not None:
             self._names.stop()
 

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from tracetui.metrics import PathMetrics
     from tracetui.recording.notes import RecordingHeader
     from tracetui.recording.recorder import RecordingTransport
+    from tracetui.stream import ProbeStream
 
 
 class SetupError(Exception):
@@ -124,6 +125,19 @@ def serve_metrics(config: Config, targets: list[str]) -> list[PathMetrics]:
     except OSError as exc:
         message = f"cannot serve metrics on {address}:{port}: {exc.strerror or exc}"
         raise SetupError(message, usage=False) from None
+
+
+def open_stream(config: Config) -> ProbeStream:
+    """--stream's writer, after the privilege drop (the file is the user's); SetupError
+    if the file cannot be written."""
+    from tracetui.stream import ProbeStream
+
+    assert config.stream is not None
+    try:
+        return ProbeStream.open(config.stream)
+    except OSError as exc:
+        reason = exc.strerror or exc
+        raise SetupError(f"cannot write {config.stream}: {reason}", usage=True) from None
 
 
 def open_transport_for(

@@ -13,7 +13,11 @@ Lines (times are UTC with milliseconds, round trips milliseconds):
 - the same with ``"not_sent": REASON``: the kernel refused to send the probe;
 - ``{"time", "target", "event", "hop", "message"}``: what the diagnosis found
   (the kinds ``--events`` writes: route changes, loss episodes, latency steps);
-- ``{"time", "target", "dropped"}``: lines lost to a slow reader since the last such line.
+- ``{"time", "target", "dropped"}``: that target's lines lost to a slow reader since
+  the last such line.
+
+Several targets share one writer (one file, one thread, one queue); each has a
+:class:`TargetStream` that names it on its lines.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import json
 import queue
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any
@@ -42,54 +47,40 @@ def _stamp(seconds: float) -> str:
 
 
 class ProbeStream:
-    def __init__(self, file: IO[str], target: str, *, owned: bool) -> None:
-        self.target = target
+    """The writer: one file, its thread and its bounded queue, for one target or many."""
+
+    def __init__(self, file: IO[str], *, owned: bool) -> None:
         self.dropped = 0
         """Lines lost to a slow reader over the whole run."""
         self.error: str | None = None
         self._file = file
         self._owned = owned
         self._queue: queue.Queue[tuple[Any, ...] | None] = queue.Queue(QUEUED_LINES)
-        self._unreported = 0
+        self._unreported: Counter[str] = Counter()
         self._drops = threading.Lock()
-        self.method = ""
-        """The probe method of the lines (the engine's, kept up to date by Restarted)."""
         self._thread = threading.Thread(target=self._write, name="tracetui-stream", daemon=True)
         self._thread.start()
 
     @classmethod
-    def open(cls, path: str, target: str) -> ProbeStream:
+    def open(cls, path: str) -> ProbeStream:
         """``-`` is standard output; else the file is appended to (OSError if it cannot be)."""
         import sys
 
         if path == "-":
-            return cls(sys.stdout, target, owned=False)
-        return cls(open(path, "a", buffering=1), target, owned=True)
+            return cls(sys.stdout, owned=False)
+        return cls(open(path, "a", buffering=1), owned=True)
 
-    # ------------------------------------------------------------ probing side
-    def observe(self, event: EngineEvent) -> None:
-        kind = type(event)
-        if kind is ProbeReplied:
-            self._put(("reply", time.time(), self.method, event.ttl, event.round,
-                       event.responder, event.rtt))  # fmt: skip
-        elif kind is ProbeLost:
-            self._put(("lost", time.time(), self.method, event.ttl, event.round))
-        elif kind is ProbeFailed:
-            self._put(("failed", time.time(), self.method, event.ttl, event.round, event.reason))
-        elif kind is Restarted:
-            self.method = str(event.method)
+    def target(self, name: str, method: str = "") -> TargetStream:
+        return TargetStream(self, name, method)
 
-    def path_events(self, events: Iterable[PathEvent]) -> None:
-        for event in events:
-            self._put(("event", event.at.timestamp(), event.kind, event.ttl, event.message))
-
-    def _put(self, item: tuple[Any, ...]) -> None:
+    def put(self, item: tuple[Any, ...]) -> None:
+        """From the probing side: never waits (a full queue drops the line, counted)."""
         try:
             self._queue.put_nowait(item)
         except queue.Full:
             with self._drops:
                 self.dropped += 1
-                self._unreported += 1
+                self._unreported[item[0]] += 1
 
     def close(self) -> None:
         with contextlib.suppress(queue.Full):  # a stuck reader: the thread is a daemon
@@ -99,19 +90,20 @@ class ProbeStream:
             self._file.close()
 
     # ------------------------------------------------------------- writer side
-    def _line(self, item: tuple[Any, ...]) -> dict[str, Any]:
-        what, at = item[0], item[1]
-        line: dict[str, Any] = {"time": _stamp(at), "target": self.target}
+    @staticmethod
+    def _line(item: tuple[Any, ...]) -> dict[str, Any]:
+        target, what, at = item[0], item[1], item[2]
+        line: dict[str, Any] = {"time": _stamp(at), "target": target}
         if what == "event":
-            line.update(event=item[2], hop=item[3], message=item[4])
+            line.update(event=item[3], hop=item[4], message=item[5])
             return line
-        line.update(method=item[2], ttl=item[3], round=item[4])
+        line.update(method=item[3], ttl=item[4], round=item[5])
         if what == "reply":
-            line.update(responder=item[5], rtt_ms=round(item[6], 3))
+            line.update(responder=item[6], rtt_ms=round(item[7], 3))
         elif what == "lost":
             line["lost"] = True
         else:
-            line["not_sent"] = item[5]
+            line["not_sent"] = item[6]
         return line
 
     def _write(self) -> None:
@@ -125,10 +117,42 @@ class ProbeStream:
             try:
                 if self._unreported:
                     with self._drops:
-                        count, self._unreported = self._unreported, 0
-                    dropped = {"time": _stamp(time.time()), "target": self.target}
-                    self._file.write(json.dumps({**dropped, "dropped": count}) + "\n")
+                        counts, self._unreported = self._unreported, Counter()
+                    now = _stamp(time.time())
+                    for target, count in counts.items():
+                        dropped = {"time": now, "target": target, "dropped": count}
+                        self._file.write(json.dumps(dropped) + "\n")
                 self._file.write(json.dumps(self._line(item)) + "\n")
                 self._file.flush()
             except (OSError, ValueError) as exc:  # a closed pipe, a full disk
                 self.error = getattr(exc, "strerror", None) or str(exc)
+
+
+class TargetStream:
+    """One target's lines: what its engine and its diagnosis report, named for it."""
+
+    def __init__(self, writer: ProbeStream, target: str, method: str = "") -> None:
+        self.writer = writer
+        self.target = target
+        self.method = method
+        """The probe method of the lines (the engine's, kept up to date by Restarted)."""
+
+    def observe(self, event: EngineEvent) -> None:
+        kind = type(event)
+        put = self.writer.put
+        if kind is ProbeReplied:
+            put((self.target, "reply", time.time(), self.method, event.ttl, event.round,
+                 event.responder, event.rtt))  # fmt: skip
+        elif kind is ProbeLost:
+            put((self.target, "lost", time.time(), self.method, event.ttl, event.round))
+        elif kind is ProbeFailed:
+            put((self.target, "failed", time.time(), self.method, event.ttl, event.round,
+                 event.reason))  # fmt: skip
+        elif kind is Restarted:
+            self.method = str(event.method)
+
+    def path_events(self, events: Iterable[PathEvent]) -> None:
+        for event in events:
+            self.writer.put(
+                (self.target, "event", event.at.timestamp(), event.kind, event.ttl, event.message)
+            )
