@@ -347,3 +347,52 @@ def test_demo_report_with_a_window_and_verdicts():
     assert all(hub["verdict"] for hub in report["hubs"])
     # 30 rounds in 1.5 s all fall in the last 10 s: the window holds them all
     assert report["hubs"][0]["Snt"] == 30
+
+
+def test_a_targets_file_line_may_give_its_own_method_and_port(tmp_path):
+    listing = tmp_path / "targets.txt"
+    listing.write_text(
+        "# web servers over TCP, the rest as the command line says\n"
+        "www.example -T -P 443\n"
+        "dns.example --udp --port=53   # a comment after options\n"
+        "plain.example\n"
+        "icmp.example --icmp\n"
+    )
+    config = parse_config(["-j", "-u", "-P", "5000", "first.example", "-F", str(listing)])
+    chosen = [
+        (c.host, c.settings.method, c.settings.port)
+        for c in (config.for_target(i) for i in range(len(config.hosts)))
+    ]
+    assert chosen == [
+        ("first.example", ProbeMethod.UDP, 5000),
+        ("www.example", ProbeMethod.TCP, 443),
+        ("dns.example", ProbeMethod.UDP, 53),
+        ("plain.example", ProbeMethod.UDP, 5000),
+        ("icmp.example", ProbeMethod.ICMP, None),
+    ]
+    # a line's own method brings that method's default port, not the command line's
+    listing.write_text("www.example -T\n")
+    config = parse_config(["-j", "-u", "-P", "5000", "-F", str(listing)])
+    assert config.for_target(0).settings.port is None
+
+
+@pytest.mark.parametrize(
+    "line,message",
+    [
+        ("h1 -x", "'-x' is not an option of a target (-u, -T, --icmp and -P PORT)"),
+        ("h1 -T -P 99999", "port must be between 1 and 65535, not '99999'"),
+        ("h1 -T -P", "port must be between 1 and 65535, not ''"),
+        ("h1 --icmp -P 80", "-P/--port applies to UDP (-u) and TCP (-T) probes only"),
+        ("h1 -P 80", "h1: -P/--port applies to UDP (-u) and TCP (-T) probes only"),
+        ("h1 -u -T", "one probe method per target, not -T too"),
+        ("-u h1", "a host name or address first, not '-u'"),
+    ],
+)
+def test_a_bad_targets_file_line_is_named_in_one_line(line, message, tmp_path, capsys):
+    listing = tmp_path / "targets.txt"
+    listing.write_text(f"ok.example\n{line}\n")
+    assert main(["-j", "-F", str(listing)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err, err
+    if "h1:" not in message:
+        assert f"{listing}:2: " in err

@@ -77,6 +77,25 @@ def test_targets_from_a_file_and_csv_with_one_header(main_lab, tmp_path):
     assert text.count("Start: ") == 3 and text.count("HOST: ") == 3
 
 
+def test_each_line_of_a_file_may_probe_its_own_way(main_lab, tmp_path):
+    """-F lines with their own method and port: TCP to port 80 of the target (its kernel
+    answers with a reset), UDP to a router, ICMP as the command line says."""
+    addresses = targets(main_lab, 4)
+    listing = tmp_path / "targets.txt"
+    listing.write_text(f"{addresses[0]} -T -P 80\n{addresses[1]} -u\n{addresses[2]}\n")
+    done = main_lab.tracetui("-j", *RUN, "-F", str(listing))
+    reports = [entry["report"] for entry in json.loads(done.stdout)["reports"]]
+    assert [(r["mtr"]["method"], r["mtr"]["port"]) for r in reports] == [
+        ("tcp", 80),
+        ("udp", None),
+        ("icmp", None),
+    ]
+    for report, hops in zip(reports, (6, 2, 5), strict=True):
+        assert report["tracetui"]["reached"], report["mtr"]
+        assert len(report["hubs"]) == hops and report["hubs"][-1]["Loss%"] == 0.0
+        assert report["tracetui"]["ignored_packets"] == {}
+
+
 def test_one_endpoint_serves_every_target(main_lab):
     addresses = targets(main_lab, 4)
     port = 19480

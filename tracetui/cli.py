@@ -21,11 +21,12 @@ from typing import NoReturn
 
 from tracetui import __version__
 from tracetui.columns import COLUMNS, LATENCY_ORDER
-from tracetui.config import Config, DnsServer
+from tracetui.config import Config, DnsServer, TargetOptions
 from tracetui.exits import EXIT_FAILURE, EXIT_OK, EXIT_SIGNAL_BASE, EXIT_USAGE
 from tracetui.probe.engine import ProbeSettings
 from tracetui.probe.types import Family, ProbeMethod, SocketOptions
 from tracetui.report.formats import FORMATS
+from tracetui.textsafe import printable
 from tracetui.windows import MAX_WINDOW
 
 _NEGATIVE = re.compile(r"^-(\d|\.\d|inf|nan)", re.IGNORECASE)
@@ -184,7 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
         "-F",
         "--filename",
         metavar="FILE",
-        help="read hostname(s) from a file (one per line; # starts a comment)",
+        help="read hostname(s) from a file (one per line, optionally with its own -u, -T, "
+        "--icmp and -P PORT; # starts a comment)",
     )
     target.add_argument(
         "-4",
@@ -670,8 +672,47 @@ def _check_replay(args: argparse.Namespace) -> None:
 MAX_TARGETS = 1000
 
 
-def read_targets(path: str) -> list[str]:
-    """-F/--filename: one target per line; blank lines and # comments are skipped."""
+_LINE_METHODS = {
+    "-u": ProbeMethod.UDP,
+    "--udp": ProbeMethod.UDP,
+    "-T": ProbeMethod.TCP,
+    "--tcp": ProbeMethod.TCP,
+    "--icmp": ProbeMethod.ICMP,
+}
+LINE_OPTIONS = "-u, -T, --icmp and -P PORT"
+
+
+def _line_options(words: list[str], where: str) -> TargetOptions | None:
+    """A -F line's options after its host: the method (-u, -T, --icmp) and -P PORT."""
+    method: ProbeMethod | None = None
+    port: int | None = None
+    words = list(words)
+    while words:
+        word = words.pop(0)
+        value = None
+        if word.startswith("--port="):
+            word, value = "--port", word.split("=", 1)[1]
+        if word in _LINE_METHODS:
+            if method is not None and method is not _LINE_METHODS[word]:
+                raise UsageError(f"{where}: one probe method per target, not {word} too")
+            method = _LINE_METHODS[word]
+        elif word in ("-P", "--port"):
+            value = value if value is not None else (words.pop(0) if words else "")
+            if not value.isdigit() or not 1 <= int(value) <= 65535:
+                raise UsageError(f"{where}: port must be between 1 and 65535, not {value!r}")
+            port = int(value)
+        else:
+            raise UsageError(f"{where}: {word!r} is not an option of a target ({LINE_OPTIONS})")
+    if port is not None and method is ProbeMethod.ICMP:
+        raise UsageError(f"{where}: -P/--port applies to UDP (-u) and TCP (-T) probes only")
+    if method is None and port is None:
+        return None
+    return TargetOptions(method, port)
+
+
+def read_targets(path: str) -> list[tuple[str, TargetOptions | None]]:
+    """-F/--filename: one target per line, optionally with its own method and port
+    (``example.org -T -P 443``); blank lines and # comments are skipped."""
     try:
         with open(path, encoding="utf-8", errors="replace") as source:
             lines = source.read(1 << 20).splitlines()
@@ -682,9 +723,11 @@ def read_targets(path: str) -> list[str]:
         text = line.split("#", 1)[0].strip()
         if not text:
             continue
-        if len(text.split()) != 1 or len(text) > 255:
-            raise UsageError(f"{path}:{number}: one host name or address per line, not {text!r}")
-        targets.append(text)
+        host, *words = text.split()
+        where = f"{path}:{number}"
+        if len(host) > 255 or host.startswith("-"):
+            raise UsageError(f"{where}: a host name or address first, not {printable(host)!r}")
+        targets.append((host, _line_options(words, where)))
     if not targets:
         raise UsageError(f"{path} names no target")
     return targets
@@ -708,8 +751,11 @@ def _several(args: argparse.Namespace, hosts: list[str], report_format: str | No
 
 def _config(args: argparse.Namespace, file) -> Config:
     hosts = list(args.host)
+    target_options: list[TargetOptions | None] = [None] * len(hosts)
     if args.filename is not None:
-        hosts += read_targets(args.filename)
+        for host, options in read_targets(args.filename):
+            hosts.append(host)
+            target_options.append(options)
     args.host = hosts[0] if hosts else None
     if args.demo and args.host:
         raise UsageError("--demo traces a simulated network and takes no HOST")
@@ -723,6 +769,10 @@ def _config(args: argparse.Namespace, file) -> Config:
     method = args.method or ProbeMethod.ICMP
     if args.port is not None and method is ProbeMethod.ICMP:
         raise UsageError("-P/--port applies to UDP (-u) and TCP (-T) probes only")
+    for host, options in zip(hosts, target_options, strict=True):
+        port_only = options is not None and options.port is not None and not options.method
+        if port_only and method is ProbeMethod.ICMP:
+            raise UsageError(f"{host}: -P/--port applies to UDP (-u) and TCP (-T) probes only")
     if args.localport is not None and method is not ProbeMethod.UDP:
         raise UsageError("-L/--localport applies to UDP (-u) probes only")
     report_format = args.format
@@ -772,6 +822,7 @@ def _config(args: argparse.Namespace, file) -> Config:
     return Config(
         host=args.host,
         hosts=tuple(hosts),
+        target_options=tuple(target_options) if any(target_options) else (),
         settings=settings,
         family=args.family,
         demo=args.demo,

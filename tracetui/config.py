@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from tracetui.probe.engine import ProbeSettings
-from tracetui.probe.types import Family, SocketOptions
+from tracetui.probe.types import Family, ProbeMethod, SocketOptions
 
 
 class DnsServer(NamedTuple):
@@ -15,6 +15,13 @@ class DnsServer(NamedTuple):
     def __str__(self) -> str:
         host = f"[{self.address}]" if ":" in self.address else self.address
         return f"{host}:{self.port}"
+
+
+class TargetOptions(NamedTuple):
+    """What one line of a -F file may add to its target: the probe method and port."""
+
+    method: ProbeMethod | None = None
+    port: int | None = None
 
 
 class Config(NamedTuple):
@@ -68,6 +75,22 @@ class Config(NamedTuple):
     """--stream: where each completed probe and path event goes as a JSON line (- stdout)."""
     hosts: tuple[str, ...] = ()
     """Every target given (HOST arguments, then -F's file); ``host`` is the first."""
+    target_options: tuple[TargetOptions | None, ...] = ()
+    """Per target (aligned with ``hosts``): what its -F line asks beyond the command line."""
+
+    def for_target(self, index: int) -> Config:
+        """The configuration of target ``index`` alone: its host, its own method and port."""
+        settings = self.settings
+        options = self.target_options[index] if index < len(self.target_options) else None
+        if options is not None:
+            method = options.method or settings.method
+            port = options.port
+            if port is None and method is settings.method:
+                port = settings.port  # another method than the command line's: its own default
+            if method is ProbeMethod.ICMP:
+                port = None
+            settings = settings._replace(method=method, port=port)
+        return self._replace(host=self.hosts[index], settings=settings)
 
     @property
     def headless(self) -> bool:

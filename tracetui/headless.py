@@ -334,9 +334,9 @@ def run_many(config: Config) -> int:
             if config.stream is not None:
                 writer = open_stream(config)
             while opened:
-                host = config.hosts[len(sessions)]
-                watch = _Watch(config._replace(host=host))
-                session = open_session(config._replace(host=host), after_fold=watch,
+                one = config.for_target(len(sessions))
+                watch = _Watch(one)
+                session = open_session(one, after_fold=watch,
                                        opened=opened.pop(0))  # fmt: skip
                 sessions.append(session)
                 part = parts[len(watches)] if parts else None

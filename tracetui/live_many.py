@@ -76,7 +76,8 @@ class ManyTraces:
                 events: deque[EngineEvent] = deque()
                 streams: list[TargetStream] = []
                 sink = queue_sink(events, streams if writer is not None else None)
-                session = open_session(alone._replace(host=host), sink, opened=opened[index])
+                one = alone.for_target(index)
+                session = open_session(one, sink, opened=opened[index])
                 trace = LiveTrace(session, events)
                 trace.metrics = parts[index] if parts else None
                 if writer is not None:

@@ -220,7 +220,8 @@ def open_targets(config: Config, modules: Iterable[str]) -> list[tuple[Target, T
     opened: list[tuple[Target, Transport, Clock]] = []
     clock = MonotonicClock()
     try:
-        for host in config.hosts:
+        for index, host in enumerate(config.hosts):
+            one = config.for_target(index)
             try:
                 target = resolve_target(host, config.family, config.dns_servers)
             except TargetError as exc:
@@ -241,7 +242,7 @@ def open_targets(config: Config, modules: Iterable[str]) -> list[tuple[Target, T
                 transport = open_transport(
                     family,
                     target.address,
-                    config.settings.method,
+                    one.settings.method,
                     {},
                     config.sockets,
                     linger=config.settings.timeout + LATE_REPLY_WINDOW,
