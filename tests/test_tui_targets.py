@@ -108,3 +108,24 @@ async def test_help_lists_the_target_keys_only_with_several_targets(monkeypatch,
         await pilot.press("l", "right")  # nothing to switch to: no screen opens
         assert not isinstance(single.screen, TargetsScreen)
         assert "←/→ target" not in screen_text(single)
+
+
+async def test_many_tabs_keep_the_shown_one_in_view(monkeypatch, tmp_path):
+    names = {f"target-{n:02d}.example": SimScenario(paths=(chain(3),)) for n in range(1, 13)}
+    app = many_demo_app(monkeypatch, tmp_path, names, seconds=5.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        tabs = _tab_line(app)
+        assert tabs.lstrip().startswith("1 ✓ target-01.example") and tabs.rstrip().endswith("›")
+        for _ in range(7):
+            await pilot.press("right")
+        tabs = _tab_line(app)
+        assert "8 ✓ target-08.example" in tabs
+        assert tabs.lstrip().startswith("‹") and tabs.rstrip().endswith("›")
+        hidden_before = int(tabs.split("‹")[1].split()[0])
+        hidden_after = int(tabs.rstrip()[:-1].split()[-1])
+        shown = tabs.count(".example")
+        assert hidden_before + shown + hidden_after == 12
+        assert len(tabs) <= SIZE[0]
+        await pilot.press(*["left"] * 10)  # past the first, round to the last ones
+        assert app.trace.shown == 9 and "10 ✓ target-10.example" in _tab_line(app)

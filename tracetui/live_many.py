@@ -48,7 +48,11 @@ class ManyTraces:
         self.targets = tuple(targets) or tuple(config.hosts)
         self.shown = 0
         self._config = config
-        self._views: list[PathView | None] = [None] * len(traces)
+        self._lines = [
+            target_line(target, None, trace.info.target)
+            for target, trace in zip(self.targets, traces, strict=True)
+        ]
+        """Each target's line, remade whenever it is diagnosed (not on every frame)."""
         self._diagnosed_at = [0.0] * len(traces)
         self._turn = 0
         self._names: NameService | None = None
@@ -150,20 +154,21 @@ class ManyTraces:
             if budget and now - self._diagnosed_at[index] >= OTHERS_EVERY:
                 budget -= 1
                 self._diagnosed_at[index] = now
-                self._views[index] = trace.snapshot()
+                self._remember(index, trace.snapshot())
                 self._turn = index + 1
             else:
                 trace.fold()
-        view = self._views[self.shown] = self.current.snapshot()
+        view = self.current.snapshot()
+        self._remember(self.shown, view)
         self._diagnosed_at[self.shown] = now
         return view
 
+    def _remember(self, index: int, view: PathView) -> None:
+        self._lines[index] = target_line(self.targets[index], view, view.info.target)
+
     def overview(self) -> tuple[TargetLine, ...]:
         """One line per target, from its latest diagnosed snapshot."""
-        return tuple(
-            target_line(target, view, trace.info.target)
-            for target, view, trace in zip(self.targets, self._views, self.traces, strict=True)
-        )
+        return tuple(self._lines)
 
     def show_target(self, index: int) -> None:
         self.shown = index % len(self.traces)
@@ -171,7 +176,8 @@ class ManyTraces:
     def snapshots(self) -> list[PathView]:
         """Every target's view now, each diagnosed (``--report-on-exit``)."""
         views = [trace.snapshot() for trace in self.traces]
-        self._views = list(views)
+        for index, view in enumerate(views):
+            self._remember(index, view)
         return views
 
     # ----------------------------------------------------------------- commands

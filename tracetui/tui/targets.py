@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -50,39 +51,32 @@ class TargetTabs(LinesPanel):
     """
 
     def show(self, lines: tuple[TargetLine, ...], shown: int, width: int) -> None:
+        """Only the tabs that fit are built: a thousand targets cost a frame a few."""
         palette = palette_of(self.app)
         width = max(20, width - 2)
-        tabs = []
-        for index, line in enumerate(lines):
-            tab = Text(f" {index + 1} ")
-            tab.append_text(state_mark(line, palette))
-            name = printable(line.target)
-            if len(name) > TAB_NAME_WIDTH:
-                name = name[: TAB_NAME_WIDTH - 1] + "…"
-            tab.append(f" {name} ")
-            if index == shown:
-                tab.stylize("reverse bold")
-            tabs.append(tab)
+        names = [_tab_name(line.target) for line in lines]
+        # a tab is " N M NAME ": its number, its mark (one column) and its name
+        sizes = [len(str(index + 1)) + cell_len(name) + 5 for index, name in enumerate(names)]
         hint = Text("  ←/→ target  l list", style="dim")
         first, last = shown, shown + 1
-        used = tabs[shown].cell_len if tabs else 0
+        used = sizes[shown] if sizes else 0
 
         def room(extra: int) -> bool:
             """Whether ``extra`` more columns fit beside the ‹N and N› marks still needed."""
             left = len(f"‹{first} ") if first > 0 else 0
-            right = len(f" {len(tabs) - last}›") if last < len(tabs) else 0
+            right = len(f" {len(sizes) - last}›") if last < len(sizes) else 0
             return used + extra + left + right <= width
 
         grew = True
         while grew:  # grow the window of tabs around the shown one, alternately
             grew = False
-            if last < len(tabs) and room(tabs[last].cell_len + 1):
-                used += tabs[last].cell_len + 1
+            if last < len(sizes) and room(sizes[last] + 1):
+                used += sizes[last] + 1
                 last += 1
                 grew = True
-            if first > 0 and room(tabs[first - 1].cell_len + 1):
+            if first > 0 and room(sizes[first - 1] + 1):
                 first -= 1
-                used += tabs[first].cell_len + 1
+                used += sizes[first] + 1
                 grew = True
         line = Text()
         if first > 0:
@@ -90,13 +84,23 @@ class TargetTabs(LinesPanel):
         for index in range(first, last):
             if index > first:
                 line.append("│", style="dim")
-            line.append_text(tabs[index])
-        if last < len(tabs):
-            line.append(f" {len(tabs) - last}›", style="dim")
+            tab = Text(f" {index + 1} ")
+            tab.append_text(state_mark(lines[index], palette))
+            tab.append(f" {names[index]} ")
+            if index == shown:
+                tab.stylize("reverse bold")
+            line.append_text(tab)
+        if last < len(sizes):
+            line.append(f" {len(sizes) - last}›", style="dim")
         if line.cell_len + hint.cell_len <= width:
             line.append_text(hint)
         line.truncate(width, overflow="ellipsis")
         self.set_lines([line])
+
+
+def _tab_name(target: str) -> str:
+    name = printable(target)
+    return name if len(name) <= TAB_NAME_WIDTH else name[: TAB_NAME_WIDTH - 1] + "…"
 
 
 def _ms(value: float | None) -> str:
