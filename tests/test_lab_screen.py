@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -170,3 +171,16 @@ def test_without_colour_loss_stays_legible(terminal):
                 marks += 1
                 assert cell.bold and cell.reverse, text
     assert lossy >= 2 and marks >= 2  # the demo's lossy hops were there to be checked
+
+
+def test_report_on_exit_prints_the_report_of_what_the_screen_showed(main_lab, terminal, tmp_path):
+    plan = main_lab.plan
+    target = plan.target_address(4)
+    report = tmp_path / "report.json"
+    tracetui = _tracetui(plan, f"-n -c 5 -i 0.1 --report-on-exit json {target}")
+    term = terminal(f"{tracetui} > {report}; echo EXITED $?; sleep 30", 80, 24)
+    term.wait_until(lambda s: "■ done" in s and "round 5" in s, 30)
+    term.keys("q")
+    term.wait_until(lambda s: "EXITED 0" in s)
+    hubs = json.loads(report.read_text())["report"]["hubs"]
+    assert len(hubs) == 6 and hubs[-1]["host"] == target and hubs[0]["Snt"] == 5

@@ -139,9 +139,11 @@ def test_live_screen_with_several_targets_at_80x24(main_lab, terminal, tmp_path)
     addresses = targets(main_lab, 4)
     port = 19481
     stream = tmp_path / "probes.jsonl"
+    report = tmp_path / "report.json"
     command = (
         f"ip netns exec {plan.client} {sys.executable} -m tracetui -n -i 0.2 "
-        f"--metrics {port} --stream {stream} {' '.join(addresses)}; echo EXITED $?; sleep 30"
+        f"--metrics {port} --stream {stream} --report-on-exit json {' '.join(addresses)}"
+        f" > {report}; echo EXITED $?; sleep 30"
     )
     term = terminal(command, 80, 24)
     tabs = [f"{n} ✓ {a}" for n, a in enumerate(addresses, start=1)]
@@ -174,6 +176,10 @@ def test_live_screen_with_several_targets_at_80x24(main_lab, terminal, tmp_path)
     term.wait_until(lambda s: "EXITED 0" in s)
     lines = [json.loads(line) for line in stream.read_text().splitlines()]
     assert {line["target"] for line in lines if "rtt_ms" in line} == set(addresses)
+    reports = [entry["report"] for entry in json.loads(report.read_text())["reports"]]
+    assert [(r["mtr"]["dst"], len(r["hubs"])) for r in reports] == list(
+        zip(addresses, (6, 2, 5), strict=True)
+    )
 
 
 def test_one_stream_names_every_target(main_lab, tmp_path):

@@ -99,6 +99,6 @@ def run_app(config: Config) -> int:
 
         options = app.report_options()
         fmt = config.report_on_exit
-        views = trace.snapshots() if isinstance(trace, ManyTraces) else [trace.snapshot()]
-        sys.stdout.write(combined_reports([render(view, fmt, options) for view in views], fmt))
+        reports = [render(view, fmt, options) for view in trace.snapshots()]
+        sys.stdout.write(combined_reports(reports, fmt))
     return EXIT_OK

@@ -188,6 +188,10 @@ class LiveTrace:
             view = model.snapshot(lookup, self.window)
         return view._replace(diagnosis=diagnosis)
 
+    def snapshots(self) -> list[PathView]:
+        """As for several targets (``--report-on-exit``): this one's view."""
+        return [self.snapshot()]
+
     # -------------------------------------------------------------- commands
     def pause(self, paused: bool) -> None:
         self.session.engine.request_pause(paused)
