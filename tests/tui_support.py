@@ -8,25 +8,12 @@ from pathlib import Path
 
 from tracetui import demo as demo_module
 from tracetui import startup as startup_module
-from tracetui.cli import parse_config
-from tracetui.launch import screen_options
-from tracetui.live import VirtualTrace
-from tracetui.live_many import ManyTraces
 from tracetui.probe.sim import SimHop, SimLink, SimPath, SimRouter, SimScenario
 from tracetui.snapshot import NameInfo
 from tracetui.tui.app import TraceApp
-from tracetui.virtual_demo import advance, virtual_demo_app
+from tracetui.virtual_demo import advance, virtual_demo_app, virtual_many_app
 
-
-class VirtualMany(ManyTraces):
-    """Several simulated targets on virtual time: no engine thread, advanced by hand."""
-
-    def start(self) -> None:
-        """Time moves only when ``advance`` is called."""
-
-    def advance(self, seconds: float) -> None:
-        for trace in self.traces:
-            trace.advance(seconds)  # type: ignore[attr-defined]
+__all__ = ["advance", "demo_app", "long_demo_app", "many_demo_app", "screen_text"]
 
 
 def many_demo_app(
@@ -34,19 +21,7 @@ def many_demo_app(
 ) -> TraceApp:
     """The live screen over several simulated paths at once (one per target, as named)."""
     monkeypatch.setattr(startup_module, "drop_privileges", lambda: None)
-    config = parse_config(["--demo"])
-    traces = []
-    for scenario in targets.values():
-        monkeypatch.setattr(demo_module, "demo_scenario", lambda s=scenario: s)
-        trace = VirtualTrace.open_demo(config)
-        trace.advance(seconds)
-        traces.append(trace)
-    many = VirtualMany(config, traces, targets)
-    options = {**screen_options(config), "theme": None, "on_theme": None}
-    return TraceApp(many, **options, export_dir=tmp_path)
-
-
-__all__ = ["advance", "demo_app", "long_demo_app", "many_demo_app", "screen_text"]
+    return virtual_many_app(targets, seconds=seconds, export_dir=tmp_path)
 
 
 def demo_app(monkeypatch, tmp_path: Path, *args: str, seconds: float = 20.0) -> TraceApp:

@@ -7,11 +7,18 @@ on how much virtual time has passed.
 
 from __future__ import annotations
 
+from collections import deque
 from pathlib import Path
 
 from tracetui.cli import parse_config
+from tracetui.events import EngineEvent
 from tracetui.launch import screen_options
 from tracetui.live import VirtualTrace
+from tracetui.live_many import ManyTraces
+from tracetui.probe.sim import SimNetwork, SimScenario
+from tracetui.probe.types import Family
+from tracetui.startup import open_session
+from tracetui.target import Target
 from tracetui.tui.app import TraceApp
 
 
@@ -29,3 +36,37 @@ def advance(app: TraceApp, seconds: float) -> None:
     assert isinstance(trace, VirtualTrace)
     trace.advance(seconds)
     app.refresh_frame()
+
+
+class VirtualMany(ManyTraces):
+    """Several simulated targets on virtual time: no engine thread, advanced by hand."""
+
+    def start(self) -> None:
+        """Time moves only when ``advance`` is called."""
+
+    def advance(self, seconds: float) -> None:
+        for trace in self.traces:
+            trace.advance(seconds)  # type: ignore[attr-defined]
+
+
+def virtual_many_app(
+    targets: dict[str, SimScenario],
+    *args: str,
+    seconds: float = 30.0,
+    export_dir: Path | None = None,
+) -> TraceApp:
+    """The live screen over several simulated paths, one per target (named as given)."""
+    config = parse_config(["--demo", *args])
+    traces = []
+    for name, scenario in targets.items():
+        sim = SimNetwork(scenario, Family.V4, seed=7)
+        events: deque[EngineEvent] = deque()
+        opened = (Target(name, sim.target, Family.V4), sim, sim.clock)
+        session = open_session(config, events.append, virtual_time=True, opened=opened)
+        trace = VirtualTrace(session, events)
+        trace.snapshot()  # the start is stamped at virtual time zero
+        trace.advance(seconds)
+        traces.append(trace)
+    many = VirtualMany(config, traces, targets)
+    options = {**screen_options(config), "theme": config.theme, "on_theme": None}
+    return TraceApp(many, **options, export_dir=export_dir)
