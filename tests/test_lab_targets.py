@@ -199,3 +199,20 @@ def test_one_stream_names_every_target(main_lab, tmp_path):
             assert len(replies) == hub["Rcv"], (target, hub["count"])
             lost = [line for line in at_hop if line.get("lost")]
             assert len(lost) == hub["Snt"] - hub["Rcv"], (target, hub["count"])
+
+
+def test_ipv4_and_ipv6_targets_in_one_run(main_lab):
+    """One hub per family, both read by the one scheduler thread."""
+    four, six = targets(main_lab, 4), targets(main_lab, 6)
+    addresses = [four[0], six[0], four[1], six[2]]
+    done = main_lab.tracetui("-j", *RUN, *addresses)
+    reports = [entry["report"] for entry in json.loads(done.stdout)["reports"]]
+    assert [(r["mtr"]["dst"], r["mtr"]["family"], len(r["hubs"])) for r in reports] == [
+        (four[0], 4, 6),
+        (six[0], 6, 6),
+        (four[1], 4, 2),
+        (six[2], 6, 5),
+    ]
+    for report in reports:
+        assert report["tracetui"]["reached"] and report["hubs"][-1]["Loss%"] == 0.0
+        assert report["tracetui"]["ignored_packets"] == {}
