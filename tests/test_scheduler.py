@@ -107,3 +107,21 @@ def test_a_stop_ends_every_engine_and_rounds_keep_their_schedule():
     # simulated transports are polled every read interval (600 turns each in 60 s);
     # a raw-socket hub's targets are turned only for mail and deadlines (lab test)
     assert scheduler.turns <= 3 * (600 + 6 * 8 + 2)
+
+
+def test_an_engine_that_fails_ends_the_run_and_the_error_is_kept():
+    clock = VirtualClock()
+    engines = []
+    for seed in range(2):
+        sim = SimNetwork(SimScenario(paths=(chain(4),)), Family.V4, seed=seed)
+        sim.clock = clock
+        engines.append(Engine(sim, clock, SETTINGS, lambda event: None))
+
+    def broken():
+        raise OSError(5, "Input/output error")
+
+    engines[1].transport.drain = broken  # type: ignore[method-assign]
+    scheduler = EngineScheduler(engines, clock, sleep=_passing(clock))
+    scheduler.run_in_thread()  # what a thread runs: no exception escapes
+    assert isinstance(scheduler.error, OSError)
+    assert "Input/output error" in str(scheduler.error)

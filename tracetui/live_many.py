@@ -25,7 +25,7 @@ from tracetui.names import NameService, open_names
 from tracetui.overview import TargetLine, target_line
 from tracetui.probe.scheduler import EngineScheduler
 from tracetui.probe.types import ProbeMethod
-from tracetui.snapshot import PathView
+from tracetui.snapshot import PathView, TraceInfo
 from tracetui.startup import open_session, open_stream, open_targets, serve_metrics
 from tracetui.stream import ProbeStream, TargetStream
 
@@ -105,7 +105,7 @@ class ManyTraces:
         return self.traces[self.shown]
 
     @property
-    def info(self):
+    def info(self) -> TraceInfo:
         return self.current.info
 
     @property
