@@ -201,6 +201,23 @@ def test_one_stream_names_every_target(main_lab, tmp_path):
             assert len(lost) == hub["Snt"] - hub["Rcv"], (target, hub["count"])
 
 
+NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+@pytest.mark.parametrize("method", [[], ["-u"], ["-T"]], ids=["icmp", "udp", "tcp"])
+def test_several_targets_without_root(main_lab, method):
+    """As nobody: no raw sockets, so each target has its own (a ping socket, or a socket
+    per probe); the scheduler turns them every read interval. Same paths, all reached."""
+    addresses = targets(main_lab, 4)
+    argv = [*NOBODY, sys.executable, "-m", "tracetui", "-j", *method, *RUN, *addresses]
+    done = main_lab.exec(*argv)
+    reports = [entry["report"] for entry in json.loads(done.stdout)["reports"]]
+    for address, report, hops in zip(addresses, reports, (6, 2, 5), strict=True):
+        assert report["mtr"]["dst"] == address and report["tracetui"]["sockets"] == "unprivileged"
+        assert report["tracetui"]["reached"] and len(report["hubs"]) == hops, report["hubs"]
+        assert report["hubs"][-1]["Loss%"] == 0.0
+
+
 def test_ipv4_and_ipv6_targets_in_one_run(main_lab):
     """One hub per family, both read by the one scheduler thread."""
     four, six = targets(main_lab, 4), targets(main_lab, 6)
