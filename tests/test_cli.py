@@ -44,6 +44,7 @@ BAD_ARGUMENTS = [
     (["--displaymode", "3", "h"], "display mode must be between 0 and 2"),
     (["-F", "/nonexistent-dir/targets.txt"], "cannot read /nonexistent-dir/targets.txt"),
     (["--record", "r.pcapng", "h1", "h2"], "--record takes one target for now"),
+    (["-j", "h1", "h2", "H1"], "H1 is given twice: each target once"),
     (["--report-on-exit", "xml", "h1", "h2"], "several targets: reports in -j, -C, -r or"),
     (["-l", "h1", "h2"], "several targets: reports in -j, -C, -r or --markdown for now"),
     (["-j", "--events", "e.jsonl", "h1", "h2"], "--events takes one target for now"),

@@ -737,6 +737,11 @@ def _several(args: argparse.Namespace, hosts: list[str], report_format: str | No
     """What several targets cannot do yet, each refused in one line."""
     if len(hosts) > MAX_TARGETS:
         raise UsageError(f"at most {MAX_TARGETS} targets at once, not {len(hosts)}")
+    seen: set[str] = set()
+    for host in hosts:
+        if host.lower() in seen:  # its metrics and stream lines would be another's
+            raise UsageError(f"{printable(host)} is given twice: each target once")
+        seen.add(host.lower())
     if report_format in ("raw", "split", "xml") or args.report_on_exit == "xml":
         raise UsageError("several targets: reports in -j, -C, -r or --markdown for now")
     for option, value in (
