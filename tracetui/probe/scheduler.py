@@ -11,8 +11,9 @@ as their own loop would.
 Targets start spread evenly over one round interval: a thousand targets' first
 rounds leaving in one burst would overflow the socket buffers (replies and
 transmit stamps dropped by the kernel: probes counted lost, or timed from the
-moment they were handed over rather than when they left), and their later
-rounds would keep bursting together.
+moment they were handed over rather than when they left), would trip a shared
+first router's ICMP rate limit, and their later rounds would keep bursting
+together.
 
 Round trips come from kernel stamps, so an engine turned a little later than
 its deadline or a reply read up to a read interval late measures the same RTT.
@@ -42,7 +43,7 @@ class EngineScheduler:
         virtual clock's); by default a wait that a command or stop cuts short."""
         self.engines = list(engines)
         self.turns = 0
-        """Engine turns over the run (for benchmarks: the work the scheduler saved)."""
+        """Engine turns over the run (tests: how much work it did)."""
         self.error: BaseException | None = None
         hubs: list[RawHub] = []
         for engine in self.engines:
@@ -128,21 +129,24 @@ class EngineScheduler:
         while live:
             now = clock.now()
             ready: set[int] = set()
-            if now >= next_read:
-                next_read = now + self._read_interval
-                for hub in self._hubs:
-                    hub.pump()
-                ready.update(mailed)
-                mailed.clear()
-                ready.update(self._polled)
-            with self._lock:
-                ready.update(self._woken)
-                self._woken.clear()
             while heap and heap[0][0] <= now:
                 at, index = heapq.heappop(heap)
                 if due[index] == at:
                     due[index] = -1.0  # popped: whatever it says next is pushed
                     ready.add(index)
+            with self._lock:
+                ready.update(self._woken)
+                self._woken.clear()
+            if ready or now >= next_read:
+                # read before any engine judges its timeouts: a reply that came just
+                # before its probe's timeout must be seen first, as a lone engine does
+                for hub in self._hubs:
+                    hub.pump()
+                ready.update(mailed)
+                mailed.clear()
+            if now >= next_read:
+                next_read = now + self._read_interval
+                ready.update(self._polled)
             for index in sorted(ready & live):
                 engine = engines[index]
                 turn = None if engine.stopping else engine.turn()
