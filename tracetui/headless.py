@@ -3,7 +3,8 @@
 The engine runs in the main thread and folds straight into the model (no
 queue, no screen), which keeps the cost per probe close to mtr's. The path is
 diagnosed once a second of probing (verdicts, triage pings, events for
-``--events``) and once more at the end. Names are looked up in the background
+``--events``; with many targets less often, see DIAGNOSES_PER_SECOND) and once
+more at the end. Names are looked up in the background
 while probing and get a bounded extra wait at the end, so the report shows
 them as mtr does without ever hanging on DNS. mtr's streaming formats (``-l``
 raw, ``-p`` split) are written while probing instead of at the end.
@@ -42,6 +43,12 @@ if TYPE_CHECKING:
 
 NAME_WAIT = 2.0
 DIAGNOSE_SECONDS = 1.0
+DIAGNOSES_PER_SECOND = 64
+"""With several targets, at most this many diagnoses a second over all of them (each
+target then every ``N / 64`` seconds, at least every second): the diagnosis is the
+largest cost per target after sending, and verdicts, events and the metrics' per-hop
+gauges need not follow a thousand paths faster than Prometheus scrapes them. The live
+screen has the same kind of bound (live_many.OTHERS_PER_FRAME)."""
 _SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
@@ -79,7 +86,8 @@ def modules_to_preload(config: Config) -> tuple[str, ...]:
 class _Watch:
     """Diagnoses the model while the engine runs: at most once a second of the engine's time."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, every: float = DIAGNOSE_SECONDS) -> None:
+        """``every``: seconds of probing between two diagnoses."""
         self.session: Session | None = None
         self.names: NameService | None = None
         self.diagnoser: Diagnoser | None = None
@@ -91,6 +99,7 @@ class _Watch:
         self._writer: ProbeStream | None = None
         """--stream's writer when this watch opened it (one target)."""
         self._config = config
+        self._every = every
         self._next = 0.0
         self._said: set[str] = set()
         self._owns_names = True
@@ -170,7 +179,7 @@ class _Watch:
         if not self._next:
             self._next = event.at + DIAGNOSE_SECONDS  # the first look waits a second
         elif event.at >= self._next:
-            self._next = event.at + DIAGNOSE_SECONDS
+            self._next = event.at + self._every
             self.diagnose()
 
     def diagnose(self, window: float | None = None, *, final: bool = False):
@@ -333,9 +342,10 @@ def run_many(config: Config) -> int:
             parts = serve_metrics(config, list(config.hosts)) if config.metrics else None
             if config.stream is not None:
                 writer = open_stream(config)
+            every = max(DIAGNOSE_SECONDS, len(config.hosts) / DIAGNOSES_PER_SECOND)
             while opened:
                 one = config.for_target(len(sessions))
-                watch = _Watch(one)
+                watch = _Watch(one, every)
                 session = open_session(one, after_fold=watch,
                                        opened=opened.pop(0))  # fmt: skip
                 sessions.append(session)
