@@ -146,6 +146,7 @@ def main() -> None:
     parser.add_argument("--interval", default="1", help="seconds between rounds (-i)")
     parser.add_argument("--no-mtr", action="store_true", help="tracetui alone")
     parser.add_argument("--capture", action="store_true", help="Best against the wire")
+    parser.add_argument("--repeats", type=int, default=1, help="runs per N (a row each)")
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench: needs root (network namespaces, raw sockets)")
@@ -176,8 +177,17 @@ def main() -> None:
                 run_mtr(lab, mtr, targets, args.rounds, args.interval) if mtr else (0.0, 0)
             )
             rows.append((size, ours, wall, theirs, our_rss, their_rss))
+            for _ in range(args.repeats - 1):  # again, tracetui and mtr taking turns
+                ours, our_rss, wall, _report = run_tracetui(
+                    lab, targets, args.rounds, args.interval
+                )
+                theirs, their_rss = (
+                    run_mtr(lab, mtr, targets, args.rounds, args.interval) if mtr else (0.0, 0)
+                )
+                rows.append((size, ours, wall, theirs, our_rss, their_rss))
     print(f"Measured {started} UTC on {machine()}.")
     flags = " --no-mtr" * args.no_mtr + " --capture" * args.capture
+    flags += f" --repeats {args.repeats}" if args.repeats > 1 else ""
     command = (
         f"sudo .venv/bin/python bench/targets.py --targets {args.targets} "
         f"--rounds {args.rounds} --interval {args.interval}{flags}"
