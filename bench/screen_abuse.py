@@ -22,7 +22,6 @@ import re
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,6 +29,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from lab.builder import Lab  # noqa: E402
+from lab.terminal import Terminal  # noqa: E402
 from run import PATH_TOPOLOGY, TRACETUI, machine  # noqa: E402
 
 PORT = 19470
@@ -83,41 +83,20 @@ print(counts, flush=True)
 """
 
 
-class Pane:
-    def __init__(self, command: str) -> None:
-        self.name = f"bench-{uuid.uuid4().hex[:8]}"
-        self.tmux = ["tmux", "-L", self.name, "-f", "/dev/null"]
-        subprocess.run(
-            [*self.tmux, "new-session", "-d", "-s", self.name, "-x", "120", "-y", "34", command],
-            check=True,
-        )
-
-    def text(self) -> str:
-        return subprocess.run(
-            [*self.tmux, "capture-pane", "-p", "-t", self.name],
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout
-
-    def close(self) -> None:
-        subprocess.run([*self.tmux, "kill-server"], capture_output=True, check=False)
-
-
 def _round(text: str) -> int:
     found = re.search(r"round (\d+)", text)
     return int(found.group(1)) if found else 0
 
 
-def sample(pane: Pane, seconds: float) -> tuple[float, float]:
+def sample(pane: Terminal, seconds: float) -> tuple[float, float]:
     """Frames per second (changes of the pane) and rounds per second, over ``seconds``."""
     changes = 0
-    last = pane.text()
+    last = pane.screen()
     first_round = _round(last)
     started = time.monotonic()
     while time.monotonic() - started < seconds:
         time.sleep(0.05)
-        text = pane.text()
+        text = pane.screen()
         if text != last:
             changes += 1
             last = text
@@ -136,7 +115,7 @@ def main() -> None:
         plan = lab.plan
         target = plan.target_address(4)
         argv = " ".join([*TRACETUI, "-n", "-i", "0.1", "--metrics", str(PORT), target])
-        pane = Pane(f"ip netns exec {plan.client} env -u COLUMNS -u LINES {argv}")
+        pane = Terminal(f"ip netns exec {plan.client} {argv}", 120, 34)
         try:
             time.sleep(4.0)  # the path found: steady frames from here on
             quiet = sample(pane, args.seconds)

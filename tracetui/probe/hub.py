@@ -31,7 +31,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
 
-from tracetui.probe.channels import Channel, decode
+from tracetui.probe.channels import Channel
 from tracetui.probe.codec import LocalIdentity
 from tracetui.probe.packets import (
     PROTO_ICMP,
@@ -39,21 +39,18 @@ from tracetui.probe.packets import (
     PROTO_TCP,
     PROTO_UDP,
     TcpSynTemplate,
-    quoted_ipv4,
-    quoted_ipv6,
 )
 from tracetui.probe.sockets import (
     ECHO_TTL,
-    ERRQUEUE_NOW,
     IPV6_HOPLIMIT,
     MAX_BATCH,
     TTL_CMSG,
     RawSockets,
     RawTransport,
-    kernel_stamp,
     local_source,
+    read_replies,
+    read_transmit_stamps,
     receive_setup,
-    transmit_stamp,
 )
 from tracetui.probe.types import Family, Observation, ProbeMethod, ReplyKind, SocketOptions
 
@@ -133,7 +130,6 @@ class RawHub:
             ProbeMethod.UDP: sockets.udp,
             ProbeMethod.TCP: sockets.tcp,
         }
-        self._quoted = quoted_ipv4 if v4 else quoted_ipv6
         self.lock = threading.Lock()
         self._idents = itertools.count(random.getrandbits(16))
         self._users = 0
@@ -153,38 +149,17 @@ class RawHub:
         with self.lock:
             deliver, malformed = self.replies.deliver, self.malformed
             for sock, channel in self._channels:
-                for _ in range(MAX_BATCH):
-                    try:
-                        data, ancillary, _flags, address = sock.recvmsg(2048, 256)
-                    except (BlockingIOError, InterruptedError):
-                        break
-                    except OSError:
-                        malformed["socket error"] += 1
-                        break
-                    obs = decode(channel, data, address[0])
-                    if obs is None:
-                        malformed["not a reply"] += 1
-                    else:
-                        deliver(obs, kernel_stamp(ancillary))
+                for obs, stamp in read_replies(sock, channel, malformed):
+                    deliver(obs, stamp)
 
     def pump_stamps(self, method: ProbeMethod, limit: int = MAX_BATCH) -> None:
         """Up to ``limit`` of the kernel's transmit stamps of ``method``'s socket, to the
         targets that sent (the engine asks for one right after each send: reading on to
         the empty queue would cost a failed read per probe)."""
         with self.lock:
-            recvmsg = self._senders[method].recvmsg
-            for _ in range(min(limit, MAX_BATCH)):
-                try:
-                    data, ancillary, _flags, _address = recvmsg(2048, 512, ERRQUEUE_NOW)
-                except (BlockingIOError, InterruptedError):
-                    return
-                except OSError:
-                    self.malformed["socket error"] += 1
-                    return
-                stamp = transmit_stamp(ancillary)
-                probe = self._quoted(ReplyKind.TIME_EXCEEDED, 0, "", data) if stamp else None
-                if probe is not None:
-                    self.stamps.deliver(probe, stamp)
+            sock, deliver = self._senders[method], self.stamps.deliver
+            for probe, stamp in read_transmit_stamps(sock, self.family, limit, self.malformed):
+                deliver(probe, stamp)
 
     def join(self) -> None:
         self._users += 1

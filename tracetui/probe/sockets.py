@@ -22,7 +22,7 @@ import socket
 import struct
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from tracetui.probe.channels import Channel, decode
 from tracetui.probe.codec import LocalIdentity
@@ -109,6 +109,48 @@ def _never_fragment(sock: socket.socket, family: Family) -> None:
         else:
             sock.setsockopt(socket.IPPROTO_IPV6, IPV6_MTU_DISCOVER, PMTUDISC_PROBE)
             sock.setsockopt(socket.IPPROTO_IPV6, IPV6_DONTFRAG, 1)
+
+
+def read_replies(
+    sock: socket.socket, channel: Channel, malformed: Counter[str]
+) -> Iterator[tuple[Observation, int]]:
+    """The replies waiting on ``sock`` (a batch at most), decoded, each with its kernel
+    receive stamp; what is no reply, and a socket error, are counted in ``malformed``."""
+    recvmsg = sock.recvmsg
+    for _ in range(MAX_BATCH):
+        try:
+            data, ancillary, _flags, address = recvmsg(2048, 256)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            malformed["socket error"] += 1
+            return
+        obs = decode(channel, data, address[0])
+        if obs is None:
+            malformed["not a reply"] += 1
+        else:
+            yield obs, kernel_stamp(ancillary)
+
+
+def read_transmit_stamps(
+    sock: socket.socket, family: Family, limit: int, malformed: Counter[str]
+) -> Iterator[tuple[Observation, int]]:
+    """Up to ``limit`` kernel transmit stamps from ``sock``'s error queue, each with the
+    probe it stamps (the packet comes back whole: found as a quoted probe is)."""
+    quoted = quoted_ipv4 if family is Family.V4 else quoted_ipv6
+    recvmsg = sock.recvmsg
+    for _ in range(min(limit, MAX_BATCH)):
+        try:
+            data, ancillary, _flags, _address = recvmsg(2048, 512, ERRQUEUE_NOW)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            malformed["socket error"] += 1
+            return
+        stamp = transmit_stamp(ancillary)
+        probe = quoted(ReplyKind.TIME_EXCEEDED, 0, "", data) if stamp else None
+        if probe is not None:
+            yield probe, stamp
 
 
 def receive_setup(sock: socket.socket) -> None:
@@ -319,22 +361,8 @@ class RawTransport(_PollingTransport):
         kernel stamps the packet as it goes to the device. The packet comes back
         whole, so the engine finds its probe the way it matches a quoted probe.
         """
-        out: list[tuple[Observation, int]] = []
-        quoted = quoted_ipv4 if self.family is Family.V4 else quoted_ipv6
-        recvmsg = self._senders[method].recvmsg
-        for _ in range(limit):
-            try:
-                data, ancillary, _flags, _address = recvmsg(2048, 512, ERRQUEUE_NOW)
-            except (BlockingIOError, InterruptedError):
-                break
-            except OSError:
-                self.malformed["socket error"] += 1
-                break
-            stamp = transmit_stamp(ancillary)
-            probe = quoted(ReplyKind.TIME_EXCEEDED, 0, "", data) if stamp else None
-            if probe is not None:
-                out.append((probe, stamp))
-        return out
+        sock = self._senders[method]
+        return list(read_transmit_stamps(sock, self.family, limit, self.malformed))
 
     def _reserve_port(self, af: int, kind: int, source: str, port: int = 0) -> int:
         """Hold a real socket on our source port so no other program gets it meanwhile."""
@@ -363,23 +391,10 @@ class RawTransport(_PollingTransport):
             sock.setsockopt(socket.IPPROTO_ICMPV6, ICMP6_FILTER, struct.pack("8I", *words))
 
     def _reader(self, sock: socket.socket, channel: Channel):
-        recvmsg = sock.recvmsg
         malformed = self.malformed
 
         def read(out: list[tuple[Observation, int]]) -> None:
-            for _ in range(MAX_BATCH):
-                try:
-                    data, ancillary, _flags, address = recvmsg(2048, 256)
-                except (BlockingIOError, InterruptedError):
-                    return
-                except OSError:
-                    malformed["socket error"] += 1
-                    return
-                obs = decode(channel, data, address[0])
-                if obs is None:
-                    malformed["not a reply"] += 1
-                else:
-                    out.append((obs, kernel_stamp(ancillary)))
+            out.extend(read_replies(sock, channel, malformed))
 
         return read
 
