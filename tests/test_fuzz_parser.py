@@ -278,9 +278,14 @@ def test_tcp_replies_match_only_their_own_probe(sport, ack, flags):
             assert ack == (struct.unpack_from("!I", probe, 4)[0] + 1) & 0xFFFFFFFF
 
 
-def test_echo_reply_from_another_host_is_not_ours():
+def test_echo_reply_from_another_address_answers_by_identifier_and_sequence():
+    """A multihomed or anycast target answers from another of its addresses: only a host
+    that got our request can echo our identifier and sequence (the model tells the target
+    from a router); another identifier is another program's."""
     packet = bytes(IP(src="198.18.9.11", dst=SRC4) / ICMP(type=0, id=IDENT, seq=5) / b"x")
-    assert CODECS4[0].key_of(parse_ipv4_icmp(packet)) is None
+    assert CODECS4[0].key_of(parse_ipv4_icmp(packet)) == 5
+    other = bytes(IP(src="198.18.9.11", dst=SRC4) / ICMP(type=0, id=IDENT ^ 1, seq=5) / b"x")
+    assert CODECS4[0].key_of(parse_ipv4_icmp(other)) is None
     message = bytes(ICMPv6EchoReply(id=IDENT, seq=5))
-    assert CODECS6[0].key_of(parse_icmpv6(message, "2001:db8:9::11")) is None
+    assert CODECS6[0].key_of(parse_icmpv6(message, "2001:db8:9::11")) == 5
     assert CODECS6[0].key_of(parse_icmpv6(message, DST6)) == 5

@@ -74,13 +74,19 @@ class IcmpCodec:
         self.build = self._template.build
 
     def key_of(self, obs: Observation) -> int | None:
-        if obs.proto != self._proto or obs.dst != self._target:
+        """An error must quote our request to the target; an echo reply answers by our
+        identifier and sequence alone, from whichever address the target answers (a
+        multihomed host, an anycast address): the model tells the target from a router."""
+        if obs.proto != self._proto:
+            return None
+        echo = obs.kind is ReplyKind.ECHO_REPLY
+        if not echo and obs.dst != self._target:
             return None
         header = obs.header
         ident, seq = _ICMP_ID_SEQ.unpack_from(header)
         if ident != self._ident or seq >= self.key_space:
             return None
-        if obs.kind is ReplyKind.ECHO_REPLY:
+        if echo:
             return seq
         sent = self.build(seq)
         # an error must quote our echo request as sent; the kernel fills ICMPv6 checksums
@@ -195,10 +201,15 @@ class TcpCodec:
         return sport == self._template.sport_for(key)
 
     def key_of(self, obs: Observation) -> int | None:
-        if obs.proto != PROTO_TCP or obs.dst != self._target:
+        """An error must quote our SYN to the target; a SYN-ACK or reset proves itself by its
+        ports and acknowledgement number, whichever address it comes from."""
+        if obs.proto != PROTO_TCP:
             return None
         template = self._template
-        if obs.kind is ReplyKind.TCP_SYN_ACK or obs.kind is ReplyKind.TCP_RESET:
+        direct = obs.kind is ReplyKind.TCP_SYN_ACK or obs.kind is ReplyKind.TCP_RESET
+        if not direct and obs.dst != self._target:
+            return None
+        if direct:
             their_port, our_port, _seq, ack = _TCP_REPLY.unpack_from(obs.header)
             if their_port != template.dport:
                 return None
