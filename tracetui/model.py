@@ -25,6 +25,7 @@ What a snapshot shows of the path:
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import NamedTuple
@@ -67,6 +68,7 @@ from tracetui.windows import RecentBuckets
 MAX_RESPONDERS = 16
 MAX_ECHO_TARGETS = 64
 MAX_NOTES = 8
+MAX_RECENT_PINGS = 64
 CURRENT_ROUNDS = 10
 """A responder is current while it answered within this many rounds."""
 
@@ -115,6 +117,9 @@ class _Hop:
         "ring",
         "ring_round",
         "recent",
+        "last_responder",
+        "last_reply_round",
+        "switches",
     )
 
     def __init__(self, ttl: int, history: int) -> None:
@@ -129,6 +134,10 @@ class _Hop:
         self.ring = [NO_DATA] * history
         self.ring_round = [0] * history
         self.recent = RecentBuckets()
+        self.last_responder: str | None = None
+        self.last_reply_round = 0
+        self.switches = 0
+        """Rounds whose reply came from another router than the round before's."""
 
     def record(self, round_: int, sample: float) -> None:
         slot = round_ % len(self.ring)
@@ -154,11 +163,13 @@ class _Hop:
 
 
 class _Echo:
-    __slots__ = ("sent", "received", "lost", "rtt")
+    __slots__ = ("sent", "received", "lost", "rtt", "recent")
 
     def __init__(self) -> None:
         self.sent = self.received = self.lost = 0
         self.rtt = RttStats()
+        self.recent: deque[tuple[float, bool]] = deque(maxlen=MAX_RECENT_PINGS)
+        """(engine clock of the round it settled in, answered) of the latest pings."""
 
 
 class _PathState(NamedTuple):
@@ -254,6 +265,11 @@ class PathModel:
         hop.rtt.add(rtt)
         hop.record(event.round, rtt)
         hop.recent.received(self.now, rtt)
+        if event.round > hop.last_reply_round:
+            if hop.last_responder is not None and event.responder != hop.last_responder:
+                hop.switches += 1
+            hop.last_responder = event.responder
+            hop.last_reply_round = event.round
         responder = hop.responders.get(event.responder)
         if responder is None:
             if len(hop.responders) >= self._max_responders:
@@ -357,11 +373,13 @@ class PathModel:
         if echo is not None:
             echo.received += 1
             echo.rtt.add(event.rtt)
+            echo.recent.append((self.now, True))
 
     def _echo_lost(self, event: EchoLost) -> None:
         echo = self._echo(event.address)
         if echo is not None:
             echo.lost += 1
+            echo.recent.append((self.now, False))
 
     def _paused(self, event: Paused) -> None:
         self.paused = event.paused
@@ -387,9 +405,10 @@ class PathModel:
         """The path now; with ``window`` (seconds), hop counts and RTTs cover only that span."""
         lookup = names or (lambda _address: None)
         top = self.visible_limit()
+        transit = self._transit()
         hops = []
         for ttl in range(self.info.first_ttl, top + 1):
-            hops.append(self._hop_view(ttl, self.hops.get(ttl), lookup, window))
+            hops.append(self._hop_view(ttl, self.hops.get(ttl), lookup, window, transit))
         if self.dest_ttl is None and self.discovered and top < self.limit and hops:
             last = hops[-1]
             if not last.received:
@@ -397,7 +416,8 @@ class PathModel:
         for ttl in sorted(self.left_path):
             hop = self.hops.get(ttl)
             if ttl > top and hop is not None and hop.received:
-                hops.append(self._hop_view(ttl, hop, lookup, window)._replace(on_path=False))
+                view = self._hop_view(ttl, hop, lookup, window, transit)
+                hops.append(view._replace(on_path=False))
         return PathView(
             info=self.info,
             method=self.method,
@@ -414,7 +434,9 @@ class PathModel:
             last_failure=self.last_failure,
             notes=(*self.notes, *probe_limits(self.info, self.method)),
             echoes={
-                address: EchoStats(e.sent, e.received, e.lost, e.rtt.summary())
+                address: EchoStats(
+                    e.sent, e.received, e.lost, e.rtt.summary(), tuple(e.recent)
+                )
                 for address, e in self._echoes.items()
             },
             window=window,
@@ -436,8 +458,27 @@ class PathModel:
             current=self.rounds - responder.last_round < CURRENT_ROUNDS,
         )
 
+    def _transit(self) -> frozenset[str]:
+        """Routers seen forwarding (time-exceeded) before where the path ends: one of them
+        answering for the target at the end is a firewall rejecting, not the target."""
+        end = self.dest_ttl
+        if end is None:
+            return frozenset()
+        return frozenset(
+            r.address
+            for ttl, hop in self.hops.items()
+            if ttl < end
+            for r in hop.responders.values()
+            if r.kind is ReplyKind.TIME_EXCEEDED
+        )
+
     def _hop_view(
-        self, ttl: int, hop: _Hop | None, lookup: NameSource, window: float | None
+        self,
+        ttl: int,
+        hop: _Hop | None,
+        lookup: NameSource,
+        window: float | None,
+        transit: frozenset[str] = frozenset(),
     ) -> HopView:
         if hop is None:
             hop = _Hop(ttl, 1)
@@ -450,7 +491,18 @@ class PathModel:
         sent, received, lost, rtt = hop.sent, hop.received, hop.lost, hop.rtt.summary()
         if window is not None:
             sent, received, lost, rtt = hop.recent.over(self.now, window, rtt)
-        reached = any(r.address == self.info.target and not r.kind.refuses for r in responders)
+        ends = ttl == self.dest_ttl
+        reached = rejected = False
+        if ends:
+            # the target itself, from the address probed or another of its own; a router
+            # of the path answering instead (port unreachable, a reset) rejects for it
+            for r in responders:
+                if r.kind.ends_path and not r.kind.refuses and r.current:
+                    if r.address == self.info.target or r.address not in transit:
+                        reached = True
+                    else:
+                        rejected = True
+            rejected = rejected and not reached
         return HopView(
             ttl=ttl,
             sent=sent,
@@ -461,6 +513,8 @@ class PathModel:
             responders=responders,
             other_replies=hop.other_replies,
             history=history,
-            is_destination=ttl == self.dest_ttl and reached,
-            ends_path=ttl == self.dest_ttl,
+            is_destination=reached,
+            ends_path=ends,
+            rejected=rejected,
+            switches=hop.switches,
         )

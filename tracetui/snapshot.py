@@ -105,6 +105,12 @@ class HopView(NamedTuple):
     """False for a hop the path no longer reaches (it got shorter); its data is kept."""
     span: int = 1
     """TTLs this row stands for: past the last hop that answers, one row covers them all."""
+    rejected: bool = False
+    """The path ends here because a router of the path answered for the target (a port
+    unreachable or a reset from an address seen forwarding earlier): a firewall rejecting."""
+    switches: int = 0
+    """Rounds whose reply came from another router than the round before's (route changes,
+    flaps, or load balancing when the flow varies)."""
 
     @property
     def completed(self) -> int:
@@ -156,6 +162,8 @@ class EchoStats(NamedTuple):
     received: int
     lost: int
     rtt: RttSummary
+    recent: tuple[tuple[float, bool], ...] = ()
+    """(engine clock, answered) of the latest pings, oldest first: a confirmation expires."""
 
 
 class PathView(NamedTuple):

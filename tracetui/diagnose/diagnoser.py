@@ -3,7 +3,8 @@
 The owner of the model (the live trace, the report run) hands every snapshot
 to ``update`` and gets the diagnosis to attach to it. Verdicts and events are
 recomputed once per new round (hysteresis counts rounds, not frames); a
-restart (reset, method switch) starts them afresh.
+restart (reset, method switch) starts the verdicts afresh and is logged.
+The snapshot's window is the span the verdicts describe, as the numbers do.
 """
 
 from __future__ import annotations
@@ -13,24 +14,28 @@ from datetime import datetime
 
 from tracetui.diagnose.diagnosis import Diagnosis, PathEvent
 from tracetui.diagnose.events import EventTracker
+from tracetui.diagnose.evidence import Regime, gather
 from tracetui.diagnose.summary import summarize
-from tracetui.diagnose.triage import TriagePlanner
-from tracetui.diagnose.verdicts import VerdictKeeper, judge
+from tracetui.diagnose.triage import TriageBudget, TriagePlanner
+from tracetui.diagnose.verdicts import VerdictKeeper, judge, refuses
+from tracetui.probe.types import ProbeMethod
 from tracetui.snapshot import PathView
 
 Ping = Callable[[str], None]
 
 
 class Diagnoser:
-    def __init__(self, ping: Ping | None = None) -> None:
-        """``ping`` sends one triage echo to an address; None turns triage off."""
+    def __init__(self, ping: Ping | None = None, budget: TriageBudget | None = None) -> None:
+        """``ping`` sends one triage echo to an address; None turns triage off. ``budget``:
+        the pings already booked by the other targets of the run (one per router a second)."""
         self._ping = ping
         self._keeper = VerdictKeeper()
         self._tracker = EventTracker()
-        self._planner = TriagePlanner()
+        self._planner = TriagePlanner(budget)
         self._epoch: datetime | None = None
-        self._rounds = -1
-        self._discovered = False
+        self._method: ProbeMethod | None = None
+        self._looked_at: tuple[int, bool, float | None, int] | None = None
+        self._regime = Regime()
         self._diagnosis = Diagnosis({}, (), ())
         self.new_events: list[PathEvent] = []
         """Events found by the latest ``update`` (for an events file)."""
@@ -40,23 +45,43 @@ class Diagnoser:
         computed from it rather than those held on display by hysteresis."""
         self.new_events = []
         if view.started != self._epoch:
+            if self._epoch is not None:
+                self.new_events.append(self._restarted(view))
             self._epoch = view.started
+            self._method = view.method
             self._keeper.reset()
             self._tracker.reset()
-            self._rounds = -1
-        if view.rounds == self._rounds and view.discovered == self._discovered and not final:
+            self._looked_at = None
+            self._regime = Regime()
+        # once per round, and again whenever probes settled since (a timeout between rounds)
+        settled = sum(hop.completed for hop in view.hops)
+        looked_at = (view.rounds, view.discovered, view.window, settled)
+        if looked_at == self._looked_at and not final:
             # names may have arrived since: the summary names hops, the verdicts do not
             diagnosis = self._diagnosis
-            return diagnosis._replace(summary=summarize(view, diagnosis.verdicts))
-        self._rounds = view.rounds
-        self._discovered = view.discovered
-        computed = judge(view, self._keeper.shown)
-        shown = self._keeper.update(computed, view.rounds)
+            return diagnosis._replace(summary=self._summary(view, diagnosis))
+        self._looked_at = looked_at
+        pool = [h for h in view.hops if h.on_path and h.received and not refuses(h)]
+        evidence = gather(view, self._regime, pool)
+        self._evidence = evidence
+        judgement = judge(view, evidence, self._keeper.shown, triage=self._ping is not None)
+        shown = self._keeper.update(judgement.verdicts, view.rounds)
         if final:
-            shown = computed
-        self.new_events = self._tracker.update(view, shown, view.taken)
+            shown = judgement.verdicts
+        self.new_events += self._tracker.update(view, shown, evidence, view.taken)
         if self._ping is not None:
-            for address in self._planner.due(view, computed, view.clock):
+            for address in self._planner.due(view, judgement.pings_wanted):
                 self._ping(address)
-        self._diagnosis = Diagnosis(shown, summarize(view, shown), tuple(self._tracker.log))
+        summary = summarize(view, shown, evidence)
+        self._diagnosis = Diagnosis(shown, summary, tuple(self._tracker.log))
         return self._diagnosis
+
+    def _summary(self, view: PathView, diagnosis: Diagnosis) -> tuple[str, ...]:
+        return summarize(view, diagnosis.verdicts, self._evidence)
+
+    def _restarted(self, view: PathView) -> PathEvent:
+        if view.method is not self._method:
+            return self._tracker.restarted(
+                view.taken, "method-switch", f"switched to {view.method.upper()} probes"
+            )
+        return self._tracker.restarted(view.taken, "reset", "the statistics were reset")

@@ -37,12 +37,15 @@ class PathEvent(NamedTuple):
     kind: str
     """One of EVENT_KINDS."""
     ttl: int | None
+    """The hop it concerns; None for the whole path (a reset, a method switch)."""
     message: str
 
 
 EVENT_KINDS = (
     "responder-new",
     "responder-gone",
+    "responder-back",
+    "route-flap",
     "path-longer",
     "path-shorter",
     "destination-lost",
@@ -50,6 +53,8 @@ EVENT_KINDS = (
     "loss-start",
     "loss-end",
     "latency-step",
+    "reset",
+    "method-switch",
 )
 
 

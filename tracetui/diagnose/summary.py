@@ -1,11 +1,17 @@
-"""The path in a few plain sentences: what a colleague would say looking over your shoulder."""
+"""The path in a few plain sentences: what a colleague would say looking over your shoulder.
+
+Every sentence follows from the verdicts shown beside the numbers, over the
+same span as their evidence: the destination is said to answer "with no
+loss worth mentioning" only when its verdict is ``ok``, never beside a loss
+too large or too young to call.
+"""
 
 from __future__ import annotations
 
 from tracetui.diagnose.diagnosis import HopVerdict, Verdict
-from tracetui.diagnose.verdicts import evidence
+from tracetui.diagnose.evidence import Evidence
 from tracetui.labels import display_name
-from tracetui.snapshot import HISTORY_ROUNDS as FULL_EVIDENCE
+from tracetui.probe.types import ReplyKind
 from tracetui.snapshot import HopView, PathView
 
 
@@ -17,64 +23,40 @@ def _name(hop: HopView) -> str:
     return f"hop {hop.ttl} ({display_name(primary, True) or primary.address})"
 
 
-def _loss(hop: HopView) -> str:
-    lost, settled = evidence(hop)
-    return f"{100.0 * lost / settled:.1f}%" if settled else "0.0%"
-
-
-def summarize(view: PathView, verdicts: dict[int, HopVerdict]) -> tuple[str, ...]:
+def summarize(
+    view: PathView, verdicts: dict[int, HopVerdict], evidence: Evidence
+) -> tuple[str, ...]:
     hops = [hop for hop in view.hops if hop.on_path]
     by = {hop.ttl: verdicts[hop.ttl] for hop in hops if hop.ttl in verdicts}
-    if not view.discovered or not hops:
+    if not view.discovered or not hops or len(by) < len(hops):
         return ("Finding the path...",)
+
+    def loss(hop: HopView) -> str:
+        lost, settled = evidence.of(hop)
+        return f"{100.0 * lost / settled:.1f}%" if settled else "0.0%"
+
     sentences: list[str] = []
     destination = next((hop for hop in hops if hop.is_destination), None)
-    origin = next((h for h in hops if by[h.ttl].verdict is Verdict.LOSS_ORIGIN), None)
     refusing = next((h for h in hops if by[h.ttl].verdict is Verdict.UNREACHABLE), None)
     if refusing is not None:
-        primary = refusing.primary
-        assert primary is not None
-        verdict = by[refusing.ttl]
-        if verdict.code == "!F":
-            mtu = f"; path MTU {primary.mtu}" if primary.mtu else ""
-            # the router that refused is the hop before, seen again one TTL further
-            sender = next(
-                (
-                    h
-                    for h in hops
-                    if h.ttl < refusing.ttl
-                    and h.primary is not None
-                    and h.primary.address == primary.address
-                ),
-                refusing,
-            )
-            sentences.append(
-                f"Packets of {view.info.size} bytes do not fit past {_name(sender)}{mtu}."
-            )
-        else:
-            sentences.append(
-                f"{_name(refusing).capitalize()} reports the target unreachable "
-                f"({verdict.reason.split(' from ')[0]}): the target is not reached."
-            )
-    if origin is not None:
-        end = destination or [h for h in hops if h.received][-1]
+        sentences.append(_refusal(view, hops, refusing, by[refusing.ttl]))
+    origins = [h for h in hops if by[h.ttl].verdict is Verdict.LOSS_ORIGIN]
+    if origins:
+        answering = [h for h in hops if h.received and h.ttl not in _refusing(hops, by)]
+        end = destination or answering[-1]
+        first = origins[0]
         where = "the destination" if end is destination else f"{_name(end)}, the last that answers"
-        sentences.append(f"Loss begins at {_name(origin)} and reaches {where}: {_loss(end)}.")
+        if first is end:
+            place = "the destination" if end is destination else "the last hop that answers"
+            sentences.append(f"Loss begins at {_name(first)}, {place}: {loss(end)}.")
+        else:
+            sentences.append(f"Loss begins at {_name(first)} and reaches {where}: {loss(end)}.")
+        for later in origins[1:]:
+            sentences.append(f"It grows at {_name(later)}: {loss(later)} lost from there.")
     for hop in hops:
         verdict = by[hop.ttl]
         if verdict.verdict is Verdict.RATE_LIMITED:
-            if hop is destination:
-                text = "The destination limits its ICMP replies; pings to it get through."
-            elif origin is not None and origin.ttl < hop.ttl:
-                text = (
-                    f"{_name(hop).capitalize()} also rate-limits ICMP: it loses more than "
-                    "the loss it carries."
-                )
-            else:
-                text = f"{_name(hop).capitalize()} rate-limits ICMP; nothing is lost through it."
-            if "confirmed" in verdict.reason:
-                text = text[:-1] + " (confirmed by pings)."
-            sentences.append(text)
+            sentences.append(_limiter(hop, verdict, destination, origins))
         elif verdict.verdict is Verdict.SILENT:
             sentences.append(
                 f"Hop {hop.ttl} does not answer probes (a silent router); not a fault."
@@ -83,19 +65,96 @@ def summarize(view: PathView, verdicts: dict[int, HopVerdict]) -> tuple[str, ...
             answering = [h for h in hops if h.received]
             last = f"; the last hop that does is {_name(answering[-1])}" if answering else ""
             sentences.append(f"The target does not answer{last}.")
-    if destination is not None and origin is None:
-        rtt = destination.rtt
-        average = f", {rtt.avg:.1f} ms on average" if rtt.count else ""
-        settled = evidence(destination)[1]
-        so_far = (
-            f" so far ({_loss(destination)} of {settled} probes"
-            if settled < FULL_EVIDENCE
-            else (f" ({_loss(destination)}")
-        )
-        sentences.insert(
-            0, f"The destination answers with no loss worth mentioning{so_far}{average})."
-        )
+    if destination is not None and not origins:
+        sentences.insert(0, _destination(destination, by[destination.ttl], evidence))
+    if destination is not None and destination.primary is not None:
+        address = destination.primary.address
+        if address != view.info.target:
+            sentences.append(
+                f"The target answers from {address}, not from the address probed "
+                f"({view.info.target})."
+            )
     if any(v.verdict is Verdict.PENDING for v in by.values()) and not sentences:
         sentences.append("Collecting data: some hops need more probes for a verdict.")
     sentences += [note[0].upper() + note[1:] + "." for note in view.notes if note]
     return tuple(sentences)
+
+
+def _refusing(hops: list[HopView], by: dict[int, HopVerdict]) -> set[int]:
+    return {h.ttl for h in hops if by[h.ttl].verdict is Verdict.UNREACHABLE}
+
+
+def _sender(hops: list[HopView], refusing: HopView) -> HopView:
+    """The router that refused: the hop before, seen again one TTL further."""
+    primary = refusing.primary
+    assert primary is not None
+    return next(
+        (
+            h
+            for h in hops
+            if h.ttl < refusing.ttl
+            and h.primary is not None
+            and h.primary.address == primary.address
+        ),
+        refusing,
+    )
+
+
+def _refusal(view: PathView, hops: list[HopView], refusing: HopView, verdict: HopVerdict) -> str:
+    primary = refusing.primary
+    assert primary is not None
+    sender = _sender(hops, refusing)
+    if verdict.code == "!F":
+        mtu = f"; path MTU {primary.mtu}" if primary.mtu else ""
+        return f"Packets of {view.info.size} bytes do not fit past {_name(sender)}{mtu}."
+    if refusing.rejected:
+        what = "a TCP reset" if primary.kind is ReplyKind.TCP_RESET else "port unreachable"
+        return (
+            f"{_name(sender).capitalize()} answers for the target with {what} "
+            f"({verdict.code} at hop {refusing.ttl}): a firewall there rejects the probes; "
+            "the target is not reached."
+        )
+    return (
+        f"{_name(refusing).capitalize()} reports the target unreachable "
+        f"({verdict.reason.split(' from ')[0]}): the target is not reached."
+    )
+
+
+def _limiter(
+    hop: HopView, verdict: HopVerdict, destination: HopView | None, origins: list[HopView]
+) -> str:
+    if hop is destination:
+        text = "The destination limits its ICMP replies; pings to it get through."
+    elif origins and origins[0].ttl < hop.ttl:
+        text = (
+            f"{_name(hop).capitalize()} also rate-limits ICMP: it loses more than "
+            "the loss it carries."
+        )
+    else:
+        text = f"{_name(hop).capitalize()} rate-limits ICMP; nothing is lost through it."
+    if "confirmed" in verdict.reason:
+        text = text[:-1] + " (confirmed by pings)."
+    return text
+
+
+def _destination(destination: HopView, verdict: HopVerdict, evidence: Evidence) -> str:
+    lost, settled = evidence.of(destination)
+    share = f"{100.0 * lost / settled:.1f}%" if settled else "0.0%"
+    rtt = destination.rtt
+    average = f", {rtt.avg:.1f} ms on average" if rtt.count else ""
+    if verdict.verdict is Verdict.OK:
+        return (
+            f"The destination answers with no loss worth mentioning ({share} of "
+            f"{settled} probes{average})."
+        )
+    if verdict.verdict is Verdict.PENDING and "pings will tell" in verdict.reason:
+        return (
+            f"The destination loses {share}, more than the hops before it: pinging it to "
+            "tell a limit on its replies from loss on the last link."
+        )
+    if verdict.verdict is Verdict.PENDING and lost:
+        return (
+            f"The destination answers; {share} of {settled} probes lost so far: too few "
+            f"to tell yet{average}."
+        )
+    return f"The destination answers ({share} of {settled} probes lost{average})."

@@ -1,50 +1,62 @@
 """Which routers to ping, and when, to tell a rate limit from real loss.
 
-A hop that looks rate-limited, or loses without being told apart from the
-end of the path yet, gets plain echo requests to its current responder: at
-most one a second per hop, at most ``MAX_HOPS`` hops at a time, and at most
-``MAX_PINGS`` per router, so the triage stays far below any rate limit it
-is meant to detect. The pings never count in a hop's Snt or Loss%.
+The verdict rule says which addresses pings would decide or confirm (an end
+of the path that loses more than the hops before it, an origin of loss, a
+suspected limiter). The planner pings them, at most ``MAX_HOPS`` per look,
+and each address at most once per ``PING_SECONDS`` whatever the number of
+targets: every target's diagnosis of one run shares one
+:class:`TriageBudget`, so eight targets behind one router still give it one
+ping a second. Within ``PING_SPAN`` an address gets at most ``MAX_PINGS``:
+enough to tell a modest loss from a limit; when they age out of the span the
+verdict asks again, so a confirmation is checked anew. Pings never count in
+a hop's Snt or Loss%.
 """
 
 from __future__ import annotations
 
-from tracetui.diagnose.diagnosis import HopVerdict, Verdict
+from tracetui.diagnose.verdicts import PING_SPAN
 from tracetui.snapshot import PathView
 
 PING_SECONDS = 1.0
 MAX_HOPS = 3
-MAX_PINGS = 10
+MAX_PINGS = 120
+
+
+class TriageBudget:
+    """When each address was last pinged, by any target of the run (engine clock)."""
+
+    def __init__(self) -> None:
+        self._last: dict[str, float] = {}
+
+    def take(self, address: str, now: float) -> bool:
+        """Whether ``address`` may be pinged at ``now``; if so, it is booked."""
+        last = self._last.get(address)
+        if last is not None and now - last < PING_SECONDS:
+            return False
+        self._last[address] = now
+        if len(self._last) > 4096:
+            cutoff = now - PING_SPAN
+            self._last = {a: t for a, t in self._last.items() if t >= cutoff}
+        return True
 
 
 class TriagePlanner:
-    def __init__(self) -> None:
-        self._last_ping: dict[str, float] = {}
+    def __init__(self, budget: TriageBudget | None = None) -> None:
+        self.budget = budget if budget is not None else TriageBudget()
 
-    def due(self, view: PathView, computed: dict[int, HopVerdict], now: float) -> list[str]:
-        """Addresses to ping now (``now`` on the engine's clock, in seconds)."""
+    def due(self, view: PathView, wanted: list[str]) -> list[str]:
+        """Of the addresses ``wanted`` (most needed first), those to ping now."""
         out: list[str] = []
-        for hop in view.hops:
+        now = view.clock
+        for address in wanted:
             if len(out) >= MAX_HOPS:
                 break
-            verdict = computed.get(hop.ttl)
-            primary = hop.primary
-            if verdict is None or primary is None or not hop.on_path:
-                continue
-            ambiguous = verdict.verdict is Verdict.PENDING and hop.lost > 0
-            suspect = (
-                verdict.verdict is Verdict.RATE_LIMITED
-                or ambiguous
-                or (verdict.verdict is Verdict.LOSS_ORIGIN and hop.is_destination)
-            )
-            if not suspect:
-                continue
-            address = primary.address
             echo = view.echoes.get(address)
-            if echo is not None and echo.sent >= MAX_PINGS:
-                continue
-            if now - self._last_ping.get(address, -PING_SECONDS) < PING_SECONDS:
-                continue
-            self._last_ping[address] = now
-            out.append(address)
+            if echo is not None:
+                recent = sum(1 for at, _ok in echo.recent if at >= now - PING_SPAN)
+                in_flight = echo.sent - echo.received - echo.lost
+                if recent + in_flight >= MAX_PINGS:
+                    continue
+            if self.budget.take(address, now):
+                out.append(address)
         return out

@@ -1,57 +1,70 @@
 """A verdict for every hop, decided with statistics and held steady with hysteresis.
 
+The model behind the rule
+-------------------------
+A hop's loss is the loss carried to it by the path (what every link up to it
+loses, there and back: it never falls along the path) and, on top, what the
+router itself withholds (a rate limit on the ICMP it sends: its own, not
+carried on). So the carried loss is a staircase that only steps up, and
+rate limiters stand above it. Evidence is each hop's probes over one span
+(:mod:`tracetui.diagnose.evidence`: the window, or the recent rounds since
+the path's loss last changed); all tests are exact
+(:mod:`tracetui.diagnose.confidence`).
+
 The rule
 --------
-Evidence is each hop's recent history (the last rounds the model keeps, at
-most 240): ``n`` probes settled, ``k`` of them lost. Probes in flight are not
-evidence. All tests are exact (:mod:`tracetui.diagnose.confidence`).
-
 1. Until the first round has settled, and for any hop with fewer than
-   ``MIN_PROBES`` settled probes, the verdict is ``pending`` (with 0 losses in
-   3 probes the 95 % upper bound on the loss ratio is still above 63 %).
-2. The hop where the path ends with a destination-unreachable or
-   packet-too-big from anyone is ``unreachable``, with traceroute's mark.
-3. A hop that never answered while a later hop does is ``silent``. Past the
-   last hop that answers, when the target is not reached, the hop (mtr's one
-   ``???`` row) is ``no-reply``.
-4. Loss that reaches the end. Let E be the destination if the target
-   answered, else the last hop that answers. Take the answering hops up to E,
-   leaving out any that may lose more than all the hops after it pooled
-   (Fisher's exact test, one-sided, p < 0.05): rate limiters on top, which
-   must not inflate the level of loss that is carried. Find the split of the
-   rest into "before" and "from here on" that explains their losses best
-   (two binomial levels, maximum likelihood). The loss is real when the pool
-   from the split on loses more than ``LOSS_FLOOR`` (1 %; exact binomial
-   test, p < 0.001 to raise, p < 0.01 to keep) and significantly more than
-   the pool before it (Fisher, same bars). Then the first hop of the split is
-   ``loss-origin`` and the others ``loss-carried``; but if that hop lost
-   nothing, or the hop before it does not lose less than the pool (p < 0.05),
-   where the loss starts is not clear yet and these hops stay ``pending``.
-5. Any other hop whose own loss is above the floor loses on its own:
-   ``rate-limited`` when it loses significantly more than the pool (or than
-   E), else ``pending`` (not yet told apart). A hop that does not lose is
-   ``ok``.
-6. Triage pings (plain echo requests to a hop's router, never counted in its
-   Loss%) confirm a rate limit: a router that answers pings significantly
-   better than it answers probes limits the ICMP it sends. When E is the
-   destination, the only hop of the pool, and answers pings significantly
-   better than probes, the target limits its own replies: ``rate-limited``.
+   ``MIN_PROBES`` settled probes, the verdict is ``pending``.
+2. Where the path ends with a refusal (destination unreachable, packet too
+   big) or a router of the path answering for the target (a port
+   unreachable or a reset from an address seen forwarding: a firewall
+   rejecting), the hop is ``unreachable``, with traceroute's mark.
+3. A hop that never answered while a later hop does is ``silent``; past the
+   last hop that answers, when the target is not reached, ``no-reply``.
+4. Let E be the destination if the target answered, else the last hop that
+   answers. Of the answering hops up to E, set aside those that lose more
+   than all the kept hops after them pooled (Fisher, one-sided, p < 0.05):
+   the rate limiters. E has no hop after it: when it loses more than the
+   kept hops before it, only pings (plain echo requests, never counted as
+   probes) can tell its own limit from loss on the link into it; until they
+   do, E is ``pending`` (for ICMP probes to the destination, pings are the
+   very packets probed with, so its loss is taken as real).
+5. The kept hops are cut into stretches of one loss level by binary
+   segmentation: a cut stands when the hops after it lose more than the
+   hops before it (Fisher, p < 0.001 to raise, 0.01 to keep). A stretch
+   that loses more than ``LOSS_FLOOR`` (exact binomial test, same bars)
+   starts at a ``loss-origin`` and its other hops are ``loss-carried``; a
+   second stretch, higher still, has its own origin (two lossy links). An
+   origin must have lost probes itself and stand clear of the hop before it
+   (p < 0.05), else the stretch stays ``pending``. With triage, an origin is
+   shown once pings to it do not contradict it: a router answering pings
+   far better than probes limits its ICMP and is set aside as a limiter
+   (uniform loss at every hop of a path is then told from loss on the first
+   link).
+6. A hop set aside in 4 is ``rate-limited`` when it loses more than the kept
+   hops after it beyond doubt (p < 0.001 to raise, 0.01 to keep), or when
+   pings confirm it; else ``pending``.
+7. Any other hop is ``ok`` when it lost nothing, or so little that its loss
+   is below ``OK_BOUND`` with 80 % confidence (Clopper-Pearson); otherwise
+   ``pending``: one loss in five probes is not "ok", and not yet a fault.
 
-Pooling is what finds modest loss quickly: 5 % of round trips on a 6-hop
-tail is six hops' evidence, not one, and the hops before the split are
-pooled too.
+Pings count when sent within ``PING_SPAN`` seconds and within the evidence
+span: a confirmation expires with the evidence it confirmed, and is asked
+for again (see :mod:`tracetui.diagnose.triage`).
 
 Hysteresis: a hop's shown verdict changes only after the new verdict held
-for ``HOLD_EVALUATIONS`` (3) rounds (every evaluation in between agreeing);
-leaving ``pending`` and becoming ``unreachable`` take effect at once. A report
+for ``HOLD_EVALUATIONS`` (3) rounds; leaving ``pending`` and becoming
+``unreachable`` take effect at once, and ``ok`` shows as ``pending`` while
+a new verdict is held (never "ok" beside the evidence against it). A report
 states the verdicts computed from its final data: what it says is the data,
-not a display held steady. A hop shown as
-losing keeps losing at p < 0.01, a rate limiter stays one at p < 0.01.
+not a display held steady.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
+from datetime import timedelta
 from typing import NamedTuple
 
 from tracetui.diagnose.codes import refusal
@@ -60,35 +73,41 @@ from tracetui.diagnose.confidence import (
     ALPHA_RAISE,
     loses_more_than,
     significantly_higher,
+    upper_bound,
 )
 from tracetui.diagnose.diagnosis import HopVerdict, Verdict
-from tracetui.snapshot import LOST, EchoStats, HopView, PathView
+from tracetui.diagnose.evidence import Evidence, dark_run
+from tracetui.probe.types import ProbeMethod, ReplyKind
+from tracetui.snapshot import HopView, PathView
 
 MIN_PROBES = 4
 LOSS_FLOOR = 0.01
+OK_BOUND = 0.05
+OK_CONFIDENCE = 0.8
+"""A hop that lost probes is ``ok`` only when its loss is below OK_BOUND with this
+confidence: one loss in sixty probes is, one in ten is not."""
 HOLD_EVALUATIONS = 3
 MIN_PINGS = 3
+MAX_ORIGIN_PINGS = 30
+"""Pings an origin of loss gets while they cannot yet say whether it is a limiter."""
+MAX_DECIDING_PINGS = 120
+"""Pings an end of the path gets while they cannot tell its limit from loss into it."""
+PING_SPAN = 300.0
+"""Seconds a ping counts as evidence (and no longer than the probes it is compared with)."""
 ALPHA_SKIP = 0.05
-"""A hop this likely to lose more than the carried level stays out of its pool."""
+"""A hop this likely to lose more than the hops after it stays out of the staircase."""
 _LOSING = frozenset({Verdict.RATE_LIMITED, Verdict.LOSS_ORIGIN, Verdict.LOSS_CARRIED})
-
-
-def evidence(hop: HopView) -> tuple[int, int]:
-    """(lost, settled) over the hop's recent history.
-
-    Runs for every hop of every frame: counted in C (a lost sample is ``LOST``,
-    an unsettled one NaN, the one value not equal to itself)."""
-    history = hop.history
-    return history.count(LOST), sum(1 for sample in history if sample == sample)
+_LIMITING = frozenset({Verdict.RATE_LIMITED})
 
 
 def _pct(lost: int, settled: int) -> str:
     return f"{100.0 * lost / settled:.1f}%" if settled else "0.0%"
 
 
-def _refuses(hop: HopView) -> bool:
+def refuses(hop: HopView) -> bool:
+    """The path ends here without reaching the target: refused, or rejected by a router."""
     primary = hop.primary
-    return hop.ends_path and primary is not None and primary.kind.refuses
+    return hop.ends_path and (hop.rejected or (primary is not None and primary.kind.refuses))
 
 
 def _name(hop: HopView) -> str:
@@ -96,166 +115,463 @@ def _name(hop: HopView) -> str:
     return f"hop {hop.ttl} ({hop.primary.address})" if hop.primary else f"hop {hop.ttl}"
 
 
-def _pool(evidence: dict[int, tuple[int, int]], hops: list[HopView]) -> tuple[int, int]:
-    lost = sum(evidence[hop.ttl][0] for hop in hops)
-    return lost, sum(evidence[hop.ttl][1] for hop in hops)
+class Pings(NamedTuple):
+    """Pings to one address within the evidence span."""
+
+    lost: int
+    sent: int
+    latest: float
+    """Engine clock of the latest."""
 
 
-def _log_likelihood(lost: int, settled: int) -> float:
-    """Of ``lost`` in ``settled`` at their own ratio (a binomial's maximum)."""
-    if settled == 0 or lost in (0, settled):
-        return 0.0
-    p = lost / settled
-    return lost * math.log(p) + (settled - lost) * math.log(1 - p)
-
-
-class _Chain(NamedTuple):
-    """Hops carrying the loss that reaches E, E last; the pooled evidence; clear or not."""
+class Stretch(NamedTuple):
+    """Kept hops of one carried loss level; ``origin`` says whether it starts a loss."""
 
     hops: list[HopView]
     lost: int
     settled: int
+    lossy: bool
     clear: bool
+
+
+class Judgement(NamedTuple):
+    verdicts: dict[int, HopVerdict]
+    pings_wanted: list[str]
+    """Addresses whose pings would decide or confirm a verdict, most needed first."""
+    stretches: list[Stretch]
 
 
 class _Judge:
     """One evaluation of one snapshot (see the module docstring for the rule)."""
 
-    def __init__(self, view: PathView, shown: dict[int, Verdict]) -> None:
+    def __init__(
+        self, view: PathView, shown: dict[int, Verdict], evidence: Evidence, triage: bool
+    ) -> None:
         self.view = view
         self.shown = shown
-        self.evidence = {hop.ttl: evidence(hop) for hop in view.hops}
+        self.evidence = evidence.counts
+        self.since = max(evidence.since_clock, view.clock - PING_SPAN)
+        self.triage = triage
         self.out: dict[int, HopVerdict] = {}
+        self.wanted: list[str] = []
+        self.stretches: list[Stretch] = []
+        self.doubtful: set[int] = set()
+        self.dark: HopView | None = None
 
-    def loses(self, lost: int, settled: int, ttl: int) -> bool:
-        alpha = ALPHA_KEEP if self.shown.get(ttl) in _LOSING else ALPHA_RAISE
-        return loses_more_than(lost, settled, LOSS_FLOOR, alpha)
+    # ------------------------------------------------------------ statistics
+    def counts(self, hop: HopView) -> tuple[int, int]:
+        return self.evidence.get(hop.ttl, (0, 0))
 
-    def hop_loses(self, hop: HopView) -> bool:
-        return self.loses(*self.evidence[hop.ttl], hop.ttl)
+    def pool(self, hops: list[HopView]) -> tuple[int, int]:
+        lost = settled = 0
+        for hop in hops:
+            hop_lost, hop_settled = self.counts(hop)
+            lost += hop_lost
+            settled += hop_settled
+        return lost, settled
 
-    def more_than(self, hop: HopView, lost: int, settled: int) -> bool:
-        alpha = ALPHA_KEEP if self.shown.get(hop.ttl) is Verdict.RATE_LIMITED else ALPHA_RAISE
-        return significantly_higher(*self.evidence[hop.ttl], lost, settled, alpha)
+    def alpha(self, hop: HopView, verdicts: frozenset[Verdict] = _LOSING) -> float:
+        return ALPHA_KEEP if self.shown.get(hop.ttl) in verdicts else ALPHA_RAISE
 
-    def less_than(self, hop: HopView, lost: int, settled: int, alpha: float = ALPHA_RAISE) -> bool:
-        return significantly_higher(lost, settled, *self.evidence[hop.ttl], alpha)
-
-    def pings(self, hop: HopView) -> EchoStats | None:
+    def pings(self, hop: HopView) -> Pings | None:
         primary = hop.primary
         echo = self.view.echoes.get(primary.address) if primary else None
-        return echo if echo is not None and echo.received + echo.lost >= MIN_PINGS else None
-
-    def pings_confirm(self, hop: HopView) -> bool:
-        echo = self.pings(hop)
         if echo is None:
+            return None
+        recent = [(at, ok) for at, ok in echo.recent if at >= self.since]
+        if not recent:
+            return None
+        lost = sum(1 for _at, ok in recent if not ok)
+        return Pings(lost, len(recent), recent[-1][0])
+
+    def want(self, hop: HopView, up_to: int = MIN_PINGS) -> None:
+        """Ask for pings to ``hop`` while it has fewer than ``up_to`` in the span."""
+        primary = hop.primary
+        if not self.triage or primary is None or primary.address in self.wanted:
+            return
+        pings = self.pings(hop)
+        if pings is None or pings.sent < up_to:
+            self.wanted.append(primary.address)
+
+    def limiter_by_pings(self, hop: HopView) -> bool | None:
+        """Whether pings show ``hop`` withholding ICMP (True), losing as probes do (False),
+        or cannot say yet (None)."""
+        pings = self.pings(hop)
+        if pings is None or pings.sent < MIN_PINGS:
+            return None
+        lost, settled = self.counts(hop)
+        if significantly_higher(lost, settled, pings.lost, pings.sent, ALPHA_KEEP):
+            return True
+        if significantly_higher(lost, settled, pings.lost, pings.sent, ALPHA_SKIP):
+            return None  # lower, not clearly: more pings will tell
+        # a ping record with no loss at all would have shown a limit: these pings lose too
+        if significantly_higher(lost, settled, 0, pings.sent, ALPHA_SKIP):
             return False
-        # a second, independent look at a suspicion already raised: the 1 % bar is enough
-        lost, settled = self.evidence[hop.ttl]
-        return significantly_higher(lost, settled, echo.lost, echo.received + echo.lost, ALPHA_KEEP)
+        return None
 
     # ------------------------------------------------------------------ rule
-    def run(self) -> dict[int, HopVerdict]:
+    def run(self) -> Judgement:
         view = self.view
         if not view.discovered:
             for hop in view.hops:
                 self.out[hop.ttl] = HopVerdict(Verdict.PENDING, "the path is still being found")
-            return self.out
+            return Judgement(self.out, [], [])
         on_path = [hop for hop in view.hops if hop.on_path]
-        answering = [hop for hop in on_path if hop.received and not _refuses(hop)]
+        answering = [hop for hop in on_path if hop.received and not refuses(hop)]
         end = next((hop for hop in on_path if hop.is_destination), None)
+        self.dark = end if end is not None and dark_run(end) else None
+        if self.dark is not None:
+            # a destination gone dark says nothing about loss: judge the path up to it
+            answering = [hop for hop in answering if hop is not self.dark]
+            end = None
         if end is None and answering:
             end = answering[-1]
-        chain = self._chain(answering, end)
+        limiters: dict[int, HopView] = {}
+        undecided: HopView | None = None
+        if end is not None:
+            core, limiters, undecided = self._staircase(answering, end)
+            self.stretches = self._segments(core)
+            weak = [h for _ttl, h in sorted(limiters.items()) if not self._strong(h, limiters)]
+            self.stretches = self._extend(core, weak)
+            self.doubtful = self._doubtful(core)
         for hop in view.hops:
-            self.out[hop.ttl] = self._one(hop, answering, end, chain)
-        return self.out
+            self.out[hop.ttl] = self._one(hop, answering, end, limiters, undecided)
+        return Judgement(self.out, self.wanted, self.stretches)
 
-    def _chain(self, answering: list[HopView], end: HopView | None) -> _Chain | None:
-        """Rule 4: the hops carrying the loss that reaches E, or None when none does."""
-        if end is None:
-            return None
-        hops = [h for h in answering if h.ttl <= end.ttl and self.evidence[h.ttl][1] >= MIN_PROBES]
+    def _strong(self, hop: HopView, limiters: dict[int, HopView]) -> bool:
+        """Whether a hop set aside loses enough more than the hops after it, or than its
+        pings, to be called a limiter."""
+        return bool(self._beyond(hop, limiters)[0] or self.limiter_by_pings(hop))
+
+    def _beyond(self, hop: HopView, limiters: dict[int, HopView]) -> tuple[bool, int, int]:
+        """Whether ``hop`` loses more than the kept hops after it beyond doubt, and their
+        pooled (lost, settled)."""
+        after = [
+            h for s in self.stretches for h in s.hops if h.ttl > hop.ttl and h.ttl not in limiters
+        ]
+        if not after:
+            return False, 0, 0
+        later_lost, later_settled = self.pool(after)
+        alpha = self.alpha(hop, _LIMITING)
+        beyond = significantly_higher(*self.counts(hop), later_lost, later_settled, alpha)
+        return beyond, later_lost, later_settled
+
+    def _extend(self, core: list[HopView], weak: list[HopView]) -> list[Stretch]:
+        """A hop set aside only weakly (not a limiter beyond doubt) right before a lossy
+        stretch starts it: losing a little more by chance must not push the origin on."""
+        out: list[Stretch] = []
+        for stretch in self.stretches:
+            hops = stretch.hops
+            if stretch.lossy:
+                floor = out[-1].hops[-1].ttl if out else 0
+                for hop in reversed(weak):
+                    first = hops[0].ttl
+                    between = any(hop.ttl < h.ttl < first for h in core)
+                    if floor < hop.ttl < first and not between:
+                        hops = [hop, *hops]
+                if hops is not stretch.hops:
+                    before = [h for h in core if h.ttl < hops[0].ttl]
+                    clear = self.counts(hops[0])[0] > 0 and (
+                        not before
+                        or significantly_higher(
+                            stretch.lost, stretch.settled, *self.counts(before[-1]), ALPHA_SKIP
+                        )
+                    )
+                    stretch = stretch._replace(hops=hops, clear=clear)
+            out.append(stretch)
+        return out
+
+    def _doubtful(self, core: list[HopView]) -> set[int]:
+        """Hops before a lossy stretch whose origin is unclear that are not clearly below its
+        level: the loss may already start there."""
+        out: set[int] = set()
+        for stretch in self.stretches:
+            if not stretch.lossy or stretch.clear:
+                continue
+            first = stretch.hops[0].ttl
+            for hop in reversed([h for h in core if h.ttl < first]):
+                if significantly_higher(
+                    stretch.lost, stretch.settled, *self.counts(hop), ALPHA_SKIP
+                ):
+                    break
+                out.add(hop.ttl)
+        return out
+
+    def _staircase(
+        self, answering: list[HopView], end: HopView
+    ) -> tuple[list[HopView], dict[int, HopView], HopView | None]:
+        """Rule 4: the hops the carried loss is read from, the limiters, an undecided end."""
+        hops = [h for h in answering if h.ttl <= end.ttl and self.counts(h)[1] >= MIN_PROBES]
         if end not in hops:
-            if self.evidence[end.ttl][1] < MIN_PROBES:
-                return None
+            if self.counts(end)[1] < MIN_PROBES:
+                return [h for h in hops if h.ttl < end.ttl], {}, None
             hops.append(end)
-        core = self._without_outliers(hops)
-        best: tuple[float, int] | None = None
-        for split in range(len(core)):
-            after = _pool(self.evidence, core[split:])
-            before = _pool(self.evidence, core[:split])
-            score = _log_likelihood(*after) + _log_likelihood(*before)
-            if best is None or score > best[0] + 1e-9:
-                best = (score, split)
-        assert best is not None
-        split = best[1]
-        lost, settled = _pool(self.evidence, core[split:])
-        if not self.loses(lost, settled, end.ttl):
-            return None
-        if split and not significantly_higher(
-            lost, settled, *_pool(self.evidence, core[:split]), self._alpha(core[split])
-        ):
-            return None
-        carriers = core[split:]
-        if len(carriers) == 1 and end.is_destination and self.pings_confirm(end):
-            return None  # rule 6: the target limits its own replies
-        origin = carriers[0]
-        clear = self.evidence[origin.ttl][0] > 0 and (
-            split == 0 or self.less_than(core[split - 1], lost, settled, ALPHA_SKIP)
-        )
-        return _Chain(carriers, lost, settled, clear)
-
-    def _alpha(self, hop: HopView) -> float:
-        return ALPHA_KEEP if self.shown.get(hop.ttl) in _LOSING else ALPHA_RAISE
-
-    def _without_outliers(self, hops: list[HopView]) -> list[HopView]:
-        """Drop hops that may lose more than every hop after them: rate limiters on top."""
-        kept: list[HopView] = []
-        lost = settled = 0
-        for hop in reversed(hops):
-            if kept and significantly_higher(*self.evidence[hop.ttl], lost, settled, ALPHA_SKIP):
+        limiters: dict[int, HopView] = {}
+        kept: list[HopView] = [end]
+        lost, settled = self.counts(end)
+        for hop in reversed(hops[:-1]):
+            if significantly_higher(*self.counts(hop), lost, settled, ALPHA_SKIP):
+                limiters[hop.ttl] = hop
                 continue
             kept.insert(0, hop)
-            hop_lost, hop_settled = self.evidence[hop.ttl]
+            hop_lost, hop_settled = self.counts(hop)
             lost, settled = lost + hop_lost, settled + hop_settled
-        return kept
+        undecided = None
+        if self._end_steps_up(kept):
+            verdict = self._end_by_pings(end)
+            if verdict is True:
+                limiters[end.ttl] = end
+                kept.remove(end)
+            elif verdict is None:
+                undecided = end
+                kept.remove(end)
+        # an origin that pings show answering them far better than probes limits its ICMP
+        while kept and self.triage:
+            stretches = self._segments(kept)
+            suspect = next(
+                (s.hops[0] for s in stretches if s.lossy and self.limiter_by_pings(s.hops[0])),
+                None,
+            )
+            if suspect is None:
+                break
+            limiters[suspect.ttl] = suspect
+            kept.remove(suspect)
+        return kept, limiters, undecided
 
+    def _end_steps_up(self, kept: list[HopView]) -> bool:
+        """Whether E loses more than the level the kept hops right before it carry (or is
+        alone, and loses)."""
+        end = kept[-1]
+        lost, settled = self.counts(end)
+        if len(kept) == 1:
+            return loses_more_than(lost, settled, LOSS_FLOOR, self.alpha(end))
+        before = self._segments(kept[:-1], ask=False)[-1]
+        return significantly_higher(lost, settled, before.lost, before.settled, ALPHA_KEEP)
+
+    def _end_by_pings(self, end: HopView) -> bool | None:
+        """E's extra loss: its own limit (True), real loss (False), or not told yet (None)."""
+        if end.is_destination and self.view.method is ProbeMethod.ICMP:
+            return False  # pings are the probes themselves: nothing to compare
+        decided = self.limiter_by_pings(end)
+        if decided is None:
+            self.want(end, MAX_DECIDING_PINGS)
+        return decided
+
+    def _segments(self, kept: list[HopView], ask: bool = True) -> list[Stretch]:
+        """Rule 5: binary segmentation of the kept hops into rising loss levels."""
+        if not kept:
+            return []
+        cuts = sorted(self._cuts(kept, 0, len(kept)))
+        bounds = [0, *cuts, len(kept)]
+        stretches: list[Stretch] = []
+        for start, stop in itertools.pairwise(bounds):
+            hops = kept[start:stop]
+            lost, settled = self.pool(hops)
+            lossy = loses_more_than(lost, settled, LOSS_FLOOR, self.alpha(hops[0]))
+            first = hops[0]
+            clear = self.counts(first)[0] > 0 and (
+                start == 0
+                or significantly_higher(lost, settled, *self.counts(kept[start - 1]), ALPHA_SKIP)
+            )
+            stretches.append(Stretch(hops, lost, settled, lossy, clear))
+        # pings have a say on every origin: a few always, more while they cannot tell
+        for stretch in stretches if ask else ():
+            if stretch.lossy:
+                origin = stretch.hops[0]
+                undecided = self.limiter_by_pings(origin) is None
+                self.want(origin, MAX_ORIGIN_PINGS if undecided else MIN_PINGS)
+        return stretches
+
+    def _cuts(self, kept: list[HopView], start: int, stop: int) -> list[int]:
+        if stop - start < 2:
+            return []
+        best: tuple[float, int] | None = None
+        for split in range(start + 1, stop):
+            before = self.pool(kept[start:split])
+            after = self.pool(kept[split:stop])
+            if after[0] * before[1] <= before[0] * after[1]:
+                continue  # the staircase only rises
+            score = _log_likelihood(*before) + _log_likelihood(*after)
+            if best is None or score > best[0] + 1e-9:
+                best = (score, split)
+        if best is None:
+            return []
+        split = best[1]
+        before = self.pool(kept[start:split])
+        after = self.pool(kept[split:stop])
+        # the best of several places to cut: its bar is shared among them (Bonferroni)
+        if not significantly_higher(*after, *before, self.alpha(kept[split]) / (stop - start - 1)):
+            return []
+        return [*self._cuts(kept, start, split), split, *self._cuts(kept, split, stop)]
+
+    # -------------------------------------------------------------- one hop
     def _one(
         self,
         hop: HopView,
         answering: list[HopView],
         end: HopView | None,
-        chain: _Chain | None,
+        limiters: dict[int, HopView],
+        undecided: HopView | None,
     ) -> HopVerdict:
-        lost, settled = self.evidence[hop.ttl]
+        lost, settled = self.counts(hop)
         if not hop.on_path:
             shown = self.shown.get(hop.ttl, Verdict.PENDING)
             return HopVerdict(shown, "no longer on the path: it got shorter")
-        if _refuses(hop):
+        if refuses(hop):
             return self._unreachable(hop)
         if settled < MIN_PROBES:
             return HopVerdict(
                 Verdict.PENDING, f"{settled} probes settled so far; a verdict needs more"
             )
-        if not hop.received:
-            return self._unanswered(hop, answering, settled)
-        if chain is not None and hop in chain.hops:
-            return self._carrying(hop, chain)
-        if self.hop_loses(hop):
-            if chain is not None:
-                if self.more_than(hop, chain.lost, chain.settled):
-                    return self._rate_limited(hop, chain, carried=hop.ttl > chain.hops[0].ttl)
-                if chain.hops[0].ttl < hop.ttl < chain.hops[-1].ttl:
-                    return self._carrying(hop, chain)
-            elif end is not None and (hop is end or self.more_than(hop, *self.evidence[end.ttl])):
-                return self._rate_limited(hop, None, end=end)
+        if hop is self.dark:
             return HopVerdict(
                 Verdict.PENDING,
-                f"loses {_pct(lost, settled)}; not yet told apart from "
-                f"{_name(end) if end else 'the end of the path'}",
+                f"has not answered for {dark_run(hop)} rounds: the destination went dark",
             )
-        return HopVerdict(Verdict.OK, f"{_pct(lost, settled)} lost of {settled} probes")
+        if not hop.received:
+            return self._unanswered(hop, answering, settled)
+        if hop is undecided:
+            before = [h for h in answering if h.ttl < hop.ttl and h.ttl not in limiters]
+            was = _pct(*self.pool(before)) if before else "nothing"
+            what = "the target" if hop.is_destination else "the router"
+            return HopVerdict(
+                Verdict.PENDING,
+                f"loses {_pct(lost, settled)}, more than the {was} lost before it: "
+                f"{what} limiting its ICMP, or loss on the link into it; pings will tell",
+            )
+        if hop.ttl in limiters:
+            limited = self._limiter(hop, limiters, end)
+            if limited is not None:
+                return limited
+        position = self._stretch_of(hop)
+        if position is not None and self.stretches[position].lossy:
+            return self._carrying(hop, position)
+        if hop.ttl in self.doubtful:
+            return HopVerdict(
+                Verdict.PENDING,
+                f"loses {_pct(lost, settled)}; the loss seen after it may already start here",
+            )
+        return self._plain(hop, end)
+
+    def _stretch_of(self, hop: HopView) -> int | None:
+        """The stretch a hop belongs to: its own, or for a hop set aside from the
+        staircase, the one it sits in (the last that starts before it)."""
+        for position, stretch in enumerate(self.stretches):
+            if hop in stretch.hops:
+                return position
+        before = [i for i, s in enumerate(self.stretches) if s.hops[0].ttl < hop.ttl]
+        return before[-1] if before else None
+
+    def _plain(self, hop: HopView, end: HopView | None) -> HopVerdict:
+        lost, settled = self.counts(hop)
+        if not lost or upper_bound(lost, settled, OK_CONFIDENCE) < OK_BOUND:
+            return HopVerdict(Verdict.OK, f"{_pct(lost, settled)} lost of {settled} probes")
+        return HopVerdict(
+            Verdict.PENDING,
+            f"lost {lost} of {settled} probes ({_pct(lost, settled)}): too few to tell "
+            "whether that is loss",
+        )
+
+    def _carrying(self, hop: HopView, position: int) -> HopVerdict:
+        lost, settled = self.counts(hop)
+        stretch = self.stretches[position]
+        origin = stretch.hops[0]
+        pooled = _pct(stretch.lost, stretch.settled)
+        if not stretch.clear and hop in stretch.hops:
+            leading = stretch.hops[: stretch.hops.index(hop) + 1]
+            if not any(self.counts(h)[0] for h in leading):
+                return self._plain(hop, None)  # the loss starts after it, not yet known where
+        if not stretch.clear or (hop is origin and self._pings_pending(origin)):
+            return HopVerdict(
+                Verdict.PENDING,
+                f"loses {_pct(lost, settled)}, as the hops after it do; where that loss "
+                "starts is not clear yet",
+            )
+        if hop is origin:
+            later = stretch.hops[-1]
+            earlier = [s for s in self.stretches[:position] if s.lossy]
+            grows = (
+                f" (it grows here from the {_pct(earlier[-1].lost, earlier[-1].settled)} "
+                "carried from before)"
+                if earlier
+                else ""
+            )
+            reach = (
+                f"{len(stretch.hops) - 1} later hops carry it on ({pooled} of "
+                f"{stretch.settled} probes from here to {_name(later)})"
+                if len(stretch.hops) > 1
+                else f"{pooled} of {stretch.settled} probes"
+            )
+            return HopVerdict(
+                Verdict.LOSS_ORIGIN,
+                f"loss starts here{grows}: {_pct(lost, settled)} of {settled} probes lost; "
+                f"{reach}{self._ping_note(hop)}",
+            )
+        return HopVerdict(
+            Verdict.LOSS_CARRIED, f"{_pct(lost, settled)} lost, carried on from hop {origin.ttl}"
+        )
+
+    def _pings_pending(self, origin: HopView) -> bool:
+        """With triage, an origin waits for a few pings that could show it is a limiter."""
+        if not self.triage or origin.primary is None:
+            return False
+        if origin.is_destination and self.view.method is ProbeMethod.ICMP:
+            return False
+        pings = self.pings(origin)
+        return pings is None or pings.sent < MIN_PINGS
+
+    def _ping_note(self, hop: HopView) -> str:
+        pings = self.pings(hop)
+        if pings is None:
+            return ""
+        return f"; pings lose too: {self._answered(pings)}"
+
+    def _answered(self, pings: Pings) -> str:
+        at = self.view.taken - timedelta(seconds=max(0.0, self.view.clock - pings.latest))
+        return f"it answered {pings.sent - pings.lost} of {pings.sent} pings by {at:%H:%M:%S}"
+
+    def _limiter(
+        self, hop: HopView, limiters: dict[int, HopView], end: HopView | None
+    ) -> HopVerdict | None:
+        """Rule 6 for a hop set aside from the staircase; None when it does not lose enough
+        more than the hops after it to be called a limiter (it is then judged by place)."""
+        lost, settled = self.counts(hop)
+        by_pings = self.limiter_by_pings(hop)
+        pings = self.pings(hop)
+        beyond, later_lost, later_settled = self._beyond(hop, limiters)
+        if pings is None or pings.sent < MIN_PINGS:
+            self.want(hop)
+        if not beyond and not by_pings:
+            return None
+        carried = next((s for s in self.stretches if s.lossy and s.hops[0].ttl < hop.ttl), None)
+        if hop is end and hop.is_destination:
+            reason = (
+                f"the target drops {_pct(lost, settled)} of its replies to probes but answers "
+                "pings: it limits the ICMP it sends"
+            )
+        elif hop is end:
+            reason = (
+                f"drops {_pct(lost, settled)} of its replies to probes but answers pings: "
+                "the router limits the ICMP it sends"
+            )
+        elif carried is not None:
+            reason = (
+                f"drops {_pct(lost, settled)} of its replies, more than the "
+                f"{_pct(later_lost, later_settled)} the hops after it lose (loss from hop "
+                f"{carried.hops[0].ttl} on): the router also limits the ICMP it sends"
+            )
+        else:
+            reason = (
+                f"drops {_pct(lost, settled)} of its replies, but the hops after it lose only "
+                f"{_pct(later_lost, later_settled)}: the router limits the ICMP it sends; "
+                "traffic through it is fine"
+            )
+        if pings is not None:
+            if by_pings:
+                reason += f"; confirmed: {self._answered(pings)}"
+            else:
+                reason += f"; {self._answered(pings)} too"
+        return HopVerdict(Verdict.RATE_LIMITED, reason)
 
     def _unanswered(self, hop: HopView, answering: list[HopView], settled: int) -> HopVerdict:
         later = [h for h in answering if h.ttl > hop.ttl]
@@ -275,65 +591,17 @@ class _Judge:
             f"(a firewall, or a black hole){last}",
         )
 
-    def _carrying(self, hop: HopView, chain: _Chain) -> HopVerdict:
-        lost, settled = self.evidence[hop.ttl]
-        origin, end = chain.hops[0], chain.hops[-1]
-        pooled = _pct(chain.lost, chain.settled)
-        if not chain.clear:
-            return HopVerdict(
-                Verdict.PENDING,
-                f"loses {_pct(lost, settled)}, as {_name(end)} does; where that loss starts "
-                "is not clear yet",
-            )
-        if hop is origin:
-            return HopVerdict(
-                Verdict.LOSS_ORIGIN,
-                f"loss starts here: {_pct(lost, settled)} of {settled} probes lost, and "
-                f"{len(chain.hops) - 1} later hops carry it on ({pooled} of "
-                f"{chain.settled} probes from here to {_name(end)})",
-            )
-        return HopVerdict(
-            Verdict.LOSS_CARRIED, f"{_pct(lost, settled)} lost, carried on from hop {origin.ttl}"
-        )
-
-    def _rate_limited(
-        self, hop: HopView, chain: _Chain | None, carried: bool = False, end: HopView | None = None
-    ) -> HopVerdict:
-        lost, settled = self.evidence[hop.ttl]
-        if chain is not None and carried:
-            reason = (
-                f"drops {_pct(lost, settled)} of its replies, more than the "
-                f"{_pct(chain.lost, chain.settled)} lost from hop {chain.hops[0].ttl} on: "
-                "the router also limits the ICMP it sends"
-            )
-        elif chain is None and hop is end:
-            reason = (
-                f"the target drops {_pct(lost, settled)} of its replies to probes but answers "
-                "pings: it limits the ICMP it sends"
-            )
-        else:
-            if chain is not None:
-                after, after_pct = chain.hops[-1], _pct(chain.lost, chain.settled)
-            else:
-                assert end is not None
-                after, after_pct = end, _pct(*self.evidence[end.ttl])
-            reason = (
-                f"drops {_pct(lost, settled)} of its replies, but the hops after it up to "
-                f"{_name(after)} lose only {after_pct}: the router limits the ICMP it sends; "
-                "traffic through it is fine"
-            )
-        echo = self.pings(hop)
-        if echo is not None:
-            answered = f"{echo.received} of {echo.received + echo.lost} pings"
-            if self.pings_confirm(hop):
-                reason += f"; confirmed: it answered {answered}"
-            else:
-                reason += f"; it answered {answered} too"
-        return HopVerdict(Verdict.RATE_LIMITED, reason)
-
     def _unreachable(self, hop: HopView) -> HopVerdict:
         primary = hop.primary
         assert primary is not None
+        if hop.rejected:
+            mark = _rejection_mark(self.view, primary.kind, primary.code)
+            what = "a TCP reset" if primary.kind is ReplyKind.TCP_RESET else "port unreachable"
+            reason = (
+                f"{mark}: {what} from {primary.address}, a router of the path, not from the "
+                "target: a firewall there rejects the probes; the target is not reached"
+            )
+            return HopVerdict(Verdict.UNREACHABLE, reason, mark)
         mark, meaning = refusal(self.view.info.family, primary.kind, primary.code, primary.mtu)
         if mark == "!F":
             size = self.view.info.size
@@ -345,9 +613,32 @@ class _Judge:
         return HopVerdict(Verdict.UNREACHABLE, reason, mark)
 
 
-def judge(view: PathView, shown: dict[int, Verdict] | None = None) -> dict[int, HopVerdict]:
-    """Verdicts for every hop of ``view``; ``shown`` are the verdicts on display (hysteresis)."""
-    return _Judge(view, shown or {}).run()
+def _rejection_mark(view: PathView, kind: ReplyKind, code: int) -> str:
+    if kind is ReplyKind.TCP_RESET:
+        return "!<rst>"
+    if kind is ReplyKind.PORT_UNREACHABLE:
+        return f"!<{code}>"
+    return refusal(view.info.family, kind, code, 0)[0]
+
+
+def _log_likelihood(lost: int, settled: int) -> float:
+    """Of ``lost`` in ``settled`` at their own ratio (a binomial's maximum)."""
+    if settled == 0 or lost in (0, settled):
+        return 0.0
+    p = lost / settled
+    return lost * math.log(p) + (settled - lost) * math.log(1 - p)
+
+
+def judge(
+    view: PathView,
+    evidence: Evidence,
+    shown: dict[int, Verdict] | None = None,
+    *,
+    triage: bool = False,
+) -> Judgement:
+    """Verdicts for every hop of ``view``; ``shown`` are the verdicts on display (hysteresis);
+    ``triage``: pings can be sent, so verdicts that need them wait for them."""
+    return _Judge(view, shown or {}, evidence, triage).run()
 
 
 class VerdictKeeper:
@@ -381,6 +672,8 @@ class VerdictKeeper:
                 or old.verdict is Verdict.PENDING
                 or new.verdict is Verdict.UNREACHABLE
                 or new.verdict is old.verdict
+                # "ok" never stands beside a loss it can no longer vouch for
+                or (old.verdict is Verdict.OK and new.verdict is Verdict.PENDING)
             )
             if immediate:
                 self._candidate.pop(ttl, None)
@@ -394,6 +687,11 @@ class VerdictKeeper:
                 shown = new if round_ - since >= self.hold - 1 else old
                 if shown is new:
                     del self._candidate[ttl]
+                elif old.verdict is Verdict.OK:
+                    # "ok" is not held beside evidence against it: not knowing, meanwhile
+                    self._shown[ttl] = old
+                    out[ttl] = HopVerdict(Verdict.PENDING, new.reason, new.code)
+                    continue
             self._shown[ttl] = out[ttl] = shown
         for ttl in set(self._shown) - set(computed):
             del self._shown[ttl]
