@@ -40,7 +40,6 @@ from tracetui.probe.sim import (
     IcmpLimit,
     SimBranches,
     SimHop,
-    SimLink,
     SimNetwork,
     SimPath,
     SimScenario,
@@ -385,8 +384,16 @@ def conditions() -> list[Condition]:
 
     # ---------------------------------------------------------------- clean
     for hops in (5, 15, 30):
-        add(steady(f"clean {hops} hops", "clean", line(hops, 0.5), seconds=1000,
-                   grace=10, settings={"max_ttl": 40}))  # fmt: skip
+        add(
+            steady(
+                f"clean {hops} hops",
+                "clean",
+                line(hops, 0.5),
+                seconds=1000,
+                grace=10,
+                settings={"max_ttl": 40},
+            )
+        )
     wifi = edit(line(8), link(1, delay_ms=2.0, jitter_ms=10.0))
     add(steady("Wi-Fi access link, 10 ms jitter", "clean", wifi, seconds=1000, grace=10))
     tail = edit(line(8), link(1, jitter_ms=5.0, jitter_tail=1.5))
@@ -394,15 +401,32 @@ def conditions() -> list[Condition]:
     tail_mid = edit(line(10), link(4, delay_ms=5.0, jitter_ms=10.0, jitter_tail=1.3))
     add(steady("heavy-tailed jitter mid-path", "clean", tail_mid, seconds=1000, grace=10))
     everywhere = _limited(line(8), *range(1, 9))
-    add(steady("Linux ICMP limit on every router, -i 1", "clean", everywhere, seconds=600,
-               grace=10))  # fmt: skip
-    add(steady("Linux ICMP limit everywhere, UDP, -i 1", "clean", everywhere, seconds=600,
-               grace=10, settings=udp))  # fmt: skip
+    add(
+        steady("Linux ICMP limit on every router, -i 1", "clean", everywhere, seconds=600, grace=10)
+    )
+    add(
+        steady(
+            "Linux ICMP limit everywhere, UDP, -i 1",
+            "clean",
+            everywhere,
+            seconds=600,
+            grace=10,
+            settings=udp,
+        )
+    )
     ecmp2 = edit(line(8), routers(4, router(4, 1), router(4, 2)))
     add(steady("2-way ECMP, fixed flow", "clean", ecmp2, seconds=600, grace=10))
     ecmp3 = edit(line(8), routers(4, router(4, 1), router(4, 2), router(4, 3)))
-    add(steady("3-way ECMP, UDP varying ports", "clean", ecmp3, seconds=600, grace=10,
-               settings={**udp, "vary_ports": True}))  # fmt: skip
+    add(
+        steady(
+            "3-way ECMP, UDP varying ports",
+            "clean",
+            ecmp3,
+            seconds=600,
+            grace=10,
+            settings={**udp, "vary_ports": True},
+        )
+    )
     unequal = _branchy(
         7,
         3,
@@ -411,8 +435,7 @@ def conditions() -> list[Condition]:
             (SimHop((router(40),)), SimHop((router(41),)), SimHop((router(42),))),
         ),
     )
-    add(steady("unequal branches, fixed flow", "clean", unequal, seconds=600, grace=10,
-               hops=0))  # fmt: skip
+    add(steady("unequal branches, fixed flow", "clean", unequal, seconds=600, grace=10, hops=0))
     add(steady("clean TCP", "clean", line(8), seconds=300, grace=10, settings=tcp))
     add(steady("clean IPv6", "clean", line(8), seconds=300, grace=10, family=Family.V6))
     slow = edit(line(8), router_change(3, processing_ms=25.0))
@@ -425,198 +448,640 @@ def conditions() -> list[Condition]:
         )
     )
     add(steady("per-packet balancing at hop 4", "clean", per_packet, seconds=600, grace=10))
-    add(steady("silent router", "clean", edit(line(8), router_change(3, silent=True)),
-               {3: SILENT}, seconds=300, grace=10))  # fmt: skip
-    add(steady("firewalled target", "clean", _silent_target(line(8)), {8: NO_REPLY},
-               seconds=300, grace=10))  # fmt: skip
+    add(
+        steady(
+            "silent router",
+            "clean",
+            edit(line(8), router_change(3, silent=True)),
+            {3: SILENT},
+            seconds=300,
+            grace=10,
+        )
+    )
+    add(
+        steady(
+            "firewalled target",
+            "clean",
+            _silent_target(line(8)),
+            {8: NO_REPLY},
+            seconds=300,
+            grace=10,
+        )
+    )
 
     # ---------------------------------------------------------------- loss
     for share in (0.02, 0.05, 0.10, 0.20):
         seconds = 900 if share < 0.05 else 400
-        add(steady(f"{share:.0%} loss on the first link", "loss",
-                   edit(line(8), link(1, loss=share, loss_back=0.0)), origin_at(1, 8),
-                   seconds=seconds, grace=seconds - 100))  # fmt: skip
-        add(steady(f"{share:.0%} loss mid-path", "loss",
-                   edit(line(8), link(4, loss=share, loss_back=0.0)), origin_at(4, 8),
-                   seconds=seconds, grace=seconds - 100))  # fmt: skip
+        add(
+            steady(
+                f"{share:.0%} loss on the first link",
+                "loss",
+                edit(line(8), link(1, loss=share, loss_back=0.0)),
+                origin_at(1, 8),
+                seconds=seconds,
+                grace=seconds - 100,
+            )
+        )
+        add(
+            steady(
+                f"{share:.0%} loss mid-path",
+                "loss",
+                edit(line(8), link(4, loss=share, loss_back=0.0)),
+                origin_at(4, 8),
+                seconds=seconds,
+                grace=seconds - 100,
+            )
+        )
     for share in (0.05, 0.10):
-        add(steady(f"{share:.0%} loss on the last link", "loss",
-                   edit(line(8), link(8, loss=share, loss_back=0.0)), {8: ORIGIN},
-                   seconds=400, grace=300))  # fmt: skip
-    add(steady("5% loss on the way back only", "loss",
-               edit(line(8), link(4, loss_back=0.05)), origin_at(4, 8), seconds=400,
-               grace=300))  # fmt: skip
-    add(steady("10% loss mid-path, IPv6", "loss", edit(line(8), link(4, loss=0.1, loss_back=0.0)),
-               origin_at(4, 8), seconds=400, grace=300, family=Family.V6))  # fmt: skip
-    add(steady("10% loss mid-path, UDP", "loss", edit(line(8), link(4, loss=0.1, loss_back=0.0)),
-               origin_at(4, 8), seconds=400, grace=300, settings=udp))  # fmt: skip
-    add(steady("10% loss mid-path, TCP", "loss", edit(line(8), link(4, loss=0.1, loss_back=0.0)),
-               origin_at(4, 8), seconds=400, grace=300, settings=tcp))  # fmt: skip
+        add(
+            steady(
+                f"{share:.0%} loss on the last link",
+                "loss",
+                edit(line(8), link(8, loss=share, loss_back=0.0)),
+                {8: ORIGIN},
+                seconds=400,
+                grace=300,
+            )
+        )
+    add(
+        steady(
+            "5% loss on the way back only",
+            "loss",
+            edit(line(8), link(4, loss_back=0.05)),
+            origin_at(4, 8),
+            seconds=400,
+            grace=300,
+        )
+    )
+    add(
+        steady(
+            "10% loss mid-path, IPv6",
+            "loss",
+            edit(line(8), link(4, loss=0.1, loss_back=0.0)),
+            origin_at(4, 8),
+            seconds=400,
+            grace=300,
+            family=Family.V6,
+        )
+    )
+    add(
+        steady(
+            "10% loss mid-path, UDP",
+            "loss",
+            edit(line(8), link(4, loss=0.1, loss_back=0.0)),
+            origin_at(4, 8),
+            seconds=400,
+            grace=300,
+            settings=udp,
+        )
+    )
+    add(
+        steady(
+            "10% loss mid-path, TCP",
+            "loss",
+            edit(line(8), link(4, loss=0.1, loss_back=0.0)),
+            origin_at(4, 8),
+            seconds=400,
+            grace=300,
+            settings=tcp,
+        )
+    )
     two = edit(line(9), link(3, loss=0.03, loss_back=0.0), link(6, loss=0.12, loss_back=0.0))
-    add(steady("two lossy links (3% then 12%)", "loss", two,
-               origin_at(3, 9, hop6=ORIGIN), seconds=900, grace=800))  # fmt: skip
-    bursty = edit(line(8), link(4, bursts=Bursts(good_s=19.0, bad_s=1.0), bursts_back=Bursts(1e9, 1e-9, 0.0)))
-    add(steady("bursty loss mid-path (5% in 1 s bursts)", "loss", bursty, origin_at(4, 8),
-               seconds=900, grace=800))  # fmt: skip
-    wifi_bursts = edit(line(8), link(1, delay_ms=2.0, jitter_ms=5.0,
-                                     bursts=Bursts(good_s=9.5, bad_s=0.5), bursts_back=Bursts(1e9, 1e-9, 0.0)))  # fmt: skip
-    add(steady("bursty loss on a Wi-Fi access link", "loss", wifi_bursts, origin_at(1, 8),
-               seconds=900, grace=800))  # fmt: skip
+    add(
+        steady(
+            "two lossy links (3% then 12%)",
+            "loss",
+            two,
+            origin_at(3, 9, hop6=ORIGIN),
+            seconds=900,
+            grace=800,
+        )
+    )
+    bursty = edit(
+        line(8), link(4, bursts=Bursts(good_s=19.0, bad_s=1.0), bursts_back=Bursts(1e9, 1e-9, 0.0))
+    )
+    add(
+        steady(
+            "bursty loss mid-path (5% in 1 s bursts)",
+            "loss",
+            bursty,
+            origin_at(4, 8),
+            seconds=900,
+            grace=800,
+        )
+    )
+    wifi_bursts = edit(
+        line(8),
+        link(
+            1,
+            delay_ms=2.0,
+            jitter_ms=5.0,
+            bursts=Bursts(good_s=9.5, bad_s=0.5),
+            bursts_back=Bursts(1e9, 1e-9, 0.0),
+        ),
+    )
+    add(
+        steady(
+            "bursty loss on a Wi-Fi access link",
+            "loss",
+            wifi_bursts,
+            origin_at(1, 8),
+            seconds=900,
+            grace=800,
+        )
+    )
     limiter_first = edit(_limited(line(8), 2), link(5, loss=0.05, loss_back=0.0))
-    add(steady("rate limit at hop 2, then 5% loss into hop 5", "loss", limiter_first,
-               origin_at(5, 8, hop2=LIMITED), seconds=600, grace=500,
-               settings={"interval": 0.2, "timeout": 1.0}))  # fmt: skip
-    limiter_after = edit(line(8), link(2, loss=0.05, loss_back=0.0), router_change(5, reply_loss=0.4))
-    add(steady("5% loss into hop 2, a router limiting at hop 5", "loss", limiter_after,
-               origin_at(2, 8, hop5=LIMITED), seconds=600, grace=500))  # fmt: skip
+    add(
+        steady(
+            "rate limit at hop 2, then 5% loss into hop 5",
+            "loss",
+            limiter_first,
+            origin_at(5, 8, hop2=LIMITED),
+            seconds=600,
+            grace=500,
+            settings={"interval": 0.2, "timeout": 1.0},
+        )
+    )
+    limiter_after = edit(
+        line(8), link(2, loss=0.05, loss_back=0.0), router_change(5, reply_loss=0.4)
+    )
+    add(
+        steady(
+            "5% loss into hop 2, a router limiting at hop 5",
+            "loss",
+            limiter_after,
+            origin_at(2, 8, hop5=LIMITED),
+            seconds=600,
+            grace=500,
+        )
+    )
     firewalled = _silent_target(edit(line(9), link(3, loss=0.06, loss_back=0.0)))
-    add(steady("5% loss before a firewalled target", "loss", firewalled,
-               {**origin_at(3, 8), 9: NO_REPLY}, seconds=600, grace=500))  # fmt: skip
+    add(
+        steady(
+            "5% loss before a firewalled target",
+            "loss",
+            firewalled,
+            {**origin_at(3, 8), 9: NO_REPLY},
+            seconds=600,
+            grace=500,
+        )
+    )
     from tracetui.demo import demo_scenario
 
     demo_dark = demo_scenario().paths[0]
     demo_dark = _silent_target(demo_dark)
-    add(steady("the demo path with a firewalled target", "loss",
-               SimScenario(paths=(demo_dark,), foreign_per_second=0.5),
-               {3: ORIGIN, 4: CARRIED, 5: SILENT, 6: CARRIED, 7: CARRIED, 8: LIMITED,
-                9: NO_REPLY}, seconds=600, grace=300))  # fmt: skip
-    add(steady("the demo path", "loss", demo_scenario(),
-               {3: ORIGIN, 4: CARRIED, 5: SILENT, 6: CARRIED, 7: CARRIED, 8: LIMITED,
-                9: CARRIED}, seconds=600, grace=300))  # fmt: skip
-    loss_ecmp = edit(line(8), link(1, loss=0.1, loss_back=0.0), routers(5, router(5, 1), router(5, 2)))
-    add(steady("10% loss on the first link, ECMP later", "loss", loss_ecmp, origin_at(1, 8),
-               seconds=400, grace=300))  # fmt: skip
+    add(
+        steady(
+            "the demo path with a firewalled target",
+            "loss",
+            SimScenario(paths=(demo_dark,), foreign_per_second=0.5),
+            {3: ORIGIN, 4: CARRIED, 5: SILENT, 6: CARRIED, 7: CARRIED, 8: LIMITED, 9: NO_REPLY},
+            seconds=600,
+            grace=300,
+        )
+    )
+    add(
+        steady(
+            "the demo path",
+            "loss",
+            demo_scenario(),
+            {3: ORIGIN, 4: CARRIED, 5: SILENT, 6: CARRIED, 7: CARRIED, 8: LIMITED, 9: CARRIED},
+            seconds=600,
+            grace=300,
+        )
+    )
+    loss_ecmp = edit(
+        line(8), link(1, loss=0.1, loss_back=0.0), routers(5, router(5, 1), router(5, 2))
+    )
+    add(
+        steady(
+            "10% loss on the first link, ECMP later",
+            "loss",
+            loss_ecmp,
+            origin_at(1, 8),
+            seconds=400,
+            grace=300,
+        )
+    )
     real_last = edit(line(6), link(6, loss=0.05, loss_back=0.0))
-    add(steady("5% loss into the target, UDP", "loss", real_last, {6: ORIGIN}, seconds=600,
-               grace=500, settings=udp))  # fmt: skip
+    add(
+        steady(
+            "5% loss into the target, UDP",
+            "loss",
+            real_last,
+            {6: ORIGIN},
+            seconds=600,
+            grace=500,
+            settings=udp,
+        )
+    )
 
     # ---------------------------------------------------------------- rate limits
-    add(steady("a router dropping 30% of its ICMP", "rate-limit",
-               edit(line(8), router_change(3, reply_loss=0.3)), {3: LIMITED}, seconds=300,
-               grace=200))  # fmt: skip
+    add(
+        steady(
+            "a router dropping 30% of its ICMP",
+            "rate-limit",
+            edit(line(8), router_change(3, reply_loss=0.3)),
+            {3: LIMITED},
+            seconds=300,
+            grace=200,
+        )
+    )
     fast = {"interval": 0.2, "timeout": 1.0}
-    add(steady("Linux limit at hop 3, -i 0.2", "rate-limit", _limited(line(8), 3), {3: LIMITED},
-               seconds=300, grace=200, settings=fast))  # fmt: skip
-    add(steady("Linux limit on every router, -i 0.1", "rate-limit",
-               _limited(line(6), 1, 2, 3, 4, 5), {t: LIMITED for t in range(1, 6)},
-               seconds=200, grace=150, settings={"interval": 0.1, "timeout": 1.0}))  # fmt: skip
-    add(steady("Linux limit everywhere, UDP, -i 0.25", "rate-limit", _limited(line(6), *range(1, 7)),
-               {t: LIMITED for t in range(1, 7)}, seconds=300, grace=250,
-               settings={**udp, "interval": 0.25, "timeout": 1.0}))  # fmt: skip
-    add(steady("control-plane policing limits pings too, -i 0.5", "rate-limit",
-               _limited(line(8), 4, limit=IcmpLimit(echo=True)), {4: LIMITED}, seconds=400,
-               grace=300, settings={"interval": 0.5, "timeout": 1.0}))  # fmt: skip
-    add(steady("the first router limits, -i 0.2", "rate-limit", _limited(line(8), 1), {1: LIMITED},
-               seconds=300, grace=200, settings=fast))  # fmt: skip
+    add(
+        steady(
+            "Linux limit at hop 3, -i 0.2",
+            "rate-limit",
+            _limited(line(8), 3),
+            {3: LIMITED},
+            seconds=300,
+            grace=200,
+            settings=fast,
+        )
+    )
+    add(
+        steady(
+            "Linux limit on every router, -i 0.1",
+            "rate-limit",
+            _limited(line(6), 1, 2, 3, 4, 5),
+            {t: LIMITED for t in range(1, 6)},
+            seconds=200,
+            grace=150,
+            settings={"interval": 0.1, "timeout": 1.0},
+        )
+    )
+    add(
+        steady(
+            "Linux limit everywhere, UDP, -i 0.25",
+            "rate-limit",
+            _limited(line(6), *range(1, 7)),
+            {t: LIMITED for t in range(1, 7)},
+            seconds=300,
+            grace=250,
+            settings={**udp, "interval": 0.25, "timeout": 1.0},
+        )
+    )
+    add(
+        steady(
+            "control-plane policing limits pings too, -i 0.5",
+            "rate-limit",
+            _limited(line(8), 4, limit=IcmpLimit(echo=True)),
+            {4: LIMITED},
+            seconds=400,
+            grace=300,
+            settings={"interval": 0.5, "timeout": 1.0},
+        )
+    )
+    add(
+        steady(
+            "the first router limits, -i 0.2",
+            "rate-limit",
+            _limited(line(8), 1),
+            {1: LIMITED},
+            seconds=300,
+            grace=200,
+            settings=fast,
+        )
+    )
     dest_udp = _limited(line(6), 6)
-    add(steady("the target limits its port unreachables, UDP -i 0.2", "rate-limit", dest_udp,
-               {6: LIMITED}, seconds=300, grace=200, settings={**udp, **fast}))  # fmt: skip
-    add(steady("the target drops 20% of its port unreachables", "rate-limit",
-               edit(line(6), router_change(6, reply_loss=0.2)), {6: LIMITED}, seconds=600,
-               grace=500, settings=udp))  # fmt: skip
+    add(
+        steady(
+            "the target limits its port unreachables, UDP -i 0.2",
+            "rate-limit",
+            dest_udp,
+            {6: LIMITED},
+            seconds=300,
+            grace=200,
+            settings={**udp, **fast},
+        )
+    )
+    add(
+        steady(
+            "the target drops 20% of its port unreachables",
+            "rate-limit",
+            edit(line(6), router_change(6, reply_loss=0.2)),
+            {6: LIMITED},
+            seconds=600,
+            grace=500,
+            settings=udp,
+        )
+    )
     refusing = _limited(edit(line(8), router_change(4, rejects="admin")), 4)
-    add(steady("a refusing router that limits its unreachables, -i 0.5", "rate-limit", refusing,
-               {4: LIMITED, 5: UNREACHABLE}, seconds=300, grace=200, hops=5,
-               settings={"interval": 0.5, "timeout": 1.0}))  # fmt: skip
+    add(
+        steady(
+            "a refusing router that limits its unreachables, -i 0.5",
+            "rate-limit",
+            refusing,
+            {4: LIMITED, 5: UNREACHABLE},
+            seconds=300,
+            grace=200,
+            hops=5,
+            settings={"interval": 0.5, "timeout": 1.0},
+        )
+    )
     last_router = _silent_target(_limited(line(8), 7))
-    add(steady("the last router before a firewalled target limits, -i 0.2", "rate-limit",
-               last_router, {7: LIMITED, 8: NO_REPLY}, seconds=300, grace=200,
-               settings=fast))  # fmt: skip
+    add(
+        steady(
+            "the last router before a firewalled target limits, -i 0.2",
+            "rate-limit",
+            last_router,
+            {7: LIMITED, 8: NO_REPLY},
+            seconds=300,
+            grace=200,
+            settings=fast,
+        )
+    )
     busy = IcmpLimit(interval_ms=0, host_per_sec=10.0, host_burst=5, busy_per_sec=9.0)
-    add(steady("a busy router's ICMP budget, -i 0.2", "rate-limit", _limited(line(8), 3, limit=busy),
-               {3: LIMITED}, seconds=300, grace=200, settings=fast))  # fmt: skip
+    add(
+        steady(
+            "a busy router's ICMP budget, -i 0.2",
+            "rate-limit",
+            _limited(line(8), 3, limit=busy),
+            {3: LIMITED},
+            seconds=300,
+            grace=200,
+            settings=fast,
+        )
+    )
 
     # ---------------------------------------------------------------- refusals
     for method in (ProbeMethod.UDP, ProbeMethod.ICMP, ProbeMethod.TCP):
-        add(steady(f"iptables REJECT (port unreachable) at hop 4, {method.upper()}", "refusal",
-                   edit(line(8), router_change(4, rejects="port")), {5: UNREACHABLE},
-                   seconds=120, grace=10, hops=5, settings={"method": method}))  # fmt: skip
+        add(
+            steady(
+                f"iptables REJECT (port unreachable) at hop 4, {method.upper()}",
+                "refusal",
+                edit(line(8), router_change(4, rejects="port")),
+                {5: UNREACHABLE},
+                seconds=120,
+                grace=10,
+                hops=5,
+                settings={"method": method},
+            )
+        )
     other = edit(line(6), router_change(6, answers_from=("198.18.60.1", "2001:db8:60::1")))
     for method in ProbeMethod:
-        add(steady(f"the target answers from another address, {method.upper()}", "refusal",
-                   other, seconds=120, grace=10, settings={"method": method}, clean=True))  # fmt: skip
-    add(steady("admin prohibited at hop 3", "refusal",
-               edit(line(8), router_change(3, rejects="admin")), {4: UNREACHABLE}, seconds=120,
-               grace=10, hops=4))  # fmt: skip
+        add(
+            steady(
+                f"the target answers from another address, {method.upper()}",
+                "refusal",
+                other,
+                seconds=120,
+                grace=10,
+                settings={"method": method},
+                clean=True,
+            )
+        )
+    add(
+        steady(
+            "admin prohibited at hop 3",
+            "refusal",
+            edit(line(8), router_change(3, rejects="admin")),
+            {4: UNREACHABLE},
+            seconds=120,
+            grace=10,
+            hops=4,
+        )
+    )
     small = edit(line(6), link(3, mtu=1280))
-    add(steady("a 1280-byte link, 1400-byte probes", "refusal", small, {3: UNREACHABLE},
-               seconds=120, grace=10, hops=3, settings={"size": 1400}))  # fmt: skip
+    add(
+        steady(
+            "a 1280-byte link, 1400-byte probes",
+            "refusal",
+            small,
+            {3: UNREACHABLE},
+            seconds=120,
+            grace=10,
+            hops=3,
+            settings={"size": 1400},
+        )
+    )
 
     # ---------------------------------------------------------------- change over time
     def timed(name, timeline, seconds, phases, events, event_times=None, **options):
-        return Condition(name, "change", timeline.scenario(), seconds, tuple(phases),
-                         events=events, event_times=event_times or {}, hops=options.pop("hops", 8),
-                         **options)  # fmt: skip
+        return Condition(
+            name,
+            "change",
+            timeline.scenario(),
+            seconds,
+            tuple(phases),
+            events=events,
+            event_times=event_times or {},
+            hops=options.pop("hops", 8),
+            **options,
+        )
 
     episode = Timeline(line(8)).between(120, 420, link(4, loss=0.1, loss_back=0.0))
-    add(timed("a loss episode (10%, 5 minutes)", episode, 900,
-              [Phase(0, 120, {}, 10), Phase(120, 420, origin_at(4, 8), 150),
-               Phase(420, 900, {}, 120)],
-              {"loss-start": (1, 1), "loss-end": (1, 1)},
-              {"loss-start": (120, 270), "loss-end": (420, 540)}))  # fmt: skip
-    add(timed("a loss episode with a 60 s window", episode, 900,
-              [Phase(0, 120, {}, 10), Phase(120, 420, origin_at(4, 8), 150),
-               Phase(420, 900, {}, 90)],
-              {"loss-start": (1, 1), "loss-end": (1, 1)},
-              {"loss-start": (120, 270), "loss-end": (420, 510)}, window=60.0))  # fmt: skip
+    add(
+        timed(
+            "a loss episode (10%, 5 minutes)",
+            episode,
+            900,
+            [
+                Phase(0, 120, {}, 10),
+                Phase(120, 420, origin_at(4, 8), 150),
+                Phase(420, 900, {}, 120),
+            ],
+            {"loss-start": (1, 1), "loss-end": (1, 1)},
+            {"loss-start": (120, 270), "loss-end": (420, 540)},
+        )
+    )
+    add(
+        timed(
+            "a loss episode with a 60 s window",
+            episode,
+            900,
+            [Phase(0, 120, {}, 10), Phase(120, 420, origin_at(4, 8), 150), Phase(420, 900, {}, 90)],
+            {"loss-start": (1, 1), "loss-end": (1, 1)},
+            {"loss-start": (120, 270), "loss-end": (420, 510)},
+            window=60.0,
+        )
+    )
     step = Timeline(line(8)).at(300, link(4, delay_ms=21.0))
-    add(timed("a latency step (+40 ms RTT at hop 4)", step, 900, [Phase(0, 900, {}, 10)],
-              {"latency-step": (1, 1)}, {"latency-step": (300, 360)}, clean=True))  # fmt: skip
+    add(
+        timed(
+            "a latency step (+40 ms RTT at hop 4)",
+            step,
+            900,
+            [Phase(0, 900, {}, 10)],
+            {"latency-step": (1, 1)},
+            {"latency-step": (300, 360)},
+            clean=True,
+        )
+    )
     back = Timeline(line(8)).between(300, 600, link(4, delay_ms=11.0))
-    add(timed("a latency step and back", back, 900, [Phase(0, 900, {}, 10)],
-              {"latency-step": (2, 2)}, {"latency-step": (300, 660)}, clean=True))  # fmt: skip
+    add(
+        timed(
+            "a latency step and back",
+            back,
+            900,
+            [Phase(0, 900, {}, 10)],
+            {"latency-step": (2, 2)},
+            {"latency-step": (300, 660)},
+            clean=True,
+        )
+    )
     wifi_step = Timeline(wifi).at(500, link(5, delay_ms=16.0))
-    add(timed("a latency step behind a Wi-Fi link", wifi_step, 1000, [Phase(0, 1000, {}, 10)],
-              {"latency-step": (1, 1)}, {"latency-step": (500, 600)}, clean=True))  # fmt: skip
+    add(
+        timed(
+            "a latency step behind a Wi-Fi link",
+            wifi_step,
+            1000,
+            [Phase(0, 1000, {}, 10)],
+            {"latency-step": (1, 1)},
+            {"latency-step": (500, 600)},
+            clean=True,
+        )
+    )
     drift = Timeline(line(8)).drift(200, 800, lambda f: link(4, delay_ms=1.0 + 15.0 * f), step=5)
-    add(timed("latency drifting up 30 ms over 10 minutes", drift, 1000, [Phase(0, 1000, {}, 10)],
-              {"latency-step": (1, 4)}, {"latency-step": (200, 1000)}, clean=True))  # fmt: skip
+    add(
+        timed(
+            "latency drifting up 30 ms over 10 minutes",
+            drift,
+            1000,
+            [Phase(0, 1000, {}, 10)],
+            {"latency-step": (1, 4)},
+            {"latency-step": (200, 1000)},
+            clean=True,
+        )
+    )
     slow_step = Timeline(line(8)).at(300, router_change(5, processing_ms=40.0))
-    add(timed("one router's control plane slows down", slow_step, 900, [Phase(0, 900, {}, 10)],
-              {}, clean=True))  # fmt: skip
+    add(
+        timed(
+            "one router's control plane slows down",
+            slow_step,
+            900,
+            [Phase(0, 900, {}, 10)],
+            {},
+            clean=True,
+        )
+    )
     change = Timeline(line(8)).at(300, routers(4, router(44)))
-    add(timed("a route change at hop 4", change, 900, [Phase(0, 900, {}, 10)],
-              {"responder-new": (1, 1), "responder-gone": (1, 1)},
-              {"responder-new": (300, 330), "responder-gone": (300, 330)}, clean=True))  # fmt: skip
+    add(
+        timed(
+            "a route change at hop 4",
+            change,
+            900,
+            [Phase(0, 900, {}, 10)],
+            {"responder-new": (1, 1), "responder-gone": (1, 1)},
+            {"responder-new": (300, 330), "responder-gone": (300, 330)},
+            clean=True,
+        )
+    )
     there_and_back = Timeline(line(8)).between(300, 600, routers(4, router(44)))
-    add(timed("a route change and back", there_and_back, 900, [Phase(0, 900, {}, 10)],
-              {"responder-new": (1, 1), "responder-gone": (2, 2), "responder-back": (1, 1)},
-              {"responder-back": (600, 630)}, clean=True))  # fmt: skip
+    add(
+        timed(
+            "a route change and back",
+            there_and_back,
+            900,
+            [Phase(0, 900, {}, 10)],
+            {"responder-new": (1, 1), "responder-gone": (2, 2), "responder-back": (1, 1)},
+            {"responder-back": (600, 630)},
+            clean=True,
+        )
+    )
     flap = Timeline(line(8)).flap(300, 420, 5, routers(4, router(44)))
-    add(timed("a route flapping every 5 s for 2 minutes", flap, 900, [Phase(0, 900, {}, 10)],
-              {"route-flap": (1, 1), "responder-new": (0, 1), "responder-gone": (0, 1)},
-              {"route-flap": (300, 360)}, clean=True))  # fmt: skip
+    add(
+        timed(
+            "a route flapping every 5 s for 2 minutes",
+            flap,
+            900,
+            [Phase(0, 900, {}, 10)],
+            {"route-flap": (1, 1), "responder-new": (0, 1), "responder-gone": (0, 1)},
+            {"route-flap": (300, 360)},
+            clean=True,
+        )
+    )
     longer = Timeline(line(8)).at(300, insert(5, SimHop((router(55),))))
-    add(timed("the path gets a hop longer", longer, 900,
-              [Phase(0, 300, {}, 10), Phase(300, 900, {}, 30)],
-              {"path-longer": (1, 1), "responder-new": (0, 1)},
-              {"path-longer": (300, 330)}, hops=9, clean=True))  # fmt: skip
+    add(
+        timed(
+            "the path gets a hop longer",
+            longer,
+            900,
+            [Phase(0, 300, {}, 10), Phase(300, 900, {}, 30)],
+            {"path-longer": (1, 1), "responder-new": (0, 1)},
+            {"path-longer": (300, 330)},
+            hops=9,
+            clean=True,
+        )
+    )
     shorter = Timeline(line(9)).at(300, lambda p: SimPath(p.hops[:4] + p.hops[5:]))
-    add(timed("the path gets a hop shorter", shorter, 900,
-              [Phase(0, 300, {}, 10), Phase(300, 900, {}, 30)],
-              {"path-shorter": (1, 1), "responder-gone": (0, 1)},
-              {"path-shorter": (300, 330)}, clean=True))  # fmt: skip
+    add(
+        timed(
+            "the path gets a hop shorter",
+            shorter,
+            900,
+            [Phase(0, 300, {}, 10), Phase(300, 900, {}, 30)],
+            {"path-shorter": (1, 1), "responder-gone": (0, 1)},
+            {"path-shorter": (300, 330)},
+            clean=True,
+        )
+    )
     constant = Timeline(edit(line(8), link(3, loss=0.02, loss_back=0.0)))
-    add(timed("constant 2% loss for 1000 rounds", constant, 1000,
-              [Phase(0, 1000, origin_at(3, 8), 900)], {"loss-start": (1, 1)}))  # fmt: skip
+    add(
+        timed(
+            "constant 2% loss for 1000 rounds",
+            constant,
+            1000,
+            [Phase(0, 1000, origin_at(3, 8), 900)],
+            {"loss-start": (1, 1)},
+        )
+    )
     burst_steady = Timeline(bursty)
-    add(timed("steady bursty loss for 1000 rounds", burst_steady, 1000,
-              [Phase(0, 1000, origin_at(4, 8), 900)], {"loss-start": (1, 1)}))  # fmt: skip
+    add(
+        timed(
+            "steady bursty loss for 1000 rounds",
+            burst_steady,
+            1000,
+            [Phase(0, 1000, origin_at(4, 8), 900)],
+            {"loss-start": (1, 1)},
+        )
+    )
     limiting = Timeline(edit(line(6), router_change(6, reply_loss=0.4)))
-    add(timed("a target dropping 40% of its replies", limiting, 1000,
-              [Phase(0, 1000, {6: LIMITED}, 600)], {}, hops=6, settings=udp))  # fmt: skip
+    add(
+        timed(
+            "a target dropping 40% of its replies",
+            limiting,
+            1000,
+            [Phase(0, 1000, {6: LIMITED}, 600)],
+            {},
+            hops=6,
+            settings=udp,
+        )
+    )
     dark = Timeline(line(8)).between(300, 400, router_change(8, silent=True))
-    add(timed("the destination goes dark for 100 s", dark, 900,
-              [Phase(0, 300, {}, 10), Phase(400, 900, {}, 30)],
-              {"destination-lost": (1, 1), "destination-back": (1, 1)},
-              {"destination-lost": (300, 330), "destination-back": (400, 430)}))  # fmt: skip
+    add(
+        timed(
+            "the destination goes dark for 100 s",
+            dark,
+            900,
+            [Phase(0, 300, {}, 10), Phase(400, 900, {}, 30)],
+            {"destination-lost": (1, 1), "destination-back": (1, 1)},
+            {"destination-lost": (300, 330), "destination-back": (400, 430)},
+        )
+    )
     lossy = Timeline(edit(line(8), link(3, loss=0.1, loss_back=0.0)))
-    add(timed("a reset during loss", lossy, 900, [Phase(0, 900, origin_at(3, 8), 500)],
-              {"loss-start": (1, 1), "reset": (1, 1)}, {"reset": (300, 302)},
-              commands=((300.0, "reset"),)))  # fmt: skip
-    add(timed("a method switch during loss", lossy, 900, [Phase(0, 900, origin_at(3, 8), 500)],
-              {"loss-start": (1, 1), "method-switch": (1, 1)}, {"method-switch": (300, 302)},
-              commands=((300.0, "udp"),)))  # fmt: skip
+    add(
+        timed(
+            "a reset during loss",
+            lossy,
+            900,
+            [Phase(0, 900, origin_at(3, 8), 500)],
+            {"loss-start": (1, 1), "reset": (1, 1)},
+            {"reset": (300, 302)},
+            commands=((300.0, "reset"),),
+        )
+    )
+    add(
+        timed(
+            "a method switch during loss",
+            lossy,
+            900,
+            [Phase(0, 900, origin_at(3, 8), 500)],
+            {"loss-start": (1, 1), "method-switch": (1, 1)},
+            {"method-switch": (300, 302)},
+            commands=((300.0, "udp"),),
+        )
+    )
 
     # ---------------------------------------------------------------- short runs
     short = {"count": 10}
@@ -624,11 +1089,23 @@ def conditions() -> list[Condition]:
     for share, hop in ((0.2, 1), (0.3, 3)):
         lossy_short = edit(line(8), link(hop, loss=share, loss_back=0.0))
         expect = {t: frozenset({"pending", "loss-origin", "loss-carried"}) for t in range(hop, 9)}
-        add(steady(f"-c 10, {share:.0%} loss into hop {hop}", "short", lossy_short, expect,
-                   seconds=10, grace=10, settings=short))  # fmt: skip
+        add(
+            steady(
+                f"-c 10, {share:.0%} loss into hop {hop}",
+                "short",
+                lossy_short,
+                expect,
+                seconds=10,
+                grace=10,
+                settings=short,
+            )
+        )
     first_minute = demo_scenario()
-    expect = {3: frozenset({"pending", "loss-origin"}), 5: SILENT,
-              8: frozenset({"pending", "rate-limited"})}
+    expect = {
+        3: frozenset({"pending", "loss-origin"}),
+        5: SILENT,
+        8: frozenset({"pending", "rate-limited"}),
+    }
     for ttl in (4, 6, 7, 9):
         expect[ttl] = frozenset({"pending", "loss-carried"})
     add(steady("the demo's first minute", "short", first_minute, expect, seconds=60, grace=60))

@@ -434,9 +434,7 @@ class PathModel:
             last_failure=self.last_failure,
             notes=(*self.notes, *probe_limits(self.info, self.method)),
             echoes={
-                address: EchoStats(
-                    e.sent, e.received, e.lost, e.rtt.summary(), tuple(e.recent)
-                )
+                address: EchoStats(e.sent, e.received, e.lost, e.rtt.summary(), tuple(e.recent))
                 for address, e in self._echoes.items()
             },
             window=window,

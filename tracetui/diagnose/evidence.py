@@ -1,9 +1,8 @@
 """What each verdict may be based on: the probes of one span of time, the same for every hop.
 
-The span is the window the numbers show (``--window``, ``w``), or the whole
-run, and in either case it starts no earlier than the last change in the
-path's loss rate (so without a window and without a change, the verdicts
-weigh exactly the numbers beside them). That change is found
+The span is the window the numbers show (``--window``, ``w``); without a
+window, the whole run since the last change in the path's loss rate (so
+without a change, the verdicts weigh exactly the numbers beside them). That change is found
 the way a statistician would look at the per-round losses of every hop
 pooled: the split of the recent rounds into "before" and "after" that two
 loss rates explain best, kept only when it is far beyond chance (a
@@ -28,6 +27,8 @@ CHANGE_FLOOR = 0.01
 """A change smaller than this (as a share of probes) is not worth a new span."""
 MIN_SIDE = 10
 """Rounds a change needs on each side of it."""
+MIN_LOSSY_ROUNDS = 5
+"""Rounds with a loss the lossier side of a change needs."""
 
 
 class Evidence(NamedTuple):
@@ -54,33 +55,46 @@ def _log_likelihood(lost: float, settled: float) -> float:
     return lost * math.log(p) + (settled - lost) * math.log(1.0 - p)
 
 
-def find_change(lost: list[int], settled: list[int]) -> int | None:
-    """Index of the round where the loss rate changed for good, if it did (see module)."""
+def find_change(lost: list[int], settled: list[int], prior: tuple[int, int] = (0, 0)) -> int | None:
+    """Index of the round where the loss rate changed for good, if it did (see module).
+
+    ``prior``: (lost, settled) of the same regime before these rounds: the rate a change
+    is measured against, so that a few bursts at the start of the rounds looked at do not
+    pass for a regime of their own.
+    """
     rounds = len(lost)
-    if rounds < 2 * MIN_SIDE:
+    prior_lost, prior_settled = prior
+    if rounds < (1 if prior_settled else 2) * MIN_SIDE:
         return None
-    total_lost, total = sum(lost), sum(settled)
+    total_lost, total = sum(lost) + prior_lost, sum(settled) + prior_settled
     if total == 0:
         return None
     base = _log_likelihood(total_lost, total)
     best, where = 0.0, None
-    before_lost = before = 0
+    before_lost, before = prior_lost, prior_settled
+    first = 0 if prior_settled else MIN_SIDE
     for index in range(rounds - MIN_SIDE):
+        if index >= first and before and before != total:
+            after_lost, after = total_lost - before_lost, total - before
+            gain = _log_likelihood(before_lost, before) + _log_likelihood(after_lost, after) - base
+            if gain > best:
+                best, where = gain, index
         before_lost += lost[index]
         before += settled[index]
-        if index + 1 < MIN_SIDE or before == 0 or before == total:
-            continue
-        after_lost, after = total_lost - before_lost, total - before
-        gain = _log_likelihood(before_lost, before) + _log_likelihood(after_lost, after) - base
-        if gain > best:
-            best, where = gain, index + 1
     if where is None:
         return None
-    before_lost = sum(lost[:where])
-    before = sum(settled[:where])
+    before_lost = prior_lost + sum(lost[:where])
+    before = prior_settled + sum(settled[:where])
     after_lost, after = total_lost - before_lost, total - before
     rate_before, rate_after = before_lost / before, after_lost / after
     if abs(rate_after - rate_before) < CHANGE_FLOOR:
+        return None
+    # the lossier side must have lost in several rounds: a few bursts near one end of the
+    # history are a burst, not a change
+    higher = lost[where:] if rate_after > rate_before else lost[:where]
+    if rate_before > rate_after and prior_lost:
+        higher = [*higher, prior_lost]
+    if sum(1 for k in higher if k) < MIN_LOSSY_ROUNDS:
         return None
     if 2.0 * best / _dispersion(lost, settled, where, rate_before, rate_after) < CHANGE_STATISTIC:
         return None
@@ -129,7 +143,8 @@ def gather(view: PathView, regime: Regime, pool: list[HopView]) -> Evidence:
     rounds = view.rounds
     span = max((len(hop.history) for hop in view.hops), default=0)
     history_first = max(1, rounds - span + 1)
-    change = _change_in(pool, max(history_first, regime.start), rounds)
+    scan_from = max(history_first, regime.start)
+    change = _change_in(pool, scan_from, rounds, _prior(view, regime, pool, scan_from))
     if change is not None:
         regime.start, regime.base = change, None
     windowed = view.window is not None and view.info.interval > 0
@@ -142,15 +157,11 @@ def gather(view: PathView, regime: Regime, pool: list[HopView]) -> Evidence:
     first = max(regime.start, history_first)
     if windowed:
         assert view.window is not None
-        window_first = rounds - math.ceil(view.window / view.info.interval) + 1
-        whole_window = regime.start <= window_first
-        first = max(first, window_first)
+        # exactly the window the numbers show, change or not: the verdict beside them
+        # must not say "ok" over lossy rounds they still count
+        first = max(history_first, rounds - math.ceil(view.window / view.info.interval) + 1)
         for hop in view.hops:
-            counts[hop.ttl] = (
-                (hop.lost, hop.completed)
-                if whole_window
-                else _history_counts(hop, regime.start, rounds)
-            )
+            counts[hop.ttl] = (hop.lost, hop.completed)
     elif regime.base is not None:
         first = regime.start
         for hop in view.hops:
@@ -163,7 +174,22 @@ def gather(view: PathView, regime: Regime, pool: list[HopView]) -> Evidence:
     return Evidence(counts, first, since)
 
 
-def _change_in(pool: list[HopView], start: int, rounds: int) -> int | None:
+def _prior(view: PathView, regime: Regime, pool: list[HopView], scan_from: int) -> tuple[int, int]:
+    """The pool's (lost, settled) in the regime before the rounds scanned for a change."""
+    if view.window is not None or regime.base is None or scan_from <= regime.start:
+        return 0, 0
+    lost = settled = 0
+    for hop in pool:
+        base_lost, base_settled = regime.base.get(hop.ttl, (0, 0))
+        recent_lost, recent_settled = _history_counts(hop, scan_from, view.rounds)
+        lost += max(0, hop.lost - base_lost - recent_lost)
+        settled += max(0, hop.completed - base_settled - recent_settled)
+    return lost, settled
+
+
+def _change_in(
+    pool: list[HopView], start: int, rounds: int, prior: tuple[int, int] = (0, 0)
+) -> int | None:
     """The round a change of the pooled loss rate happened in, after ``start``."""
     length = rounds - start + 1
     if length < 2 * MIN_SIDE or not pool:
@@ -182,7 +208,7 @@ def _change_in(pool: list[HopView], start: int, rounds: int) -> int | None:
     while settled and settled[-1] < len(pool):
         settled.pop()
         lost.pop()
-    where = find_change(lost, settled)
+    where = find_change(lost, settled, prior)
     return None if where is None else start + where
 
 

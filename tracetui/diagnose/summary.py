@@ -43,12 +43,20 @@ def summarize(
     origins = [h for h in hops if by[h.ttl].verdict is Verdict.LOSS_ORIGIN]
     if origins:
         answering = [h for h in hops if h.received and h.ttl not in _refusing(hops, by)]
-        end = destination or answering[-1]
+        last = answering[-1]
+        carrying = [h for h in hops if by[h.ttl].verdict in _LOSS]
+        end = carrying[-1]
         first = origins[0]
-        where = "the destination" if end is destination else f"{_name(end)}, the last that answers"
+        if end is destination:
+            where = "the destination"
+        elif end is last:
+            where = f"{_name(end)}, the last that answers"
+        else:
+            where = _name(end)
         if first is end:
-            place = "the destination" if end is destination else "the last hop that answers"
-            sentences.append(f"Loss begins at {_name(first)}, {place}: {loss(end)}.")
+            sentences.append(
+                f"Loss begins at {_name(first)}{_at_end(end, destination, last)}: {loss(end)}."
+            )
         else:
             sentences.append(f"Loss begins at {_name(first)} and reaches {where}: {loss(end)}.")
         for later in origins[1:]:
@@ -78,6 +86,15 @@ def summarize(
         sentences.append("Collecting data: some hops need more probes for a verdict.")
     sentences += [note[0].upper() + note[1:] + "." for note in view.notes if note]
     return tuple(sentences)
+
+
+_LOSS = frozenset({Verdict.LOSS_ORIGIN, Verdict.LOSS_CARRIED})
+
+
+def _at_end(hop: HopView, destination: HopView | None, last: HopView) -> str:
+    if hop is destination:
+        return ", the destination"
+    return ", the last hop that answers" if hop is last else ""
 
 
 def _refusing(hops: list[HopView], by: dict[int, HopVerdict]) -> set[int]:

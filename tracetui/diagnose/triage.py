@@ -2,7 +2,8 @@
 
 The verdict rule says which addresses pings would decide or confirm (an end
 of the path that loses more than the hops before it, an origin of loss, a
-suspected limiter). The planner pings them, at most ``MAX_HOPS`` per look,
+suspected limiter). The planner pings them, at most ``MAX_HOPS`` per look
+(those waiting longest first),
 and each address at most once per ``PING_SECONDS`` whatever the number of
 targets: every target's diagnosis of one run shares one
 :class:`TriageBudget`, so eight targets behind one router still give it one
@@ -28,6 +29,10 @@ class TriageBudget:
     def __init__(self) -> None:
         self._last: dict[str, float] = {}
 
+    def last(self, address: str) -> float:
+        """When ``address`` was last pinged (minus infinity: never)."""
+        return self._last.get(address, float("-inf"))
+
     def take(self, address: str, now: float) -> bool:
         """Whether ``address`` may be pinged at ``now``; if so, it is booked."""
         last = self._last.get(address)
@@ -48,7 +53,8 @@ class TriagePlanner:
         """Of the addresses ``wanted`` (most needed first), those to ping now."""
         out: list[str] = []
         now = view.clock
-        for address in wanted:
+        # the longest waiting first, so that one verdict's pings do not starve another's
+        for address in sorted(wanted, key=self.budget.last):
             if len(out) >= MAX_HOPS:
                 break
             echo = view.echoes.get(address)

@@ -33,7 +33,8 @@ The rule
    segmentation: a cut stands when the hops after it lose more than the
    hops before it (Fisher, p < 0.001 to raise, 0.01 to keep). A stretch
    that loses more than ``LOSS_FLOOR`` (exact binomial test, same bars)
-   starts at a ``loss-origin`` and its other hops are ``loss-carried``; a
+   starts at a ``loss-origin`` and its other hops are ``loss-carried`` (shown
+   so, it stays lossy while it loses more than the floor at all); a
    second stretch, higher still, has its own origin (two lossy links). An
    origin must have lost probes itself and stand clear of the hop before it
    (p < 0.05), else the stretch stays ``pending``. With triage, an origin is
@@ -78,7 +79,7 @@ from tracetui.diagnose.confidence import (
 from tracetui.diagnose.diagnosis import HopVerdict, Verdict
 from tracetui.diagnose.evidence import Evidence, dark_run
 from tracetui.probe.types import ProbeMethod, ReplyKind
-from tracetui.snapshot import HopView, PathView
+from tracetui.snapshot import LOST, HopView, PathView
 
 MIN_PROBES = 4
 LOSS_FLOOR = 0.01
@@ -94,10 +95,16 @@ MAX_DECIDING_PINGS = 120
 """Pings an end of the path gets while they cannot tell its limit from loss into it."""
 PING_SPAN = 300.0
 """Seconds a ping counts as evidence (and no longer than the probes it is compared with)."""
+ALPHA_ALIKE = 0.25
+"""Pings losing less than probes with p below this are not yet "losing as probes do"."""
+BURSTY = 2.0
+"""Losses vary this much more than independent ones: they come in bursts across hops."""
 ALPHA_SKIP = 0.05
 """A hop this likely to lose more than the hops after it stays out of the staircase."""
 _LOSING = frozenset({Verdict.RATE_LIMITED, Verdict.LOSS_ORIGIN, Verdict.LOSS_CARRIED})
 _LIMITING = frozenset({Verdict.RATE_LIMITED})
+_ORIGIN = frozenset({Verdict.LOSS_ORIGIN})
+_LOSS = frozenset({Verdict.LOSS_ORIGIN, Verdict.LOSS_CARRIED})
 
 
 def _pct(lost: int, settled: int) -> str:
@@ -157,6 +164,8 @@ class _Judge:
         self.stretches: list[Stretch] = []
         self.doubtful: set[int] = set()
         self.dark: HopView | None = None
+        self.by_stretch: set[int] = set()
+        """Hops of a uniformly lossy stretch whose pings, pooled, got through."""
 
     # ------------------------------------------------------------ statistics
     def counts(self, hop: HopView) -> tuple[int, int]:
@@ -169,6 +178,18 @@ class _Judge:
             lost += hop_lost
             settled += hop_settled
         return lost, settled
+
+    def witnesses(self, hops: list[HopView]) -> tuple[int, int]:
+        """The hops' evidence pooled, worth as many independent probes as it really is:
+        hops that lose in the same rounds (a burst on a link before them all) are one
+        witness, not several. Used where pooled probes are weighed against pings."""
+        lost, settled = self.pool(hops)
+        if len(hops) < 2 or not lost:
+            return lost, settled
+        spread = _dispersion(hops)
+        if spread <= BURSTY:
+            return lost, settled
+        return round(lost / spread), max(1, round(settled / spread))
 
     def alpha(self, hop: HopView, verdicts: frozenset[Verdict] = _LOSING) -> float:
         return ALPHA_KEEP if self.shown.get(hop.ttl) in verdicts else ALPHA_RAISE
@@ -197,17 +218,33 @@ class _Judge:
         """Whether pings show ``hop`` withholding ICMP (True), losing as probes do (False),
         or cannot say yet (None)."""
         pings = self.pings(hop)
-        if pings is None or pings.sent < MIN_PINGS:
+        if pings is None:
             return None
-        lost, settled = self.counts(hop)
-        if significantly_higher(lost, settled, pings.lost, pings.sent, ALPHA_KEEP):
-            return True
-        if significantly_higher(lost, settled, pings.lost, pings.sent, ALPHA_SKIP):
-            return None  # lower, not clearly: more pings will tell
-        # a ping record with no loss at all would have shown a limit: these pings lose too
-        if significantly_higher(lost, settled, 0, pings.sent, ALPHA_SKIP):
-            return False
-        return None
+        alpha = self.alpha(hop, _LIMITING)
+        return _by_pings(*self.counts(hop), pings.lost, pings.sent, alpha)
+
+    def stretch_pings(self, stretch: Stretch) -> tuple[int, int]:
+        """(lost, sent) of the pings to every hop of a stretch: each crosses the loss it
+        carries, so together they say sooner whether that loss is real."""
+        lost = sent = 0
+        for hop in stretch.hops:
+            pings = self.pings(hop)
+            if pings is not None:
+                lost, sent = lost + pings.lost, sent + pings.sent
+        return lost, sent
+
+    def stretch_by_pings(self, stretch: Stretch) -> bool | None:
+        """Whether a lossy stretch is the sum of limiters (True), real loss (False), or
+        not yet told (None), by the pings to its hops."""
+        alpha = self.alpha(stretch.hops[0], _LIMITING)
+        return _by_pings(*self.witnesses(stretch.hops), *self.stretch_pings(stretch), alpha)
+
+    def want_stretch(self, stretch: Stretch) -> None:
+        """Pings to a lossy stretch's first, middle and last hops until they can tell."""
+        decided = self.stretch_by_pings(stretch) is False
+        hops = stretch.hops
+        for hop in dict.fromkeys((hops[0], hops[len(hops) // 2], hops[-1])):
+            self.want(hop, MIN_PINGS if decided else MAX_ORIGIN_PINGS)
 
     # ------------------------------------------------------------------ rule
     def run(self) -> Judgement:
@@ -241,7 +278,11 @@ class _Judge:
     def _strong(self, hop: HopView, limiters: dict[int, HopView]) -> bool:
         """Whether a hop set aside loses enough more than the hops after it, or than its
         pings, to be called a limiter."""
-        return bool(self._beyond(hop, limiters)[0] or self.limiter_by_pings(hop))
+        return bool(
+            self._beyond(hop, limiters)[0]
+            or self.limiter_by_pings(hop)
+            or hop.ttl in self.by_stretch
+        )
 
     def _beyond(self, hop: HopView, limiters: dict[int, HopView]) -> tuple[bool, int, int]:
         """Whether ``hop`` loses more than the kept hops after it beyond doubt, and their
@@ -252,7 +293,8 @@ class _Judge:
         if not after:
             return False, 0, 0
         later_lost, later_settled = self.pool(after)
-        alpha = self.alpha(hop, _LIMITING)
+        # every hop before the end is asked this: the bar is shared among them (Bonferroni)
+        alpha = self.alpha(hop, _LIMITING) / max(1, len(after) + len(limiters))
         beyond = significantly_higher(*self.counts(hop), later_lost, later_settled, alpha)
         return beyond, later_lost, later_settled
 
@@ -328,14 +370,13 @@ class _Judge:
         # an origin that pings show answering them far better than probes limits its ICMP
         while kept and self.triage:
             stretches = self._segments(kept)
-            suspect = next(
-                (s.hops[0] for s in stretches if s.lossy and self.limiter_by_pings(s.hops[0])),
-                None,
-            )
+            suspect = next((s for s in stretches if s.lossy and self.stretch_by_pings(s)), None)
             if suspect is None:
                 break
-            limiters[suspect.ttl] = suspect
-            kept.remove(suspect)
+            for hop in suspect.hops:  # pings get through where probes do not: limiters all
+                limiters[hop.ttl] = hop
+                kept.remove(hop)
+                self.by_stretch.add(hop.ttl)
         return kept, limiters, undecided
 
     def _end_steps_up(self, kept: list[HopView]) -> bool:
@@ -367,19 +408,21 @@ class _Judge:
         for start, stop in itertools.pairwise(bounds):
             hops = kept[start:stop]
             lost, settled = self.pool(hops)
-            lossy = loses_more_than(lost, settled, LOSS_FLOOR, self.alpha(hops[0]))
             first = hops[0]
+            lossy = loses_more_than(lost, settled, LOSS_FLOOR, ALPHA_RAISE) or (
+                # shown losing: it stays so while it loses more than the floor at all, so
+                # that loss in bursts does not end and start an episode with each burst
+                self.shown.get(first.ttl) in _LOSS and lost > LOSS_FLOOR * settled
+            )
             clear = self.counts(first)[0] > 0 and (
                 start == 0
                 or significantly_higher(lost, settled, *self.counts(kept[start - 1]), ALPHA_SKIP)
             )
             stretches.append(Stretch(hops, lost, settled, lossy, clear))
-        # pings have a say on every origin: a few always, more while they cannot tell
+        # pings have a say on every lossy stretch: a few always, more while they cannot tell
         for stretch in stretches if ask else ():
             if stretch.lossy:
-                origin = stretch.hops[0]
-                undecided = self.limiter_by_pings(origin) is None
-                self.want(origin, MAX_ORIGIN_PINGS if undecided else MIN_PINGS)
+                self.want_stretch(stretch)
         return stretches
 
     def _cuts(self, kept: list[HopView], start: int, stop: int) -> list[int]:
@@ -399,8 +442,10 @@ class _Judge:
         split = best[1]
         before = self.pool(kept[start:split])
         after = self.pool(kept[split:stop])
-        # the best of several places to cut: its bar is shared among them (Bonferroni)
-        if not significantly_higher(*after, *before, self.alpha(kept[split]) / (stop - start - 1)):
+        # the best of several places to cut: its bar is shared among them (Bonferroni); the
+        # lower bar to keep a cut is for a hop shown as where loss begins, not carries it
+        alpha = self.alpha(kept[split], _ORIGIN) / (stop - start - 1)
+        if not significantly_higher(*after, *before, alpha):
             return []
         return [*self._cuts(kept, start, split), split, *self._cuts(kept, split, stop)]
 
@@ -481,7 +526,7 @@ class _Judge:
             leading = stretch.hops[: stretch.hops.index(hop) + 1]
             if not any(self.counts(h)[0] for h in leading):
                 return self._plain(hop, None)  # the loss starts after it, not yet known where
-        if not stretch.clear or (hop is origin and self._pings_pending(origin)):
+        if not stretch.clear or self._pings_pending(stretch):
             return HopVerdict(
                 Verdict.PENDING,
                 f"loses {_pct(lost, settled)}, as the hops after it do; where that loss "
@@ -511,14 +556,23 @@ class _Judge:
             Verdict.LOSS_CARRIED, f"{_pct(lost, settled)} lost, carried on from hop {origin.ttl}"
         )
 
-    def _pings_pending(self, origin: HopView) -> bool:
-        """With triage, an origin waits for a few pings that could show it is a limiter."""
+    def _pings_pending(self, stretch: Stretch) -> bool:
+        """With triage, a stretch's loss waits for pings that could show it is limiters'.
+
+        Probed faster than once a second, every Linux router limits the time-exceeded it
+        sends to one a second: uniform loss at every hop is then as likely limits as
+        loss on the first link, and the pings must tell. Slower, a few pings that do not
+        contradict the loss are enough.
+        """
+        origin = stretch.hops[0]
         if not self.triage or origin.primary is None:
             return False
         if origin.is_destination and self.view.method is ProbeMethod.ICMP:
             return False
-        pings = self.pings(origin)
-        return pings is None or pings.sent < MIN_PINGS
+        decided = self.stretch_by_pings(stretch)
+        if self.view.info.interval < 1.0:
+            return decided is not False
+        return self.stretch_pings(stretch)[1] < MIN_PINGS or decided is True
 
     def _ping_note(self, hop: HopView) -> str:
         pings = self.pings(hop)
@@ -536,7 +590,7 @@ class _Judge:
         """Rule 6 for a hop set aside from the staircase; None when it does not lose enough
         more than the hops after it to be called a limiter (it is then judged by place)."""
         lost, settled = self.counts(hop)
-        by_pings = self.limiter_by_pings(hop)
+        by_pings = self.limiter_by_pings(hop) or hop.ttl in self.by_stretch
         pings = self.pings(hop)
         beyond, later_lost, later_settled = self._beyond(hop, limiters)
         if pings is None or pings.sent < MIN_PINGS:
@@ -571,6 +625,8 @@ class _Judge:
                 reason += f"; confirmed: {self._answered(pings)}"
             else:
                 reason += f"; {self._answered(pings)} too"
+        elif by_pings:
+            reason += "; confirmed: pings to the hops around it get through"
         return HopVerdict(Verdict.RATE_LIMITED, reason)
 
     def _unanswered(self, hop: HopView, answering: list[HopView], settled: int) -> HopVerdict:
@@ -611,6 +667,44 @@ class _Judge:
         else:
             reason = f"{mark}: {meaning} from {primary.address}; the target is not reached"
         return HopVerdict(Verdict.UNREACHABLE, reason, mark)
+
+
+def _dispersion(hops: list[HopView]) -> float:
+    """How much more the hops' per-round losses vary than independent probes would
+    (Pearson's statistic over the recent rounds; 1 for independent losses, up to the
+    number of hops when they all lose in the same rounds)."""
+    histories = [hop.history for hop in hops]
+    length = min(len(h) for h in histories)
+    per_round: list[int] = []
+    for index in range(-length, 0):
+        samples = [h[index] for h in histories]
+        if all(sample == sample for sample in samples):
+            per_round.append(sum(1 for sample in samples if sample == LOST))
+    width = len(hops)
+    total = sum(per_round)
+    if len(per_round) < 10 or total == 0 or total == width * len(per_round):
+        return 1.0
+    p = total / (width * len(per_round))
+    variance = width * p * (1.0 - p)
+    chi = sum((x - width * p) ** 2 for x in per_round) / variance
+    return min(float(width), max(1.0, chi / (len(per_round) - 1)))
+
+
+def _by_pings(
+    lost: int, settled: int, pings_lost: int, pings: int, alpha: float = ALPHA_RAISE
+) -> bool | None:
+    """Probes withheld beyond what pings lose (True: a limit, at ``alpha``), pings losing
+    as probes do (False), or not yet told (None)."""
+    if pings < MIN_PINGS:
+        return None
+    if significantly_higher(lost, settled, pings_lost, pings, alpha):
+        return True
+    if significantly_higher(lost, settled, pings_lost, pings, ALPHA_ALIKE):
+        return None  # lower, perhaps: more pings will tell
+    # a ping record with no loss at all would have shown a limit: these pings lose too
+    if significantly_higher(lost, settled, 0, pings, ALPHA_SKIP):
+        return False
+    return None
 
 
 def _rejection_mark(view: PathView, kind: ReplyKind, code: int) -> str:
