@@ -85,13 +85,13 @@ def test_a_rate_limiting_router_is_confirmed_by_pings_and_never_an_alarm():
     assert verdicts[2] == "rate-limited"
     assert all(verdicts[t] == "ok" for t in (1, 3, 4, 5, 6))
     reason = view.diagnosis.verdicts[2].reason
-    assert "confirmed: it answered 10 of 10 pings" in reason
+    assert "the hops after it lose only 0.0%" in reason
+    assert "it answered 3 of 3 pings" in reason  # a few pings suffice: they cannot lose 57 %
     echo = view.echoes["198.18.2.1"]
-    assert echo.sent == 10 and echo.received == 10
+    assert echo.sent == 3 and echo.received == 3
     assert view.hops[1].sent == 120  # the pings are not probes
-    assert "Hop 2 (198.18.2.1) rate-limits ICMP; nothing is lost through it (confirmed" in " ".join(
-        view.diagnosis.summary
-    )
+    summary = " ".join(view.diagnosis.summary)
+    assert "Hop 2 (198.18.2.1) rate-limits ICMP; nothing is lost through it." in summary
     assert run.events == []
 
 
@@ -231,9 +231,12 @@ def test_verdicts_do_not_flicker():
     borderline.rounds(400)
     for ttl in range(1, 7):
         shown = [verdicts[ttl] for verdicts in borderline.history]
-        runs = _run_lengths(shown)
-        settled = runs[1:-1]  # the first (pending) and the current one are cut short
+        # "pending" is no verdict: the keeper shows it while a change holds, and the
+        # moment "ok" can no longer vouch for the numbers
+        runs = _run_lengths([verdict for verdict in shown if verdict != "pending"])
+        settled = runs[:-1]  # the current one is cut short
         assert all(length >= HOLD_EVALUATIONS for _, length in settled), (ttl, runs)
+        assert len(runs) <= 2, (ttl, runs)  # ok, then perhaps the loss found: no back and forth
     clear = diagnosed(with_link(chain(6), 3, loss=0.05), seed=9)  # 10 % round trip
     clear.rounds(400)
     late = clear.history[150:]

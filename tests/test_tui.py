@@ -521,7 +521,7 @@ async def test_verdicts_explain_the_demo_path(monkeypatch, tmp_path):
             await pilot.press("down")
         assert app.query_one(HopTable).selected_ttl == 8
         text = screen_text(app)
-        assert "Hop 8" in text and "the router also limits the ICMP it" in text
+        assert "Hop 8" in text and "also limits the ICMP it sends" in text
 
 
 async def test_loss_a_verdict_explains_is_not_drawn_as_an_alarm(monkeypatch, tmp_path):

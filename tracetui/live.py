@@ -261,6 +261,10 @@ class ReplayTrace(LiveTrace):
         )
 
 
+FRAME_SECONDS = 1.0
+"""How often the virtual demo looks at its path while it advances."""
+
+
 class VirtualTrace(LiveTrace):
     """The demo on a virtual clock, advanced by hand: the same screen on every run."""
 
@@ -274,6 +278,11 @@ class VirtualTrace(LiveTrace):
         """No thread: time moves only when ``advance`` is called."""
 
     def advance(self, seconds: float) -> None:
-        """Run the engine on for ``seconds`` of virtual time, as its thread would in real time."""
+        """Run the engine on for ``seconds`` of virtual time, as its thread would in real time,
+        looking at the path once a virtual second as the screen's frames would: the diagnosis
+        asks for its pings while time passes, not all at the end."""
         clock = self.session.clock
-        self.session.engine.run(until=clock.now() + seconds)
+        end = clock.now() + seconds
+        while clock.now() < end:
+            self.session.engine.run(until=min(end, clock.now() + FRAME_SECONDS))
+            self.snapshot()

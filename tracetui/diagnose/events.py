@@ -11,9 +11,11 @@ each once, so a steady path logs nothing however long it runs:
 - the destination going dark (a run of lost probes its own loss rate cannot
   explain: see :func:`tracetui.diagnose.evidence.dark_run`) and answering
   again;
-- a loss episode: it starts when a hop is shown as where loss begins, and
-  ends when every hop from there on is shown without loss (``pending`` is
-  not an end: it is not knowing); it survives a reset or a method switch,
+- a loss episode: it starts once one hop has been shown as where loss
+  begins for ``CONFIRM_ROUNDS`` rounds (an origin that moves while the
+  evidence grows is not yet a place to log), and ends when every hop from
+  there on is shown without loss (``pending`` is not an end: it is not
+  knowing); it survives a reset or a method switch,
   which start the verdicts afresh but do not change the network;
 - a latency step (:mod:`tracetui.diagnose.latency_watch`);
 - a reset or a method switch the user asked for.
@@ -47,6 +49,8 @@ class EventTracker:
     def __init__(self, max_events: int = MAX_EVENTS) -> None:
         self.log: deque[PathEvent] = deque(maxlen=max_events)
         self._episode: _Episode | None = None
+        self._candidate: tuple[int, int] | None = None
+        """Where loss begins, and since which round, while it waits to be confirmed."""
         self._routes = RouteWatch()
         self._latency = LatencyWatch()
         self.reset()
@@ -60,6 +64,7 @@ class EventTracker:
         self._new_length: tuple[int, int] | None = None
         self._dest_dark = False
         self._dest_answered = False
+        self._candidate = None
 
     def restarted(self, at: datetime, kind: str, message: str) -> PathEvent:
         event = PathEvent(at, kind, None, message)
@@ -128,9 +133,11 @@ class EventTracker:
     ) -> None:
         """One episode while loss begins somewhere on the path; its end gives the peak.
 
-        Where an episode's loss begins may still move while the evidence grows
-        (from hop 6 to hop 4, say): that is the estimate sharpening, not the
-        network changing, so it is not an event of its own.
+        Where loss begins may move while the evidence grows (from hop 5 to hop 4,
+        say, when hop 4 happened to lose nothing in its first 40 probes): that is
+        the estimate sharpening, not the network changing. So an episode starts
+        only once one hop has been the origin for ``CONFIRM_ROUNDS`` rounds, and a
+        later move within it is no event of its own (the end names the latest).
         """
         on_path = [h for h in view.hops if h.on_path]
         origin = next(
@@ -142,12 +149,19 @@ class EventTracker:
         share = 100.0 * lost / settled if settled else 0.0
         episode = self._episode
         if origin is not None:
-            if episode is None:
-                self._episode = _Episode(origin.ttl, share)
-                add("loss-start", origin.ttl, f"loss begins at hop {origin.ttl}: {share:.1f}%")
-            else:
+            if episode is not None:
+                episode.origin = origin.ttl
                 episode.peak = max(episode.peak, share)
+                return
+            candidate = self._candidate
+            if candidate is None or candidate[0] != origin.ttl:
+                self._candidate = candidate = (origin.ttl, view.rounds)
+            if view.rounds - candidate[1] >= CONFIRM_ROUNDS or view.finished:
+                self._episode = _Episode(origin.ttl, share)
+                self._candidate = None
+                add("loss-start", origin.ttl, f"loss begins at hop {origin.ttl}: {share:.1f}%")
             return
+        self._candidate = None
         if episode is None:
             return
         after = [h for h in on_path if h.ttl >= episode.origin]

@@ -170,8 +170,12 @@ def _destination(destination: HopView, verdict: HopVerdict, evidence: Evidence) 
             "tell a limit on its replies from loss on the last link."
         )
     if verdict.verdict is Verdict.PENDING and lost:
+        doubt = (
+            "too few to tell yet"
+            if "too few" in verdict.reason
+            else "where it starts is not clear yet"
+        )
         return (
-            f"The destination answers; {share} of {settled} probes lost so far: too few "
-            f"to tell yet{average}."
+            f"The destination answers; {share} of {settled} probes lost so far: {doubt}{average}."
         )
     return f"The destination answers ({share} of {settled} probes lost{average})."

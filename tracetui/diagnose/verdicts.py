@@ -578,6 +578,8 @@ class _Judge:
         pings = self.pings(hop)
         if pings is None:
             return ""
+        if pings.lost == 0:  # too few yet to contradict the loss, too few to confirm it
+            return f"; pings so far: {self._answered(pings)}"
         return f"; pings lose too: {self._answered(pings)}"
 
     def _answered(self, pings: Pings) -> str:
