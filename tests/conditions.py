@@ -97,6 +97,9 @@ class Condition:
     """Nothing but ``ok`` (and no-reply/silent where expected) once settled: no pending."""
     hops: int = 0
     """How many TTLs the path has (the last is the destination)."""
+    looks: float | None = None
+    """Seconds between two diagnoses (a report's once a second); None: every round, as the
+    live screen looks at a path probed no faster than its frames."""
 
     @property
     def interval(self) -> float:
@@ -179,6 +182,10 @@ class Trial:
                 else:
                     self.engine.request_method(ProbeMethod(command))
             self.engine.run(until=self.start + at)
+            if condition.looks is not None and index < total:
+                looks = condition.looks
+                if int(at / looks + 1e-9) == int((at - interval) / looks + 1e-9):
+                    continue
             view, diagnosis = self._view()
             records.append(self._record(at, view, diagnosis))
             for event in self.diagnoser.new_events:
@@ -1109,6 +1116,19 @@ def conditions() -> list[Condition]:
     for ttl in (4, 6, 7, 9):
         expect[ttl] = frozenset({"pending", "loss-carried"})
     add(steady("the demo's first minute", "short", first_minute, expect, seconds=60, grace=60))
+    lab = edit(_limited(line(6), 2), link(4, loss=0.04), router_change(5, silent=True))
+    add(
+        steady(
+            "the diagnosis lab's report, -c 500 -i 0.01",
+            "short",
+            lab,
+            {**origin_at(4, 6, hop5=SILENT), 2: LIMITED},
+            seconds=5,
+            grace=5,
+            settings={"interval": 0.01, "timeout": 1.0, "count": 500},
+            looks=1.0,
+        )
+    )
     return out
 
 

@@ -90,11 +90,18 @@ def with_routers(path: SimPath, hop: int, *routers: SimRouter) -> SimPath:
 class Diagnosed:
     """A Run whose every round is diagnosed, as the live screen and reports do it."""
 
-    def __init__(self, run: Run, triage: bool = True) -> None:
+    def __init__(self, run: Run, triage: bool = True, budget=None) -> None:
         from tracetui.diagnose import Diagnoser
 
         self.run = run
-        self.diagnoser = Diagnoser(run.engine.request_echo if triage else None)
+        self.pinged: list[tuple[float, str]] = []
+        """(engine clock, address) of every triage ping asked for."""
+
+        def ping(address: str) -> None:
+            self.pinged.append((run.sim.clock.now(), address))
+            run.engine.request_echo(address)
+
+        self.diagnoser = Diagnoser(ping if triage else None, budget)
         self.events: list = []
         self.history: list[dict[int, str]] = []
 

@@ -17,9 +17,9 @@ from tracetui.probe.sim import SimHop, SimLink, SimPath
 from tracetui.probe.types import ProbeMethod
 
 
-def diagnosed(*paths, changes=(), seed=1, triage=True, **settings) -> Diagnosed:
+def diagnosed(*paths, changes=(), seed=1, triage=True, budget=None, **settings) -> Diagnosed:
     settings = {"interval": 1.0, "timeout": 1.0, **settings}
-    return Diagnosed(Run(scenario(*paths, changes=changes), seed=seed, **settings), triage)
+    return Diagnosed(Run(scenario(*paths, changes=changes), seed=seed, **settings), triage, budget)
 
 
 def test_exact_tests_against_hand_computed_values():
@@ -93,6 +93,32 @@ def test_a_rate_limiting_router_is_confirmed_by_pings_and_never_an_alarm():
     summary = " ".join(view.diagnosis.summary)
     assert "Hop 2 (198.18.2.1) rate-limits ICMP; nothing is lost through it." in summary
     assert run.events == []
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_targets_behind_one_router_share_its_ping_budget(shared):
+    """Eight targets behind one limiting router: one ping a second to it, not eight."""
+    from collections import Counter
+
+    from tracetui.diagnose.triage import TriageBudget
+
+    budget = TriageBudget() if shared else None
+    runs = []
+    for index in range(8):
+        path = with_routers(chain(4), 2, router(2, reply_loss=0.6))
+        path = with_routers(path, 4, router(40 + index))
+        runs.append(diagnosed(path, seed=index, budget=budget))
+    for _ in range(60):
+        for run in runs:
+            run.rounds(1)
+    limiter = "198.18.2.1"
+    pings = Counter(int(at) for run in runs for at, address in run.pinged if address == limiter)
+    verdicts = [run.history[-1][2] for run in runs]
+    if shared:
+        assert pings and max(pings.values()) == 1, pings
+        assert verdicts == ["rate-limited"] * 8
+    else:  # the test can tell: each target's own budget pings the router in the same second
+        assert max(pings.values()) > 1, pings
 
 
 def test_triage_can_be_turned_off():

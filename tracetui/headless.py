@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from tracetui.config import Config
@@ -86,8 +86,12 @@ def modules_to_preload(config: Config) -> tuple[str, ...]:
 class _Watch:
     """Diagnoses the model while the engine runs: at most once a second of the engine's time."""
 
-    def __init__(self, config: Config, every: float = DIAGNOSE_SECONDS) -> None:
-        """``every``: seconds of probing between two diagnoses."""
+    def __init__(
+        self, config: Config, every: float = DIAGNOSE_SECONDS, siblings: Sequence[_Watch] = ()
+    ) -> None:
+        """``every``: seconds of probing between two diagnoses; ``siblings``: the other
+        targets' watches, whose triage pings this one's share a budget with."""
+        self._siblings = siblings
         self.session: Session | None = None
         self.names: NameService | None = None
         self.diagnoser: Diagnoser | None = None
@@ -190,7 +194,8 @@ class _Watch:
 
             session = self.session
             ping = session.engine.request_echo if can_triage(self._config, session) else None
-            self.diagnoser = Diagnoser(ping)
+            shared = next((w.diagnoser.budget for w in self._siblings if w.diagnoser), None)
+            self.diagnoser = Diagnoser(ping, shared)
         lookup = self.names.lookup if self.names is not None else None
         model = self.session.model
         diagnosis = self.diagnoser.update(model.snapshot(lookup), final=final)
@@ -345,7 +350,7 @@ def run_many(config: Config) -> int:
             every = max(DIAGNOSE_SECONDS, len(config.hosts) / DIAGNOSES_PER_SECOND)
             while opened:
                 one = config.for_target(len(sessions))
-                watch = _Watch(one, every)
+                watch = _Watch(one, every, watches)
                 session = open_session(one, after_fold=watch,
                                        opened=opened.pop(0))  # fmt: skip
                 sessions.append(session)

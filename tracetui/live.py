@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from tracetui.config import Config
 from tracetui.diagnose import Diagnoser
+from tracetui.diagnose.triage import TriageBudget
 from tracetui.event_log import EventLog
 from tracetui.events import EngineEvent
 from tracetui.names import NameService, open_names
@@ -67,7 +68,11 @@ class _EngineThread(threading.Thread):
 
 
 class LiveTrace:
-    def __init__(self, session: Session, events: deque[EngineEvent]) -> None:
+    def __init__(
+        self, session: Session, events: deque[EngineEvent], budget: TriageBudget | None = None
+    ) -> None:
+        """``budget``: the triage pings every target of the run shares (one per router a
+        second however many targets lie behind it); None: this target's own."""
         self.session = session
         self.info = session.info
         self.methods = session.transport.methods
@@ -79,7 +84,7 @@ class LiveTrace:
         config = session.config
         self.window = config.window
         ping = session.engine.request_echo if can_triage(config, session) else None
-        self._diagnoser = Diagnoser(ping)
+        self._diagnoser = Diagnoser(ping, budget)
         self._log: EventLog | None = None
         self.metrics: PathMetrics | None = None
         self.stream: TargetStream | None = None

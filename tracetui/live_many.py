@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Iterable
 
 from tracetui.config import Config
+from tracetui.diagnose.triage import TriageBudget
 from tracetui.events import EngineEvent
 from tracetui.live import LiveTrace, queue_sink
 from tracetui.names import NameService, open_names
@@ -76,13 +77,14 @@ class ManyTraces:
             writer = open_stream(config) if config.stream is not None else None
             # each trace is one target's, with nothing of its own to open or serve
             alone = config._replace(metrics=None, names=False, aslookup=False, stream=None)
+            budget = TriageBudget()
             for index, host in enumerate(config.hosts):
                 events: deque[EngineEvent] = deque()
                 streams: list[TargetStream] = []
                 sink = queue_sink(events, streams if writer is not None else None)
                 one = alone.for_target(index)
                 session = open_session(one, sink, opened=opened[index])
-                trace = LiveTrace(session, events)
+                trace = LiveTrace(session, events, budget)
                 trace.metrics = parts[index] if parts else None
                 if writer is not None:
                     trace.attach_stream(writer, host, streams)

@@ -32,6 +32,8 @@ class Diagnoser:
         self._keeper = VerdictKeeper()
         self._tracker = EventTracker()
         self._planner = TriagePlanner(budget)
+        self.budget = self._planner.budget
+        """The pings this diagnosis booked: give it to the other targets' of the run."""
         self._epoch: datetime | None = None
         self._method: ProbeMethod | None = None
         self._looked_at: tuple[int, bool, float | None, int] | None = None

@@ -144,7 +144,12 @@ def gather(view: PathView, regime: Regime, pool: list[HopView]) -> Evidence:
     span = max((len(hop.history) for hop in view.hops), default=0)
     history_first = max(1, rounds - span + 1)
     scan_from = max(history_first, regime.start)
-    change = _change_in(pool, scan_from, rounds, _prior(view, regime, pool, scan_from))
+    # a round settles its losses only when its timeout passed, its answers at once: the
+    # rounds still inside the timeout would look cleaner than they are
+    info = view.info
+    unsettled = math.ceil(info.timeout / info.interval) + 1 if info.interval > 0 else 0
+    prior = _prior(view, regime, pool, scan_from)
+    change = _change_in(pool, scan_from, rounds, prior, unsettled)
     if change is not None:
         regime.start, regime.base = change, None
     windowed = view.window is not None and view.info.interval > 0
@@ -188,11 +193,12 @@ def _prior(view: PathView, regime: Regime, pool: list[HopView], scan_from: int) 
 
 
 def _change_in(
-    pool: list[HopView], start: int, rounds: int, prior: tuple[int, int] = (0, 0)
+    pool: list[HopView], start: int, rounds: int, prior: tuple[int, int] = (0, 0), cut: int = 0
 ) -> int | None:
-    """The round a change of the pooled loss rate happened in, after ``start``."""
+    """The round a change of the pooled loss rate happened in, after ``start`` and before
+    the last ``cut`` rounds."""
     length = rounds - start + 1
-    if length < 2 * MIN_SIDE or not pool:
+    if length - cut < 2 * MIN_SIDE or not pool:
         return None
     lost = [0] * length
     settled = [0] * length
@@ -204,7 +210,10 @@ def _change_in(
                 settled[index] += 1
                 if sample == LOST:
                     lost[index] += 1
-    # the newest rounds are still in flight at some hops: leave them out of the search
+    if cut:
+        del lost[-cut:], settled[-cut:]
+    # the newest rounds may still be in flight at some hops (a probe later than its
+    # timeout): leave them out of the search
     while settled and settled[-1] < len(pool):
         settled.pop()
         lost.pop()

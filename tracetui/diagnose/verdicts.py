@@ -567,7 +567,9 @@ class _Judge:
         origin = stretch.hops[0]
         if not self.triage or origin.primary is None:
             return False
-        if origin.is_destination and self.view.method is ProbeMethod.ICMP:
+        if self.view.method is ProbeMethod.ICMP and stretch.hops[-1].is_destination:
+            # the target's echo replies are not limited (Linux limits only errors): the
+            # loss it shares with the stretch is real, so the stretch carries real loss
             return False
         decided = self.stretch_by_pings(stretch)
         if self.view.info.interval < 1.0:
