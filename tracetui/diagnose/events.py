@@ -61,6 +61,8 @@ class EventTracker:
         self._routes.reset()
         self._latency.reset()
         self._length: int | None = None
+        self._length_since = 0
+        """The round the current length was first seen."""
         self._new_length: tuple[int, int] | None = None
         self._dest_dark = False
         self._dest_answered = False
@@ -102,7 +104,7 @@ class EventTracker:
         if dest is None:
             return
         if self._length is None:
-            self._length = dest
+            self._length, self._length_since = dest, view.rounds
         if dest == self._length:
             self._new_length = None
             return
@@ -111,7 +113,13 @@ class EventTracker:
             return
         if view.rounds - self._new_length[1] < CONFIRM_ROUNDS:
             return
-        old, self._length, self._new_length = self._length, dest, None
+        since = self._new_length[1]
+        held = since - self._length_since
+        old, self._length, self._new_length, self._length_since = self._length, dest, None, since
+        if held < CONFIRM_ROUNDS:
+            # the first length seen had not held: the target's first replies were lost,
+            # and it answered a TTL further on; that is the path being found, not changing
+            return
         self._latency.afresh({min(old, dest)}, view.rounds)
         kind = "path-longer" if dest > old else "path-shorter"
         add(kind, dest, f"the path is now {dest} hops long (was {old})")

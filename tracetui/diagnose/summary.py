@@ -33,7 +33,13 @@ def summarize(
 
     def loss(hop: HopView) -> str:
         lost, settled = evidence.of(hop)
-        return f"{100.0 * lost / settled:.1f}%" if settled else "0.0%"
+        if not lost:
+            # one hop's few probes may all have come through: the loss is the stretch's
+            carried = [h for h in hops if h.ttl >= origins[0].ttl and by[h.ttl].verdict in _LOSS]
+            lost = sum(evidence.of(h)[0] for h in carried)
+            settled = sum(evidence.of(h)[1] for h in carried)
+            return f"{100.0 * lost / settled:.1f}% from there on" if settled else "0.0%"
+        return f"{100.0 * lost / settled:.1f}%"
 
     sentences: list[str] = []
     destination = next((hop for hop in hops if hop.is_destination), None)

@@ -179,6 +179,16 @@ class _Judge:
             settled += hop_settled
         return lost, settled
 
+    def sampled(self, hop: HopView) -> tuple[int, int]:
+        """A hop's probes and pings together: both cross the links up to it and back, so
+        where loss begins is read from both (a hop's 1 of 63 probes lost is chance when
+        its pings lost 4 of 40)."""
+        lost, settled = self.counts(hop)
+        pings = self.pings(hop)
+        if pings is None:
+            return lost, settled
+        return lost + pings.lost, settled + pings.sent
+
     def witnesses(self, hops: list[HopView]) -> tuple[int, int]:
         """The hops' evidence pooled, worth as many independent probes as it really is:
         hops that lose in the same rounds (a burst on a link before them all) are one
@@ -332,12 +342,15 @@ class _Judge:
                 continue
             first = stretch.hops[0].ttl
             for hop in reversed([h for h in core if h.ttl < first]):
-                if significantly_higher(
-                    stretch.lost, stretch.settled, *self.counts(hop), ALPHA_SKIP
-                ):
+                if self._clearly_below(hop, stretch.lost, stretch.settled):
                     break
                 out.add(hop.ttl)
         return out
+
+    def _clearly_below(self, hop: HopView, lost: int, settled: int) -> bool:
+        """Whether ``hop`` loses less than ``lost`` of ``settled``, probes and pings
+        together: 0 of 19 probes beside 20 % does, unless its pings lost 2."""
+        return significantly_higher(lost, settled, *self.sampled(hop), ALPHA_SKIP)
 
     def _staircase(
         self, answering: list[HopView], end: HopView
@@ -415,8 +428,7 @@ class _Judge:
                 self.shown.get(first.ttl) in _LOSS and lost > LOSS_FLOOR * settled
             )
             clear = self.counts(first)[0] > 0 and (
-                start == 0
-                or significantly_higher(lost, settled, *self.counts(kept[start - 1]), ALPHA_SKIP)
+                start == 0 or self._clearly_below(kept[start - 1], lost, settled)
             )
             stretches.append(Stretch(hops, lost, settled, lossy, clear))
         # pings have a say on every lossy stretch: a few always, more while they cannot tell
@@ -525,7 +537,18 @@ class _Judge:
         if not stretch.clear and hop in stretch.hops:
             leading = stretch.hops[: stretch.hops.index(hop) + 1]
             if not any(self.counts(h)[0] for h in leading):
-                return self._plain(hop, None)  # the loss starts after it, not yet known where
+                # the loss starts after it, not yet known where, if it is clearly below
+                pings = self.pings(hop)
+                if (
+                    pings is None
+                    or not pings.lost
+                    or self._clearly_below(hop, stretch.lost, stretch.settled)
+                ):
+                    return self._plain(hop, None)
+                return HopVerdict(
+                    Verdict.PENDING,
+                    f"loses {_pct(lost, settled)}; the loss seen after it may already start here",
+                )
         if not stretch.clear or self._pings_pending(stretch):
             return HopVerdict(
                 Verdict.PENDING,
