@@ -279,11 +279,32 @@ class _Judge:
             core, limiters, undecided = self._staircase(answering, end)
             self.stretches = self._segments(core)
             weak = [h for _ttl, h in sorted(limiters.items()) if not self._strong(h, limiters)]
+            if weak and not any(stretch.lossy for stretch in self.stretches):
+                # hops set aside only because the hops after them lost less by chance (a
+                # short window): with them, the staircase may show the loss it carries
+                # (those that lose no more than the stretch they would join)
+                merged = sorted([*core, *weak], key=lambda h: h.ttl)
+                again = self._segments(merged, ask=False)
+                joining = [h for h in weak if not self._above_own(h, again)]
+                merged = sorted([*core, *joining], key=lambda h: h.ttl)
+                again = self._segments(merged, ask=False) if joining != weak else again
+                if joining and any(stretch.lossy and stretch.clear for stretch in again):
+                    core, self.stretches = merged, self._segments(merged)
+                    for hop in joining:
+                        del limiters[hop.ttl]
+                    weak = [h for h in weak if h not in joining]
             self.stretches = self._extend(core, weak)
             self.doubtful = self._doubtful(core)
         for hop in view.hops:
             self.out[hop.ttl] = self._one(hop, answering, end, limiters, undecided)
         return Judgement(self.out, self.wanted, self.stretches)
+
+    def _above_own(self, hop: HopView, stretches: list[Stretch]) -> bool:
+        """Whether ``hop`` loses more than the rest of the stretch it is in (ALPHA_SKIP)."""
+        stretch = next(s for s in stretches if hop in s.hops)
+        lost, settled = self.counts(hop)
+        rest = (stretch.lost - lost, stretch.settled - settled)
+        return rest[1] > 0 and significantly_higher(lost, settled, *rest, ALPHA_SKIP)
 
     def _strong(self, hop: HopView, limiters: dict[int, HopView]) -> bool:
         """Whether a hop set aside loses enough more than the hops after it, or than its
