@@ -717,6 +717,22 @@ def conditions() -> list[Condition]:
             settings={"interval": 0.1, "timeout": 1.0},
         )
     )
+    # the lab's case (tests/test_lab_limits.py): Linux's limit on every router, loss on the
+    # link into hop 3 towards the target only
+    for loss in (0.05, 0.2):
+        for interval in (0.1, 1.0):
+            seconds = 600 if loss < 0.1 else 300
+            add(
+                steady(
+                    f"Linux limit on every router, {loss:.0%} into hop 3, -i {interval:g}",
+                    "rate-limit",
+                    edit(_limited(line(5), 1, 2, 3, 4), link(3, loss=loss, loss_back=0.0)),
+                    {1: OK | LIMITED, 2: OK | LIMITED, 3: ORIGIN, 4: CARRIED | LIMITED, 5: CARRIED},
+                    seconds=seconds,
+                    grace=seconds - 100,
+                    settings={"interval": interval, "timeout": 1.0},
+                )
+            )
     add(
         steady(
             "Linux limit everywhere, UDP, -i 0.25",

@@ -68,7 +68,9 @@ from tracetui.windows import RecentBuckets
 MAX_RESPONDERS = 16
 MAX_ECHO_TARGETS = 64
 MAX_NOTES = 8
-MAX_RECENT_PINGS = 64
+MAX_RECENT_PINGS = 128
+"""Triage pings remembered per address: more than the diagnosis asks for within its span
+(``MAX_DECIDING_PINGS``), so that 5 % loss can be told from none by pings alone."""
 CURRENT_ROUNDS = 10
 """A responder is current while it answered within this many rounds."""
 

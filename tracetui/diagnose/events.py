@@ -12,7 +12,7 @@ each once, so a steady path logs nothing however long it runs:
   explain: see :func:`tracetui.diagnose.evidence.dark_run`) and answering
   again;
 - a loss episode: it starts once one hop has been shown as where loss
-  begins for ``CONFIRM_ROUNDS`` rounds (an origin that moves while the
+  begins for ``CONFIRM_ROUNDS`` rounds and ``CONFIRM_SECONDS`` (an origin that moves while the
   evidence grows is not yet a place to log), and ends when every hop from
   there on is shown without loss (``pending`` is not an end: it is not
   knowing); it survives a reset or a method switch,
@@ -23,6 +23,7 @@ each once, so a steady path logs nothing however long it runs:
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from datetime import datetime
 
@@ -33,6 +34,8 @@ from tracetui.diagnose.route_watch import CONFIRM_ROUNDS, RouteWatch
 from tracetui.snapshot import HopView, PathView
 
 MAX_EVENTS = 500
+CONFIRM_SECONDS = 10.0
+"""Where loss begins must also hold this long (at ``-i 0.1``, 10 rounds are one second)."""
 _LOSS = frozenset({Verdict.LOSS_ORIGIN, Verdict.LOSS_CARRIED})
 _UNSURE = frozenset({Verdict.PENDING, *_LOSS})
 
@@ -164,7 +167,13 @@ class EventTracker:
             candidate = self._candidate
             if candidate is None or candidate[0] != origin.ttl:
                 self._candidate = candidate = (origin.ttl, view.rounds)
-            if view.rounds - candidate[1] >= CONFIRM_ROUNDS or view.finished:
+            interval = view.info.interval
+            confirm = (
+                max(CONFIRM_ROUNDS, math.ceil(CONFIRM_SECONDS / interval))
+                if interval > 0
+                else CONFIRM_ROUNDS
+            )
+            if view.rounds - candidate[1] >= confirm or view.finished:
                 self._episode = _Episode(origin.ttl, share)
                 self._candidate = None
                 add("loss-start", origin.ttl, f"loss begins at hop {origin.ttl}: {share:.1f}%")

@@ -166,6 +166,8 @@ class _Judge:
         self.dark: HopView | None = None
         self.by_stretch: set[int] = set()
         """Hops of a uniformly lossy stretch whose pings, pooled, got through."""
+        self.located: HopView | None = None
+        """A limiter its pings show the carried loss begins at (rule 7)."""
 
     # ------------------------------------------------------------ statistics
     def counts(self, hop: HopView) -> tuple[int, int]:
@@ -294,10 +296,58 @@ class _Judge:
                         del limiters[hop.ttl]
                     weak = [h for h in weak if h not in joining]
             self.stretches = self._extend(core, weak)
+            self._locate(core, limiters)
             self.doubtful = self._doubtful(core)
         for hop in view.hops:
             self.out[hop.ttl] = self._one(hop, answering, end, limiters, undecided)
         return Judgement(self.out, self.wanted, self.stretches)
+
+    def _locate(self, core: list[HopView], limiters: dict[int, HopView]) -> None:
+        """Rule 7: where the first carried loss begins among limiters, by their pings.
+
+        Probed faster than a router's limit (Linux: one time-exceeded a second), every
+        router loses most of its probes' replies, and the first hop whose probes tell the
+        carried loss may be the destination itself. The loss then begins at one of the
+        limiters before it, and only pings (which no Linux router limits) can say which:
+        the first whose pings lose and are not clearly below the carried loss, though
+        they are enough that a hop before the loss would have shown itself clean, after
+        every limiter before it did show itself clean.
+        """
+        lossy = next((s for s in self.stretches if s.lossy), None)
+        if lossy is None or not self.triage:
+            return
+        start = lossy.hops[0]
+        before = [h for h in core if h.ttl < start.ttl]
+        floor = before[-1].ttl if before else 0
+        candidates = [
+            h for ttl, h in sorted(limiters.items()) if floor < ttl < start.ttl and h.primary
+        ]
+        rate = lossy.lost / lossy.settled if lossy.settled else 0.0
+        # pings enough that a hop before the loss would have shown it (losing none of them
+        # would be as unlikely as ALPHA_KEEP at the carried rate)
+        enough = math.ceil(math.log(ALPHA_KEEP) / math.log(1.0 - rate)) if 0 < rate < 1 else 0
+        for hop in candidates:  # all at once; they keep coming, as they expire with the span
+            self.want(hop, MAX_DECIDING_PINGS)
+        for hop in candidates:
+            pings = self.pings(hop)
+            if pings is None or pings.sent < max(MIN_PINGS, enough):
+                break
+            shown = self.shown.get(hop.ttl) is Verdict.LOSS_ORIGIN
+            alpha = ALPHA_RAISE if shown else ALPHA_KEEP  # hysteresis
+            if significantly_higher(lossy.lost, lossy.settled, pings.lost, pings.sent, alpha):
+                continue  # clean by its pings: the loss begins after it
+            if not pings.lost:
+                break
+            self.located = hop
+            del limiters[hop.ttl]
+            position = self.stretches.index(lossy)
+            self.stretches[position] = lossy._replace(hops=[hop, *lossy.hops], clear=True)
+            return
+        else:
+            return  # every one clean: the loss begins where the probes say
+        # not yet told: the stretch's start waits for these pings
+        position = self.stretches.index(lossy)
+        self.stretches[position] = lossy._replace(clear=False)
 
     def _above_own(self, hop: HopView, stretches: list[Stretch]) -> bool:
         """Whether ``hop`` loses more than the rest of the stretch it is in (ALPHA_SKIP)."""
@@ -575,6 +625,17 @@ class _Judge:
                 Verdict.PENDING,
                 f"loses {_pct(lost, settled)}, as the hops after it do; where that loss "
                 "starts is not clear yet",
+            )
+        if hop is self.located:
+            pings = self.pings(hop)
+            assert pings is not None
+            return HopVerdict(
+                Verdict.LOSS_ORIGIN,
+                f"loss starts here: its pings lose {_pct(pings.lost, pings.sent)} "
+                f"({self._answered(pings)}), as the hops after it do ({pooled} of "
+                f"{stretch.settled} probes to {_name(stretch.hops[-1])}), and the pings to "
+                f"the hops before it get through; the router also limits the ICMP it sends "
+                f"({_pct(lost, settled)} of probes unanswered)",
             )
         if hop is origin:
             later = stretch.hops[-1]
