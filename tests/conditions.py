@@ -731,6 +731,7 @@ def conditions() -> list[Condition]:
                     seconds=seconds,
                     grace=seconds - 100,
                     settings={"interval": interval, "timeout": 1.0},
+                    looks=1.0 if interval < 1.0 else None,  # as the lab's reports
                 )
             )
     add(

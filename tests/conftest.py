@@ -117,6 +117,12 @@ def lab_ready() -> None:
     _require_lab()
 
 
+@pytest.fixture(scope="module")
+def module_lab_ready() -> None:
+    """As ``lab_ready``, for a module's own labs built once (a module-scoped fixture)."""
+    _require_lab()
+
+
 @pytest.fixture(scope="session")
 def main_lab():
     _require_lab()

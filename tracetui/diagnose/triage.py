@@ -2,8 +2,9 @@
 
 The verdict rule says which addresses pings would decide or confirm (an end
 of the path that loses more than the hops before it, an origin of loss, a
-suspected limiter). The planner pings them, at most ``MAX_HOPS`` per look
-(those waiting longest first),
+suspected limiter, the limiters where loss may begin). The planner pings
+them, at most ``MAX_HOPS`` per look (those waiting longest first; a report
+looks once a second, so that is also the most a target asks for a second),
 and each address at most once per ``PING_SECONDS`` whatever the number of
 targets: every target's diagnosis of one run shares one
 :class:`TriageBudget`, so eight targets behind one router still give it one
@@ -19,7 +20,7 @@ from tracetui.diagnose.verdicts import PING_SPAN
 from tracetui.snapshot import PathView
 
 PING_SECONDS = 1.0
-MAX_HOPS = 3
+MAX_HOPS = 6
 MAX_PINGS = 120
 
 

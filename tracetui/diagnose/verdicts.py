@@ -324,8 +324,8 @@ class _Judge:
         ]
         rate = lossy.lost / lossy.settled if lossy.settled else 0.0
         # pings enough that a hop before the loss would have shown it (losing none of them
-        # would be as unlikely as ALPHA_KEEP at the carried rate)
-        enough = math.ceil(math.log(ALPHA_KEEP) / math.log(1.0 - rate)) if 0 < rate < 1 else 0
+        # would be as unlikely as ALPHA_SKIP at the carried rate)
+        enough = math.ceil(math.log(ALPHA_SKIP) / math.log(1.0 - rate)) if 0 < rate < 1 else 0
         for hop in candidates:  # all at once; they keep coming, as they expire with the span
             self.want(hop, MAX_DECIDING_PINGS)
         for hop in candidates:
@@ -333,7 +333,7 @@ class _Judge:
             if pings is None or pings.sent < max(MIN_PINGS, enough):
                 break
             shown = self.shown.get(hop.ttl) is Verdict.LOSS_ORIGIN
-            alpha = ALPHA_RAISE if shown else ALPHA_KEEP  # hysteresis
+            alpha = ALPHA_KEEP if shown else ALPHA_SKIP  # hysteresis
             if significantly_higher(lossy.lost, lossy.settled, pings.lost, pings.sent, alpha):
                 continue  # clean by its pings: the loss begins after it
             if not pings.lost:
