@@ -27,8 +27,10 @@ CHANGE_FLOOR = 0.01
 """A change smaller than this (as a share of probes) is not worth a new span."""
 MIN_SIDE = 10
 """Rounds a change needs on each side of it."""
-MIN_LOSSY_ROUNDS = 5
-"""Rounds with a loss the lossier side of a change needs."""
+RUN_ROUNDS = 10
+MIN_LOSSY_RUNS = 5
+"""Separate runs of rounds with a loss the lossier side of a change needs: one burst of
+eight lossy rounds in a row (a Wi-Fi link's bad seconds) is one, not eight."""
 
 
 class Evidence(NamedTuple):
@@ -89,16 +91,29 @@ def find_change(lost: list[int], settled: list[int], prior: tuple[int, int] = (0
     rate_before, rate_after = before_lost / before, after_lost / after
     if abs(rate_after - rate_before) < CHANGE_FLOOR:
         return None
-    # the lossier side must have lost in several rounds: a few bursts near one end of the
-    # history are a burst, not a change
+    # the lossier side must have lost at several separate times: a burst or two near one
+    # end of the history are bursts, not a change
     higher = lost[where:] if rate_after > rate_before else lost[:where]
     if rate_before > rate_after and prior_lost:
-        higher = [*higher, prior_lost]
-    if sum(1 for k in higher if k) < MIN_LOSSY_ROUNDS:
+        higher = [*higher, 0, prior_lost]
+    if _lossy_runs(higher) < MIN_LOSSY_RUNS:
         return None
     if 2.0 * best / _dispersion(lost, settled, where, rate_before, rate_after) < CHANGE_STATISTIC:
         return None
     return where
+
+
+def _lossy_runs(lost: list[int]) -> int:
+    """Runs of consecutive rounds with a loss, a long run counting once per ``RUN_ROUNDS``
+    (a destination dark for 100 rounds is a change; a burst of eight is not)."""
+    runs = length = 0
+    for k in [*lost, 0]:
+        if k:
+            length += 1
+        elif length:
+            runs += math.ceil(length / RUN_ROUNDS)
+            length = 0
+    return runs
 
 
 def _dispersion(
