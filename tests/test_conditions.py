@@ -53,4 +53,3 @@ CASES = [
 def test_the_diagnosis_is_right(name, seed):
     record = Trial(by_name(name), seed).play()
     assert judge(record) == [], (record.final, record.events)
-
