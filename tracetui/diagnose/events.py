@@ -27,6 +27,7 @@ import math
 from collections import deque
 from datetime import datetime
 
+from tracetui.diagnose.confidence import ALPHA_KEEP, significantly_higher
 from tracetui.diagnose.diagnosis import HopVerdict, PathEvent, Verdict
 from tracetui.diagnose.evidence import Evidence, dark_run
 from tracetui.diagnose.latency_watch import LatencyWatch
@@ -41,11 +42,14 @@ _UNSURE = frozenset({Verdict.PENDING, *_LOSS})
 
 
 class _Episode:
-    __slots__ = ("origin", "peak")
+    __slots__ = ("origin", "peak", "level")
 
-    def __init__(self, origin: int, peak: float) -> None:
+    def __init__(self, origin: int, peak: float, level: tuple[int, int]) -> None:
         self.origin = origin
         self.peak = peak
+        self.level = level
+        """(lost, settled) from the origin on when it was confirmed: what an end must be
+        clearly below."""
 
 
 class EventTracker:
@@ -174,7 +178,8 @@ class EventTracker:
                 else CONFIRM_ROUNDS
             )
             if view.rounds - candidate[1] >= confirm or view.finished:
-                self._episode = _Episode(origin.ttl, share)
+                level = _pooled(on_path, origin.ttl, evidence, verdicts)
+                self._episode = _Episode(origin.ttl, share, level)
                 self._candidate = None
                 add("loss-start", origin.ttl, f"loss begins at hop {origin.ttl}: {share:.1f}%")
             return
@@ -185,12 +190,33 @@ class EventTracker:
         unsure = any((v := verdicts.get(h.ttl)) is not None and v.verdict in _UNSURE for h in after)
         if unsure or not after:
             return
+        # "ok" everywhere may be a few clean rounds (after a reset, between bursts): the
+        # end needs the hops from the origin on clearly below the episode's loss
+        now = _pooled(after, 0, evidence, verdicts)
+        if not significantly_higher(*episode.level, *now, ALPHA_KEEP):
+            return
         self._episode = None
         add(
             "loss-end",
             episode.origin,
             f"the loss that began at hop {episode.origin} ended (peak {episode.peak:.1f}%)",
         )
+
+
+def _pooled(
+    hops: list[HopView], first: int, evidence: Evidence, verdicts: dict[int, HopVerdict]
+) -> tuple[int, int]:
+    """(lost, settled) of the hops from TTL ``first`` on that answer and do not limit."""
+    lost = settled = 0
+    for hop in hops:
+        verdict = verdicts.get(hop.ttl)
+        if verdict is not None and verdict.verdict is Verdict.RATE_LIMITED:
+            continue
+        if hop.ttl >= first and hop.received:
+            hop_lost, hop_settled = evidence.of(hop)
+            lost += hop_lost
+            settled += hop_settled
+    return lost, settled
 
 
 def _on_the_path(view: PathView) -> list[HopView]:
