@@ -246,7 +246,8 @@ def dark_run(hop: HopView) -> int:
 
     The trailing run of lost probes counts when it is far longer than the hop's own
     loss rate explains: five in a row from a hop that never loses, fifteen from one
-    that drops 40 % (a target limiting its replies is not a target gone dark).
+    that drops 40 % (a target limiting its replies is not a target gone dark), and
+    twice as long as any run of losses before it.
     """
     settled = [s for s in hop.history if s == s]
     run = 0
@@ -259,4 +260,14 @@ def dark_run(hop: HopView) -> int:
     before = settled[: len(settled) - run]
     rate = (before.count(LOST) + 1) / (len(before) + 2)
     needed = max(DARK_ROUNDS, math.ceil(math.log(DARK_CHANCE) / math.log(rate)))
-    return run if run >= needed else 0
+    # losses in bursts (a Wi-Fi link's bad seconds) come in runs: twice the longest run
+    # seen before is a destination gone, a run like them is another burst
+    return run if run >= max(needed, 2 * _longest_run(before)) else 0
+
+
+def _longest_run(samples: list[float]) -> int:
+    longest = length = 0
+    for sample in samples:
+        length = length + 1 if sample == LOST else 0
+        longest = max(longest, length)
+    return longest
