@@ -29,7 +29,7 @@ from datetime import datetime
 
 from tracetui.diagnose.confidence import ALPHA_KEEP, significantly_higher
 from tracetui.diagnose.diagnosis import HopVerdict, PathEvent, Verdict
-from tracetui.diagnose.evidence import Evidence, dark_run
+from tracetui.diagnose.evidence import Evidence, dark_at_the_end
 from tracetui.diagnose.latency_watch import LatencyWatch
 from tracetui.diagnose.route_watch import CONFIRM_ROUNDS, RouteWatch
 from tracetui.snapshot import HopView, PathView
@@ -135,7 +135,7 @@ class EventTracker:
         hop = next((h for h in view.hops if h.is_destination), None)
         if hop is None:
             return
-        dark = dark_run(hop) > 0
+        dark = dark_at_the_end(view, hop) > 0
         if dark and not self._dest_dark and self._dest_answered:
             add("destination-lost", hop.ttl, f"the destination stopped answering (hop {hop.ttl})")
         elif not dark and self._dest_dark:

@@ -241,6 +241,20 @@ DARK_CHANCE = 1e-6
 DARK_ROUNDS = 5
 
 
+def dark_at_the_end(view: PathView, hop: HopView) -> int:
+    """``dark_run`` of the destination ``hop``, when the last hop before it that answers
+    kept answering meanwhile: a burst on a link before them both is the path's loss,
+    not the destination gone."""
+    run = dark_run(hop)
+    if not run:
+        return 0
+    before = [h for h in view.hops if h.on_path and h.received and h.ttl < hop.ttl]
+    if not before:
+        return run
+    recent = before[-1].history[-run:]
+    return run if any(sample == sample and sample != LOST for sample in recent) else 0
+
+
 def dark_run(hop: HopView) -> int:
     """How many rounds the hop has been dark (0: it has not gone dark).
 

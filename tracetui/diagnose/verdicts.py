@@ -77,7 +77,7 @@ from tracetui.diagnose.confidence import (
     upper_bound,
 )
 from tracetui.diagnose.diagnosis import HopVerdict, Verdict
-from tracetui.diagnose.evidence import Evidence, dark_run
+from tracetui.diagnose.evidence import Evidence, dark_at_the_end, dark_run
 from tracetui.probe.types import ProbeMethod, ReplyKind
 from tracetui.snapshot import LOST, HopView, PathView
 
@@ -268,7 +268,7 @@ class _Judge:
         on_path = [hop for hop in view.hops if hop.on_path]
         answering = [hop for hop in on_path if hop.received and not refuses(hop)]
         end = next((hop for hop in on_path if hop.is_destination), None)
-        self.dark = end if end is not None and dark_run(end) else None
+        self.dark = end if end is not None and dark_at_the_end(view, end) else None
         if self.dark is not None:
             # a destination gone dark says nothing about loss: judge the path up to it
             answering = [hop for hop in answering if hop is not self.dark]
@@ -567,11 +567,28 @@ class _Judge:
                 f"loses {_pct(lost, settled)}, more than the {was} lost before it: "
                 f"{what} limiting its ICMP, or loss on the link into it; pings will tell",
             )
+        position = self._stretch_of(hop)
         if hop.ttl in limiters:
             limited = self._limiter(hop, limiters, end)
             if limited is not None:
                 return limited
-        position = self._stretch_of(hop)
+            stretch = self.stretches[position] if position is not None else None
+            if (
+                stretch is not None
+                and stretch.lossy
+                and hop not in stretch.hops  # a weak one that starts or joins it is judged there
+                and significantly_higher(
+                    lost, settled, stretch.lost, stretch.settled, ALPHA_KEEP / len(stretch.hops)
+                )
+            ):
+                # it loses more than the loss it carries, not yet beyond doubt
+                return HopVerdict(
+                    Verdict.PENDING,
+                    f"loses {_pct(lost, settled)}, more than the "
+                    f"{_pct(stretch.lost, stretch.settled)} carried from hop "
+                    f"{stretch.hops[0].ttl}: the router may also limit the ICMP it sends; "
+                    "more probes or pings will tell",
+                )
         if position is not None and self.stretches[position].lossy:
             return self._carrying(hop, position)
         if hop.ttl in self.doubtful:
@@ -672,10 +689,19 @@ class _Judge:
         origin = stretch.hops[0]
         if not self.triage or origin.primary is None:
             return False
-        if self.view.method is ProbeMethod.ICMP and stretch.hops[-1].is_destination:
+        first = next(s for s in self.stretches if s.lossy) is stretch
+        if first and self.view.method is ProbeMethod.ICMP and stretch.hops[-1].is_destination:
             # the target's echo replies are not limited (Linux limits only errors): the
             # loss it shares with the stretch is real, so the stretch carries real loss
+            # (where it grows further on, a limiter may lose more: that waits for pings)
             return False
+        if not first:
+            # where loss grows, the hop it grows at must answer pings of its own: the
+            # stretch's pooled pings are mostly the destination's
+            pings = self.pings(origin)
+            if pings is None or pings.sent < MIN_PINGS:
+                self.want(origin, MIN_PINGS)
+                return True
         decided = self.stretch_by_pings(stretch)
         if self.view.info.interval < 1.0:
             return decided is not False
