@@ -8,8 +8,12 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 
+import pytest
+
+from tracetui.cli import parse_config
 from tracetui.diagnose import PathEvent
 from tracetui.event_log import EventLog
+from tracetui.startup import SetupError, open_event_log
 
 
 def test_events_are_appended_one_line_each(tmp_path):
@@ -52,3 +56,12 @@ def test_a_killed_run_keeps_every_line_it_wrote(tmp_path):
     assert done.returncode == -9
     assert [json.loads(line)["hop"] for line in path.read_text().splitlines()] == [0, 1, 2]
     assert os.stat(path).st_size > 0
+
+
+def test_a_file_that_cannot_be_written_is_one_setup_error_in_every_mode(tmp_path):
+    config = parse_config(["--demo", "--events", str(tmp_path / "events.jsonl")])
+    config = config._replace(events_file=str(tmp_path))  # a directory: open() refuses it
+    with pytest.raises(SetupError) as refused:
+        open_event_log(config, "www.example")
+    assert str(refused.value).startswith(f"cannot write {tmp_path}: ")
+    assert refused.value.usage

@@ -27,8 +27,8 @@ from tracetui.report.formats import REPORT_MODULES
 from tracetui.report.several import combined_reports
 from tracetui.startup import (
     Session,
-    SetupError,
     can_triage,
+    open_event_log,
     open_session,
     open_stream,
     serve_metrics,
@@ -158,15 +158,7 @@ class _Watch:
                 f"every {info.interval:g}s{served}"
             )
         if config.events_file is not None:
-            from tracetui.event_log import EventLog
-
-            try:
-                self.log = EventLog(config.events_file, session.info.target_name)
-            except OSError as exc:
-                reason = exc.strerror or exc
-                raise SetupError(
-                    f"cannot write {config.events_file}: {reason}", usage=True
-                ) from None
+            self.log = open_event_log(config, session.info.target_name)
 
     def __call__(self, event: EngineEvent) -> None:
         if self.raw is not None:

@@ -24,6 +24,7 @@ from tracetui.startup import (
     Session,
     SetupError,
     can_triage,
+    open_event_log,
     open_session,
     open_stream,
     serve_metrics,
@@ -98,13 +99,10 @@ class LiveTrace:
                 raise
         if config.events_file is not None:
             try:
-                self._log = EventLog(config.events_file, session.info.target_name)
-            except OSError as exc:
+                self._log = open_event_log(config, session.info.target_name)
+            except SetupError:
                 session.close()
-                reason = exc.strerror or exc
-                raise SetupError(
-                    f"cannot write {config.events_file}: {reason}", usage=True
-                ) from None
+                raise
         self.set_names(config.names, config.aslookup)
 
     @classmethod

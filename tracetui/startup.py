@@ -35,6 +35,7 @@ from tracetui.snapshot import TraceInfo
 from tracetui.target import Target, TargetError, resolve_target
 
 if TYPE_CHECKING:
+    from tracetui.event_log import EventLog
     from tracetui.metrics import PathMetrics
     from tracetui.recording.notes import RecordingHeader
     from tracetui.recording.recorder import RecordingTransport
@@ -138,6 +139,19 @@ def open_stream(config: Config) -> ProbeStream:
     except OSError as exc:
         reason = exc.strerror or exc
         raise SetupError(f"cannot write {config.stream}: {reason}", usage=True) from None
+
+
+def open_event_log(config: Config, target: str) -> EventLog:
+    """``--events``' file for ``target``, after the privilege drop; SetupError if it cannot
+    be written (one message, whatever the mode)."""
+    from tracetui.event_log import EventLog
+
+    assert config.events_file is not None
+    try:
+        return EventLog(config.events_file, target)
+    except OSError as exc:
+        reason = exc.strerror or exc
+        raise SetupError(f"cannot write {config.events_file}: {reason}", usage=True) from None
 
 
 def open_transport_for(
