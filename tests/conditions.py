@@ -531,28 +531,18 @@ def conditions() -> list[Condition]:
             family=Family.V6,
         )
     )
-    add(
-        steady(
-            "10% loss mid-path, UDP",
-            "loss",
-            edit(line(8), link(4, loss=0.1, loss_back=0.0)),
-            origin_at(4, 8),
-            seconds=400,
-            grace=300,
-            settings=udp,
+    for label, method in (("UDP", udp), ("TCP", tcp)):
+        add(
+            steady(
+                f"10% loss mid-path, {label}",
+                "loss",
+                edit(line(8), link(4, loss=0.1, loss_back=0.0)),
+                origin_at(4, 8),
+                seconds=400,
+                grace=300,
+                settings=method,
+            )
         )
-    )
-    add(
-        steady(
-            "10% loss mid-path, TCP",
-            "loss",
-            edit(line(8), link(4, loss=0.1, loss_back=0.0)),
-            origin_at(4, 8),
-            seconds=400,
-            grace=300,
-            settings=tcp,
-        )
-    )
     two = edit(line(9), link(3, loss=0.03, loss_back=0.0), link(6, loss=0.12, loss_back=0.0))
     add(
         steady(

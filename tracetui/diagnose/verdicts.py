@@ -331,23 +331,23 @@ class _Judge:
         for hop in candidates:
             pings = self.pings(hop)
             if pings is None or pings.sent < max(MIN_PINGS, enough):
+                placed = lossy._replace(clear=False)
                 break
             shown = self.shown.get(hop.ttl) is Verdict.LOSS_ORIGIN
             alpha = ALPHA_KEEP if shown else ALPHA_SKIP  # hysteresis
             if significantly_higher(lossy.lost, lossy.settled, pings.lost, pings.sent, alpha):
                 continue  # clean by its pings: the loss begins after it
             if not pings.lost:
+                placed = lossy._replace(clear=False)
                 break
             self.located = hop
             del limiters[hop.ttl]
-            position = self.stretches.index(lossy)
-            self.stretches[position] = lossy._replace(hops=[hop, *lossy.hops], clear=True)
-            return
+            placed = lossy._replace(hops=[hop, *lossy.hops], clear=True)
+            break
         else:
             return  # every one clean: the loss begins where the probes say
-        # not yet told: the stretch's start waits for these pings
-        position = self.stretches.index(lossy)
-        self.stretches[position] = lossy._replace(clear=False)
+        # placed, or not yet told (the stretch's start waits for these pings)
+        self.stretches[self.stretches.index(lossy)] = placed
 
     def _above_own(self, hop: HopView, stretches: list[Stretch]) -> bool:
         """Whether ``hop`` loses more than the rest of the stretch it is in (ALPHA_SKIP)."""
