@@ -13,7 +13,8 @@ from tracetui.diagnose.confidence import (
     upper_bound,
 )
 from tracetui.diagnose.verdicts import MIN_PROBES
-from tracetui.probe.sim import SimHop, SimLink, SimPath
+from tracetui.probe.sim import IcmpLimit, SimHop, SimLink, SimPath
+from tracetui.probe.sim.timeline import Timeline, routers
 from tracetui.probe.types import ProbeMethod
 
 
@@ -93,6 +94,29 @@ def test_a_rate_limiting_router_is_confirmed_by_pings_and_never_an_alarm():
     summary = " ".join(view.diagnosis.summary)
     assert "Hop 2 (198.18.2.1) rate-limits ICMP; nothing is lost through it." in summary
     assert run.events == []
+
+
+@pytest.mark.parametrize("burst", [6, 20, 40])
+def test_a_limiter_whose_burst_is_spent_has_not_gone(burst):
+    """A router answering its burst (Linux: 6; others allow more), then one reply a
+    second, at 20 probes a second: its replies thin out, nobody answers in its place."""
+    path = with_routers(chain(5), 2, router(2, limit=IcmpLimit(burst=burst)))
+    run = diagnosed(path, interval=0.05)
+    view = run.rounds(600)
+    assert view.hops[1].received < 0.2 * view.hops[1].sent  # it did thin out
+    assert run.events == []
+
+
+@pytest.mark.parametrize(
+    ("replacement", "kinds"),
+    [(router(33, silent=True), []), (router(33), ["responder-gone", "responder-new"])],
+)
+def test_routers_are_gone_when_others_answer_in_their_place(replacement, kinds):
+    """A hop that falls silent is loss, which its verdict tells; not a route event."""
+    timeline = Timeline(chain(6)).at(60, routers(3, replacement))
+    run = Diagnosed(Run(timeline.scenario(), seed=1, interval=1.0, timeout=1.0))
+    run.rounds(120)
+    assert sorted(e.kind for e in run.events) == kinds
 
 
 @pytest.mark.parametrize("shared", [True, False])

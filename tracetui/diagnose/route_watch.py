@@ -2,12 +2,17 @@
 
 A hop's routers are those that answered recently enough for their share of
 its replies: a router that answers every round is gone after three rounds
-without it, one of three load-balanced twins only after it has been missing
-longer than chance explains (one in a million). A change of that set is
+without it; one of three load-balanced twins, or a router whose ICMP limit
+thins its answers, only after it has been missing longer than its own rate
+of answering explains (one chance in a million). A change of that set is
 logged once it has held for ``CONFIRM_ROUNDS`` rounds without the route
 switching meanwhile, so a route that goes and comes back within seconds is
 not a pair of lines. Routers that moved one TTL up or down because the path
-got longer or shorter did not change: the path length is that event.
+got longer or shorter did not change: the path length is that event. A hop
+where nobody answers for a while changed nothing either: a limiter between
+its replies, a link down or a silent router in its place are loss, which the
+hop's verdict and the loss events describe; its routers are gone only when
+others answer in their place.
 
 A route flaps when a hop that kept one router for ``STABLE_ROUNDS`` rounds
 switches ``FLAP_SWITCHES`` times within ``FLAP_ROUNDS``: logged once, with
@@ -38,11 +43,17 @@ Add = Callable[[str, int | None, str], None]
 
 
 def _absence_limit(responder: ResponderView, hop: HopView) -> int:
-    """Rounds a router may miss before it counts as gone, given its share of the replies."""
-    share = responder.received / hop.received if hop.received else 1.0
-    if share >= 1.0:
+    """Rounds a router may miss before it counts as gone, given how often it answers.
+
+    Its rate is its replies per settled probe at the hop, so a load-balanced twin's
+    share and a limiter's thinning (a burst answered, then one reply a second) both
+    count: a limiter that answered its burst and now answers every 20th round has
+    not gone anywhere, while a router that answered every round is gone after three.
+    """
+    rate = responder.received / hop.completed if hop.completed else 1.0
+    if rate >= 1.0:
         return 3
-    return max(3, math.ceil(math.log(ABSENCE_CHANCE) / math.log(1.0 - share)))
+    return max(3, math.ceil(math.log(ABSENCE_CHANCE) / math.log(1.0 - rate)))
 
 
 class _HopState:
@@ -93,6 +104,8 @@ class RouteWatch:
             now = frozenset(
                 r.address for r in hop.responders if rounds - r.last_round < _absence_limit(r, hop)
             )
+            if not now:
+                continue  # nobody answers: the hop's loss and verdict say so, not a route change
             present[hop.ttl] = now
             if now != state.candidate:
                 state.candidate = now
