@@ -3,7 +3,8 @@
 #   bash tests/run.sh [pytest arguments]
 # As root it installs what the network lab needs (iproute2, nftables, dnsmasq,
 # ping) when missing; then it makes .venv, installs tracetui with its test
-# extras, checks lint and formatting, and runs pytest (four workers, pytest-xdist).
+# extras, checks lint, formatting and types (mypy), and runs pytest (four workers,
+# pytest-xdist).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,6 +34,7 @@ fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -c tests/constraints.txt '.[test]'
 .venv/bin/ruff check tracetui tests screenshots bench
 .venv/bin/ruff format --check tracetui tests screenshots bench
+.venv/bin/mypy
 # Four workers, a file each at a time: most lab tests wait on real time (rounds, timeouts),
 # so four overlap well on two cores; a file keeps its lab (built once per worker).
 exec .venv/bin/python -m pytest -q -n 4 --dist loadfile "$@"

@@ -45,7 +45,7 @@ class HostileNames:
 
 async def test_hostile_names_are_shown_literally_and_harmlessly(monkeypatch, tmp_path):
     monkeypatch.setattr(
-        "tracetui.live.open_names", lambda config, aslookup, transport: HostileNames()
+        "tracetui.live.open_names", lambda config, aslookup, *recorded: HostileNames()
     )
     app = demo_app(monkeypatch, tmp_path)
     async with app.run_test(size=SIZE) as pilot:

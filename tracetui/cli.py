@@ -17,7 +17,8 @@ import re
 import shlex
 import signal
 import sys
-from typing import NoReturn
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from tracetui import __version__
 from tracetui.columns import COLUMNS, LATENCY_ORDER
@@ -28,6 +29,9 @@ from tracetui.probe.types import Family, ProbeMethod, SocketOptions
 from tracetui.report.formats import FORMATS
 from tracetui.textsafe import printable
 from tracetui.windows import MAX_WINDOW
+
+if TYPE_CHECKING:
+    from tracetui.config_file import ConfigFile
 
 _NEGATIVE = re.compile(r"^-(\d|\.\d|inf|nan)", re.IGNORECASE)
 MAX_PACKET_SIZE = 10000
@@ -50,7 +54,7 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _integer(low: int, high: int, what: str):
+def _integer(low: int, high: int, what: str) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
             value = int(text, 0) if text.lower().startswith("0x") else int(text, 10)
@@ -67,7 +71,7 @@ def _integer(low: int, high: int, what: str):
     return parse
 
 
-def _seconds(low: float, high: float, what: str):
+def _seconds(low: float, high: float, what: str) -> Callable[[str], float]:
     def parse(text: str) -> float:
         try:
             value = float(text)
@@ -150,12 +154,20 @@ def _duration(text: str) -> float:
 class _Refuse(argparse.Action):
     """An mtr option tracetui cannot honour (yet): one clear line, exit 2."""
 
-    def __init__(self, option_strings, dest, reason: str, **kwargs) -> None:
+    def __init__(
+        self, option_strings: Sequence[str], dest: str, reason: str, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("nargs", 0)
         super().__init__(option_strings, dest, **kwargs)
         self.reason = reason
 
-    def __call__(self, parser, namespace, values, option_string=None) -> NoReturn:
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> NoReturn:
         raise UsageError(self.reason)
 
 
@@ -754,7 +766,7 @@ def _several(args: argparse.Namespace, hosts: list[str], report_format: str | No
             raise UsageError(f"{option} takes one target for now")
 
 
-def _config(args: argparse.Namespace, file) -> Config:
+def _config(args: argparse.Namespace, file: ConfigFile) -> Config:
     hosts = list(args.host)
     target_options: list[TargetOptions | None] = [None] * len(hosts)
     if args.filename is not None:

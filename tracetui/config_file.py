@@ -143,7 +143,7 @@ def _tokens(action: argparse.Action, key: str, value: Any, where: str) -> list[s
         if isinstance(item, bool) or not isinstance(item, str | int | float):
             raise ConfigError(f"{where}: {key} needs a value such as a number or a string")
         text = str(item)
-        if action.type is not None:
+        if callable(action.type):
             try:
                 action.type(text)
             except argparse.ArgumentTypeError as exc:

@@ -28,6 +28,7 @@ from tracetui.report.several import combined_reports
 from tracetui.startup import (
     Session,
     can_triage,
+    close_opened,
     open_event_log,
     open_session,
     open_stream,
@@ -36,9 +37,12 @@ from tracetui.startup import (
 
 if TYPE_CHECKING:
     from tracetui.diagnose import Diagnoser
+    from tracetui.diagnose.diagnosis import PathEvent
     from tracetui.event_log import EventLog
     from tracetui.metrics import PathMetrics
+    from tracetui.report import ReportOptions
     from tracetui.report.streams import SplitStream
+    from tracetui.snapshot import PathView
     from tracetui.stream import ProbeStream, TargetStream
 
 NAME_WAIT = 2.0
@@ -58,7 +62,7 @@ def _write_now(text: str) -> None:
     sys.stdout.flush()
 
 
-def report_options(config: Config):
+def report_options(config: Config) -> ReportOptions:
     """The report's view of the command line (mtr's -n -b -z -y -w -o, and --report-extra)."""
     from tracetui.report import ReportOptions
 
@@ -125,7 +129,7 @@ class _Watch:
             self.names = names
             session.model.on_new_responder = names.request
         elif config.names or config.aslookup:
-            self.names = open_names(config, config.aslookup, session.transport)
+            self.names = open_names(config, config.aslookup, session.replay, session.recording)
             session.model.on_new_responder = self.names.request
         lookup = self.names.lookup if self.names is not None else None
         if config.report_format == "raw":
@@ -178,7 +182,7 @@ class _Watch:
             self._next = event.at + self._every
             self.diagnose()
 
-    def diagnose(self, window: float | None = None, *, final: bool = False):
+    def diagnose(self, window: float | None = None, *, final: bool = False) -> PathView:
         """Imports the diagnosis on first use: after the first probe, not on the way to it."""
         assert self.session is not None
         if self.diagnoser is None:
@@ -204,7 +208,7 @@ class _Watch:
             self._tell(view, new_events)
         return view
 
-    def _tell(self, view, new_events) -> None:
+    def _tell(self, view: PathView, new_events: Sequence[PathEvent]) -> None:
         """--headless: each path event and each new note, one line on stderr as found."""
         whose = f"{self._config.host}: " if self._config.hosts[1:] else ""
         for event in new_events:
@@ -258,10 +262,9 @@ def run_report(config: Config) -> int:
             engine.append(session.engine)
             if not received:
                 session.engine.run()
-                run_out = getattr(session.transport, "run_out", None)
-                if run_out is not None:  # a replay: to where the recorded run took its report
-                    run_out()
-                    divergence = session.transport.divergence  # type: ignore[attr-defined]
+                if session.replay is not None:  # to where the recorded run took its report
+                    session.replay.run_out()
+                    divergence = session.replay.divergence
                     if divergence is not None:
                         print(f"tracetui: note: {divergence}", file=sys.stderr)
             if watch.names is not None:
@@ -368,8 +371,7 @@ def run_many(config: Config) -> int:
         finally:
             for session in sessions:
                 session.close()
-            for _target, transport, _clock in opened:
-                transport.close()
+            close_opened(opened)
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import struct
 import threading
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from tracetui.probe.packets import with_checksum
 
@@ -50,7 +50,7 @@ class InterfaceInfo(NamedTuple):
     """An RFC 5837 interface object: whichever of index, address, name and MTU it holds."""
 
     role: str
-    index: int | None = None
+    index: int | None = None  # type: ignore[assignment]  # mypy: shadows tuple.index
     address: str | None = None
     name: str | None = None
     mtu: int | None = None
@@ -138,7 +138,7 @@ def decode(structure: bytes) -> IcmpExtensions:
 
 def _labels(chunk: bytes) -> list[MplsLabel]:
     layers = _scapy()
-    labels = []
+    labels: list[MplsLabel] = []
     for entry in layers.Mpls(chunk).stack:
         # scapy chains a stack's entries as payloads of the first
         while isinstance(entry, layers.Label) and len(labels) < MAX_LABELS:
@@ -176,8 +176,8 @@ def interface_object(chunk: bytes) -> InterfaceInfo:
 
 
 class _Layers(NamedTuple):
-    Mpls: type
-    Label: type
+    Mpls: Any
+    Label: Any
 
 
 @lru_cache(maxsize=1)

@@ -64,9 +64,9 @@ def _dissect(packet: bytes, family: int, responder: str, local: str, tcp: bool) 
     from scapy.layers.inet6 import IPv6
 
     if family == 4:
-        return IP(packet).show(dump=True)
+        return IP(packet).show(dump=True) or ""
     header = IPv6(src=responder, dst=local, nh=6 if tcp else 58, plen=len(packet), hlim=0)
-    return IPv6(bytes(header) + packet).show(dump=True)
+    return IPv6(bytes(header) + packet).show(dump=True) or ""
 
 
 def _hexdump(packet: bytes) -> list[str]:

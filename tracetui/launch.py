@@ -97,8 +97,8 @@ def run_app(config: Config) -> int:
         from tracetui.report import render
         from tracetui.report.several import combined_reports
 
-        options = app.report_options()
+        report_options = app.report_options()
         fmt = config.report_on_exit
-        reports = [render(view, fmt, options) for view in trace.snapshots()]
+        reports = [render(view, fmt, report_options) for view in trace.snapshots()]
         sys.stdout.write(combined_reports(reports, fmt))
     return EXIT_OK

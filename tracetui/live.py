@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from tracetui.config import Config
 from tracetui.diagnose import Diagnoser
@@ -18,6 +18,7 @@ from tracetui.diagnose.triage import TriageBudget
 from tracetui.event_log import EventLog
 from tracetui.events import EngineEvent
 from tracetui.names import NameService, open_names
+from tracetui.overview import TargetLine, target_line
 from tracetui.probe.types import ProbeMethod
 from tracetui.snapshot import PathView
 from tracetui.startup import (
@@ -32,6 +33,7 @@ from tracetui.startup import (
 
 if TYPE_CHECKING:
     from tracetui.metrics import PathMetrics
+    from tracetui.recording.replay import ReplayTransport
     from tracetui.stream import ProbeStream, TargetStream
 
 JOIN_SECONDS = 2.0
@@ -77,6 +79,10 @@ class LiveTrace:
         self.session = session
         self.info = session.info
         self.methods = session.transport.methods
+        self.targets: tuple[str, ...] = (session.config.host or session.info.target_name,)
+        """One target: the screen's list of one (no tabs)."""
+        self.shown = 0
+        self._line: TargetLine | None = None
         self._events = events
         self._thread: _EngineThread | None = None
         self._names: NameService | None = None
@@ -106,9 +112,7 @@ class LiveTrace:
         self.set_names(config.names, config.aslookup)
 
     @classmethod
-    def open(
-        cls, config: Config, preload: Iterable[str] = (), virtual_time: bool = False
-    ) -> LiveTrace:
+    def open(cls, config: Config, preload: Iterable[str] = (), virtual_time: bool = False) -> Self:
         """Open sockets and build the engine (SetupError when that is impossible)."""
         events: deque[EngineEvent] = deque()
         streams: list[TargetStream] = []
@@ -189,7 +193,16 @@ class LiveTrace:
             self.stream.path_events(new_events)
         if self.window is not None:
             view = model.snapshot(lookup, self.window)
-        return view._replace(diagnosis=diagnosis)
+        view = view._replace(diagnosis=diagnosis)
+        self._line = target_line(self.targets[0], view, view.info.target)
+        return view
+
+    def overview(self) -> tuple[TargetLine, ...]:
+        """The one line, from the latest snapshot (none before the first)."""
+        return (self._line,) if self._line is not None else ()
+
+    def show_target(self, index: int) -> None:
+        """There is only the one target to show."""
 
     def snapshots(self) -> list[PathView]:
         """As for several targets (``--report-on-exit``): this one's view."""
@@ -222,7 +235,9 @@ class LiveTrace:
     def set_names(self, names: bool, asn: bool) -> None:
         service = self._names
         if service is None and (names or asn):
-            service = self._names = open_names(self.session.config, asn, self.session.transport)
+            service = self._names = open_names(
+                self.session.config, asn, self.session.replay, self.session.recording
+            )
             # addresses seen before this are asked for when first looked up
             self.session.model.on_new_responder = service.request
         if service is not None:
@@ -239,10 +254,15 @@ class ReplayTrace(LiveTrace):
     recording ends.
     """
 
+    @property
+    def replay(self) -> ReplayTransport:
+        replay = self.session.replay
+        assert replay is not None, "a ReplayTrace is opened on a recording"
+        return replay
+
     def pause(self, paused: bool) -> None:
-        clock = self.session.clock
-        clock.paused = paused  # type: ignore[attr-defined]
-        self.session.transport.wake()
+        self.replay.clock.paused = paused
+        self.replay.wake()
 
     def reset(self) -> None:
         raise ValueError("a replay shows the recorded run: its statistics cannot be reset")
@@ -252,13 +272,13 @@ class ReplayTrace(LiveTrace):
 
     def snapshot(self) -> PathView:
         view = super().snapshot()
-        ended = self.session.transport.ended  # type: ignore[attr-defined]
+        replay = self.replay
         thread = self._thread
-        done = view.finished or (ended and thread is not None and not thread.is_alive())
-        divergence = self.session.transport.divergence  # type: ignore[attr-defined]
+        done = view.finished or (replay.ended and thread is not None and not thread.is_alive())
+        divergence = replay.divergence
         notes = view.notes if divergence is None else (*view.notes, divergence)
         return view._replace(
-            paused=self.session.clock.paused,  # type: ignore[attr-defined]
+            paused=replay.clock.paused,
             finished=done,
             notes=notes,
         )

@@ -27,7 +27,13 @@ from tracetui.overview import TargetLine, target_line
 from tracetui.probe.scheduler import EngineScheduler
 from tracetui.probe.types import ProbeMethod
 from tracetui.snapshot import PathView, TraceInfo
-from tracetui.startup import open_session, open_stream, open_targets, serve_metrics
+from tracetui.startup import (
+    close_opened,
+    open_session,
+    open_stream,
+    open_targets,
+    serve_metrics,
+)
 from tracetui.stream import ProbeStream, TargetStream
 
 JOIN_SECONDS = 2.0
@@ -92,8 +98,7 @@ class ManyTraces:
         except BaseException:
             for trace in traces:
                 trace.close()
-            for _target, transport, _clock in opened[len(traces) :]:
-                transport.close()
+            close_opened(opened[len(traces) :])
             if writer is not None:
                 writer.close()
             raise

@@ -19,7 +19,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 from prometheus_client import CollectorRegistry, make_wsgi_app
@@ -86,19 +86,19 @@ class PathMetrics(Collector):
     # ------------------------------------------------------------- feeding
     def observe(self, event: EngineEvent) -> None:
         """Every event folded into the model passes here (only replies are kept)."""
-        kind = type(event)
-        if kind is Restarted:
-            self._method = str(event.method)
-        elif kind is ProbeReplied:
-            key = (event.ttl, event.responder, self._method)
-            with self._lock:
-                histogram = self._rtts.get(key)
-                if histogram is None:
-                    if len(self._rtts) >= MAX_SERIES:
-                        self._dropped += 1
-                        return
-                    histogram = self._rtts[key] = _Histogram()
-                histogram.observe(event.rtt / 1000.0)
+        match event:
+            case Restarted():
+                self._method = str(event.method)
+            case ProbeReplied():
+                key = (event.ttl, event.responder, self._method)
+                with self._lock:
+                    histogram = self._rtts.get(key)
+                    if histogram is None:
+                        if len(self._rtts) >= MAX_SERIES:
+                            self._dropped += 1
+                            return
+                        histogram = self._rtts[key] = _Histogram()
+                    histogram.observe(event.rtt / 1000.0)
 
     def publish(self, view: PathView, new_events: Iterable[PathEvent] = ()) -> None:
         """The run's latest snapshot (and the path events found since the last one)."""
@@ -247,7 +247,7 @@ class _GatedServer(ThreadingWSGIServer):
 
     request_queue_size = 128
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.slots = threading.BoundedSemaphore(MAX_CLIENTS)
         self._waiting: dict[socket.socket, float] = {}
         super().__init__(*args, **kwargs)
@@ -262,7 +262,7 @@ class _GatedServer(ThreadingWSGIServer):
                     if key.fileobj is listener:
                         self._accept(gate)
                     else:
-                        connection = key.fileobj
+                        connection = cast(socket.socket, key.fileobj)
                         gate.unregister(connection)
                         del self._waiting[connection]
                         self._dispatch(connection)
@@ -305,11 +305,11 @@ class _GatedServer(ThreadingWSGIServer):
             self.slots.release()
             self.shutdown_request(connection)
 
-    def handle_error(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+    def handle_error(self, request: Any, client_address: Any) -> None:
         """A client gone mid-answer, or one that sent garbage, is its own business:
         nothing on stderr (socketserver would print a traceback)."""
 
-    def process_request_thread(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
         try:
             super().process_request_thread(request, client_address)
         finally:

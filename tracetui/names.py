@@ -7,10 +7,14 @@ bounded ``wait`` at the end of a report.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from tracetui.config import Config
 from tracetui.snapshot import NameInfo
+
+if TYPE_CHECKING:
+    from tracetui.recording.recorder import RecordingTransport
+    from tracetui.recording.replay import ReplayTransport
 
 LOOKUP_MODULES = (
     "tracetui.reverse_dns",
@@ -46,16 +50,20 @@ class NameService(Protocol):
     def stop(self) -> None: ...
 
 
-def open_names(config: Config, aslookup: bool, transport: object = None) -> NameService:
+def open_names(
+    config: Config,
+    aslookup: bool,
+    replay: ReplayTransport | None = None,
+    recording: RecordingTransport | None = None,
+) -> NameService:
     """The demo answers from its own table, a replay from its recording; everything else
     asks real DNS in a thread. A run being recorded keeps the answers it shows.
 
     Imported here: asyncio and dnspython cost start-up time that ``-n`` runs never need.
     """
-    recorded: NameService | None = getattr(transport, "recorded_names", None)
-    if recorded is not None:
-        recorded.set_aslookup(aslookup)
-        return recorded
+    if replay is not None:
+        replay.recorded_names.set_aslookup(aslookup)
+        return replay.recorded_names
     service: NameService
     if config.demo:
         from tracetui.demo import DemoNames
@@ -65,5 +73,4 @@ def open_names(config: Config, aslookup: bool, transport: object = None) -> Name
         from tracetui.reverse_dns import BackgroundNames
 
         service = BackgroundNames.start(config.dns_servers, aslookup)
-    keep = getattr(transport, "keep_names", None)
-    return keep(service) if keep is not None else service
+    return recording.keep_names(service) if recording is not None else service

@@ -22,10 +22,14 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from tracetui.config import DnsServer
 from tracetui.snapshot import NameInfo
 from tracetui.textsafe import printable
+
+if TYPE_CHECKING:
+    import dns.resolver
 
 MAX_IN_FLIGHT = 4
 MAX_QUEUED = 1024
@@ -137,7 +141,7 @@ def parse_as_name_txt(text: str) -> str | None:
     return printable(fields[-1], 96) if len(fields) >= 5 and fields[-1] else None
 
 
-def _txt(answer) -> str:
+def _txt(answer: dns.resolver.Answer) -> str:
     record = next(iter(answer))
     return b"".join(record.strings).decode("utf-8", "replace")
 

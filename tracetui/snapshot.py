@@ -144,7 +144,7 @@ class TraceInfo(NamedTuple):
     timeout: float
     size: int
     port: int | None
-    count: int | None
+    count: int | None  # type: ignore[assignment]  # mypy: shadows tuple.count
     local_host: str = ""
     tos: int = 0
     pattern: int = 0

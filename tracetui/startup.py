@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from tracetui.metrics import PathMetrics
     from tracetui.recording.notes import RecordingHeader
     from tracetui.recording.recorder import RecordingTransport
+    from tracetui.recording.replay import ReplayTransport
     from tracetui.stream import ProbeStream
 
 
@@ -54,14 +55,28 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class Opened(NamedTuple):
+    """A target and what probes it; ``replay`` when the transport reads a recording."""
+
+    target: Target
+    transport: Transport
+    clock: Clock
+    replay: ReplayTransport | None = None
+
+
 class Session(NamedTuple):
     config: Config
     target: Target
     transport: Transport
+    """What the engine sends through: the recorder when recording, else the probing one."""
     clock: Clock
     info: TraceInfo
     model: PathModel
     engine: Engine
+    replay: ReplayTransport | None = None
+    """The recording being replayed (the same object as ``transport``), typed as such."""
+    recording: RecordingTransport | None = None
+    """--record's writer (the same object as ``transport``), typed as such."""
 
     def close(self) -> None:
         self.transport.close()
@@ -154,9 +169,7 @@ def open_event_log(config: Config, target: str) -> EventLog:
         raise SetupError(f"cannot write {config.events_file}: {reason}", usage=True) from None
 
 
-def open_transport_for(
-    config: Config, virtual_time: bool, modules: Iterable[str]
-) -> tuple[Target, Transport, Clock]:
+def open_transport_for(config: Config, virtual_time: bool, modules: Iterable[str]) -> Opened:
     if config.replay is not None:
         from tracetui.recording.notes import RecordingError
         from tracetui.recording.replay import open_replay
@@ -168,7 +181,8 @@ def open_transport_for(
         except RecordingError as exc:
             raise SetupError(f"cannot replay {config.replay}: {exc}", usage=True) from None
         header = replay.header
-        return Target(header.target_name, header.target, header.family), replay, replay.clock
+        target = Target(header.target_name, header.target, header.family)
+        return Opened(target, replay, replay.clock, replay)
     if config.demo:
         from tracetui.demo import DEMO_TARGET_NAME, demo_scenario
         from tracetui.probe.sim import SimNetwork
@@ -176,7 +190,7 @@ def open_transport_for(
         drop_privileges()
         family = config.family or Family.V4
         sim = SimNetwork(demo_scenario(), family, seed=7, realtime=not virtual_time)
-        return Target(DEMO_TARGET_NAME, sim.target, family), sim, sim.clock
+        return Opened(Target(DEMO_TARGET_NAME, sim.target, family), sim, sim.clock)
     raw = _raw_sockets(config, modules)
     assert config.host is not None
     try:
@@ -201,7 +215,7 @@ def open_transport_for(
     except OSError as exc:
         message = f"cannot probe {target.address}: {exc.strerror or exc}"
         raise SetupError(message, usage=False) from None
-    return target, transport, MonotonicClock()
+    return Opened(target, transport, MonotonicClock())
 
 
 def _folding(
@@ -216,12 +230,12 @@ def _folding(
     return sink
 
 
-def _close_all(opened: list[tuple[Target, Transport, Clock]]) -> None:
-    for _target, transport, _clock in opened:
-        transport.close()
+def close_opened(opened: Iterable[Opened]) -> None:
+    for each in opened:
+        each.transport.close()
 
 
-def open_targets(config: Config, modules: Iterable[str]) -> list[tuple[Target, Transport, Clock]]:
+def open_targets(config: Config, modules: Iterable[str]) -> list[Opened]:
     """Every target of ``config.hosts``, each with a transport of its own over one set of
     raw sockets per family (see probe/hub.py), or its own unprivileged sockets.
 
@@ -231,7 +245,7 @@ def open_targets(config: Config, modules: Iterable[str]) -> list[tuple[Target, T
 
     raw = _raw_sockets(config, modules)
     hubs: dict[Family, RawHub] = {}
-    opened: list[tuple[Target, Transport, Clock]] = []
+    opened: list[Opened] = []
     clock = MonotonicClock()
     try:
         for index, host in enumerate(config.hosts):
@@ -261,15 +275,15 @@ def open_targets(config: Config, modules: Iterable[str]) -> list[tuple[Target, T
                     config.sockets,
                     linger=config.settings.timeout + LATE_REPLY_WINDOW,
                 )
-            opened.append((target, transport, clock))
+            opened.append(Opened(target, transport, clock))
     except SetupError:
-        _close_all(opened)
+        close_opened(opened)
         raise
     except (OptionError, PrivilegeError) as exc:
-        _close_all(opened)
+        close_opened(opened)
         raise SetupError(str(exc), usage=isinstance(exc, OptionError)) from None
     except OSError as exc:
-        _close_all(opened)
+        close_opened(opened)
         raise SetupError(f"cannot probe: {exc.strerror or exc}", usage=False) from None
     finally:
         for family, sockets in raw.items():
@@ -333,7 +347,7 @@ def open_session(
     after_fold: Callable[[EngineEvent], None] | None = None,
     virtual_time: bool = False,
     preload: Iterable[str] = (),
-    opened: tuple[Target, Transport, Clock] | None = None,
+    opened: Opened | None = None,
 ) -> Session:
     """Everything a run needs; events go to ``sink``, or straight into the model
     (and then to ``after_fold``, which sees the model with the event applied).
@@ -345,8 +359,8 @@ def open_session(
     """
     if opened is None:
         opened = open_transport_for(config, virtual_time, preload)
-    target, transport, clock = opened
-    replay = getattr(transport, "header", None) if config.replay is not None else None
+    target, transport, clock, replaying = opened
+    replay = replaying.header if replaying is not None else None
     settings = replay.settings if replay is not None else config.settings
     smallest = min_packet_size(target.family, settings.method)
     if settings.size < smallest:
@@ -395,20 +409,20 @@ def open_session(
     if config.record is not None:
         recording = _recording(config, transport, clock)
         inner, transport, sink = transport, recording, recording.tap(sink)
-    if replay is not None:
-        transport.clock.advance_to(replay.engine_at)  # type: ignore[attr-defined]
+    if replaying is not None:
+        replaying.clock.advance_to(replaying.header.engine_at)
     engine = Engine(transport, clock, settings, sink)
     if recording is not None:
         times = (started_ns, started_at)
         header = _recording_header(inner, target, settings, model, times, recording.engine_at)
         recording.begin(header)
-    if replay is not None:
-        model.started = replay.shown_start  # as the recorded screen showed it, to the microsecond
+    if replaying is not None:
+        model.started = replaying.header.shown_start  # as the recorded screen showed it
         # built when the recorded engine was (its rounds keep their schedule), then on to
         # where its first round began: start-up took the recorded run that long
-        transport.attach(engine)  # type: ignore[attr-defined]
-        transport.clock.advance_to(transport.first_round_at)  # type: ignore[attr-defined]
-    return Session(config, target, transport, clock, info, model, engine)
+        replaying.attach(engine)
+        replaying.clock.advance_to(replaying.first_round_at)
+    return Session(config, target, transport, clock, info, model, engine, replaying, recording)
 
 
 def can_triage(config: Config, session: Session) -> bool:

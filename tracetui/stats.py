@@ -18,7 +18,7 @@ from typing import NamedTuple
 class RttSummary(NamedTuple):
     """An immutable view of :class:`RttStats`; every time is in milliseconds."""
 
-    count: int
+    count: int  # type: ignore[assignment]  # mypy: shadows tuple.count
     last: float
     avg: float
     best: float

@@ -138,18 +138,18 @@ class TargetStream:
         """The probe method of the lines (the engine's, kept up to date by Restarted)."""
 
     def observe(self, event: EngineEvent) -> None:
-        kind = type(event)
         put = self.writer.put
-        if kind is ProbeReplied:
-            put((self.target, "reply", time.time(), self.method, event.ttl, event.round,
-                 event.responder, event.rtt))  # fmt: skip
-        elif kind is ProbeLost:
-            put((self.target, "lost", time.time(), self.method, event.ttl, event.round))
-        elif kind is ProbeFailed:
-            put((self.target, "failed", time.time(), self.method, event.ttl, event.round,
-                 event.reason))  # fmt: skip
-        elif kind is Restarted:
-            self.method = str(event.method)
+        match event:
+            case ProbeReplied():
+                put((self.target, "reply", time.time(), self.method, event.ttl, event.round,
+                     event.responder, event.rtt))  # fmt: skip
+            case ProbeLost():
+                put((self.target, "lost", time.time(), self.method, event.ttl, event.round))
+            case ProbeFailed():
+                put((self.target, "failed", time.time(), self.method, event.ttl, event.round,
+                     event.reason))  # fmt: skip
+            case Restarted():
+                self.method = str(event.method)
 
     def path_events(self, events: Iterable[PathEvent]) -> None:
         for event in events:

@@ -15,9 +15,13 @@ from tracetui.snapshot import PathView, TraceInfo
 
 
 class TraceControl(Protocol):
-    info: TraceInfo
-    methods: frozenset[ProbeMethod]
-    """The probe methods this run can switch to (raw sockets allow all)."""
+    @property
+    def info(self) -> TraceInfo: ...
+
+    @property
+    def methods(self) -> frozenset[ProbeMethod]:
+        """The probe methods this run can switch to (raw sockets allow all)."""
+        ...
 
     def start(self) -> None:
         """Begin probing (the live screen calls it once it is on screen)."""
@@ -56,13 +60,17 @@ class TraceControl(Protocol):
 
 
 class TargetsControl(TraceControl, Protocol):
-    """Several targets on one screen (#15): the TraceControl calls act on the one shown
-    (``info``, ``snapshot``, ``reset``, ``switch_method``), or on all of them (``pause``,
-    ``set_names``, ``set_window``)."""
+    """The screen's targets, one or several (#15): the TraceControl calls act on the one
+    shown (``info``, ``snapshot``, ``reset``, ``switch_method``), or on all of them
+    (``pause``, ``set_names``, ``set_window``). One target is a list of one: no tabs."""
 
-    targets: tuple[str, ...]
-    """As given, in order."""
-    shown: int
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """As given, in order."""
+        ...
+
+    @property
+    def shown(self) -> int: ...
 
     def show_target(self, index: int) -> None:
         """Show target ``index`` (modulo the count) from the next snapshot on."""

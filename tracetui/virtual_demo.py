@@ -8,16 +8,18 @@ on how much virtual time has passed.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from pathlib import Path
 
 from tracetui.cli import parse_config
+from tracetui.config import Config
 from tracetui.events import EngineEvent
 from tracetui.launch import screen_options
 from tracetui.live import VirtualTrace
 from tracetui.live_many import ManyTraces
 from tracetui.probe.sim import SimNetwork, SimScenario
 from tracetui.probe.types import Family
-from tracetui.startup import open_session
+from tracetui.startup import Opened, open_session
 from tracetui.target import Target
 from tracetui.tui.app import TraceApp
 
@@ -41,12 +43,18 @@ def advance(app: TraceApp, seconds: float) -> None:
 class VirtualMany(ManyTraces):
     """Several simulated targets on virtual time: no engine thread, advanced by hand."""
 
+    def __init__(
+        self, config: Config, traces: list[VirtualTrace], targets: Iterable[str] = ()
+    ) -> None:
+        super().__init__(config, list(traces), targets)
+        self.virtual = traces
+
     def start(self) -> None:
         """Time moves only when ``advance`` is called."""
 
     def advance(self, seconds: float) -> None:
-        for trace in self.traces:
-            trace.advance(seconds)  # type: ignore[attr-defined]
+        for trace in self.virtual:
+            trace.advance(seconds)
 
 
 def virtual_many_app(
@@ -61,7 +69,7 @@ def virtual_many_app(
     for name, scenario in targets.items():
         sim = SimNetwork(scenario, Family.V4, seed=7)
         events: deque[EngineEvent] = deque()
-        opened = (Target(name, sim.target, Family.V4), sim, sim.clock)
+        opened = Opened(Target(name, sim.target, Family.V4), sim, sim.clock)
         session = open_session(config, events.append, virtual_time=True, opened=opened)
         trace = VirtualTrace(session, events)
         trace.snapshot()  # the start is stamped at virtual time zero

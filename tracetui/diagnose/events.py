@@ -31,7 +31,7 @@ from tracetui.diagnose.confidence import ALPHA_KEEP, significantly_higher
 from tracetui.diagnose.diagnosis import HopVerdict, PathEvent, Verdict
 from tracetui.diagnose.evidence import Evidence, dark_at_the_end
 from tracetui.diagnose.latency_watch import LatencyWatch
-from tracetui.diagnose.route_watch import CONFIRM_ROUNDS, RouteWatch
+from tracetui.diagnose.route_watch import CONFIRM_ROUNDS, Add, RouteWatch
 from tracetui.snapshot import HopView, PathView
 
 MAX_EVENTS = 500
@@ -106,7 +106,7 @@ class EventTracker:
         self._latency.update(view, hops, add)
         return events
 
-    def _path_length(self, view: PathView, add) -> None:
+    def _path_length(self, view: PathView, add: Add) -> None:
         dest = view.dest_ttl
         if dest is None:
             return
@@ -131,7 +131,7 @@ class EventTracker:
         kind = "path-longer" if dest > old else "path-shorter"
         add(kind, dest, f"the path is now {dest} hops long (was {old})")
 
-    def _destination(self, view: PathView, add) -> None:
+    def _destination(self, view: PathView, add: Add) -> None:
         hop = next((h for h in view.hops if h.is_destination), None)
         if hop is None:
             return
@@ -144,7 +144,7 @@ class EventTracker:
         self._dest_answered = self._dest_answered or hop.received > 0
 
     def _loss_episodes(
-        self, view: PathView, verdicts: dict[int, HopVerdict], evidence: Evidence, add
+        self, view: PathView, verdicts: dict[int, HopVerdict], evidence: Evidence, add: Add
     ) -> None:
         """One episode while loss begins somewhere on the path; its end gives the peak.
 

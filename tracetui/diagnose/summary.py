@@ -77,8 +77,8 @@ def summarize(
             )
         elif verdict.verdict is Verdict.NO_REPLY:
             answering = [h for h in hops if h.received]
-            last = f"; the last hop that does is {_name(answering[-1])}" if answering else ""
-            sentences.append(f"The target does not answer{last}.")
+            tail = f"; the last hop that does is {_name(answering[-1])}" if answering else ""
+            sentences.append(f"The target does not answer{tail}.")
     if destination is not None and not origins:
         sentences.insert(0, _destination(destination, by[destination.ttl], evidence))
     if destination is not None and destination.primary is not None:

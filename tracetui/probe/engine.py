@@ -57,7 +57,7 @@ class ProbeSettings(NamedTuple):
     max_ttl: int = 30
     interval: float = 1.0
     timeout: float = 2.0
-    count: int | None = None
+    count: int | None = None  # type: ignore[assignment]  # mypy: shadows tuple.count
     size: int = 64
     port: int | None = None
     max_unknown: int = 5

@@ -82,7 +82,9 @@ class Router:
         self._routes: dict[RouteKey, Callable[[Observation, int], None]] = {}
         self.foreign = 0
 
-    def register(self, keys: tuple[RouteKey, ...], inbox: Callable[[Observation, int], None]):
+    def register(
+        self, keys: tuple[RouteKey, ...], inbox: Callable[[Observation, int], None]
+    ) -> None:
         taken = [key for key in keys if key in self._routes]
         if taken:
             raise ValueError(f"route {taken[0]} already belongs to another target")

@@ -22,7 +22,7 @@ import socket
 import struct
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from tracetui.probe.channels import Channel, decode
 from tracetui.probe.codec import LocalIdentity
@@ -228,10 +228,10 @@ class _PollingTransport:
         self._waker = _Waker()
         self._poll = select.epoll()
         self._poll.register(self._waker.read_fd, select.EPOLLIN)
-        self._readers: list = []
+        self._readers: list[Callable[[list[tuple[Observation, int]]], None]] = []
         self._owned: list[socket.socket] = []
 
-    def _watch(self, reader) -> None:
+    def _watch(self, reader: Callable[[list[tuple[Observation, int]]], None]) -> None:
         """Readers are called on every drain; sockets never wake the wait (see Engine.run)."""
         self._readers.append(reader)
 
@@ -390,7 +390,9 @@ class RawTransport(_PollingTransport):
                 words[icmp_type >> 5] &= ~(1 << (icmp_type & 31))
             sock.setsockopt(socket.IPPROTO_ICMPV6, ICMP6_FILTER, struct.pack("8I", *words))
 
-    def _reader(self, sock: socket.socket, channel: Channel):
+    def _reader(
+        self, sock: socket.socket, channel: Channel
+    ) -> Callable[[list[tuple[Observation, int]]], None]:
         malformed = self.malformed
 
         def read(out: list[tuple[Observation, int]]) -> None:

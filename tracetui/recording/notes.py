@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 from datetime import datetime
+from types import UnionType
 from typing import Any, NamedTuple
 
 from tracetui.probe.codec import LocalIdentity
@@ -82,7 +83,7 @@ class TimelineRecord(NamedTuple):
     event: str
     """'method', 'reset', 'pause', 'malformed', 'name' (a name the run showed) or 'end'."""
     value: str = ""
-    count: int = 0
+    count: int = 0  # type: ignore[assignment]  # mypy: shadows tuple.count
 
 
 TIMELINE_EVENTS = frozenset({"method", "reset", "pause", "malformed", "name", "end"})
@@ -112,7 +113,7 @@ def header_text(header: RecordingHeader) -> str:
     return HEADER_PREFIX + json.dumps(_header_fields(header), sort_keys=True)
 
 
-def _need(data: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
+def _need(data: dict[str, Any], key: str, kind: type | UnionType) -> Any:
     value = data.get(key)
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise RecordingError(f"the recording's header has no valid {key!r}")

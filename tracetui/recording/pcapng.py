@@ -37,7 +37,7 @@ def _option(code: int, value: bytes) -> bytes:
 
 def make_writer(file: IO[bytes], comment: str, application: str) -> Any:
     """A scapy pcapng writer on an open file, for raw IP packets stamped in nanoseconds."""
-    from scapy.utils import RawPcapNgWriter
+    from scapy.utils import EDecimal, RawPcapNgWriter
 
     class Writer(RawPcapNgWriter):
         def __init__(self) -> None:  # scapy's opens a path; ours writes to ``file``
@@ -65,7 +65,7 @@ def make_writer(file: IO[bytes], comment: str, application: str) -> Any:
             packet (``write_packet``) would cost five times as much, for nothing here."""
             if not self.header_present:
                 self.write_header(None)
-            stamp = Decimal(stamp_ns) / _NS  # exact: the writer multiplies by tsresol
+            stamp = EDecimal(stamp_ns) / _NS  # exact: the writer multiplies by tsresol
             self._write_block_epb(data, 0, stamp, comments=[note.encode()], flags=direction)
 
         def custom(self, text: str) -> None:
@@ -139,7 +139,8 @@ def read_blocks(path: str) -> tuple[str, Iterator[Block]]:
                     return None
                 return block[4:], None
 
-        reader = Reader(file)  # scapy's metaclass reads the magic, then calls __init__
+        # scapy's metaclass reads the magic, then calls __init__ with it
+        reader = Reader(file)  # type: ignore[call-arg, arg-type]
     except RecordingError:
         file.close()
         raise

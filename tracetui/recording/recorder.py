@@ -15,7 +15,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from tracetui.events import EngineEvent, FlowNote, Paused, Restarted, RoundStarted
 from tracetui.probe.network import Clock, Transport
@@ -34,6 +34,9 @@ from tracetui.recording.notes import (
 )
 from tracetui.recording.wire import probe_packet, reply_packet
 from tracetui.snapshot import NameInfo
+
+if TYPE_CHECKING:
+    from tracetui.names import NameService
 
 BLOCK_OVERHEAD = 56
 """Bytes a packet block adds to its packet and comment (headers, options, padding)."""
@@ -150,7 +153,7 @@ class _Writer(threading.Thread):
 class _NamesKept:
     """A name service whose answers also go into the recording, for the replay to show."""
 
-    def __init__(self, inner: Any, put: Callable[[Any], None], clock: Clock) -> None:
+    def __init__(self, inner: NameService, put: Callable[[Any], None], clock: Clock) -> None:
         self._inner = inner
         self._put = put
         self._clock = clock
@@ -220,7 +223,7 @@ class RecordingTransport:
         """What the recording starts with; nothing is written before it."""
         self._put(("header", header))
 
-    def keep_names(self, service: Any) -> Any:
+    def keep_names(self, service: NameService) -> NameService:
         """The run's name service, its answers recorded as they are shown."""
         return _NamesKept(service, self._put, self._clock)
 
@@ -231,16 +234,17 @@ class RecordingTransport:
         clock = self._clock
 
         def tapped(event: EngineEvent) -> None:
-            kind = type(event)
-            if kind is RoundStarted:
-                self._round_at = event.at
-            elif kind is Restarted and event.reason == _START:
-                self.engine_at = clock.now()  # microseconds after the engine read it
-            elif kind is Restarted:
-                what = "method" if event.switch else "reset"
-                put(("timeline", TimelineRecord(clock.now(), what, str(event.method))))
-            elif kind is Paused:
-                put(("timeline", TimelineRecord(clock.now(), "pause", "1" if event.paused else "")))
+            match event:
+                case RoundStarted():
+                    self._round_at = event.at
+                case Restarted() if event.reason == _START:
+                    self.engine_at = clock.now()  # microseconds after the engine read it
+                case Restarted():
+                    what = "method" if event.switch else "reset"
+                    put(("timeline", TimelineRecord(clock.now(), what, str(event.method))))
+                case Paused():
+                    paused = "1" if event.paused else ""
+                    put(("timeline", TimelineRecord(clock.now(), "pause", paused)))
             sink(event)
 
         return tapped

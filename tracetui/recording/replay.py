@@ -147,7 +147,7 @@ class ReplayTransport:
         self._read_until = clock.now()
         self._sends: defaultdict[_SendKey, deque[_Recorded]] = defaultdict(deque)
         self._send_times: deque[tuple[float, _SendKey]] = deque()
-        self._timeline: deque[tuple[float, object]] = deque()
+        self._timeline: deque[tuple[float, TimelineRecord | tuple[bytes, int, bool]]] = deque()
         self._stamps: defaultdict[ProbeMethod, deque[tuple[Observation, int]]] = defaultdict(deque)
         self._controls: Controls | None = None
         self._last_at = clock.now()

@@ -87,8 +87,8 @@ def render_csv(view: PathView, options: ReportOptions) -> str:
             _text(mtr_host(primary, options.show_names, options.show_ips)),
         ]
         if info is not None:
-            value = ipinfo_value(primary, info)
-            row.append(f"AS{value}" if info == 0 else value)
+            ipinfo = ipinfo_value(primary, info)
+            row.append(f"AS{ipinfo}" if info == 0 else ipinfo)
         stats = hop_stats(hop)
         for field in fields_of(options.order):
             value = field.value(stats)

@@ -43,26 +43,29 @@ class RawStream:
         self._end = 256
 
     def __call__(self, event: EngineEvent) -> None:
-        kind = type(event)
-        if kind is ProbeSent:
-            sequence = self._sequence[event.ttl, event.round] = self._next
-            self._next += 1
-            self._write(f"x {event.ttl - 1} {sequence}\n")
-        elif kind is ProbeReplied:
-            sequence = self._sequence.pop((event.ttl, event.round), None)
-            if event.kind.ends_path:
-                self._end = min(self._end, event.ttl)
-            if sequence is None or event.ttl > self._end:
-                return  # beyond where the path ends: mtr would not have probed there
-            hop = event.ttl - 1
-            self._write(f"h {hop} {event.responder}\n")
-            if self._mpls and event.extensions:
-                for m in decode_extensions(event.extensions).mpls:
-                    self._write(f"m {hop} {m.label} {m.tc} {int(m.bottom)} {m.ttl}\n")
-            self._name(hop, event.responder)
-            self._write(f"p {hop} {round(event.rtt * 1000)} {sequence}\n")
-        elif kind is ProbeLost:
-            self._sequence.pop((event.ttl, event.round), None)
+        match event:
+            case ProbeSent():
+                sequence = self._sequence[event.ttl, event.round] = self._next
+                self._next += 1
+                self._write(f"x {event.ttl - 1} {sequence}\n")
+            case ProbeReplied():
+                self._reply(event)
+            case ProbeLost():
+                self._sequence.pop((event.ttl, event.round), None)
+
+    def _reply(self, event: ProbeReplied) -> None:
+        sequence = self._sequence.pop((event.ttl, event.round), None)
+        if event.kind.ends_path:
+            self._end = min(self._end, event.ttl)
+        if sequence is None or event.ttl > self._end:
+            return  # beyond where the path ends: mtr would not have probed there
+        hop = event.ttl - 1
+        self._write(f"h {hop} {event.responder}\n")
+        if self._mpls and event.extensions:
+            for m in decode_extensions(event.extensions).mpls:
+                self._write(f"m {hop} {m.label} {m.tc} {int(m.bottom)} {m.ttl}\n")
+        self._name(hop, event.responder)
+        self._write(f"p {hop} {round(event.rtt * 1000)} {sequence}\n")
 
     def _name(self, hop: int, address: str) -> None:
         if self._names is None or (hop, address) in self._named:
@@ -122,4 +125,4 @@ def mtr_loss(received: int, completed: int) -> int:
 
 
 def is_round(event: EngineEvent) -> bool:
-    return type(event) is RoundStarted
+    return isinstance(event, RoundStarted)

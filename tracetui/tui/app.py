@@ -14,12 +14,13 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.screen import Screen
+from textual.theme import Theme
 from textual.widgets import Footer
 
 from tracetui import icmp_extensions
@@ -30,7 +31,7 @@ from tracetui.labels import IPINFO_WIDTHS
 from tracetui.probe.types import ProbeMethod, ReplyKind
 from tracetui.report import ReportOptions, render
 from tracetui.snapshot import PathView
-from tracetui.trace import TargetsControl, TraceControl
+from tracetui.trace import TargetsControl
 from tracetui.tui.format import Labels
 from tracetui.tui.hop_table import HopTable, TableHeader
 from tracetui.tui.keys import APP_BINDINGS, TARGET_ACTIONS, palette_bindings
@@ -67,11 +68,11 @@ class TraceApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "tracetui"
     ENABLE_COMMAND_PALETTE = True
-    BINDINGS = APP_BINDINGS
+    BINDINGS = [*APP_BINDINGS]
 
     def __init__(
         self,
-        trace: TraceControl,
+        trace: TargetsControl,
         *,
         labels: Labels | None = None,
         order: str = LATENCY_ORDER,
@@ -86,7 +87,7 @@ class TraceApp(App[None]):
     ) -> None:
         super().__init__()
         self.trace = trace
-        self.many: TargetsControl | None = trace if hasattr(trace, "show_target") else None  # type: ignore[assignment]
+        self.several = len(trace.targets) > 1
         """Several targets: tabs, the target list and the keys to switch."""
         self.labels = labels or Labels()
         self.order = order
@@ -111,7 +112,7 @@ class TraceApp(App[None]):
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
-        if self.many is not None:
+        if self.several:
             yield TargetTabs(id="tabs")
         yield StatusBar(id="status")
         yield TableHeader(id="header")
@@ -125,7 +126,7 @@ class TraceApp(App[None]):
         self.table_header = self.query_one(TableHeader)
         self.status_bar = self.query_one(StatusBar)
         self.detail_pane = self.query_one(DetailPane)
-        self.target_tabs = self.query_one(TargetTabs) if self.many is not None else None
+        self.target_tabs = self.query_one(TargetTabs) if self.several else None
         self.hop_table.focus()
         if self._start_theme and self._start_theme in self.available_themes:
             self.theme = self._start_theme
@@ -141,7 +142,7 @@ class TraceApp(App[None]):
     def on_unmount(self) -> None:
         self.trace.close()
 
-    def _theme_changed(self, theme) -> None:
+    def _theme_changed(self, theme: Theme) -> None:
         """Remember a theme picked in the command palette for the next run."""
         if self._on_theme is not None:
             self._on_theme(theme.name)
@@ -208,8 +209,8 @@ class TraceApp(App[None]):
         if table.layout_spec != layout and table.layout_spec is not None:
             self.table_header.show(table.layout_spec)
         self.status_bar.show(view, self.show_names, self._status_notice(view), self.size.width)
-        if self.many is not None and self.target_tabs is not None:
-            self.target_tabs.show(self.many.overview(), self.many.shown, self.size.width)
+        if self.target_tabs is not None:
+            self.target_tabs.show(self.trace.overview(), self.trace.shown, self.size.width)
         detail = self.detail_pane
         height = self._detail_height(table.row_count)
         self.detail = height > 0
@@ -233,7 +234,7 @@ class TraceApp(App[None]):
         small terminal, none where the path needs the room (Enter decides otherwise)."""
         if self.detail_choice is False:
             return 0
-        chrome = CHROME_ROWS + (1 if self.many is not None else 0)  # the tab line
+        chrome = CHROME_ROWS + (1 if self.several else 0)  # the tab line
         room = self.size.height - chrome - table_rows
         if self.detail_choice:
             return max(DETAIL_MIN_ROWS, min(DETAIL_ROWS, room))
@@ -265,26 +266,25 @@ class TraceApp(App[None]):
         """The target keys exist only with several targets (else left and right stay the
         table's, and neither help nor the palette lists them)."""
         if action in TARGET_ACTIONS:
-            return self.many is not None
+            return self.several
         return True
 
     def _show_target(self, index: int) -> None:
-        assert self.many is not None
-        self.many.show_target(index)  # the selection stays on its hop: compare paths
+        self.trace.show_target(index)  # the selection stays on its hop: compare paths
         self.refresh_frame(detail_now=True)
 
     def action_next_target(self) -> None:
-        if self.many is not None:
-            self._show_target(self.many.shown + 1)
+        if self.several:
+            self._show_target(self.trace.shown + 1)
 
     def action_previous_target(self) -> None:
-        if self.many is not None:
-            self._show_target(self.many.shown - 1)
+        if self.several:
+            self._show_target(self.trace.shown - 1)
 
     def action_targets(self) -> None:
-        if self.many is not None:
+        if self.several:
             self.push_screen(
-                TargetsScreen(self.many.overview, self.many.shown), self._target_chosen
+                TargetsScreen(self.trace.overview, self.trace.shown), self._target_chosen
             )
 
     def _target_chosen(self, index: int | None) -> None:
@@ -441,7 +441,7 @@ class TraceApp(App[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for binding in palette_bindings():
-            if binding.action in TARGET_ACTIONS and self.many is None:
+            if binding.action in TARGET_ACTIONS and not self.several:
                 continue
             yield SystemCommand(
                 f"{binding.description}: {binding.tooltip}",
@@ -449,7 +449,7 @@ class TraceApp(App[None]):
                 self._action_runner(binding.action),
             )
 
-    def _action_runner(self, action: str):
+    def _action_runner(self, action: str) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
             await self.run_action(action)
 

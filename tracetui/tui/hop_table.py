@@ -12,11 +12,13 @@ from :mod:`tracetui.columns`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -196,7 +198,7 @@ class TableHeader(Static):
 class HopTable(ScrollView, can_focus=True):
     """Reads snapshots; never touches the engine or the model."""
 
-    BINDINGS = TABLE_BINDINGS
+    BINDINGS = [*TABLE_BINDINGS]
     COMPONENT_CLASSES = {"hop-table--cursor"}
     DEFAULT_CSS = """
     HopTable { height: 1fr; overflow-x: hidden; scrollbar-size-vertical: 1; }
@@ -206,7 +208,7 @@ class HopTable(ScrollView, can_focus=True):
     class Selected(Message):
         """The cursor moved to another row."""
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.layout_spec: TableLayout | None = None
         self.labels = Labels()
@@ -294,7 +296,7 @@ class HopTable(ScrollView, can_focus=True):
     def action_cursor(self, delta: int) -> None:
         self.move_cursor(delta)
 
-    def on_click(self, event) -> None:
+    def on_click(self, event: events.Click) -> None:
         row = event.y + self.scroll_offset.y
         if 0 <= row < len(self._keys):
             self.move_cursor(row - self.cursor)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.style import Style
 from rich.text import Text
 from textual.geometry import Region
@@ -40,7 +42,7 @@ class LinesPanel(Widget):
     general ``render()`` path would reflow and repaint all of them each time.
     """
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._given: list[Text] = []
         self._lines: list[Text] = []
@@ -278,8 +280,8 @@ class DetailPane(LinesPanel):
         as_labels = []
         for responder in hop.responders:
             names = responder.names
-            label = printable(names.as_label or "", 48)
-            as_labels.append(f"{label} {names.as_prefix}" if names.as_prefix else label)
+            as_name = printable(names.as_label or "", 48)
+            as_labels.append(f"{as_name} {names.as_prefix}" if names.as_prefix else as_name)
         host_width = max([len("Responder"), *(label.cell_len for label in labels)])
         as_width = max([len("AS"), *map(len, as_labels)])
         numbers = "{:>5} {:>6} {:>7} {:>7} {:>7} {:>7}"
