@@ -100,3 +100,85 @@ def test_malformed_environment_is_one_line(monkeypatch):
     monkeypatch.setenv("TRACETUI_OPTIONS", "-i '0.5")
     with pytest.raises(UsageError, match="TRACETUI_OPTIONS: No closing quotation"):
         parse_arguments(["h"], environment=True)
+
+
+SAMPLES: dict[str, list[str]] = {
+    "filename": ["--filename", "hosts.txt"],
+    "ipv4": ["-4"],
+    "ipv6": ["-6"],
+    "first-ttl": ["-f", "3"],
+    "max-ttl": ["-m", "20"],
+    "max-unknown": ["-U", "7"],
+    "udp": ["-u"],
+    "tcp": ["-T"],
+    "icmp": ["--icmp"],
+    "interface": ["-I", "eth1"],
+    "address": ["-a", "198.18.0.2"],
+    "port": ["-T", "-P", "8443"],
+    "localport": ["-u", "-L", "4000"],
+    "psize": ["-s", "100"],
+    "bitpattern": ["-B", "165"],
+    "tos": ["-Q", "16"],
+    "mpls": ["-e"],
+    "mark": ["-M", "7"],
+    "vary-ports": ["--vary-ports"],
+    "no-triage": ["--no-triage"],
+    "interval": ["-i", "0.25"],
+    "report-cycles": ["-c", "12"],
+    "timeout": ["-Z", "1.5"],
+    "gracetime": ["-G", "3"],
+    "report": ["-r"],
+    "report-wide": ["-w"],
+    "json": ["-j"],
+    "xml": ["-x"],
+    "csv": ["-C"],
+    "raw": ["-l"],
+    "split": ["-p"],
+    "markdown": ["--markdown"],
+    "output": ["--output", "out.txt"],
+    "report-extra": ["--report-extra"],
+    "window": ["--window", "10m"],
+    "events": ["--events", "events.jsonl"],
+    "report-on-exit": ["--report-on-exit", "json"],
+    "curses": ["-t"],
+    "displaymode": ["--displaymode", "2"],
+    "order": ["-o", "LSD NBAW"],
+    "demo": ["--demo"],
+    "headless": ["--headless"],
+    "metrics": ["--metrics", "[::1]:9464"],
+    "stream": ["--stream", "probes.jsonl"],
+    "record": ["--record", "run.pcapng"],
+    "record-limit": ["--record-limit", "10M"],
+    "replay": ["--replay", "run.pcapng"],
+    "replay-speed": ["--replay-speed", "4"],
+    "no-dns": ["-n"],
+    "show-ips": ["-b"],
+    "ipinfo": ["-y", "2"],
+    "aslookup": ["-z"],
+    "dns-server": ["--dns-server", "198.18.0.53", "--dns-server", "[2001:db8::53]:5353"],
+}
+"""A value for every setting: a new option without one here fails the test below."""
+
+
+def test_print_config_lists_every_option_and_reads_back_as_given(tmp_path, monkeypatch):
+    """--print-config comes from the parser: each option, set on the command line,
+    is printed and, read back from that output as a config file, means the same."""
+    from tracetui.cli import build_parser
+    from tracetui.config_file import as_toml
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "hosts.txt").write_text("198.18.0.9\n")
+    (tmp_path / "run.pcapng").write_bytes(b"")  # checked for existence only
+
+    parser = build_parser()
+    printed = as_toml(parser, *reversed(parse_arguments(["h"])))
+    keys = {line.split(" = ")[0].removeprefix("# ").split(" is not")[0]
+            for line in printed.splitlines()[3:]}  # fmt: skip
+    assert keys - {"theme"} == set(SAMPLES), keys ^ set(SAMPLES)
+    for key, argv in SAMPLES.items():
+        host = [] if key in ("demo", "filename", "replay") else ["h"]
+        config, args = parse_arguments([*argv, *host])
+        text = as_toml(parser, args, config)
+        (tmp_path / "again.toml").write_text(text)
+        again = parse_arguments(["--config", "again.toml", *host], environment=True)
+        assert vars(again[1]) | {"config": None} == vars(args), (key, text)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from tracetui import __version__
 from tracetui.columns import COLUMNS, LATENCY_ORDER
-from tracetui.config import Config, DnsServer, TargetOptions
+from tracetui.config import Config, DnsServer, ListenAddress, TargetOptions
 from tracetui.exits import EXIT_FAILURE, EXIT_OK, EXIT_SIGNAL_BASE, EXIT_USAGE
 from tracetui.probe.engine import ProbeSettings
 from tracetui.probe.types import Family, ProbeMethod, SocketOptions
@@ -612,14 +612,17 @@ def parse_arguments(
 ) -> tuple[Config, argparse.Namespace]:
     """The run's Config from ``argv`` (and, with ``environment``, the config file and
     ``TRACETUI_OPTIONS`` under it: what ``main`` does), with the parsed arguments."""
-    from tracetui.config_file import ConfigFile, config_path
+    from tracetui.config_file import ConfigError, ConfigFile, config_path
 
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else argv
     file = ConfigFile.empty()
     if environment:
         path = config_path(_config_option(argv))
-        file = ConfigFile.load(path, parser)
+        try:
+            file = ConfigFile.load(path, parser)
+        except ConfigError as exc:
+            raise UsageError(str(exc)) from None
         argv = [*file.tokens, *_environment_tokens(), *argv]
     args = parser.parse_args(_join_negative_values(parser, argv))
     return _config(args, file), args
@@ -649,7 +652,7 @@ def _size(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _listen(text: str) -> tuple[str, int]:
+def _listen(text: str) -> ListenAddress:
     address, _, port = text.rpartition(":")
     address = address.strip("[]") or "127.0.0.1"
     if not port.isdigit() or not 0 < int(port) < 65536:
@@ -658,7 +661,7 @@ def _listen(text: str) -> tuple[str, int]:
         ipaddress.ip_address(address)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an IP address to listen on: {address!r}") from None
-    return address, int(port)
+    return ListenAddress(address, int(port))
 
 
 def _speed(text: str) -> float:
@@ -904,7 +907,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.print_config:
         from tracetui.config_file import as_toml
 
-        sys.stdout.write(as_toml(config))
+        sys.stdout.write(as_toml(build_parser(), args, config))
         return EXIT_OK
     if args.print_completion:
         import argcomplete

@@ -17,6 +17,17 @@ class DnsServer(NamedTuple):
         return f"{host}:{self.port}"
 
 
+class ListenAddress(NamedTuple):
+    """--metrics: where the metrics are served; written back as the option takes it."""
+
+    address: str
+    port: int
+
+    def __str__(self) -> str:
+        host = f"[{self.address}]" if ":" in self.address else self.address
+        return f"{host}:{self.port}"
+
+
 class TargetOptions(NamedTuple):
     """What one line of a -F file may add to its target: the probe method and port."""
 
@@ -69,7 +80,7 @@ class Config(NamedTuple):
     """--replay-speed: how many times faster than real time the live screen replays."""
     daemon: bool = False
     """--headless: no screen; probe until signalled (or --count), log to stderr."""
-    metrics: tuple[str, int] | None = None
+    metrics: ListenAddress | None = None
     """--metrics: the address and port Prometheus metrics are served on."""
     stream: str | None = None
     """--stream: where each completed probe and path event goes as a JSON line (- stdout)."""

@@ -24,7 +24,7 @@ import re
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from tracetui.config import Config
+from tracetui.config import Config, DnsServer, ListenAddress
 from tracetui.userdirs import config_dir
 
 # options that are not defaults (they act once, or name the file itself)
@@ -58,15 +58,10 @@ class ConfigFile(NamedTuple):
 
     @classmethod
     def load(cls, path: Path | None, parser: argparse.ArgumentParser) -> ConfigFile:
-        """Raises the parser's UsageError (one line) for anything wrong with the file."""
+        """Raises ConfigError (one line) for anything wrong with the file."""
         if path is None:
             return cls.empty()
-        from tracetui.cli import UsageError
-
-        try:
-            return _load(path, parser)
-        except ConfigError as exc:
-            raise UsageError(str(exc)) from None
+        return _load(path, parser)
 
 
 def _load(path: Path, parser: argparse.ArgumentParser) -> ConfigFile:
@@ -154,68 +149,43 @@ def _tokens(action: argparse.Action, key: str, value: Any, where: str) -> list[s
     return tokens
 
 
-def as_toml(config: Config) -> str:
-    """The effective configuration, as a config file would say it."""
-    s = config.settings
-    sockets = config.sockets
-    values: list[tuple[str, Any]] = [
-        ("ipv4", config.family is not None and int(config.family) == 4),
-        ("ipv6", config.family is not None and int(config.family) == 6),
-        ("udp", s.method.value == "udp"),
-        ("tcp", s.method.value == "tcp"),
-        ("first-ttl", s.first_ttl),
-        ("max-ttl", s.max_ttl),
-        ("max-unknown", s.max_unknown),
-        ("interface", sockets.interface),
-        ("address", sockets.address),
-        ("port", s.port),
-        ("localport", sockets.localport),
-        ("psize", s.size),
-        ("bitpattern", s.pattern),
-        ("tos", s.tos),
-        ("mark", sockets.mark),
-        ("vary-ports", s.vary_ports),
-        ("no-triage", not config.triage),
-        ("interval", s.interval),
-        ("report-cycles", s.count),
-        ("timeout", s.timeout),
-        ("gracetime", s.grace),
-        ("report", config.report_format == "text"),
-        ("json", config.report_format == "json"),
-        ("xml", config.report_format == "xml"),
-        ("csv", config.report_format == "csv"),
-        ("raw", config.report_format == "raw"),
-        ("split", config.report_format == "split"),
-        ("markdown", config.report_format == "markdown"),
-        ("report-wide", config.report_wide),
-        ("report-extra", config.report_extra),
-        ("output", config.output),
-        ("window", config.window),
-        ("events", config.events_file),
-        ("report-on-exit", config.report_on_exit),
-        ("displaymode", config.display_mode),
-        ("order", config.order),
-        ("no-dns", not config.names),
-        ("show-ips", config.show_ips),
-        ("ipinfo", config.ipinfo),
-        ("dns-server", [str(server) for server in config.dns_servers]),
-        ("theme", config.theme),
-    ]
+def as_toml(parser: argparse.ArgumentParser, args: argparse.Namespace, config: Config) -> str:
+    """The effective configuration, as a config file would say it: every long option the
+    parser has (so a new option is here without a line of its own), with the value the
+    file, ``TRACETUI_OPTIONS`` and the command line gave it, then the theme and keys."""
     lines = [
         "# tracetui's effective configuration",
         "# (built-in < config file < TRACETUI_OPTIONS < command line)",
     ]
     if config.host is not None:
         lines.append(f"# target: {config.host}")
-    for key, value in values:
+    for key, action in _long_options(parser).items():
+        if key in _NOT_SETTINGS or key != _long_name(action) or not _is_setting(action):
+            continue  # not a setting, or an alias (--size of --psize)
+        value = getattr(args, action.dest, None)
+        if isinstance(action, argparse._StoreConstAction):  # flags, store_true included
+            value = value == action.const
         if value is None:
             lines.append(f"# {key} is not set")
         else:
             lines.append(f"{key} = {_toml_value(value)}")
+    if config.theme is None:
+        lines.append("# theme is not set")
+    else:
+        lines.append(f"theme = {_toml_value(config.theme)}")
     if config.keymap:
         lines += ["", "[keys]"]
         lines += [f"{binding} = {_toml_value(keys)}" for binding, keys in config.keymap]
     return "\n".join(lines) + "\n"
+
+
+def _long_name(action: argparse.Action) -> str | None:
+    return next((o[2:] for o in action.option_strings if o.startswith("--")), None)
+
+
+def _is_setting(action: argparse.Action) -> bool:
+    """Options that take a value or set a flag; not those that only refuse (--sctp)."""
+    return action.nargs != 0 or isinstance(action, argparse._StoreConstAction)
 
 
 def _toml_value(value: Any) -> str:
@@ -225,5 +195,7 @@ def _toml_value(value: Any) -> str:
         return repr(value)
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    if isinstance(value, DnsServer | ListenAddress):
+        return _toml_value(str(value))
     escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'

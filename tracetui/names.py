@@ -7,14 +7,10 @@ bounded ``wait`` at the end of a report.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from tracetui.config import Config
 from tracetui.snapshot import NameInfo
-
-if TYPE_CHECKING:
-    from tracetui.recording.recorder import RecordingTransport
-    from tracetui.recording.replay import ReplayTransport
 
 LOOKUP_MODULES = (
     "tracetui.reverse_dns",
@@ -50,11 +46,24 @@ class NameService(Protocol):
     def stop(self) -> None: ...
 
 
+class RecordedNames(Protocol):
+    """A replay: the names the recorded run showed (recording.replay.ReplayTransport)."""
+
+    @property
+    def recorded_names(self) -> NameService: ...
+
+
+class NameKeeper(Protocol):
+    """A recording: it keeps the answers shown (recording.recorder.RecordingTransport)."""
+
+    def keep_names(self, service: NameService) -> NameService: ...
+
+
 def open_names(
     config: Config,
     aslookup: bool,
-    replay: ReplayTransport | None = None,
-    recording: RecordingTransport | None = None,
+    replay: RecordedNames | None = None,
+    recording: NameKeeper | None = None,
 ) -> NameService:
     """The demo answers from its own table, a replay from its recording; everything else
     asks real DNS in a thread. A run being recorded keeps the answers it shows.
