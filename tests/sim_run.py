@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tracetui.events import EngineEvent
 from tracetui.model import PathModel
 from tracetui.probe.engine import Engine, ProbeSettings
+from tracetui.probe.events import EngineEvent
 from tracetui.probe.sim import SimHop, SimNetwork, SimPath, SimScenario
 from tracetui.probe.types import Family
 from tracetui.report.streams import RawStream

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from simpaths import Run, chain, router, scenario, with_link, with_routers
 
-from tracetui.events import (
+from tracetui.probe.events import (
     Finished,
     FlowNote,
     PathChanged,

@@ -115,7 +115,7 @@ def test_route_changes_count_the_diagnosis_events(diagnosed_run):
 
 
 def test_responder_series_are_bounded():
-    from tracetui.events import ProbeReplied, Restarted
+    from tracetui.probe.events import ProbeReplied, Restarted
     from tracetui.probe.types import ReplyKind
 
     metrics = PathMetrics("t")
@@ -184,7 +184,7 @@ def test_a_reader_that_stops_reading_costs_lines_not_probing():
     import os
     import threading
 
-    from tracetui.events import ProbeLost, Restarted
+    from tracetui.probe.events import ProbeLost, Restarted
     from tracetui.stream import QUEUED_LINES, ProbeStream
 
     read_end, write_end = os.pipe()

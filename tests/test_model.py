@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tracetui.events import (
+from tracetui.model import PathModel
+from tracetui.probe.events import (
     PathChanged,
     ProbeDiscarded,
     ProbeLost,
@@ -16,7 +17,6 @@ from tracetui.events import (
     Restarted,
     RoundStarted,
 )
-from tracetui.model import PathModel
 from tracetui.probe.types import Family, ProbeMethod, ReplyKind
 from tracetui.snapshot import LOST, NameInfo, TraceInfo, has_rtt, is_lost
 

@@ -210,7 +210,7 @@ def test_xml_has_mtrs_elements():
 
 
 def test_raw_lines_parse_like_mtrs():
-    from tracetui.events import ProbeReplied, ProbeSent
+    from tracetui.probe.events import ProbeReplied, ProbeSent
     from tracetui.probe.types import ReplyKind
     from tracetui.report.streams import RawStream
 

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from tracetui.demo import demo_scenario
-from tracetui.events import (
+from tracetui.probe.engine import Engine, ProbeSettings
+from tracetui.probe.events import (
     EngineEvent,
     FlowNote,
     ProbeFailed,
@@ -27,7 +28,6 @@ from tracetui.events import (
     RoundStarted,
     Tally,
 )
-from tracetui.probe.engine import Engine, ProbeSettings
 from tracetui.probe.sim import SimNetwork, SimScenario
 from tracetui.probe.types import Family, ProbeMethod
 from tracetui.recording.notes import (

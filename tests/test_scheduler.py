@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from simpaths import chain, with_link
 
-from tracetui.events import ProbeLost, ProbeReplied, ProbeSent, RoundStarted
 from tracetui.probe.engine import Engine, ProbeSettings
+from tracetui.probe.events import ProbeLost, ProbeReplied, ProbeSent, RoundStarted
 from tracetui.probe.scheduler import EngineScheduler
 from tracetui.probe.sim import SimNetwork, SimScenario, VirtualClock
 from tracetui.probe.types import Family, ProbeMethod

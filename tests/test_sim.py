@@ -15,8 +15,8 @@ import statistics
 import pytest
 from simpaths import Run, chain, router, scenario, with_link, with_routers
 
-from tracetui.events import EchoLost, EchoReplied, ProbeLost, ProbeReplied
 from tracetui.probe.engine import Engine, ProbeSettings
+from tracetui.probe.events import EchoLost, EchoReplied, ProbeLost, ProbeReplied
 from tracetui.probe.sim import (
     LINUX_LIMIT,
     Bursts,

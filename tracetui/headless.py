@@ -18,10 +18,10 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from tracetui.config import Config
-from tracetui.events import EngineEvent, RoundStarted
 from tracetui.exits import EXIT_FAILURE, EXIT_OK, EXIT_SIGNAL_BASE
 from tracetui.files import write_atomically
 from tracetui.names import LOOKUP_MODULES, NameService, open_names
+from tracetui.probe.events import EngineEvent, RoundStarted
 from tracetui.recording import RECORD_MODULES
 from tracetui.report.formats import REPORT_MODULES
 from tracetui.report.several import combined_reports

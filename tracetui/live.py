@@ -16,9 +16,9 @@ from tracetui.config import Config
 from tracetui.diagnose import Diagnoser
 from tracetui.diagnose.triage import TriageBudget
 from tracetui.event_log import EventLog
-from tracetui.events import EngineEvent
 from tracetui.names import NameService, open_names
 from tracetui.overview import TargetLine, target_line
+from tracetui.probe.events import EngineEvent
 from tracetui.probe.types import ProbeMethod
 from tracetui.snapshot import PathView
 from tracetui.startup import (

@@ -20,10 +20,10 @@ from collections.abc import Iterable
 
 from tracetui.config import Config
 from tracetui.diagnose.triage import TriageBudget
-from tracetui.events import EngineEvent
 from tracetui.live import LiveTrace, queue_sink
 from tracetui.names import NameService, open_names
 from tracetui.overview import TargetLine, target_line
+from tracetui.probe.events import EngineEvent
 from tracetui.probe.scheduler import EngineScheduler
 from tracetui.probe.types import ProbeMethod
 from tracetui.snapshot import PathView, TraceInfo

@@ -35,7 +35,7 @@ from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
 from tracetui.diagnose.diagnosis import Verdict
-from tracetui.events import EngineEvent, ProbeReplied, Restarted
+from tracetui.probe.events import EngineEvent, ProbeReplied, Restarted
 
 if TYPE_CHECKING:
     from tracetui.diagnose.diagnosis import PathEvent

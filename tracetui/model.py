@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import NamedTuple
 
-from tracetui.events import (
+from tracetui.probe.events import (
     EchoLost,
     EchoReplied,
     EchoSent,

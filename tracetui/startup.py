@@ -16,9 +16,9 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
 from tracetui.config import Config
-from tracetui.events import EngineEvent
 from tracetui.model import PathModel
 from tracetui.probe.engine import Engine, ProbeSettings
+from tracetui.probe.events import EngineEvent
 from tracetui.probe.methods import min_packet_size
 from tracetui.probe.network import Clock, MonotonicClock, Transport
 from tracetui.probe.privileges import drop_privileges

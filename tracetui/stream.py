@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any
 
-from tracetui.events import EngineEvent, ProbeFailed, ProbeLost, ProbeReplied, Restarted
+from tracetui.probe.events import EngineEvent, ProbeFailed, ProbeLost, ProbeReplied, Restarted
 
 if TYPE_CHECKING:
     from tracetui.diagnose.diagnosis import PathEvent

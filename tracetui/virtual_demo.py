@@ -13,10 +13,10 @@ from pathlib import Path
 
 from tracetui.cli import parse_config
 from tracetui.config import Config
-from tracetui.events import EngineEvent
 from tracetui.launch import screen_options
 from tracetui.live import VirtualTrace
 from tracetui.live_many import ManyTraces
+from tracetui.probe.events import EngineEvent
 from tracetui.probe.sim import SimNetwork, SimScenario
 from tracetui.probe.types import Family
 from tracetui.startup import Opened, open_session

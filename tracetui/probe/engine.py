@@ -5,7 +5,7 @@ so a path is discovered in about one round trip. A probe is awaited until a
 reply proves it was answered or its timeout passes; only then is it counted
 (:mod:`tracetui.probe.lifecycle` holds every probe's state). How far a round
 probes is :mod:`tracetui.probe.path_length`'s decision. Results go to a sink
-as :mod:`tracetui.events` tuples; the engine holds no statistics, and nothing
+as :mod:`tracetui.probe.events` tuples; the engine holds no statistics, and nothing
 outside it reads its state: pause, end of run and ignored-packet counts are
 events too.
 
@@ -21,7 +21,8 @@ from collections import Counter, deque
 from collections.abc import Callable
 from typing import NamedTuple
 
-from tracetui.events import (
+from tracetui.probe.codec import EchoCodec, ProbeCodec, SplitFlowCodec
+from tracetui.probe.events import (
     EchoLost,
     EchoReplied,
     EchoSent,
@@ -39,7 +40,6 @@ from tracetui.events import (
     RoundStarted,
     Tally,
 )
-from tracetui.probe.codec import EchoCodec, ProbeCodec, SplitFlowCodec
 from tracetui.probe.lifecycle import Probe, ProbeLedger, ProbeState
 from tracetui.probe.methods import FlowSpec, make_codec
 from tracetui.probe.network import Clock, Transport

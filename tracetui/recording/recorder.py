@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
-from tracetui.events import EngineEvent, FlowNote, Paused, Restarted, RoundStarted
+from tracetui.probe.events import EngineEvent, FlowNote, Paused, Restarted, RoundStarted
 from tracetui.probe.network import Clock, Transport
 from tracetui.probe.packets import PROTO_ICMPV6
 from tracetui.probe.types import Family, Observation, ProbeMethod

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tracetui.events import EngineEvent, ProbeLost, ProbeReplied, ProbeSent, RoundStarted
 from tracetui.icmp_extensions import decode as decode_extensions
 from tracetui.labels import UNKNOWN_HOST, display_name
+from tracetui.probe.events import EngineEvent, ProbeLost, ProbeReplied, ProbeSent, RoundStarted
 from tracetui.snapshot import HopView, NameInfo, PathView
 from tracetui.textsafe import printable
 
