@@ -2,7 +2,7 @@
 
 One line per event, flushed at once, so a run that is killed loses nothing it
 logged; the file is only ever appended to, never rewritten. The fields are
-those of ``report.tracetui.probe.events[]`` in the JSON report, plus the target.
+those of ``report.tracetui.events[]`` in the JSON report, plus the target.
 """
 
 from __future__ import annotations
