@@ -39,6 +39,24 @@ def test_events_are_appended_one_line_each(tmp_path):
     assert json.loads(lines[2])["kind"] == "path-shorter"
 
 
+def test_several_targets_share_one_file_each_line_naming_its_target(tmp_path):
+    path = tmp_path / "events.jsonl"
+    log = EventLog(str(path), "a.example")
+    at = datetime(2026, 11, 22, 12, 0, 5, tzinfo=UTC)
+    first, second = log.for_target("a.example"), log.for_target("b.example")
+    second.write([PathEvent(at, "loss-start", 2, "loss begins at hop 2: 5.0%")])
+    first.write([PathEvent(at, "path-longer", 7, "the path is now 7 hops long (was 6)")])
+    second.close()  # a target's share closes nothing: the others still write
+    first.write([PathEvent(at, "loss-end", 7, "loss ended")])
+    log.close()
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [(r["target"], r["kind"]) for r in records] == [
+        ("b.example", "loss-start"),
+        ("a.example", "path-longer"),
+        ("a.example", "loss-end"),
+    ]
+
+
 def test_a_killed_run_keeps_every_line_it_wrote(tmp_path):
     path = tmp_path / "events.jsonl"
     code = (

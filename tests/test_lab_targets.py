@@ -77,6 +77,25 @@ def test_targets_from_a_file_and_csv_with_one_header(main_lab, tmp_path):
     assert text.count("Start: ") == 3 and text.count("HOST: ") == 3
 
 
+def test_xml_output_and_events_with_several_targets(main_lab, tmp_path):
+    """What one target has, several have: -x is one XML document (an <MTR> per target
+    under <REPORTS>), --output writes it, --events is one file naming each target."""
+    import xml.etree.ElementTree as ET
+
+    addresses = targets(main_lab, 4)
+    out, events = tmp_path / "report.xml", tmp_path / "events.jsonl"
+    done = main_lab.tracetui("-x", *RUN, "--output", str(out), "--events", str(events), *addresses)
+    assert done.stdout == "" and done.returncode == 0
+    root = ET.fromstring(out.read_text())
+    assert root.tag == "REPORTS"
+    assert [m.get("DST") for m in root] == addresses
+    assert [len(m.findall("HUB")) for m in root] == [6, 2, 5]
+    alone = ET.fromstring(main_lab.tracetui("-x", *RUN, addresses[1]).stdout)
+    assert alone.tag == "MTR" and len(alone.findall("HUB")) == 2  # one target: mtr's own
+    assert events.exists()  # a clean lab may log nothing; every line names its target
+    assert all(json.loads(line)["target"] in addresses for line in events.read_text().splitlines())
+
+
 def test_each_line_of_a_file_may_probe_its_own_way(main_lab, tmp_path):
     """-F lines with their own method and port: TCP to port 80 of the target (its kernel
     answers with a reset), UDP to a router, ICMP as the command line says."""
@@ -140,8 +159,9 @@ def test_live_screen_with_several_targets_at_80x24(main_lab, terminal, tmp_path)
     port = 19481
     stream = tmp_path / "probes.jsonl"
     report = tmp_path / "report.json"
+    events = tmp_path / "events.jsonl"
     command = (
-        f"ip netns exec {plan.client} {sys.executable} -m tracetui -n -i 0.2 "
+        f"ip netns exec {plan.client} {sys.executable} -m tracetui -n -i 0.2 --events {events} "
         f"--metrics {port} --stream {stream} --report-on-exit json {' '.join(addresses)}"
         f" > {report}; echo EXITED $?; sleep 30"
     )
@@ -176,6 +196,7 @@ def test_live_screen_with_several_targets_at_80x24(main_lab, terminal, tmp_path)
     term.wait_until(lambda s: "EXITED 0" in s)
     lines = [json.loads(line) for line in stream.read_text().splitlines()]
     assert {line["target"] for line in lines if "rtt_ms" in line} == set(addresses)
+    assert all(json.loads(line)["target"] in addresses for line in events.read_text().splitlines())
     reports = [entry["report"] for entry in json.loads(report.read_text())["reports"]]
     assert [(r["mtr"]["dst"], len(r["hubs"])) for r in reports] == list(
         zip(addresses, (6, 2, 5), strict=True)

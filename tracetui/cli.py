@@ -189,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
         "host",
         nargs="*",
         metavar="HOST",
-        help="host name or address to trace (several: with a report or --headless)",
+        help="host name or address to trace (several: one tab each on the live screen)",
     )
 
     target = parser.add_argument_group("target and path (mtr)")
@@ -757,16 +757,17 @@ def _several(args: argparse.Namespace, hosts: list[str], report_format: str | No
         if host.lower() in seen:  # its metrics and stream lines would be another's
             raise UsageError(f"{printable(host)} is given twice: each target once")
         seen.add(host.lower())
-    if report_format in ("raw", "split", "xml") or args.report_on_exit == "xml":
-        raise UsageError("several targets: reports in -j, -C, -r or --markdown for now")
-    for option, value in (
-        ("--record", args.record),
-        ("--events", args.events),
-        ("-L/--localport", args.localport),
-        ("--output", args.output),
+    if report_format in ("raw", "split"):
+        raise UsageError(
+            "several targets: mtr's -l and -p lines name no target; "
+            "use --stream (JSON lines, each naming its target) or a report"
+        )
+    for option, value, why in (
+        ("--record", args.record, "a recording replays one path"),
+        ("-L/--localport", args.localport, "one local port is one flow, to one target"),
     ):
         if value is not None:
-            raise UsageError(f"{option} takes one target for now")
+            raise UsageError(f"{option} takes one target: {why}")
 
 
 def _config(args: argparse.Namespace, file: ConfigFile) -> Config:

@@ -7,6 +7,7 @@ those of ``report.tracetui.events[]`` in the JSON report, plus the target.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -20,10 +21,21 @@ def event_record(event: PathEvent) -> dict[str, Any]:
 
 
 class EventLog:
+    """One target's lines; several targets share one file (``for_target``), each line
+    naming its target, as ``--stream`` does."""
+
     def __init__(self, path: str, target: str) -> None:
         """Raises OSError when the file cannot be opened for appending."""
         self._file = open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 - held open
         self._target = target
+        self._owner = True
+
+    def for_target(self, target: str) -> EventLog:
+        """Another target's lines in the same file (closing it leaves the file open)."""
+        other = copy.copy(self)
+        other._target = target
+        other._owner = False
+        return other
 
     def write(self, events: Iterable[PathEvent]) -> None:
         for event in events:
@@ -31,4 +43,5 @@ class EventLog:
             self._file.write(json.dumps(record, ensure_ascii=True) + "\n")
 
     def close(self) -> None:
-        self._file.close()
+        if self._owner:
+            self._file.close()

@@ -119,9 +119,10 @@ class _Watch:
         names: NameService | None = None,
         metrics: PathMetrics | None = None,
         stream: ProbeStream | None = None,
+        log: EventLog | None = None,
     ) -> None:
-        """``names``, ``metrics`` and ``stream``: shared by several targets (then not
-        this watch's to open, serve or stop)."""
+        """``names``, ``metrics``, ``stream`` and ``log``: shared by several targets (then
+        not this watch's to open, serve or stop)."""
         config = self._config
         self.session = session
         self._owns_names = names is None
@@ -161,7 +162,9 @@ class _Watch:
                 f"tracing {info.target_name}{where} with {session.engine.method.upper()} "
                 f"every {info.interval:g}s{served}"
             )
-        if config.events_file is not None:
+        if log is not None:
+            self.log = log
+        elif config.events_file is not None:
             self.log = open_event_log(config, session.info.target_name)
 
     def __call__(self, event: EngineEvent) -> None:
@@ -292,7 +295,12 @@ def run_report(config: Config) -> int:
     from tracetui.report import render  # after probing: not on the way to it
 
     text = render(view, config.report_format or "text", report_options(config))
-    status = EXIT_SIGNAL_BASE + received[0] if received else EXIT_OK
+    return _deliver(config, text, EXIT_SIGNAL_BASE + received[0] if received else EXIT_OK)
+
+
+def _deliver(config: Config, text: str, status: int) -> int:
+    """The report to --output (atomically), else to standard output; ``status`` unless
+    the file could not be written (then the report goes to standard output after all)."""
     if config.output is None:
         sys.stdout.write(text)
         return status
@@ -334,6 +342,7 @@ def run_many(config: Config) -> int:
     sessions: list[Session] = []
     names: NameService | None = None
     writer: ProbeStream | None = None
+    log: EventLog | None = None
     try:
         opened = open_targets(config, modules_to_preload(config))
         try:
@@ -342,6 +351,8 @@ def run_many(config: Config) -> int:
             parts = serve_metrics(config, list(config.hosts)) if config.metrics else None
             if config.stream is not None:
                 writer = open_stream(config)
+            if config.events_file is not None:
+                log = open_event_log(config, config.hosts[0])
             every = max(DIAGNOSE_SECONDS, len(config.hosts) / DIAGNOSES_PER_SECOND)
             while opened:
                 one = config.for_target(len(sessions))
@@ -350,7 +361,8 @@ def run_many(config: Config) -> int:
                                        opened=opened.pop(0))  # fmt: skip
                 sessions.append(session)
                 part = parts[len(watches)] if parts else None
-                watch.start(session, names=names, metrics=part, stream=writer)
+                shared = log.for_target(one.host or "") if log is not None else None
+                watch.start(session, names=names, metrics=part, stream=writer, log=shared)
                 watches.append(watch)
                 engines.append(session.engine)
             if config.daemon:
@@ -379,6 +391,8 @@ def run_many(config: Config) -> int:
         watch.close()
     if writer is not None:
         close_stream(writer)
+    if log is not None:
+        log.close()
     if names is not None:
         names.stop()
     if config.daemon and config.report_format is None:
@@ -388,11 +402,11 @@ def run_many(config: Config) -> int:
 
     options = report_options(config)
     report_format = config.report_format or "text"
-    sys.stdout.write(
-        combined_reports([render(v, report_format, options) for v in views], report_format)
-    )
+    text = combined_reports([render(v, report_format, options) for v in views], report_format)
     if failed:
-        return EXIT_FAILURE
-    if config.daemon:
-        return EXIT_OK
-    return EXIT_SIGNAL_BASE + received[0] if received else EXIT_OK
+        status = EXIT_FAILURE
+    elif config.daemon:
+        status = EXIT_OK
+    else:
+        status = EXIT_SIGNAL_BASE + received[0] if received else EXIT_OK
+    return _deliver(config, text, status)

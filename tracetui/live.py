@@ -128,6 +128,10 @@ class LiveTrace:
             trace.attach_stream(writer, config.host or session.info.target_name, streams)
         return trace
 
+    def attach_events(self, log: EventLog) -> None:
+        """Several targets: their --events lines go to one file, each naming its target."""
+        self._log = log
+
     def attach_stream(self, writer: ProbeStream, name: str, streams: list[TargetStream]) -> None:
         """Lines for this target on ``writer``; ``streams``: what the engine's sink feeds."""
         self.stream = writer.target(name, str(self.session.engine.method))

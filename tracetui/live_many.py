@@ -20,6 +20,7 @@ from collections.abc import Iterable
 
 from tracetui.config import Config
 from tracetui.diagnose.triage import TriageBudget
+from tracetui.event_log import EventLog
 from tracetui.live import LiveTrace, queue_sink
 from tracetui.names import NameService, open_names
 from tracetui.overview import TargetLine, target_line
@@ -29,6 +30,7 @@ from tracetui.probe.types import ProbeMethod
 from tracetui.snapshot import PathView, TraceInfo
 from tracetui.startup import (
     close_opened,
+    open_event_log,
     open_session,
     open_stream,
     open_targets,
@@ -69,6 +71,8 @@ class ManyTraces:
         self._thread: threading.Thread | None = None
         self.stream_writer: ProbeStream | None = None
         """--stream's one writer for every target."""
+        self.event_log: EventLog | None = None
+        """--events' one file for every target."""
         self._closed = False
         self.set_names(config.names, config.aslookup)
 
@@ -78,11 +82,16 @@ class ManyTraces:
         opened = open_targets(config, preload)
         traces: list[LiveTrace] = []
         writer: ProbeStream | None = None
+        log: EventLog | None = None
         try:
             parts = serve_metrics(config, list(config.hosts)) if config.metrics else None
             writer = open_stream(config) if config.stream is not None else None
+            if config.events_file is not None:
+                log = open_event_log(config, config.hosts[0])
             # each trace is one target's, with nothing of its own to open or serve
-            alone = config._replace(metrics=None, names=False, aslookup=False, stream=None)
+            alone = config._replace(
+                metrics=None, names=False, aslookup=False, stream=None, events_file=None
+            )
             budget = TriageBudget()
             for index, host in enumerate(config.hosts):
                 events: deque[EngineEvent] = deque()
@@ -94,6 +103,8 @@ class ManyTraces:
                 trace.metrics = parts[index] if parts else None
                 if writer is not None:
                     trace.attach_stream(writer, host, streams)
+                if log is not None:
+                    trace.attach_events(log.for_target(host))
                 traces.append(trace)
         except BaseException:
             for trace in traces:
@@ -101,9 +112,12 @@ class ManyTraces:
             close_opened(opened[len(traces) :])
             if writer is not None:
                 writer.close()
+            if log is not None:
+                log.close()
             raise
         many = cls(config, traces)
         many.stream_writer = writer
+        many.event_log = log
         return many
 
     # ---------------------------------------------------------------- lifecycle
@@ -137,6 +151,8 @@ class ManyTraces:
             trace.close()
         if self.stream_writer is not None:
             self.stream_writer.close()
+        if self.event_log is not None:
+            self.event_log.close()
         if self._names is not None:
             self._names.stop()
 

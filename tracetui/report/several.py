@@ -8,7 +8,7 @@ import json
 def combined_reports(reports: list[str], report_format: str) -> str:
     """One report as it is; several targets' reports as one: JSON ``{"reports": [...]}``
     of mtr-shaped objects, CSV with mtr's header once (its rows name their target),
-    text one after the other."""
+    XML ``<REPORTS>`` around each target's ``<MTR>``, text one after the other."""
     if len(reports) == 1:
         return reports[0]
     if report_format == "json":
@@ -17,4 +17,18 @@ def combined_reports(reports: list[str], report_format: str) -> str:
         header, *_ = reports[0].splitlines(keepends=True)
         rows = [line for r in reports for line in r.splitlines(keepends=True)[1:]]
         return header + "".join(rows)
+    if report_format == "xml":
+        return _xml_reports(reports)
     return "\n".join(reports)
+
+
+def _xml_reports(reports: list[str]) -> str:
+    """One document: mtr's ``<MTR>`` element of each target under ``<REPORTS>``."""
+    lines = ['<?xml version="1.0"?>', "<REPORTS>"]
+    for report in reports:
+        body = report.splitlines()
+        if body and body[0].startswith("<?xml"):
+            body = body[1:]
+        lines += ["    " + line if line else line for line in body]
+    lines.append("</REPORTS>")
+    return "\n".join(lines) + "\n"
