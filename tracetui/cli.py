@@ -381,33 +381,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     output = parser.add_argument_group("reports (mtr)")
-    output.add_argument(
-        "-r",
-        "--report",
-        dest="format",
-        action="store_const",
-        const="text",
-        help="output using report mode",
-    )
+    for fmt in FORMATS.values():
+        output.add_argument(
+            *fmt.flags,
+            dest="format",
+            action="store_const",
+            const=fmt.name,
+            help=fmt.help if fmt.mtr else f"{EXTRA}{fmt.help}",
+        )
     output.add_argument(
         "-w",
         "--report-wide",
         action="store_true",
         help="output wide report (host names are not cut)",
-    )
-    output.add_argument(
-        "-j", "--json", dest="format", action="store_const", const="json", help="output json"
-    )
-    output.add_argument(
-        "-x", "--xml", dest="format", action="store_const", const="xml", help="output xml"
-    )
-    output.add_argument(
-        "-C",
-        "--csv",
-        dest="format",
-        action="store_const",
-        const="csv",
-        help="output comma separated values",
     )
     output.add_argument(
         "-l", "--raw", dest="format", action="store_const", const="raw", help="output raw format"
@@ -419,13 +405,6 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_const",
         const="split",
         help="split output",
-    )
-    output.add_argument(
-        "--markdown",
-        dest="format",
-        action="store_const",
-        const="markdown",
-        help=f"{EXTRA}output a Markdown table",
     )
     output.add_argument(
         "--output", metavar="FILE", help=f"{EXTRA}write the report to FILE (atomically)"

@@ -22,18 +22,63 @@ class ReportFormat(NamedTuple):
     extension: str
     writer: str
     """``module:function`` of a pure function (PathView, ReportOptions) -> str."""
+    flags: tuple[str, ...]
+    """The options that ask for it: mtr's letter and long name where mtr has them."""
+    help: str
+    """--help's line (mtr's words for mtr's formats)."""
+
+    @property
+    def mtr(self) -> bool:
+        """mtr has it too (under the same letter)."""
+        return len(self.flags) > 1
 
 
 FORMATS: dict[str, ReportFormat] = {
     fmt.name: fmt
     for fmt in (
-        ReportFormat("text", "Text (mtr -r)", "txt", "tracetui.report.as_text:render_text"),
-        ReportFormat("json", "JSON (mtr -j)", "json", "tracetui.report.as_json:render_json"),
-        ReportFormat("csv", "CSV (mtr -C)", "csv", "tracetui.report.as_csv:render_csv"),
-        ReportFormat("xml", "XML (mtr -x)", "xml", "tracetui.report.as_xml:render_xml"),
-        ReportFormat("markdown", "Markdown", "md", "tracetui.report.as_markdown:render_markdown"),
+        ReportFormat(
+            "text",
+            "Text (mtr -r)",
+            "txt",
+            "tracetui.report.as_text:render_text",
+            ("-r", "--report"),
+            "output using report mode",
+        ),
+        ReportFormat(
+            "json",
+            "JSON (mtr -j)",
+            "json",
+            "tracetui.report.as_json:render_json",
+            ("-j", "--json"),
+            "output json",
+        ),
+        ReportFormat(
+            "csv",
+            "CSV (mtr -C)",
+            "csv",
+            "tracetui.report.as_csv:render_csv",
+            ("-C", "--csv"),
+            "output comma separated values",
+        ),
+        ReportFormat(
+            "xml",
+            "XML (mtr -x)",
+            "xml",
+            "tracetui.report.as_xml:render_xml",
+            ("-x", "--xml"),
+            "output xml",
+        ),
+        ReportFormat(
+            "markdown",
+            "Markdown",
+            "md",
+            "tracetui.report.as_markdown:render_markdown",
+            ("--markdown",),
+            "output a Markdown table",
+        ),
     )
 }
+"""Every report format, one row each; the command line's options come from it."""
 
 
 REPORT_MODULES = (

@@ -6,6 +6,8 @@ quietly, so only real loss looks like an alarm.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from rich.text import Text
 
 from tracetui.diagnose.diagnosis import HopVerdict, Verdict
@@ -14,47 +16,82 @@ from tracetui.tui.palette import COLOUR, Palette
 VERDICT_WIDTH = 12
 """The longest verdict shown (``~ ratelimit``) and a space after it."""
 
-_SHOWN: dict[Verdict, tuple[str, str]] = {
-    Verdict.OK: ("ok", "ok"),
-    Verdict.RATE_LIMITED: ("~ ratelimit", "aside"),
-    Verdict.LOSS_ORIGIN: ("▶ ORIGIN", "origin"),
-    Verdict.LOSS_CARRIED: ("↓ carried", "carried"),
-    Verdict.SILENT: ("silent", "aside"),
-    Verdict.UNREACHABLE: ("✗ {code}", "unreachable"),
-    Verdict.NO_REPLY: ("✗ no reply", "no_reply"),
-    Verdict.PENDING: ("…", "aside"),
-}
-"""Each verdict's label, and the palette entry that styles it."""
 
-QUIET_LOSS = frozenset({Verdict.RATE_LIMITED, Verdict.SILENT, Verdict.NO_REPLY})
-"""Verdicts whose Loss% is not an alarm."""
+class VerdictLook(NamedTuple):
+    label: str
+    """As the Verdict column shows it (``{code}``: the refusal's, as traceroute marks it)."""
+    style: str
+    """The palette entry that styles it."""
+    quiet: bool
+    """Its Loss% is no alarm: drawn quietly."""
+    legend: str
+    """As the help screen's glossary lists it."""
+    meaning: str
 
-GLOSSARY: tuple[tuple[str, str], ...] = (
-    ("ok", "answers, no loss worth mentioning"),
-    (
+
+LOOKS: dict[Verdict, VerdictLook] = {
+    Verdict.OK: VerdictLook("ok", "ok", False, "ok", "answers, no loss worth mentioning"),
+    Verdict.RATE_LIMITED: VerdictLook(
+        "~ ratelimit",
+        "aside",
+        True,
         "~ ratelimit",
         "rate-limited: loses replies that later hops do not: the router limits "
         "the ICMP it sends; traffic through it is fine (pings confirm it)",
     ),
-    (
+    Verdict.LOSS_ORIGIN: VerdictLook(
+        "▶ ORIGIN",
+        "origin",
+        False,
         "▶ ORIGIN",
         "loss-origin: the first hop whose loss carries on to the destination: the "
         "trouble starts on the link into it, or in it",
     ),
-    ("↓ carried", "loss-carried: loss inherited from the origin above"),
-    ("silent", "never answers while later hops do: sends no time-exceeded; not a fault"),
-    (
+    Verdict.LOSS_CARRIED: VerdictLook(
+        "↓ carried",
+        "carried",
+        False,
+        "↓ carried",
+        "loss-carried: loss inherited from the origin above",
+    ),
+    Verdict.SILENT: VerdictLook(
+        "silent",
+        "aside",
+        True,
+        "silent",
+        "never answers while later hops do: sends no time-exceeded; not a fault",
+    ),
+    Verdict.UNREACHABLE: VerdictLook(
+        "✗ {code}",
+        "unreachable",
+        False,
         "✗ !N !H !X !F",
         "unreachable: the path ends here with a refusal (network, host, "
         "administratively prohibited, fragmentation needed)",
     ),
-    ("✗ no reply", "no-reply: past the last hop that answers, the target never does"),
-    ("…", "pending: not enough probes yet to say anything with confidence"),
+    Verdict.NO_REPLY: VerdictLook(
+        "✗ no reply",
+        "no_reply",
+        True,
+        "✗ no reply",
+        "no-reply: past the last hop that answers, the target never does",
+    ),
+    Verdict.PENDING: VerdictLook(
+        "…", "aside", False, "…", "pending: not enough probes yet to say anything with confidence"
+    ),
+}
+"""Every verdict's look, one row each (tests/test_closed_sets.py fails on a missing row)."""
+
+QUIET_LOSS = frozenset(verdict for verdict, look in LOOKS.items() if look.quiet)
+"""Verdicts whose Loss% is not an alarm."""
+
+GLOSSARY: tuple[tuple[str, str], ...] = tuple(
+    (look.legend, look.meaning) for look in LOOKS.values()
 )
 
 
 def verdict_text(verdict: HopVerdict | None, palette: Palette = COLOUR) -> Text:
     if verdict is None:
         return Text()
-    label, entry = _SHOWN[verdict.verdict]
-    return Text(label.format(code=verdict.code), style=getattr(palette, entry))
+    look = LOOKS[verdict.verdict]
+    return Text(look.label.format(code=verdict.code), style=getattr(palette, look.style))
