@@ -32,7 +32,8 @@ from simpaths import chain, router
 
 from tracetui.diagnose import Diagnoser
 from tracetui.diagnose.diagnosis import Diagnosis
-from tracetui.model import PathModel
+from tracetui.path.model import PathModel
+from tracetui.path.snapshot import HISTORY_ROUNDS, PathView, TraceInfo
 from tracetui.probe.engine import Engine, ProbeSettings
 from tracetui.probe.sim import (
     LINUX_LIMIT,
@@ -47,7 +48,6 @@ from tracetui.probe.sim import (
 from tracetui.probe.sim.timeline import Timeline, insert, link, routers
 from tracetui.probe.sim.timeline import router as router_change
 from tracetui.probe.types import Family, ProbeMethod
-from tracetui.snapshot import HISTORY_ROUNDS, PathView, TraceInfo
 
 EPOCH = datetime(2026, 12, 1, 12, 0, 0, tzinfo=UTC)
 OK = frozenset({"ok"})
@@ -623,7 +623,7 @@ def conditions() -> list[Condition]:
             grace=500,
         )
     )
-    from tracetui.demo import demo_scenario
+    from tracetui.run.demo import demo_scenario
 
     demo_dark = demo_scenario().paths[0]
     demo_dark = _silent_target(demo_dark)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tracetui.model import PathModel
+from tracetui.path.model import PathModel
+from tracetui.path.snapshot import PathView, TraceInfo
 from tracetui.probe.engine import Engine, ProbeSettings
 from tracetui.probe.events import EngineEvent
 from tracetui.probe.sim import SimHop, SimNetwork, SimPath, SimScenario
 from tracetui.probe.types import Family
-from tracetui.report.streams import RawStream
-from tracetui.snapshot import PathView, TraceInfo
+from tracetui.report.mtr_streams import RawStream
 
 STARTED = datetime(2026, 11, 22, 21, 9, 36, tzinfo=UTC)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from tracetui.model import PathModel
+from tracetui.path.model import PathModel
+from tracetui.path.snapshot import TraceInfo
 from tracetui.probe.engine import Engine, ProbeSettings
 from tracetui.probe.sim import SimHop, SimLink, SimNetwork, SimPath, SimRouter, SimScenario
 from tracetui.probe.types import Family
-from tracetui.snapshot import TraceInfo
 
 
 def router(index: int, sub: int = 1, **kwargs) -> SimRouter:

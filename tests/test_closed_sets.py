@@ -17,7 +17,7 @@ from simpaths import Run, chain, scenario
 
 from tracetui.cli import build_parser, parse_config
 from tracetui.diagnose.diagnosis import Verdict
-from tracetui.overview import SEVERITY
+from tracetui.path.overview import SEVERITY
 from tracetui.probe.methods import METHODS
 from tracetui.probe.types import ProbeMethod
 from tracetui.report import FORMATS, render

@@ -164,7 +164,7 @@ def test_print_config_lists_every_option_and_reads_back_as_given(tmp_path, monke
     """--print-config comes from the parser: each option, set on the command line,
     is printed and, read back from that output as a config file, means the same."""
     from tracetui.cli import build_parser
-    from tracetui.config_file import as_toml
+    from tracetui.settings.config_file import as_toml
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "hosts.txt").write_text("198.18.0.9\n")

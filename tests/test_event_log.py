@@ -12,8 +12,8 @@ import pytest
 
 from tracetui.cli import parse_config
 from tracetui.diagnose import PathEvent
-from tracetui.event_log import EventLog
-from tracetui.startup import SetupError, open_event_log
+from tracetui.outputs.event_log import EventLog
+from tracetui.run.startup import SetupError, open_event_log
 
 
 def test_events_are_appended_one_line_each(tmp_path):
@@ -63,7 +63,7 @@ def test_a_killed_run_keeps_every_line_it_wrote(tmp_path):
         "import os, sys\n"
         "from datetime import UTC, datetime\n"
         "from tracetui.diagnose import PathEvent\n"
-        "from tracetui.event_log import EventLog\n"
+        "from tracetui.outputs.event_log import EventLog\n"
         f"log = EventLog({str(path)!r}, 't')\n"
         "at = datetime.now(UTC)\n"
         "for hop in range(3):\n"

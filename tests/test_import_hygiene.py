@@ -11,25 +11,25 @@ import sys
 
 HEADLESS = [
     "tracetui.cli",
-    "tracetui.headless",
-    "tracetui.startup",
-    "tracetui.model",
-    "tracetui.stats",
+    "tracetui.run.headless",
+    "tracetui.run.startup",
+    "tracetui.path.model",
+    "tracetui.path.stats",
     "tracetui.report",
     "tracetui.probe.engine",
     "tracetui.probe.sockets",
     "tracetui.probe.sim",
-    "tracetui.reverse_dns",
-    "tracetui.names",
-    "tracetui.live",
-    "tracetui.trace",
+    "tracetui.names.reverse_dns",
+    "tracetui.names.service",
+    "tracetui.run.live",
+    "tracetui.run.trace",
     "tracetui.columns",
     "tracetui.labels",
     "tracetui.diagnose",
-    "tracetui.windows",
-    "tracetui.event_log",
+    "tracetui.path.windows",
+    "tracetui.outputs.event_log",
     "tracetui.icmp_extensions",
-    "tracetui.demo",
+    "tracetui.run.demo",
 ]
 
 
@@ -65,7 +65,7 @@ def test_scapy_is_loaded_only_when_an_extension_structure_is_decoded():
 def test_report_path_does_not_load_dnspython_until_names_are_needed():
     code = (
         "import sys\n"
-        "import tracetui.headless, tracetui.startup\n"
+        "import tracetui.run.headless, tracetui.run.startup\n"
         "print(any(m.startswith('dns') for m in sys.modules))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

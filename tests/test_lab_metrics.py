@@ -303,7 +303,7 @@ def test_the_endpoint_stays_up_under_abuse(lossy_lab, tmp_path):
     """500 idle connections and 200 garbage requests: scrapes are answered, the threads
     stay bounded, the probes taken meanwhile are as accurate as on a quiet run, and
     nothing is printed."""
-    from tracetui.metrics import MAX_CLIENTS
+    from tracetui.outputs.metrics import MAX_CLIENTS
 
     target = lossy_lab.plan.target_address(4)
     stream = Path(tempfile.mkdtemp(prefix="tracetui-abuse-")) / "probes.jsonl"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tracetui.headless import NAME_WAIT
+from tracetui.run.headless import NAME_WAIT
 
 pytestmark = pytest.mark.lab
 
@@ -106,7 +106,7 @@ def test_dns_server_dying_mid_run_costs_only_names(fault_lab):
     assert process.returncode == 0, err
     hubs = _json(out)["hubs"]
     assert [hub["Rcv"] for hub in hubs] == [40, 40, 40]
-    # names cost at most their bounded wait at the end (tracetui.headless.NAME_WAIT)
+    # names cost at most their bounded wait at the end (tracetui.run.headless.NAME_WAIT)
     assert elapsed < without_names + NAME_WAIT + 1.0, (elapsed, without_names)
     # a fresh run with the server gone: addresses, as soon as a run without names
     _, without_names = _timed(fault_lab, "-r", "-n", "-c", "3", "-i", "0.05", "-Z", "2", address)

@@ -19,7 +19,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from simpaths import Diagnosed, Run, chain, router, scenario, with_link, with_routers
 
-from tracetui.metrics import MAX_SERIES, PathMetrics
+from tracetui.outputs.metrics import MAX_SERIES, PathMetrics
 from tracetui.probe.types import ProbeMethod
 
 
@@ -184,8 +184,8 @@ def test_a_reader_that_stops_reading_costs_lines_not_probing():
     import os
     import threading
 
+    from tracetui.outputs.json_stream import QUEUED_LINES, ProbeStream
     from tracetui.probe.events import ProbeLost, Restarted
-    from tracetui.stream import QUEUED_LINES, ProbeStream
 
     read_end, write_end = os.pipe()
     writer = ProbeStream(os.fdopen(write_end, "w"), owned=True)

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tracetui.model import PathModel
+from tracetui.path.model import PathModel
+from tracetui.path.snapshot import LOST, NameInfo, TraceInfo, has_rtt, is_lost
 from tracetui.probe.events import (
     PathChanged,
     ProbeDiscarded,
@@ -18,7 +19,6 @@ from tracetui.probe.events import (
     RoundStarted,
 )
 from tracetui.probe.types import Family, ProbeMethod, ReplyKind
-from tracetui.snapshot import LOST, NameInfo, TraceInfo, has_rtt, is_lost
 
 TE = ReplyKind.TIME_EXCEEDED
 ECHO = ReplyKind.ECHO_REPLY

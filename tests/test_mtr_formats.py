@@ -31,12 +31,12 @@ from mtr_parsers import (
 )
 from sim_run import raw_lines, run_path
 
-from tracetui.model import PathModel
+from tracetui.path.model import PathModel
+from tracetui.path.snapshot import NO_NAME, NameInfo, TraceInfo
 from tracetui.probe.engine import Engine, ProbeSettings
 from tracetui.probe.sim import SimHop, SimLink, SimNetwork, SimPath, SimRouter, SimScenario
 from tracetui.probe.types import Family
 from tracetui.report import ReportOptions, render
-from tracetui.snapshot import NO_NAME, NameInfo, TraceInfo
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mtr"
 NAMES = {
@@ -212,7 +212,7 @@ def test_xml_has_mtrs_elements():
 def test_raw_lines_parse_like_mtrs():
     from tracetui.probe.events import ProbeReplied, ProbeSent
     from tracetui.probe.types import ReplyKind
-    from tracetui.report.streams import RawStream
+    from tracetui.report.mtr_streams import RawStream
 
     lines: list[str] = []
     stream = RawStream(lines.append, {"198.18.1.2": NameInfo("r1.lab.example")}.get)
@@ -247,7 +247,7 @@ def _last_lines(lines: list[dict]) -> dict[str, dict]:
 def test_split_lines_are_mtrs(name, names, ips):
     """-p: the same lines as mtr's once the rounds are done, and never a line for a hop
     that has not answered (mtr's lines start out as ???)."""
-    from tracetui.report.streams import SplitStream
+    from tracetui.report.mtr_streams import SplitStream
 
     out: list[str] = []
     stream = SplitStream(out.append, names, ips)
@@ -267,7 +267,7 @@ def _unnamed(hops):
 
 
 def test_split_counts_down_when_the_path_gets_shorter():
-    from tracetui.report.streams import SplitStream, mtr_loss
+    from tracetui.report.mtr_streams import SplitStream, mtr_loss
 
     out: list[str] = []
     stream = SplitStream(out.append, False, False)

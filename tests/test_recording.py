@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tracetui.demo import demo_scenario
+from tracetui.path.snapshot import NameInfo
 from tracetui.probe.engine import Engine, ProbeSettings
 from tracetui.probe.events import (
     EngineEvent,
@@ -44,7 +44,7 @@ from tracetui.recording.notes import (
 from tracetui.recording.pcapng import read_blocks
 from tracetui.recording.recorder import RecordingTransport, parse_size
 from tracetui.recording.replay import open_replay
-from tracetui.snapshot import NameInfo
+from tracetui.run.demo import demo_scenario
 
 STARTED = datetime(2026, 11, 22, 23, 40, tzinfo=UTC)
 

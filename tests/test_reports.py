@@ -11,9 +11,9 @@ import pytest
 from mtr_parsers import MTR_CSV_FIELDS
 from simpaths import Run, chain, router, scenario, with_routers
 
+from tracetui.path.snapshot import NameInfo
 from tracetui.report import FORMATS, ReportOptions, render
 from tracetui.report.as_csv import EXTRA_COLUMNS
-from tracetui.snapshot import NameInfo
 from tracetui.textsafe import printable
 
 

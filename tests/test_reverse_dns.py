@@ -12,9 +12,7 @@ import pytest
 from fake_dns import FakeDns
 from unavailable import unavailable
 
-from tracetui.config import DnsServer
-from tracetui.headless import NAME_WAIT
-from tracetui.reverse_dns import (
+from tracetui.names.reverse_dns import (
     FAILURE_TTL,
     NEGATIVE_TTL,
     NameCache,
@@ -22,7 +20,9 @@ from tracetui.reverse_dns import (
     parse_as_name_txt,
     parse_origin_txt,
 )
-from tracetui.snapshot import NameInfo
+from tracetui.path.snapshot import NameInfo
+from tracetui.run.headless import NAME_WAIT
+from tracetui.settings.config import DnsServer
 
 
 class FakeClock:

@@ -8,7 +8,7 @@ import statistics
 
 import pytest
 
-from tracetui.stats import EMPTY_SUMMARY, RttStats
+from tracetui.path.stats import EMPTY_SUMMARY, RttStats
 
 
 def _feed(samples):

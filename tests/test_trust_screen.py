@@ -12,7 +12,7 @@ import pytest
 from tui_support import demo_app, screen_text
 from unavailable import unavailable
 
-from tracetui.snapshot import NameInfo
+from tracetui.path.snapshot import NameInfo
 from tracetui.tui.hop_table import HopTable
 from tracetui.tui.screens import ExportScreen
 
@@ -45,7 +45,7 @@ class HostileNames:
 
 async def test_hostile_names_are_shown_literally_and_harmlessly(monkeypatch, tmp_path):
     monkeypatch.setattr(
-        "tracetui.live.open_names", lambda config, aslookup, *recorded: HostileNames()
+        "tracetui.run.live.open_names", lambda config, aslookup, *recorded: HostileNames()
     )
     app = demo_app(monkeypatch, tmp_path)
     async with app.run_test(size=SIZE) as pilot:

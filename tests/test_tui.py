@@ -465,7 +465,9 @@ async def test_sixty_four_hop_path_renders(monkeypatch, tmp_path):
         SimHop((SimRouter(f"198.18.{i}.1", f"2001:db8:{i:x}::1"),), SimLink(0.5))
         for i in range(1, 65)
     )
-    monkeypatch.setattr("tracetui.demo.demo_scenario", lambda: SimScenario(paths=(SimPath(hops),)))
+    monkeypatch.setattr(
+        "tracetui.run.demo.demo_scenario", lambda: SimScenario(paths=(SimPath(hops),))
+    )
     app = demo_app(monkeypatch, tmp_path, "-m", "64", seconds=5.0)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()

@@ -7,8 +7,8 @@ import math
 import pytest
 from simpaths import Run, chain, scenario, with_link
 
-from tracetui.stats import RttStats
-from tracetui.windows import BUCKET_SECONDS, MAX_WINDOW, RecentBuckets
+from tracetui.path.stats import RttStats
+from tracetui.path.windows import BUCKET_SECONDS, MAX_WINDOW, RecentBuckets
 
 
 def test_a_window_sums_the_buckets_that_started_in_it():

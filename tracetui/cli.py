@@ -22,16 +22,16 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from tracetui import __version__
 from tracetui.columns import COLUMNS, LATENCY_ORDER
-from tracetui.config import Config, DnsServer, ListenAddress, TargetOptions
 from tracetui.exits import EXIT_FAILURE, EXIT_OK, EXIT_SIGNAL_BASE, EXIT_USAGE
+from tracetui.path.windows import MAX_WINDOW
 from tracetui.probe.engine import ProbeSettings
 from tracetui.probe.types import Family, ProbeMethod, SocketOptions
 from tracetui.report.formats import FORMATS
+from tracetui.settings.config import Config, DnsServer, ListenAddress, TargetOptions
 from tracetui.textsafe import printable
-from tracetui.windows import MAX_WINDOW
 
 if TYPE_CHECKING:
-    from tracetui.config_file import ConfigFile
+    from tracetui.settings.config_file import ConfigFile
 
 _NEGATIVE = re.compile(r"^-(\d|\.\d|inf|nan)", re.IGNORECASE)
 MAX_PACKET_SIZE = 10000
@@ -591,7 +591,7 @@ def parse_arguments(
 ) -> tuple[Config, argparse.Namespace]:
     """The run's Config from ``argv`` (and, with ``environment``, the config file and
     ``TRACETUI_OPTIONS`` under it: what ``main`` does), with the parsed arguments."""
-    from tracetui.config_file import ConfigError, ConfigFile, config_path
+    from tracetui.settings.config_file import ConfigError, ConfigFile, config_path
 
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else argv
@@ -885,7 +885,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tracetui: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if args.print_config:
-        from tracetui.config_file import as_toml
+        from tracetui.settings.config_file import as_toml
 
         sys.stdout.write(as_toml(build_parser(), args, config))
         return EXIT_OK
@@ -894,14 +894,14 @@ def main(argv: list[str] | None = None) -> int:
 
         sys.stdout.write(argcomplete.shellcode(["tracetui"], shell=args.print_completion))
         return EXIT_OK
-    from tracetui.startup import SetupError
+    from tracetui.run.startup import SetupError
 
     try:
         if config.headless:
-            from tracetui.headless import run_report
+            from tracetui.run.headless import run_report
 
             return run_report(config)
-        from tracetui.launch import run_app
+        from tracetui.run.screen import run_app
 
         return run_app(config)
     except SetupError as exc:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-from tracetui.snapshot import HopView, ResponderView
-from tracetui.stats import RttSummary
+from tracetui.path.snapshot import HopView, ResponderView
+from tracetui.path.stats import RttSummary
 
 
 class RowStats(NamedTuple):

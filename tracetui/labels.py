@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tracetui.snapshot import ResponderView
+from tracetui.path.snapshot import ResponderView
 from tracetui.textsafe import printable
 
 UNKNOWN_HOST = "???"

@@ -18,8 +18,8 @@ from tracetui.diagnose.evidence import Regime, gather
 from tracetui.diagnose.summary import summarize
 from tracetui.diagnose.triage import TriageBudget, TriagePlanner
 from tracetui.diagnose.verdicts import VerdictKeeper, judge, refuses
+from tracetui.path.snapshot import PathView
 from tracetui.probe.types import ProbeMethod
-from tracetui.snapshot import PathView
 
 Ping = Callable[[str], None]
 

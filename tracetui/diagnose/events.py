@@ -32,7 +32,7 @@ from tracetui.diagnose.diagnosis import HopVerdict, PathEvent, Verdict
 from tracetui.diagnose.evidence import Evidence, dark_at_the_end
 from tracetui.diagnose.latency_watch import LatencyWatch
 from tracetui.diagnose.route_watch import CONFIRM_ROUNDS, Add, RouteWatch
-from tracetui.snapshot import HopView, PathView
+from tracetui.path.snapshot import HopView, PathView
 
 MAX_EVENTS = 500
 CONFIRM_SECONDS = 10.0

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-from tracetui.snapshot import LOST, HopView, PathView
+from tracetui.path.snapshot import LOST, HopView, PathView
 
 CHANGE_STATISTIC = 25.0
 """Twice the log-likelihood ratio a change must exceed: p of about 5e-7 for one look,

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tracetui.snapshot import HopView, PathView, has_rtt
+from tracetui.path.snapshot import HopView, PathView, has_rtt
 
 REFERENCE_SAMPLES = 120
 MIN_REFERENCE = 40

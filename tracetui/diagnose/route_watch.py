@@ -29,7 +29,7 @@ from collections import deque
 from collections.abc import Callable
 
 from tracetui.labels import host_label
-from tracetui.snapshot import HopView, PathView, ResponderView
+from tracetui.path.snapshot import HopView, PathView, ResponderView
 
 CONFIRM_ROUNDS = 10
 STABLE_ROUNDS = 60

@@ -11,8 +11,8 @@ from __future__ import annotations
 from tracetui.diagnose.diagnosis import HopVerdict, Verdict
 from tracetui.diagnose.evidence import Evidence
 from tracetui.labels import display_name
+from tracetui.path.snapshot import HopView, PathView
 from tracetui.probe.types import ReplyKind
-from tracetui.snapshot import HopView, PathView
 
 
 def _name(hop: HopView) -> str:

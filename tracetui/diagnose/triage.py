@@ -17,7 +17,7 @@ a hop's Snt or Loss%.
 from __future__ import annotations
 
 from tracetui.diagnose.verdicts import PING_SPAN
-from tracetui.snapshot import PathView
+from tracetui.path.snapshot import PathView
 
 PING_SECONDS = 1.0
 MAX_HOPS = 6

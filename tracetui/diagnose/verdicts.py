@@ -78,8 +78,8 @@ from tracetui.diagnose.confidence import (
 )
 from tracetui.diagnose.diagnosis import HopVerdict, Verdict
 from tracetui.diagnose.evidence import Evidence, dark_at_the_end, dark_run
+from tracetui.path.snapshot import LOST, HopView, PathView
 from tracetui.probe.types import ProbeMethod, ReplyKind
-from tracetui.snapshot import LOST, HopView, PathView
 
 MIN_PROBES = 4
 LOSS_FLOOR = 0.01

@@ -13,4 +13,4 @@ RECORD_MODULES = (
     "tracetui.recording.pcapng",
     "scapy.utils",
 )
-"""What ``--record`` imports after the privilege drop (see :func:`tracetui.startup.preload`)."""
+"""What ``--record`` imports after the privilege drop (see :func:`tracetui.run.startup.preload`)."""

@@ -23,10 +23,10 @@ from datetime import datetime
 from types import UnionType
 from typing import Any, NamedTuple
 
+from tracetui.path.snapshot import NameInfo
 from tracetui.probe.codec import LocalIdentity
 from tracetui.probe.engine import ProbeSettings
 from tracetui.probe.types import Family, ProbeMethod
-from tracetui.snapshot import NameInfo
 from tracetui.textsafe import printable
 
 FORMAT = "tracetui-recording/1"

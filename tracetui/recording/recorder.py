@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
+from tracetui.path.snapshot import NameInfo
 from tracetui.probe.events import EngineEvent, FlowNote, Paused, Restarted, RoundStarted
 from tracetui.probe.network import Clock, Transport
 from tracetui.probe.packets import PROTO_ICMPV6
@@ -33,10 +34,9 @@ from tracetui.recording.notes import (
     timeline_text,
 )
 from tracetui.recording.wire import probe_packet, reply_packet
-from tracetui.snapshot import NameInfo
 
 if TYPE_CHECKING:
-    from tracetui.names import NameService
+    from tracetui.names.service import NameService
 
 BLOCK_OVERHEAD = 56
 """Bytes a packet block adds to its packet and comment (headers, options, padding)."""
@@ -76,7 +76,7 @@ class _Writer(threading.Thread):
     """Owns the file: everything scapy does for a recording happens in this thread.
 
     The first item queued is the header (the engine must exist before it can be
-    written, see :func:`tracetui.startup.open_session`); None ends the thread.
+    written, see :func:`tracetui.run.startup.open_session`); None ends the thread.
     """
 
     def __init__(self, file: IO[bytes], limit: int) -> None:

@@ -24,6 +24,7 @@ from collections.abc import Iterator, Sequence
 from typing import NamedTuple, Protocol
 
 from tracetui import __version__
+from tracetui.path.snapshot import NameInfo
 from tracetui.probe.packets import quoted_ipv4, quoted_ipv6
 from tracetui.probe.types import Family, Observation, ProbeMethod, ReplyKind
 from tracetui.recording.notes import (
@@ -39,7 +40,6 @@ from tracetui.recording.notes import (
 )
 from tracetui.recording.pcapng import Block, read_blocks
 from tracetui.recording.wire import probe_payload, read_reply
-from tracetui.snapshot import NameInfo
 
 LOOKAHEAD = 5.0
 """Seconds of recording read ahead of the clock (sends are matched within a round's reach)."""
@@ -393,7 +393,7 @@ def open_replay(path: str, speed: float | None) -> ReplayTransport:
 
     Its clock starts where the recorded run's did; ``first_round_at`` is where the
     recorded engine's first round began, which the caller moves the clock to
-    once the engine is built (see :func:`tracetui.startup.open_session`).
+    once the engine is built (see :func:`tracetui.run.startup.open_session`).
     """
     comment, blocks = read_blocks(path)
     header = parse_header(comment)

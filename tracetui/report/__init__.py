@@ -1,4 +1,4 @@
-"""Report writers: pure functions from a :class:`~tracetui.snapshot.PathView` to text."""
+"""Report writers: pure functions from a :class:`~tracetui.path.snapshot.PathView` to text."""
 
 from tracetui.report.common import ReportOptions
 from tracetui.report.formats import FORMATS, ReportFormat, render

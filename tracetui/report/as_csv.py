@@ -19,8 +19,8 @@ from tracetui import __version__
 from tracetui.columns import COLUMNS, fields_of, hop_stats
 from tracetui.icmp_extensions import NONE as NO_EXTENSIONS
 from tracetui.labels import display_name, ipinfo_value, mtr_host
+from tracetui.path.snapshot import HopView, PathView, ResponderView
 from tracetui.report.common import ReportOptions, iso, ms
-from tracetui.snapshot import HopView, PathView, ResponderView
 from tracetui.textsafe import printable
 
 MTR_VERSION = f"MTR.0.95-tracetui.{__version__}"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from tracetui.columns import LATENCY_ORDER, cell_text, columns_of, hop_stats
 from tracetui.labels import asn_label, host_label
+from tracetui.path.snapshot import PathView
 from tracetui.report.as_text import verdict_label
 from tracetui.report.common import ReportOptions, iso
-from tracetui.snapshot import PathView
 from tracetui.textsafe import printable
 
 _MARKDOWN_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_{}[]<>()#+-.!|~"})

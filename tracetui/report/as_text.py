@@ -23,8 +23,8 @@ from tracetui.columns import fields_of, hop_stats
 from tracetui.diagnose import HopVerdict
 from tracetui.icmp_extensions import mtr_mpls_lines
 from tracetui.labels import IPINFO_WIDTHS, ipinfo_cell, mtr_host
+from tracetui.path.snapshot import HopView, PathView
 from tracetui.report.common import ReportOptions, mtr_start
-from tracetui.snapshot import HopView, PathView
 from tracetui.textsafe import printable
 
 HOST_WIDTH = 33

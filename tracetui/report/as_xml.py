@@ -11,8 +11,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 from tracetui.columns import fields_of, hop_stats
 from tracetui.labels import mtr_host
+from tracetui.path.snapshot import PathView
 from tracetui.report.common import ReportOptions
-from tracetui.snapshot import PathView
 from tracetui.textsafe import printable
 
 

@@ -4,7 +4,7 @@ The command line, the headless report, the live screen's export dialog and
 ``--report-on-exit`` all read this list. Writers are named, not imported, so
 reading the list costs the command line nothing; ``render`` imports the one
 it needs. mtr's streaming formats (``-l`` raw, ``-p`` split) are not reports
-of a finished run: :mod:`tracetui.report.streams` writes them as it goes.
+of a finished run: :mod:`tracetui.report.mtr_streams` writes them as it goes.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 import importlib
 from typing import NamedTuple
 
+from tracetui.path.snapshot import PathView
 from tracetui.report.common import ReportOptions
-from tracetui.snapshot import PathView
 
 
 class ReportFormat(NamedTuple):

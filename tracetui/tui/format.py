@@ -14,7 +14,7 @@ from typing import NamedTuple
 from rich.text import Text
 
 from tracetui.labels import UNKNOWN_HOST, display_name, ipinfo_cell
-from tracetui.snapshot import LOST, HopView, ResponderView, has_rtt
+from tracetui.path.snapshot import LOST, HopView, ResponderView, has_rtt
 from tracetui.tui.palette import COLOUR, Palette
 
 BLOCKS = "▁▂▃▄▅▆▇█"

@@ -34,7 +34,7 @@ from tracetui.columns import (
     responder_stats,
 )
 from tracetui.icmp_extensions import MplsLabel, decode_if_ready
-from tracetui.snapshot import PathView, ResponderView, has_rtt
+from tracetui.path.snapshot import PathView, ResponderView, has_rtt
 from tracetui.tui.format import Labels, history_strip, host_text, loss_text, own_range
 from tracetui.tui.keys import TABLE_BINDINGS
 from tracetui.tui.palette import palette_of

@@ -12,9 +12,9 @@ from textual.widget import Widget
 
 from tracetui.diagnose.diagnosis import HopVerdict
 from tracetui.icmp_extensions import IcmpExtensions, decode_if_ready
+from tracetui.path.snapshot import HopView, PathView, has_rtt
 from tracetui.probe.methods import METHODS
 from tracetui.probe.types import ProbeMethod
-from tracetui.snapshot import HopView, PathView, has_rtt
 from tracetui.textsafe import printable
 from tracetui.tui.format import Labels, host_text, ms, rtt_chart
 from tracetui.tui.palette import palette_of

@@ -15,8 +15,8 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
 from tracetui.columns import COLUMNS
 from tracetui.diagnose.diagnosis import PathEvent
-from tracetui.files import write_atomically
 from tracetui.inspector import Inspection
+from tracetui.outputs.files import write_atomically
 from tracetui.report import FORMATS
 from tracetui.textsafe import printable
 from tracetui.tui.keys import APP_BINDINGS, TABLE_BINDINGS

@@ -20,7 +20,7 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from tracetui.diagnose.diagnosis import Verdict
-from tracetui.overview import TargetLine
+from tracetui.path.overview import TargetLine
 from tracetui.textsafe import printable
 from tracetui.tui.palette import Palette, palette_of
 from tracetui.tui.panels import LinesPanel

@@ -18,17 +18,17 @@ import time
 from collections import deque
 from collections.abc import Iterable
 
-from tracetui.config import Config
 from tracetui.diagnose.triage import TriageBudget
-from tracetui.event_log import EventLog
-from tracetui.live import LiveTrace, queue_sink
-from tracetui.names import NameService, open_names
-from tracetui.overview import TargetLine, target_line
+from tracetui.names.service import NameService, open_names
+from tracetui.outputs.event_log import EventLog
+from tracetui.outputs.json_stream import ProbeStream, TargetStream
+from tracetui.path.overview import TargetLine, target_line
+from tracetui.path.snapshot import PathView, TraceInfo
 from tracetui.probe.events import EngineEvent
 from tracetui.probe.scheduler import EngineScheduler
 from tracetui.probe.types import ProbeMethod
-from tracetui.snapshot import PathView, TraceInfo
-from tracetui.startup import (
+from tracetui.run.live import LiveTrace, queue_sink
+from tracetui.run.startup import (
     close_opened,
     open_event_log,
     open_session,
@@ -36,7 +36,7 @@ from tracetui.startup import (
     open_targets,
     serve_metrics,
 )
-from tracetui.stream import ProbeStream, TargetStream
+from tracetui.settings.config import Config
 
 JOIN_SECONDS = 2.0
 OTHERS_EVERY = 1.0
@@ -47,7 +47,7 @@ cost a frame no more than a few dozen."""
 
 
 class ManyTraces:
-    """The live screen's :class:`tracetui.trace.TargetsControl` over several targets."""
+    """The live screen's :class:`tracetui.run.trace.TargetsControl` over several targets."""
 
     def __init__(
         self, config: Config, traces: list[LiveTrace], targets: Iterable[str] = ()

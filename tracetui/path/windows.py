@@ -13,7 +13,7 @@ import math
 from collections import deque
 from typing import NamedTuple
 
-from tracetui.stats import EMPTY_SUMMARY, RttSummary
+from tracetui.path.stats import EMPTY_SUMMARY, RttSummary
 
 BUCKET_SECONDS = 10.0
 MAX_WINDOW = 3600.0

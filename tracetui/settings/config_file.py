@@ -24,8 +24,8 @@ import re
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from tracetui.config import Config, DnsServer, ListenAddress
-from tracetui.userdirs import config_dir
+from tracetui.settings.config import Config, DnsServer, ListenAddress
+from tracetui.settings.userdirs import config_dir
 
 # options that are not defaults (they act once, or name the file itself)
 _NOT_SETTINGS = frozenset({"help", "version", "config", "print-config", "print-completion"})

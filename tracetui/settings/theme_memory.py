@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 
-from tracetui.userdirs import state_dir
+from tracetui.settings.userdirs import state_dir
 
 MAX_NAME = 64
 

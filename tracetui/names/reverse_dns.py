@@ -24,8 +24,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from tracetui.config import DnsServer
-from tracetui.snapshot import NameInfo
+from tracetui.path.snapshot import NameInfo
+from tracetui.settings.config import DnsServer
 from tracetui.textsafe import printable
 
 if TYPE_CHECKING:

@@ -18,8 +18,8 @@ from collections.abc import Callable
 
 from tracetui.icmp_extensions import decode as decode_extensions
 from tracetui.labels import UNKNOWN_HOST, display_name
+from tracetui.path.snapshot import HopView, NameInfo, PathView
 from tracetui.probe.events import EngineEvent, ProbeLost, ProbeReplied, ProbeSent, RoundStarted
-from tracetui.snapshot import HopView, NameInfo, PathView
 from tracetui.textsafe import printable
 
 FIRST_SEQUENCE = 33000

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
-from tracetui.config import Config
-from tracetui.model import PathModel
+from tracetui.path.model import PathModel
+from tracetui.path.snapshot import TraceInfo
 from tracetui.probe.engine import Engine, ProbeSettings
 from tracetui.probe.events import EngineEvent
 from tracetui.probe.methods import min_packet_size
@@ -31,16 +31,16 @@ from tracetui.probe.sockets import (
     open_transport,
 )
 from tracetui.probe.types import Family, ProbeMethod
-from tracetui.snapshot import TraceInfo
-from tracetui.target import Target, TargetError, resolve_target
+from tracetui.run.target import Target, TargetError, resolve_target
+from tracetui.settings.config import Config
 
 if TYPE_CHECKING:
-    from tracetui.event_log import EventLog
-    from tracetui.metrics import PathMetrics
+    from tracetui.outputs.event_log import EventLog
+    from tracetui.outputs.json_stream import ProbeStream
+    from tracetui.outputs.metrics import PathMetrics
     from tracetui.recording.notes import RecordingHeader
     from tracetui.recording.recorder import RecordingTransport
     from tracetui.recording.replay import ReplayTransport
-    from tracetui.stream import ProbeStream
 
 
 class SetupError(Exception):
@@ -132,7 +132,7 @@ def _raw_sockets(config: Config, modules: Iterable[str]) -> dict[Family, RawSock
 
 def serve_metrics(config: Config, targets: list[str]) -> list[PathMetrics]:
     """--metrics for these targets, after the privilege drop; SetupError if it cannot."""
-    from tracetui.metrics import serve_targets
+    from tracetui.outputs.metrics import serve_targets
 
     assert config.metrics is not None
     address, port = config.metrics
@@ -146,7 +146,7 @@ def serve_metrics(config: Config, targets: list[str]) -> list[PathMetrics]:
 def open_stream(config: Config) -> ProbeStream:
     """--stream's writer, after the privilege drop (the file is the user's); SetupError
     if the file cannot be written."""
-    from tracetui.stream import ProbeStream
+    from tracetui.outputs.json_stream import ProbeStream
 
     assert config.stream is not None
     try:
@@ -159,7 +159,7 @@ def open_stream(config: Config) -> ProbeStream:
 def open_event_log(config: Config, target: str) -> EventLog:
     """``--events``' file for ``target``, after the privilege drop; SetupError if it cannot
     be written (one message, whatever the mode)."""
-    from tracetui.event_log import EventLog
+    from tracetui.outputs.event_log import EventLog
 
     assert config.events_file is not None
     try:
@@ -184,8 +184,8 @@ def open_transport_for(config: Config, virtual_time: bool, modules: Iterable[str
         target = Target(header.target_name, header.target, header.family)
         return Opened(target, replay, replay.clock, replay)
     if config.demo:
-        from tracetui.demo import DEMO_TARGET_NAME, demo_scenario
         from tracetui.probe.sim import SimNetwork
+        from tracetui.run.demo import DEMO_TARGET_NAME, demo_scenario
 
         drop_privileges()
         family = config.family or Family.V4

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from tracetui.icmp_extensions import NONE as NO_EXTENSIONS
 from tracetui.icmp_extensions import IcmpExtensions
 from tracetui.icmp_extensions import decode as decode_extensions
+from tracetui.path.stats import RttSummary
 from tracetui.probe.types import Family, ProbeMethod, ReplyKind
-from tracetui.stats import RttSummary
 
 if TYPE_CHECKING:
     from tracetui.diagnose.diagnosis import Diagnosis

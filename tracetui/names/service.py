@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from tracetui.config import Config
-from tracetui.snapshot import NameInfo
+from tracetui.path.snapshot import NameInfo
+from tracetui.settings.config import Config
 
 LOOKUP_MODULES = (
-    "tracetui.reverse_dns",
+    "tracetui.names.reverse_dns",
     "dns.asyncresolver",
     "dns.nameserver",
     # dnspython imports record types when it first parses one
@@ -75,11 +75,11 @@ def open_names(
         return replay.recorded_names
     service: NameService
     if config.demo:
-        from tracetui.demo import DemoNames
+        from tracetui.run.demo import DemoNames
 
         service = DemoNames(aslookup)
     else:
-        from tracetui.reverse_dns import BackgroundNames
+        from tracetui.names.reverse_dns import BackgroundNames
 
         service = BackgroundNames.start(config.dns_servers, aslookup)
     return recording.keep_names(service) if recording is not None else service

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from tracetui.diagnose.diagnosis import HopVerdict, Verdict
-from tracetui.snapshot import PathView
+from tracetui.path.snapshot import PathView
 
 SEVERITY: tuple[Verdict, ...] = (
     Verdict.UNREACHABLE,

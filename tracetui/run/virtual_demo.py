@@ -12,15 +12,15 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from tracetui.cli import parse_config
-from tracetui.config import Config
-from tracetui.launch import screen_options
-from tracetui.live import VirtualTrace
-from tracetui.live_many import ManyTraces
 from tracetui.probe.events import EngineEvent
 from tracetui.probe.sim import SimNetwork, SimScenario
 from tracetui.probe.types import Family
-from tracetui.startup import Opened, open_session
-from tracetui.target import Target
+from tracetui.run.live import VirtualTrace
+from tracetui.run.live_many import ManyTraces
+from tracetui.run.screen import screen_options
+from tracetui.run.startup import Opened, open_session
+from tracetui.run.target import Target
+from tracetui.settings.config import Config
 from tracetui.tui.app import TraceApp
 
 

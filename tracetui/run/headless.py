@@ -17,15 +17,14 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from tracetui.config import Config
 from tracetui.exits import EXIT_FAILURE, EXIT_OK, EXIT_SIGNAL_BASE
-from tracetui.files import write_atomically
-from tracetui.names import LOOKUP_MODULES, NameService, open_names
+from tracetui.names.service import LOOKUP_MODULES, NameService, open_names
+from tracetui.outputs.files import write_atomically
 from tracetui.probe.events import EngineEvent, RoundStarted
 from tracetui.recording import RECORD_MODULES
 from tracetui.report.formats import REPORT_MODULES
 from tracetui.report.several import combined_reports
-from tracetui.startup import (
+from tracetui.run.startup import (
     Session,
     can_triage,
     close_opened,
@@ -34,16 +33,17 @@ from tracetui.startup import (
     open_stream,
     serve_metrics,
 )
+from tracetui.settings.config import Config
 
 if TYPE_CHECKING:
     from tracetui.diagnose import Diagnoser
     from tracetui.diagnose.diagnosis import PathEvent
-    from tracetui.event_log import EventLog
-    from tracetui.metrics import PathMetrics
+    from tracetui.outputs.event_log import EventLog
+    from tracetui.outputs.json_stream import ProbeStream, TargetStream
+    from tracetui.outputs.metrics import PathMetrics
+    from tracetui.path.snapshot import PathView
     from tracetui.report import ReportOptions
-    from tracetui.report.streams import SplitStream
-    from tracetui.snapshot import PathView
-    from tracetui.stream import ProbeStream, TargetStream
+    from tracetui.report.mtr_streams import SplitStream
 
 NAME_WAIT = 2.0
 DIAGNOSE_SECONDS = 1.0
@@ -134,11 +134,11 @@ class _Watch:
             session.model.on_new_responder = self.names.request
         lookup = self.names.lookup if self.names is not None else None
         if config.report_format == "raw":
-            from tracetui.report.streams import RawStream
+            from tracetui.report.mtr_streams import RawStream
 
             self.raw = RawStream(_write_now, lookup, mpls=config.mpls)
         elif config.report_format == "split":
-            from tracetui.report.streams import SplitStream
+            from tracetui.report.mtr_streams import SplitStream
 
             self.split = SplitStream(_write_now, config.names, config.show_ips)
         if metrics is not None:
@@ -327,7 +327,7 @@ def run_many(config: Config) -> int:
     import threading
 
     from tracetui.probe.scheduler import EngineScheduler
-    from tracetui.startup import open_targets
+    from tracetui.run.startup import open_targets
 
     received: list[int] = []
     engines: list = []

@@ -11,8 +11,8 @@ import ipaddress
 import socket
 from typing import NamedTuple
 
-from tracetui.config import DnsServer
 from tracetui.probe.types import Family
+from tracetui.settings.config import DnsServer
 
 RESOLVE_TIMEOUT = 5.0
 

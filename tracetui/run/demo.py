@@ -12,8 +12,8 @@ names from .example.
 from __future__ import annotations
 
 from tracetui.icmp_extensions import IcmpExtensions, InterfaceInfo, MplsLabel, encode
+from tracetui.path.snapshot import NameInfo
 from tracetui.probe.sim import SimHop, SimLink, SimPath, SimRouter, SimScenario
-from tracetui.snapshot import NameInfo
 
 DEMO_TARGET_NAME = "www.demo.example"
 

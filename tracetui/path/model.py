@@ -3,7 +3,7 @@
 No sockets, no clock of its own, no Textual: the owner feeds events in the
 order the engine produced them and asks for snapshots. Memory is bounded:
 streaming statistics, a fixed ring of recent rounds per hop, an hour of
-10-second buckets per hop (:mod:`tracetui.windows`), a capped number of
+10-second buckets per hop (:mod:`tracetui.path.windows`), a capped number of
 responders per hop, and at most ``max_ttl`` hops.
 
 Invariant per hop: every ProbeSent is later matched by exactly one of
@@ -30,6 +30,21 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import NamedTuple
 
+from tracetui.path.snapshot import (
+    HISTORY_ROUNDS,
+    LOST,
+    NO_DATA,
+    NO_NAME,
+    EchoStats,
+    HopView,
+    NameInfo,
+    PathView,
+    ResponderView,
+    TraceInfo,
+    probe_limits,
+)
+from tracetui.path.stats import RttStats
+from tracetui.path.windows import RecentBuckets
 from tracetui.probe.events import (
     EchoLost,
     EchoReplied,
@@ -49,21 +64,6 @@ from tracetui.probe.events import (
     Tally,
 )
 from tracetui.probe.types import ProbeMethod, ReplyKind
-from tracetui.snapshot import (
-    HISTORY_ROUNDS,
-    LOST,
-    NO_DATA,
-    NO_NAME,
-    EchoStats,
-    HopView,
-    NameInfo,
-    PathView,
-    ResponderView,
-    TraceInfo,
-    probe_limits,
-)
-from tracetui.stats import RttStats
-from tracetui.windows import RecentBuckets
 
 MAX_RESPONDERS = 16
 MAX_ECHO_TARGETS = 64

@@ -6,17 +6,17 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from tracetui.config import Config
 from tracetui.exits import EXIT_OK
-from tracetui.live import LiveTrace, ReplayTrace
-from tracetui.names import LOOKUP_MODULES
+from tracetui.names.service import LOOKUP_MODULES
 from tracetui.recording import RECORD_MODULES
 from tracetui.report.formats import REPORT_MODULES
-from tracetui.startup import SetupError
-from tracetui.theme_memory import remember_theme, remembered_theme
+from tracetui.run.live import LiveTrace, ReplayTrace
+from tracetui.run.startup import SetupError
+from tracetui.settings.config import Config
+from tracetui.settings.theme_memory import remember_theme, remembered_theme
 
 if TYPE_CHECKING:
-    from tracetui.live_many import ManyTraces
+    from tracetui.run.live_many import ManyTraces
 
 SCREEN_MODULES = ("tracetui.tui.app",)
 
@@ -71,7 +71,7 @@ def run_app(config: Config) -> int:
     """Raises SetupError when the run cannot start; returns the exit status."""
     trace: LiveTrace | ManyTraces
     if config.hosts[1:]:
-        from tracetui.live_many import ManyTraces
+        from tracetui.run.live_many import ManyTraces
 
         trace = ManyTraces.open(config, preload=modules_to_preload(config))
     else:

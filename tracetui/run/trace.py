@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from tracetui.overview import TargetLine
+from tracetui.path.overview import TargetLine
+from tracetui.path.snapshot import PathView, TraceInfo
 from tracetui.probe.types import ProbeMethod
-from tracetui.snapshot import PathView, TraceInfo
 
 
 class TraceControl(Protocol):

@@ -2,7 +2,7 @@
 
 The engine appends events to a deque; ``snapshot`` folds what arrived into the
 model and returns an immutable view. Commands go to the engine's command queue.
-This is the only implementation of :class:`tracetui.trace.TraceControl`.
+This is the only implementation of :class:`tracetui.run.trace.TraceControl`.
 """
 
 from __future__ import annotations
@@ -12,16 +12,15 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Self
 
-from tracetui.config import Config
 from tracetui.diagnose import Diagnoser
 from tracetui.diagnose.triage import TriageBudget
-from tracetui.event_log import EventLog
-from tracetui.names import NameService, open_names
-from tracetui.overview import TargetLine, target_line
+from tracetui.names.service import NameService, open_names
+from tracetui.outputs.event_log import EventLog
+from tracetui.path.overview import TargetLine, target_line
+from tracetui.path.snapshot import PathView
 from tracetui.probe.events import EngineEvent
 from tracetui.probe.types import ProbeMethod
-from tracetui.snapshot import PathView
-from tracetui.startup import (
+from tracetui.run.startup import (
     Session,
     SetupError,
     can_triage,
@@ -30,11 +29,12 @@ from tracetui.startup import (
     open_stream,
     serve_metrics,
 )
+from tracetui.settings.config import Config
 
 if TYPE_CHECKING:
-    from tracetui.metrics import PathMetrics
+    from tracetui.outputs.json_stream import ProbeStream, TargetStream
+    from tracetui.outputs.metrics import PathMetrics
     from tracetui.recording.replay import ReplayTransport
-    from tracetui.stream import ProbeStream, TargetStream
 
 JOIN_SECONDS = 2.0
 

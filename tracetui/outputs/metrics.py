@@ -39,7 +39,7 @@ from tracetui.probe.events import EngineEvent, ProbeReplied, Restarted
 
 if TYPE_CHECKING:
     from tracetui.diagnose.diagnosis import PathEvent
-    from tracetui.snapshot import PathView
+    from tracetui.path.snapshot import PathView
 
 RTT_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
 """Seconds: a LAN hop (sub-millisecond) to a satellite link; every probe's timeout fits."""
