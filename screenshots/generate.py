@@ -12,7 +12,7 @@ from pathlib import Path
 from tracetui import icmp_extensions
 from tracetui.probe.sim import SimPath, SimRouter, SimScenario
 from tracetui.run.demo import DEMO_TARGET_NAME, demo_scenario
-from tracetui.run.virtual_demo import virtual_demo_app, virtual_many_app
+from tracetui.virtual_demo import virtual_demo_app, virtual_many_app
 
 HERE = Path(__file__).parent
 SIZE = (120, 34)

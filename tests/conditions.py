@@ -31,7 +31,7 @@ from typing import Any
 from simpaths import chain, router
 
 from tracetui.diagnose import Diagnoser
-from tracetui.diagnose.diagnosis import Diagnosis
+from tracetui.path.diagnosis import Diagnosis
 from tracetui.path.model import PathModel
 from tracetui.path.snapshot import HISTORY_ROUNDS, PathView, TraceInfo
 from tracetui.probe.engine import Engine, ProbeSettings

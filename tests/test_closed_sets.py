@@ -16,8 +16,8 @@ import pytest
 from simpaths import Run, chain, scenario
 
 from tracetui.cli import build_parser, parse_config
-from tracetui.diagnose.diagnosis import Verdict
-from tracetui.path.overview import SEVERITY
+from tracetui.diagnose.overview import SEVERITY
+from tracetui.path.diagnosis import Verdict
 from tracetui.probe.methods import METHODS
 from tracetui.probe.types import ProbeMethod
 from tracetui.report import FORMATS, render

@@ -22,7 +22,7 @@ HEADLESS = [
     "tracetui.names.reverse_dns",
     "tracetui.names.service",
     "tracetui.run.live",
-    "tracetui.run.trace",
+    "tracetui.tui.control",
     "tracetui.columns",
     "tracetui.labels",
     "tracetui.diagnose",

@@ -95,7 +95,7 @@ def test_a_scrape_says_what_the_snapshot_says(diagnosed_run):
 
 
 def test_route_changes_count_the_diagnosis_events(diagnosed_run):
-    from tracetui.diagnose.diagnosis import PathEvent
+    from tracetui.path.diagnosis import PathEvent
 
     metrics = PathMetrics("t")
     view = diagnosed_run.rounds(2)

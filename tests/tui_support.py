@@ -10,8 +10,8 @@ from tracetui.path.snapshot import NameInfo
 from tracetui.probe.sim import SimHop, SimLink, SimPath, SimRouter, SimScenario
 from tracetui.run import demo as demo_module
 from tracetui.run import startup as startup_module
-from tracetui.run.virtual_demo import advance, virtual_demo_app, virtual_many_app
 from tracetui.tui.app import TraceApp
+from tracetui.virtual_demo import advance, virtual_demo_app, virtual_many_app
 
 __all__ = ["advance", "demo_app", "long_demo_app", "many_demo_app", "screen_text"]
 

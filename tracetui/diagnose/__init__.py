@@ -6,6 +6,6 @@ owner passes in for rate-limit triage.
 """
 
 from tracetui.diagnose.diagnoser import Diagnoser
-from tracetui.diagnose.diagnosis import EVENT_KINDS, Diagnosis, HopVerdict, PathEvent, Verdict
+from tracetui.path.diagnosis import EVENT_KINDS, Diagnosis, HopVerdict, PathEvent, Verdict
 
 __all__ = ["EVENT_KINDS", "Diagnoser", "Diagnosis", "HopVerdict", "PathEvent", "Verdict"]

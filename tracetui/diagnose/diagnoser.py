@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from tracetui.diagnose.diagnosis import Diagnosis, PathEvent
 from tracetui.diagnose.events import EventTracker
 from tracetui.diagnose.evidence import Regime, gather
 from tracetui.diagnose.summary import summarize
 from tracetui.diagnose.triage import TriageBudget, TriagePlanner
 from tracetui.diagnose.verdicts import VerdictKeeper, judge, refuses
+from tracetui.path.diagnosis import Diagnosis, PathEvent
 from tracetui.path.snapshot import PathView
 from tracetui.probe.types import ProbeMethod
 

@@ -28,10 +28,10 @@ from collections import deque
 from datetime import datetime
 
 from tracetui.diagnose.confidence import ALPHA_KEEP, significantly_higher
-from tracetui.diagnose.diagnosis import HopVerdict, PathEvent, Verdict
 from tracetui.diagnose.evidence import Evidence, dark_at_the_end
 from tracetui.diagnose.latency_watch import LatencyWatch
 from tracetui.diagnose.route_watch import CONFIRM_ROUNDS, Add, RouteWatch
+from tracetui.path.diagnosis import HopVerdict, PathEvent, Verdict
 from tracetui.path.snapshot import HopView, PathView
 
 MAX_EVENTS = 500

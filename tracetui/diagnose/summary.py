@@ -8,9 +8,9 @@ too large or too young to call.
 
 from __future__ import annotations
 
-from tracetui.diagnose.diagnosis import HopVerdict, Verdict
 from tracetui.diagnose.evidence import Evidence
 from tracetui.labels import display_name
+from tracetui.path.diagnosis import HopVerdict, Verdict
 from tracetui.path.snapshot import HopView, PathView
 from tracetui.probe.types import ReplyKind
 

@@ -76,8 +76,8 @@ from tracetui.diagnose.confidence import (
     significantly_higher,
     upper_bound,
 )
-from tracetui.diagnose.diagnosis import HopVerdict, Verdict
 from tracetui.diagnose.evidence import Evidence, dark_at_the_end, dark_run
+from tracetui.path.diagnosis import HopVerdict, Verdict
 from tracetui.path.snapshot import LOST, HopView, PathView
 from tracetui.probe.types import ProbeMethod, ReplyKind
 

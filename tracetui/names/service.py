@@ -46,13 +46,6 @@ class NameService(Protocol):
     def stop(self) -> None: ...
 
 
-class RecordedNames(Protocol):
-    """A replay: the names the recorded run showed (recording.replay.ReplayTransport)."""
-
-    @property
-    def recorded_names(self) -> NameService: ...
-
-
 class NameKeeper(Protocol):
     """A recording: it keeps the answers shown (recording.recorder.RecordingTransport)."""
 
@@ -62,22 +55,19 @@ class NameKeeper(Protocol):
 def open_names(
     config: Config,
     aslookup: bool,
-    replay: RecordedNames | None = None,
+    own: NameService | None = None,
     recording: NameKeeper | None = None,
 ) -> NameService:
-    """The demo answers from its own table, a replay from its recording; everything else
-    asks real DNS in a thread. A run being recorded keeps the answers it shows.
+    """A source with names of its own (the demo's table, a replay's recording) answers
+    from them; everything else asks real DNS in a thread. A run being recorded keeps
+    the answers it shows.
 
     Imported here: asyncio and dnspython cost start-up time that ``-n`` runs never need.
     """
-    if replay is not None:
-        replay.recorded_names.set_aslookup(aslookup)
-        return replay.recorded_names
     service: NameService
-    if config.demo:
-        from tracetui.run.demo import DemoNames
-
-        service = DemoNames(aslookup)
+    if own is not None:
+        service = own
+        service.set_aslookup(aslookup)
     else:
         from tracetui.names.reverse_dns import BackgroundNames
 

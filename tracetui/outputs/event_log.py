@@ -10,14 +10,9 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterable
-from typing import Any
 
-from tracetui.diagnose import PathEvent
-from tracetui.report.common import iso
-
-
-def event_record(event: PathEvent) -> dict[str, Any]:
-    return {"time": iso(event.at), "kind": event.kind, "hop": event.ttl, "message": event.message}
+from tracetui.path.diagnosis import PathEvent
+from tracetui.report.common import event_record
 
 
 class EventLog:

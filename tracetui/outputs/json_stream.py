@@ -35,7 +35,7 @@ from typing import IO, TYPE_CHECKING, Any
 from tracetui.probe.events import EngineEvent, ProbeFailed, ProbeLost, ProbeReplied, Restarted
 
 if TYPE_CHECKING:
-    from tracetui.diagnose.diagnosis import PathEvent
+    from tracetui.path.diagnosis import PathEvent
 
 QUEUED_LINES = 10_000
 JOIN_SECONDS = 2.0

@@ -34,11 +34,11 @@ from prometheus_client.exposition import ThreadingWSGIServer
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
-from tracetui.diagnose.diagnosis import Verdict
+from tracetui.path.diagnosis import Verdict
 from tracetui.probe.events import EngineEvent, ProbeReplied, Restarted
 
 if TYPE_CHECKING:
-    from tracetui.diagnose.diagnosis import PathEvent
+    from tracetui.path.diagnosis import PathEvent
     from tracetui.path.snapshot import PathView
 
 RTT_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)

@@ -18,7 +18,7 @@ from tracetui.path.stats import RttSummary
 from tracetui.probe.types import Family, ProbeMethod, ReplyKind
 
 if TYPE_CHECKING:
-    from tracetui.diagnose.diagnosis import Diagnosis
+    from tracetui.path.diagnosis import Diagnosis
 
 HISTORY_ROUNDS = 240
 """Rounds of per-round history a hop keeps (its strip, its chart, its verdict's evidence)."""

@@ -20,10 +20,9 @@ from typing import Any
 from tracetui.columns import COLUMNS, fields_of, hop_stats
 from tracetui.icmp_extensions import InterfaceInfo
 from tracetui.labels import asn_label, display_name, ipinfo_value, mtr_host
-from tracetui.outputs.event_log import event_record
 from tracetui.path.snapshot import HopView, PathView, ResponderView
 from tracetui.path.stats import RttSummary
-from tracetui.report.common import ReportOptions, iso, ms
+from tracetui.report.common import ReportOptions, event_record, iso, ms
 from tracetui.textsafe import printable
 
 _EXTRA_TIMES = ("R", "N", "A", "B", "W", "V", "G", "J", "M", "X", "I")

@@ -20,9 +20,9 @@ a digit.
 from __future__ import annotations
 
 from tracetui.columns import fields_of, hop_stats
-from tracetui.diagnose import HopVerdict
 from tracetui.icmp_extensions import mtr_mpls_lines
 from tracetui.labels import IPINFO_WIDTHS, ipinfo_cell, mtr_host
+from tracetui.path.diagnosis import HopVerdict
 from tracetui.path.snapshot import HopView, PathView
 from tracetui.report.common import ReportOptions, mtr_start
 from tracetui.textsafe import printable

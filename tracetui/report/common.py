@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from tracetui.columns import LATENCY_ORDER
+from tracetui.path.diagnosis import PathEvent
 
 
 class ReportOptions(NamedTuple):
@@ -40,6 +41,11 @@ def ms(value: float) -> float:
 
 def iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def event_record(event: PathEvent) -> dict[str, Any]:
+    """A path event as the JSON report and --events write it."""
+    return {"time": iso(event.at), "kind": event.kind, "hop": event.ttl, "message": event.message}
 
 
 def mtr_start(moment: datetime) -> str:

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 
 from tracetui.exits import EXIT_FAILURE, EXIT_OK, EXIT_SIGNAL_BASE
 from tracetui.names.service import LOOKUP_MODULES, NameService, open_names
-from tracetui.outputs.files import write_atomically
 from tracetui.probe.events import EngineEvent, RoundStarted
 from tracetui.recording import RECORD_MODULES
+from tracetui.report.files import write_atomically
 from tracetui.report.formats import REPORT_MODULES
 from tracetui.report.several import combined_reports
 from tracetui.run.startup import (
@@ -37,10 +37,10 @@ from tracetui.settings.config import Config
 
 if TYPE_CHECKING:
     from tracetui.diagnose import Diagnoser
-    from tracetui.diagnose.diagnosis import PathEvent
     from tracetui.outputs.event_log import EventLog
     from tracetui.outputs.json_stream import ProbeStream, TargetStream
     from tracetui.outputs.metrics import PathMetrics
+    from tracetui.path.diagnosis import PathEvent
     from tracetui.path.snapshot import PathView
     from tracetui.report import ReportOptions
     from tracetui.report.mtr_streams import SplitStream
@@ -130,7 +130,7 @@ class _Watch:
             self.names = names
             session.model.on_new_responder = names.request
         elif config.names or config.aslookup:
-            self.names = open_names(config, config.aslookup, session.replay, session.recording)
+            self.names = open_names(config, config.aslookup, session.names, session.recording)
             session.model.on_new_responder = self.names.request
         lookup = self.names.lookup if self.names is not None else None
         if config.report_format == "raw":

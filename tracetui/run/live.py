@@ -2,7 +2,7 @@
 
 The engine appends events to a deque; ``snapshot`` folds what arrived into the
 model and returns an immutable view. Commands go to the engine's command queue.
-This is the only implementation of :class:`tracetui.run.trace.TraceControl`.
+This is the only implementation of :class:`tracetui.tui.control.TraceControl`.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Self
 
 from tracetui.diagnose import Diagnoser
+from tracetui.diagnose.overview import TargetLine, target_line
 from tracetui.diagnose.triage import TriageBudget
 from tracetui.names.service import NameService, open_names
 from tracetui.outputs.event_log import EventLog
-from tracetui.path.overview import TargetLine, target_line
 from tracetui.path.snapshot import PathView
 from tracetui.probe.events import EngineEvent
 from tracetui.probe.types import ProbeMethod
@@ -240,7 +240,7 @@ class LiveTrace:
         service = self._names
         if service is None and (names or asn):
             service = self._names = open_names(
-                self.session.config, asn, self.session.replay, self.session.recording
+                self.session.config, asn, self.session.names, self.session.recording
             )
             # addresses seen before this are asked for when first looked up
             self.session.model.on_new_responder = service.request

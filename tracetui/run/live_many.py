@@ -18,11 +18,11 @@ import time
 from collections import deque
 from collections.abc import Iterable
 
+from tracetui.diagnose.overview import TargetLine, target_line
 from tracetui.diagnose.triage import TriageBudget
 from tracetui.names.service import NameService, open_names
 from tracetui.outputs.event_log import EventLog
 from tracetui.outputs.json_stream import ProbeStream, TargetStream
-from tracetui.path.overview import TargetLine, target_line
 from tracetui.path.snapshot import PathView, TraceInfo
 from tracetui.probe.events import EngineEvent
 from tracetui.probe.scheduler import EngineScheduler
@@ -47,7 +47,7 @@ cost a frame no more than a few dozen."""
 
 
 class ManyTraces:
-    """The live screen's :class:`tracetui.run.trace.TargetsControl` over several targets."""
+    """The live screen's :class:`tracetui.tui.control.TargetsControl` over several targets."""
 
     def __init__(
         self, config: Config, traces: list[LiveTrace], targets: Iterable[str] = ()
@@ -221,7 +221,8 @@ class ManyTraces:
     def set_names(self, names: bool, asn: bool) -> None:
         service = self._names
         if service is None and (names or asn):
-            service = self._names = open_names(self._config, asn)
+            own = self.traces[0].session.names  # a simulated source answers names itself
+            service = self._names = open_names(self._config, asn, own)
             for trace in self.traces:
                 trace.use_names(service)
         if service is not None:

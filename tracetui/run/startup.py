@@ -35,6 +35,7 @@ from tracetui.run.target import Target, TargetError, resolve_target
 from tracetui.settings.config import Config
 
 if TYPE_CHECKING:
+    from tracetui.names.service import NameService
     from tracetui.outputs.event_log import EventLog
     from tracetui.outputs.json_stream import ProbeStream
     from tracetui.outputs.metrics import PathMetrics
@@ -56,12 +57,15 @@ def utc_now() -> datetime:
 
 
 class Opened(NamedTuple):
-    """A target and what probes it; ``replay`` when the transport reads a recording."""
+    """A target and what probes it: a network, the simulated one, or a recording."""
 
     target: Target
     transport: Transport
     clock: Clock
     replay: ReplayTransport | None = None
+    """When the transport reads a recording."""
+    names: NameService | None = None
+    """A source that answers names itself: a replay the recorded ones, the demo its table."""
 
 
 class Session(NamedTuple):
@@ -75,6 +79,8 @@ class Session(NamedTuple):
     engine: Engine
     replay: ReplayTransport | None = None
     """The recording being replayed (the same object as ``transport``), typed as such."""
+    names: NameService | None = None
+    """The source's own names (see Opened.names); None: ask DNS."""
     recording: RecordingTransport | None = None
     """--record's writer (the same object as ``transport``), typed as such."""
 
@@ -182,15 +188,16 @@ def open_transport_for(config: Config, virtual_time: bool, modules: Iterable[str
             raise SetupError(f"cannot replay {config.replay}: {exc}", usage=True) from None
         header = replay.header
         target = Target(header.target_name, header.target, header.family)
-        return Opened(target, replay, replay.clock, replay)
+        return Opened(target, replay, replay.clock, replay, replay.recorded_names)
     if config.demo:
         from tracetui.probe.sim import SimNetwork
-        from tracetui.run.demo import DEMO_TARGET_NAME, demo_scenario
+        from tracetui.run.demo import DEMO_TARGET_NAME, DemoNames, demo_scenario
 
         drop_privileges()
         family = config.family or Family.V4
         sim = SimNetwork(demo_scenario(), family, seed=7, realtime=not virtual_time)
-        return Opened(Target(DEMO_TARGET_NAME, sim.target, family), sim, sim.clock)
+        target = Target(DEMO_TARGET_NAME, sim.target, family)
+        return Opened(target, sim, sim.clock, names=DemoNames(config.aslookup))
     raw = _raw_sockets(config, modules)
     assert config.host is not None
     try:
@@ -359,7 +366,7 @@ def open_session(
     """
     if opened is None:
         opened = open_transport_for(config, virtual_time, preload)
-    target, transport, clock, replaying = opened
+    target, transport, clock, replaying, own_names = opened
     replay = replaying.header if replaying is not None else None
     settings = replay.settings if replay is not None else config.settings
     smallest = min_packet_size(target.family, settings.method)
@@ -422,7 +429,9 @@ def open_session(
         # where its first round began: start-up took the recorded run that long
         replaying.attach(engine)
         replaying.clock.advance_to(replaying.first_round_at)
-    return Session(config, target, transport, clock, info, model, engine, replaying, recording)
+    return Session(
+        config, target, transport, clock, info, model, engine, replaying, own_names, recording
+    )
 
 
 def can_triage(config: Config, session: Session) -> bool:

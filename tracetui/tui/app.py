@@ -1,6 +1,6 @@
 """The live screen: a Textual app over a running trace.
 
-The trace (``tracetui.run.trace.TraceControl``) probes in its own thread; the app
+The trace (``tracetui.tui.control.TraceControl``) probes in its own thread; the app
 asks it for a snapshot at a steady frame rate and redraws what changed. Keys
 become trace commands or view changes; the screen never waits on the network
 or on DNS, and never touches the engine or the model.
@@ -31,7 +31,7 @@ from tracetui.labels import IPINFO_WIDTHS
 from tracetui.path.snapshot import PathView
 from tracetui.probe.types import ProbeMethod, ReplyKind
 from tracetui.report import ReportOptions, render
-from tracetui.run.trace import TargetsControl
+from tracetui.tui.control import TargetsControl
 from tracetui.tui.format import Labels
 from tracetui.tui.hop_table import HopTable, TableHeader
 from tracetui.tui.keys import APP_BINDINGS, TARGET_ACTIONS, palette_bindings

@@ -10,8 +10,8 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
-from tracetui.diagnose.diagnosis import HopVerdict
 from tracetui.icmp_extensions import IcmpExtensions, decode_if_ready
+from tracetui.path.diagnosis import HopVerdict
 from tracetui.path.snapshot import HopView, PathView, has_rtt
 from tracetui.probe.methods import METHODS
 from tracetui.probe.types import ProbeMethod

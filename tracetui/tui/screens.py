@@ -14,10 +14,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
 from tracetui.columns import COLUMNS
-from tracetui.diagnose.diagnosis import PathEvent
 from tracetui.inspector import Inspection
-from tracetui.outputs.files import write_atomically
+from tracetui.path.diagnosis import PathEvent
 from tracetui.report import FORMATS
+from tracetui.report.files import write_atomically
 from tracetui.textsafe import printable
 from tracetui.tui.keys import APP_BINDINGS, TABLE_BINDINGS
 from tracetui.tui.verdicts import GLOSSARY

@@ -19,8 +19,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from tracetui.diagnose.diagnosis import Verdict
-from tracetui.path.overview import TargetLine
+from tracetui.diagnose.overview import TargetLine
+from tracetui.path.diagnosis import Verdict
 from tracetui.textsafe import printable
 from tracetui.tui.palette import Palette, palette_of
 from tracetui.tui.panels import LinesPanel

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from rich.text import Text
 
-from tracetui.diagnose.diagnosis import HopVerdict, Verdict
+from tracetui.path.diagnosis import HopVerdict, Verdict
 from tracetui.tui.palette import COLOUR, Palette
 
 VERDICT_WIDTH = 12

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from tracetui.path.overview import TargetLine
+from tracetui.diagnose.overview import TargetLine
 from tracetui.path.snapshot import PathView, TraceInfo
 from tracetui.probe.types import ProbeMethod
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from tracetui.diagnose.diagnosis import HopVerdict, Verdict
+from tracetui.path.diagnosis import HopVerdict, Verdict
 from tracetui.path.snapshot import PathView
 
 SEVERITY: tuple[Verdict, ...] = (

@@ -15,6 +15,7 @@ from tracetui.cli import parse_config
 from tracetui.probe.events import EngineEvent
 from tracetui.probe.sim import SimNetwork, SimScenario
 from tracetui.probe.types import Family
+from tracetui.run.demo import DemoNames
 from tracetui.run.live import VirtualTrace
 from tracetui.run.live_many import ManyTraces
 from tracetui.run.screen import screen_options
@@ -69,7 +70,8 @@ def virtual_many_app(
     for name, scenario in targets.items():
         sim = SimNetwork(scenario, Family.V4, seed=7)
         events: deque[EngineEvent] = deque()
-        opened = Opened(Target(name, sim.target, Family.V4), sim, sim.clock)
+        own = DemoNames(config.aslookup)
+        opened = Opened(Target(name, sim.target, Family.V4), sim, sim.clock, names=own)
         session = open_session(config, events.append, virtual_time=True, opened=opened)
         trace = VirtualTrace(session, events)
         trace.snapshot()  # the start is stamped at virtual time zero
