@@ -1,0 +1,65 @@
+"""Command line: mtr 0.95's options with mtr's letters, names and meanings, plus tracetui's own.
+
+Defaults come from, in rising precedence: built-in values, the config file
+(``$XDG_CONFIG_HOME/tracetui/config.toml`` or ``--config FILE``), the
+``TRACETUI_OPTIONS`` environment variable (like mtr's ``MTR_OPTIONS``), and
+the command line. Every bad value ends the run with one line on stderr and
+exit status 2, before any socket is opened.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+
+from tracetui.cli.arguments import parse_arguments, parse_config
+from tracetui.cli.parser import build_parser
+from tracetui.cli.values import UsageError
+from tracetui.exits import EXIT_FAILURE, EXIT_OK, EXIT_SIGNAL_BASE, EXIT_USAGE
+
+__all__ = ["UsageError", "build_parser", "main", "parse_arguments", "parse_config"]
+
+
+def complete(parser: argparse.ArgumentParser) -> None:
+    """Shell completion through argcomplete, only when a completing shell asks."""
+    if "_ARGCOMPLETE" in os.environ:
+        import argcomplete
+
+        argcomplete.autocomplete(parser)
+
+
+def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        complete(build_parser())
+    try:
+        config, args = parse_arguments(argv, environment=True)
+    except UsageError as exc:
+        print(f"tracetui: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.print_config:
+        from tracetui.settings.config_file import as_toml
+
+        sys.stdout.write(as_toml(build_parser(), args, config))
+        return EXIT_OK
+    if args.print_completion:
+        import argcomplete
+
+        sys.stdout.write(argcomplete.shellcode(["tracetui"], shell=args.print_completion))
+        return EXIT_OK
+    from tracetui.run.startup import SetupError
+
+    try:
+        if config.headless:
+            from tracetui.run.headless import run_report
+
+            return run_report(config)
+        from tracetui.run.screen import run_app
+
+        return run_app(config)
+    except SetupError as exc:
+        print(f"tracetui: {exc}", file=sys.stderr)
+        return EXIT_USAGE if exc.usage else EXIT_FAILURE
+    except KeyboardInterrupt:
+        return EXIT_SIGNAL_BASE + signal.SIGINT
