@@ -22,7 +22,7 @@ from tracetui.names.service import LOOKUP_MODULES, NameService, open_names
 from tracetui.probe.events import EngineEvent, RoundStarted
 from tracetui.recording import RECORD_MODULES
 from tracetui.report.files import write_atomically
-from tracetui.report.formats import REPORT_MODULES
+from tracetui.report.formats import FORMATS, report_modules
 from tracetui.report.several import combined_reports
 from tracetui.run.startup import (
     Session,
@@ -83,8 +83,14 @@ def _log(line: str) -> None:
 
 
 def modules_to_preload(config: Config) -> tuple[str, ...]:
+    """What the run imports after the privilege drop: the one report it writes, lookups
+    when names are on, the recorder when recording."""
+    fmt = config.report_format
+    report = report_modules(fmt) if fmt in FORMATS else ()
+    if fmt in ("raw", "split"):
+        report = ("tracetui.report.mtr_streams",)
     lookups = LOOKUP_MODULES if config.names or config.aslookup else ()
-    return REPORT_MODULES + lookups + (RECORD_MODULES if config.record else ())
+    return report + lookups + (RECORD_MODULES if config.record else ())
 
 
 class _Watch:
