@@ -1,7 +1,8 @@
-"""``tracetui --report`` (and -j, -C, -x, -l, -p): probe for --count rounds, report.
+"""``tracetui --report`` (and -j, -C, -x, -l, -p) and ``--headless``, for one target or
+many: probe for --count rounds (or until a signal), report.
 
-The engine runs in the main thread and folds straight into the model (no
-queue, no screen), which keeps the cost per probe close to mtr's. The path is
+Engines fold straight into their model (no queue, no screen), which keeps the
+cost per probe close to mtr's. The path is
 diagnosed once a second of probing (verdicts, triage pings, events for
 ``--events``; with many targets less often, see DIAGNOSES_PER_SECOND) and once
 more at the end. Names are looked up in the background
@@ -31,6 +32,8 @@ from tracetui.run.startup import (
     open_event_log,
     open_session,
     open_stream,
+    open_targets,
+    open_transport_for,
     serve_metrics,
 )
 from tracetui.settings.config import Config
@@ -42,6 +45,7 @@ if TYPE_CHECKING:
     from tracetui.outputs.metrics import PathMetrics
     from tracetui.path.diagnosis import PathEvent
     from tracetui.path.snapshot import PathView
+    from tracetui.probe.engine import Engine
     from tracetui.report import ReportOptions
     from tracetui.report.mtr_streams import SplitStream
 
@@ -110,13 +114,10 @@ class _Watch:
         self.split: SplitStream | None = None
         self.metrics: PathMetrics | None = None
         self.stream: TargetStream | None = None
-        self._writer: ProbeStream | None = None
-        """--stream's writer when this watch opened it (one target)."""
         self._config = config
         self._every = every
         self._next = 0.0
         self._said: set[str] = set()
-        self._owns_names = True
 
     def start(
         self,
@@ -127,17 +128,12 @@ class _Watch:
         stream: ProbeStream | None = None,
         log: EventLog | None = None,
     ) -> None:
-        """``names``, ``metrics``, ``stream`` and ``log``: shared by several targets (then
-        not this watch's to open, serve or stop)."""
+        """The outputs the run opened (None: that output is off); the run closes them."""
         config = self._config
         self.session = session
-        self._owns_names = names is None
         if names is not None:
             self.names = names
             session.model.on_new_responder = names.request
-        elif config.names or config.aslookup:
-            self.names = open_names(config, config.aslookup, session.names, session.recording)
-            session.model.on_new_responder = self.names.request
         lookup = self.names.lookup if self.names is not None else None
         if config.report_format == "raw":
             from tracetui.report.mtr_streams import RawStream
@@ -147,13 +143,9 @@ class _Watch:
             from tracetui.report.mtr_streams import SplitStream
 
             self.split = SplitStream(_write_now, config.names, config.show_ips)
-        if metrics is not None:
-            self.metrics = metrics
-        elif config.metrics is not None:
-            [self.metrics] = serve_metrics(config, [config.host or session.info.target_name])
-        if config.stream is not None:
-            if stream is None:
-                stream = self._writer = open_stream(config)
+        self.metrics = metrics
+        self.log = log
+        if stream is not None:
             name = config.host or session.info.target_name
             self.stream = stream.target(name, str(session.engine.method))
         if config.daemon and not config.hosts[1:]:
@@ -168,10 +160,6 @@ class _Watch:
                 f"tracing {info.target_name}{where} with {session.engine.method.upper()} "
                 f"every {info.interval:g}s{served}"
             )
-        if log is not None:
-            self.log = log
-        elif config.events_file is not None:
-            self.log = open_event_log(config, session.info.target_name)
 
     def __call__(self, event: EngineEvent) -> None:
         if self.raw is not None:
@@ -228,14 +216,6 @@ class _Watch:
                 self._said.add(note)
                 _log(f"{whose}note: {note}")
 
-    def close(self) -> None:
-        if self._writer is not None:
-            close_stream(self._writer)
-        if self.names is not None and self._owns_names:
-            self.names.stop()
-        if self.log is not None:
-            self.log.close()
-
 
 def close_stream(writer: ProbeStream) -> None:
     """Flush --stream, and say on stderr what a slow or gone reader cost."""
@@ -247,61 +227,138 @@ def close_stream(writer: ProbeStream) -> None:
 
 
 def run_report(config: Config) -> int:
-    """Raises SetupError when the run cannot start; returns the exit status.
+    """One corridor for one target or many: open every source, attach the outputs, probe
+    until the rounds are done or a signal comes, diagnose once more, report.
 
-    Signal handlers go in first: a signal that comes while the sockets open
+    One target's engine runs in the main thread (its transport passes the time, which
+    a recording or the simulator does at their own pace); several run on one thread
+    (probe/scheduler.py) over shared raw sockets while the main thread waits for
+    signals. Signal handlers go in first: a signal that comes while the sockets open
     still ends the run with the report so far (perhaps of nothing).
+
+    Raises SetupError when the run cannot start; returns the exit status.
     """
-    if config.hosts[1:]:
-        return run_many(config)
     received: list[int] = []
-    engine: list = []
+    engines: list[Engine] = []
 
     def interrupt(signum: int, _frame: object) -> None:
         received.append(signum)
-        if engine:
-            engine[0].stop()
+        for engine in engines:
+            engine.stop()
 
     previous = {signum: signal.signal(signum, interrupt) for signum in _SIGNALS}
-    watch = _Watch(config)
+    several = bool(config.hosts[1:])
+    watches: list[_Watch] = []
+    sessions: list[Session] = []
+    names: NameService | None = None
+    writer: ProbeStream | None = None
+    log: EventLog | None = None
+    failed = False
     try:
-        session = open_session(config, after_fold=watch, preload=modules_to_preload(config))
+        preload = modules_to_preload(config)
+        if several:
+            opened = open_targets(config, preload)
+        else:
+            opened = [open_transport_for(config, False, preload)]
         try:
-            watch.start(session)
-            engine.append(session.engine)
+            every = max(DIAGNOSE_SECONDS, len(opened) / DIAGNOSES_PER_SECOND)
+            while opened:
+                one = config.for_target(len(sessions)) if several else config
+                watch = _Watch(one, every, watches)
+                session = open_session(one, after_fold=watch, opened=opened.pop(0))
+                sessions.append(session)
+                watches.append(watch)
+                engines.append(session.engine)
+            # each target as given (a demo or a replay: the name its source gives)
+            targets = [s.config.host or s.info.target_name for s in sessions]
+            parts = serve_metrics(config, targets) if config.metrics else None
+            if config.stream is not None:
+                writer = open_stream(config)
+            if config.events_file is not None:
+                log = open_event_log(config, targets[0])
+            if config.names or config.aslookup:  # a source may bring its own (demo, replay)
+                first = sessions[0]
+                names = open_names(config, config.aslookup, first.names, first.recording)
+            for index, (watch, session) in enumerate(zip(watches, sessions, strict=True)):
+                watch.start(
+                    session,
+                    names=names,
+                    metrics=parts[index] if parts else None,
+                    stream=writer,
+                    log=log.for_target(targets[index]) if log is not None else None,
+                )
+            if config.daemon and several:
+                _log(f"tracing {len(sessions)} targets every {config.settings.interval:g}s")
             if not received:
-                session.engine.run()
-                if session.replay is not None:  # to where the recorded run took its report
-                    session.replay.run_out()
-                    divergence = session.replay.divergence
-                    if divergence is not None:
-                        print(f"tracetui: note: {divergence}", file=sys.stderr)
-            if watch.names is not None:
-                watch.names.wait(NAME_WAIT)
-            view = watch.diagnose(config.window, final=True)  # before a recording closes
+                failed = _drive(sessions)
+            if names is not None:
+                names.wait(NAME_WAIT)
+            # before a recording closes
+            views = [watch.diagnose(config.window, final=True) for watch in watches]
         finally:
-            session.close()
+            for session in sessions:
+                session.close()
+            close_opened(opened)
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-    watch.close()
+    if writer is not None:
+        close_stream(writer)
+    if log is not None:
+        log.close()
+    if names is not None:
+        names.stop()
+    signalled = EXIT_SIGNAL_BASE + received[0] if received else EXIT_OK
     if config.daemon and config.report_format is None:
-        rounds = view.rounds
+        rounds = max(view.rounds for view in views)
         _log(f"stopped after {rounds} round{'s' if rounds != 1 else ''}")
-        return EXIT_OK  # a signal is how a daemon is asked to stop
+        return EXIT_FAILURE if failed else EXIT_OK  # a signal is how a daemon is asked to stop
+    [watch] = watches[:1]
     if watch.split is not None:
-        watch.split.update(view)  # the last round's replies, and the names that came late
+        watch.split.update(views[0])  # the last round's replies, and the names that came late
     report_format = config.report_format or "text"
     quiet = report_format == "json" or (report_format == "text" and config.report_extra)
     if not quiet and not config.daemon:
-        for note in view.notes:  # mtr's formats have no place for it; parsers read stdout
-            print(f"tracetui: note: {note}", file=sys.stderr)
+        for view in views:  # mtr's formats have no place for them; parsers read stdout
+            whose = f"{view.info.target_name}: " if several else ""
+            for note in view.notes:
+                print(f"tracetui: {whose}note: {note}", file=sys.stderr)
     if watch.raw is not None or watch.split is not None:
-        return EXIT_SIGNAL_BASE + received[0] if received else EXIT_OK
+        return signalled
     from tracetui.report import render  # after probing: not on the way to it
 
-    text = render(view, config.report_format or "text", report_options(config))
-    return _deliver(config, text, EXIT_SIGNAL_BASE + received[0] if received else EXIT_OK)
+    options = report_options(config)
+    text = combined_reports([render(v, report_format, options) for v in views], report_format)
+    if failed:
+        return _deliver(config, text, EXIT_FAILURE)
+    return _deliver(config, text, EXIT_OK if config.daemon else signalled)
+
+
+def _drive(sessions: list[Session]) -> bool:
+    """Probe until every engine is done; True if probing failed (a bug: said on stderr)."""
+    if len(sessions) == 1:
+        session = sessions[0]
+        session.engine.run()
+        if session.replay is not None:  # on to where the recorded run took its report
+            session.replay.run_out()
+            divergence = session.replay.divergence
+            if divergence is not None:
+                print(f"tracetui: note: {divergence}", file=sys.stderr)
+        return False
+    import threading
+
+    from tracetui.probe.scheduler import EngineScheduler
+
+    scheduler = EngineScheduler([s.engine for s in sessions], sessions[0].clock)
+    runner = threading.Thread(target=scheduler.run_in_thread, daemon=True)
+    runner.name = "tracetui-engines"
+    runner.start()
+    while runner.is_alive():
+        runner.join(0.2)  # the main thread stays free for signals
+    if scheduler.error is not None:  # a bug: say so, and still report what was found
+        _log(f"probing stopped: {scheduler.error!r}")
+        return True
+    return False
 
 
 def _deliver(config: Config, text: str, status: int) -> int:
@@ -321,98 +378,3 @@ def _deliver(config: Config, text: str, status: int) -> int:
         )
         return EXIT_FAILURE
     return status
-
-
-def run_many(config: Config) -> int:
-    """Several targets at once (HOST HOST..., -F): every target's engine on one thread
-    (probe/scheduler.py) over shared raw sockets, one name service, one metrics
-    endpoint; the reports at the end.
-
-    Raises SetupError when the run cannot start; returns the exit status.
-    """
-    import threading
-
-    from tracetui.probe.scheduler import EngineScheduler
-    from tracetui.run.startup import open_targets
-
-    received: list[int] = []
-    engines: list = []
-
-    def interrupt(signum: int, _frame: object) -> None:
-        received.append(signum)
-        for engine in engines:
-            engine.stop()
-
-    previous = {signum: signal.signal(signum, interrupt) for signum in _SIGNALS}
-    watches: list[_Watch] = []
-    sessions: list[Session] = []
-    names: NameService | None = None
-    writer: ProbeStream | None = None
-    log: EventLog | None = None
-    try:
-        opened = open_targets(config, modules_to_preload(config))
-        try:
-            if config.names or config.aslookup:
-                names = open_names(config, config.aslookup)
-            parts = serve_metrics(config, list(config.hosts)) if config.metrics else None
-            if config.stream is not None:
-                writer = open_stream(config)
-            if config.events_file is not None:
-                log = open_event_log(config, config.hosts[0])
-            every = max(DIAGNOSE_SECONDS, len(config.hosts) / DIAGNOSES_PER_SECOND)
-            while opened:
-                one = config.for_target(len(sessions))
-                watch = _Watch(one, every, watches)
-                session = open_session(one, after_fold=watch,
-                                       opened=opened.pop(0))  # fmt: skip
-                sessions.append(session)
-                part = parts[len(watches)] if parts else None
-                shared = log.for_target(one.host or "") if log is not None else None
-                watch.start(session, names=names, metrics=part, stream=writer, log=shared)
-                watches.append(watch)
-                engines.append(session.engine)
-            if config.daemon:
-                _log(f"tracing {len(sessions)} targets every {config.settings.interval:g}s")
-            scheduler = EngineScheduler([s.engine for s in sessions], sessions[0].clock)
-            if not received:
-                runner = threading.Thread(target=scheduler.run_in_thread, daemon=True)
-                runner.name = "tracetui-engines"
-                runner.start()
-                while runner.is_alive():
-                    runner.join(0.2)  # the main thread stays free for signals
-            failed = scheduler.error is not None
-            if failed:  # a bug: say so, and still report what was found
-                _log(f"probing stopped: {scheduler.error!r}")
-            if names is not None:
-                names.wait(NAME_WAIT)
-            views = [watch.diagnose(config.window, final=True) for watch in watches]
-        finally:
-            for session in sessions:
-                session.close()
-            close_opened(opened)
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-    for watch in watches:
-        watch.close()
-    if writer is not None:
-        close_stream(writer)
-    if log is not None:
-        log.close()
-    if names is not None:
-        names.stop()
-    if config.daemon and config.report_format is None:
-        _log(f"stopped after {max(view.rounds for view in views)} rounds")
-        return EXIT_FAILURE if failed else EXIT_OK
-    from tracetui.report import render
-
-    options = report_options(config)
-    report_format = config.report_format or "text"
-    text = combined_reports([render(v, report_format, options) for v in views], report_format)
-    if failed:
-        status = EXIT_FAILURE
-    elif config.daemon:
-        status = EXIT_OK
-    else:
-        status = EXIT_SIGNAL_BASE + received[0] if received else EXIT_OK
-    return _deliver(config, text, status)
