@@ -41,5 +41,5 @@ def raw_lines(events: list[EngineEvent], *, mpls: bool) -> list[str]:
     lines: list[str] = []
     stream = RawStream(lines.append, None, mpls=mpls)
     for event in events:
-        stream(event)
+        stream.observe(event)
     return "".join(lines).splitlines()

@@ -216,9 +216,9 @@ def test_raw_lines_parse_like_mtrs():
 
     lines: list[str] = []
     stream = RawStream(lines.append, {"198.18.1.2": NameInfo("r1.lab.example")}.get)
-    stream(ProbeSent(1, 1))
-    stream(ProbeReplied(1, 1, "198.18.1.2", 2.268, ReplyKind.TIME_EXCEEDED, 0))
-    stream(ProbeSent(2, 1))
+    stream.observe(ProbeSent(1, 1))
+    stream.observe(ProbeReplied(1, 1, "198.18.1.2", 2.268, ReplyKind.TIME_EXCEEDED, 0))
+    stream.observe(ProbeSent(2, 1))
     ours = parse_raw("".join(lines))
     theirs = parse_raw(fixture("raw_n.txt"))
     assert {kind for kind, *_ in ours} <= {kind for kind, *_ in theirs} | {"d"}

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from tracetui.path.diagnosis import PathEvent
+from tracetui.path.snapshot import PathView
+from tracetui.probe.events import EngineEvent
 from tracetui.report.common import event_record
 
 
@@ -31,6 +33,12 @@ class EventLog:
         other._target = target
         other._owner = False
         return other
+
+    def observe(self, event: EngineEvent) -> None:
+        """Engine events are not path events: nothing to write."""
+
+    def publish(self, view: PathView, new_events: Sequence[PathEvent]) -> None:
+        self.write(new_events)
 
     def write(self, events: Iterable[PathEvent]) -> None:
         for event in events:

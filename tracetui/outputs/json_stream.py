@@ -28,7 +28,7 @@ import queue
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any
 
@@ -36,6 +36,7 @@ from tracetui.probe.events import EngineEvent, ProbeFailed, ProbeLost, ProbeRepl
 
 if TYPE_CHECKING:
     from tracetui.path.diagnosis import PathEvent
+    from tracetui.path.snapshot import PathView
 
 QUEUED_LINES = 10_000
 JOIN_SECONDS = 2.0
@@ -151,8 +152,8 @@ class TargetStream:
             case Restarted():
                 self.method = str(event.method)
 
-    def path_events(self, events: Iterable[PathEvent]) -> None:
-        for event in events:
+    def publish(self, view: PathView, new_events: Sequence[PathEvent]) -> None:
+        for event in new_events:
             self.writer.put(
                 (self.target, "event", event.at.timestamp(), event.kind, event.ttl, event.message)
             )

@@ -18,7 +18,7 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, cast
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
@@ -100,7 +100,7 @@ class PathMetrics(Collector):
                         histogram = self._rtts[key] = _Histogram()
                     histogram.observe(event.rtt / 1000.0)
 
-    def publish(self, view: PathView, new_events: Iterable[PathEvent] = ()) -> None:
+    def publish(self, view: PathView, new_events: Sequence[PathEvent] = ()) -> None:
         """The run's latest snapshot (and the path events found since the last one)."""
         with self._lock:
             self._view = view

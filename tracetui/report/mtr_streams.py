@@ -14,10 +14,11 @@ when the path no longer reaches hop N.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from tracetui.icmp_extensions import decode as decode_extensions
 from tracetui.labels import UNKNOWN_HOST, display_name
+from tracetui.path.diagnosis import PathEvent
 from tracetui.path.snapshot import HopView, NameInfo, PathView
 from tracetui.probe.events import EngineEvent, ProbeLost, ProbeReplied, ProbeSent, RoundStarted
 from tracetui.textsafe import printable
@@ -42,7 +43,10 @@ class RawStream:
         self._named: set[tuple[int, str]] = set()
         self._end = 256
 
-    def __call__(self, event: EngineEvent) -> None:
+    def publish(self, view: PathView, new_events: Sequence[PathEvent]) -> None:
+        """mtr's raw lines follow the probes only."""
+
+    def observe(self, event: EngineEvent) -> None:
         match event:
             case ProbeSent():
                 sequence = self._sequence[event.ttl, event.round] = self._next
@@ -81,12 +85,28 @@ class SplitStream:
     answers), a line prints only when it changes, and ``-N`` lines count down from the
     highest line printed when the path gets shorter."""
 
-    def __init__(self, write: Write, show_names: bool, show_ips: bool) -> None:
+    def __init__(
+        self,
+        write: Write,
+        show_names: bool,
+        show_ips: bool,
+        look: Callable[[], PathView] | None = None,
+    ) -> None:
+        """``look``: the path now (undiagnosed), printed as each round starts, as mtr does
+        (None: only what is published)."""
         self._write = write
         self._show_names = show_names
         self._show_ips = show_ips
+        self._look = look
         self._lines: dict[int, str] = {}
         self._line_count = 0
+
+    def observe(self, event: EngineEvent) -> None:
+        if self._look is not None and isinstance(event, RoundStarted):
+            self.update(self._look())
+
+    def publish(self, view: PathView, new_events: Sequence[PathEvent]) -> None:
+        self.update(view)
 
     def update(self, view: PathView) -> None:
         """Print the hops whose line changed since the last view."""

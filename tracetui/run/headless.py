@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from tracetui.exits import EXIT_FAILURE, EXIT_OK, EXIT_SIGNAL_BASE
@@ -41,13 +41,13 @@ from tracetui.settings.config import Config
 if TYPE_CHECKING:
     from tracetui.diagnose import Diagnoser
     from tracetui.outputs.event_log import EventLog
-    from tracetui.outputs.json_stream import ProbeStream, TargetStream
+    from tracetui.outputs.json_stream import ProbeStream
     from tracetui.outputs.metrics import PathMetrics
+    from tracetui.outputs.output import Output
     from tracetui.path.diagnosis import PathEvent
     from tracetui.path.snapshot import PathView
     from tracetui.probe.engine import Engine
     from tracetui.report import ReportOptions
-    from tracetui.report.mtr_streams import SplitStream
 
 NAME_WAIT = 2.0
 DIAGNOSE_SECONDS = 1.0
@@ -98,7 +98,8 @@ def modules_to_preload(config: Config) -> tuple[str, ...]:
 
 
 class _Watch:
-    """Diagnoses the model while the engine runs: at most once a second of the engine's time."""
+    """Feeds one target's outputs and diagnoses its model while the engine runs: at most
+    once a second of the engine's time (see DIAGNOSES_PER_SECOND)."""
 
     def __init__(
         self, config: Config, every: float = DIAGNOSE_SECONDS, siblings: Sequence[_Watch] = ()
@@ -109,15 +110,11 @@ class _Watch:
         self.session: Session | None = None
         self.names: NameService | None = None
         self.diagnoser: Diagnoser | None = None
-        self.log: EventLog | None = None
-        self.raw: Callable[[EngineEvent], None] | None = None
-        self.split: SplitStream | None = None
-        self.metrics: PathMetrics | None = None
-        self.stream: TargetStream | None = None
+        self.outputs: list[Output] = []
+        """Every output of this target, fed here and nowhere else (outputs/output.py)."""
         self._config = config
         self._every = every
         self._next = 0.0
-        self._said: set[str] = set()
 
     def start(
         self,
@@ -135,44 +132,42 @@ class _Watch:
             self.names = names
             session.model.on_new_responder = names.request
         lookup = self.names.lookup if self.names is not None else None
+        outputs = self.outputs
         if config.report_format == "raw":
             from tracetui.report.mtr_streams import RawStream
 
-            self.raw = RawStream(_write_now, lookup, mpls=config.mpls)
+            outputs.append(RawStream(_write_now, lookup, mpls=config.mpls))
         elif config.report_format == "split":
             from tracetui.report.mtr_streams import SplitStream
 
-            self.split = SplitStream(_write_now, config.names, config.show_ips)
-        self.metrics = metrics
-        self.log = log
+            model = session.model
+            look = lambda: model.snapshot(lookup)  # noqa: E731
+            outputs.append(SplitStream(_write_now, config.names, config.show_ips, look))
+        if metrics is not None:
+            outputs.append(metrics)
+        if log is not None:
+            outputs.append(log)
         if stream is not None:
             name = config.host or session.info.target_name
-            self.stream = stream.target(name, str(session.engine.method))
+            outputs.append(stream.target(name, str(session.engine.method)))
+        if config.daemon:
+            outputs.append(DaemonLog(config.host if config.hosts[1:] else None))
         if config.daemon and not config.hosts[1:]:
             info = session.info
             where = f" ({info.target})" if info.target != info.target_name else ""
             served = ""
             if config.metrics is not None:
-                address, port = config.metrics
-                host = f"[{address}]" if ":" in address else address
-                served = f"; metrics on http://{host}:{port}/metrics"
+                served = f"; metrics on http://{config.metrics}/metrics"
             _log(
                 f"tracing {info.target_name}{where} with {session.engine.method.upper()} "
                 f"every {info.interval:g}s{served}"
             )
 
     def __call__(self, event: EngineEvent) -> None:
-        if self.raw is not None:
-            self.raw(event)
-        if self.metrics is not None:
-            self.metrics.observe(event)
-        if self.stream is not None:
-            self.stream.observe(event)
+        for output in self.outputs:
+            output.observe(event)
         if type(event) is not RoundStarted or self.session is None:
             return
-        if self.split is not None:
-            lookup = self.names.lookup if self.names is not None else None
-            self.split.update(self.session.model.snapshot(lookup))
         if not self._next:
             self._next = event.at + DIAGNOSE_SECONDS  # the first look waits a second
         elif event.at >= self._next:
@@ -193,21 +188,26 @@ class _Watch:
         model = self.session.model
         diagnosis = self.diagnoser.update(model.snapshot(lookup), final=final)
         new_events = self.diagnoser.new_events
-        if self.log is not None:
-            self.log.write(new_events)
         view = model.snapshot(lookup, window) if window is not None else model.snapshot(lookup)
         view = view._replace(diagnosis=diagnosis)
-        if self.metrics is not None:
-            self.metrics.publish(view, new_events)
-        if self.stream is not None:
-            self.stream.path_events(new_events)
-        if self._config.daemon:
-            self._tell(view, new_events)
+        for output in self.outputs:
+            output.publish(view, new_events)
         return view
 
-    def _tell(self, view: PathView, new_events: Sequence[PathEvent]) -> None:
-        """--headless: each path event and each new note, one line on stderr as found."""
-        whose = f"{self._config.host}: " if self._config.hosts[1:] else ""
+
+class DaemonLog:
+    """--headless: each path event and each new note, one line on stderr as found."""
+
+    def __init__(self, target: str | None) -> None:
+        """``target``: named on each line when the run has several."""
+        self._whose = f"{target}: " if target else ""
+        self._said: set[str] = set()
+
+    def observe(self, event: EngineEvent) -> None:
+        """Probes are not logged."""
+
+    def publish(self, view: PathView, new_events: Sequence[PathEvent]) -> None:
+        whose = self._whose
         for event in new_events:
             hop = f" hop {event.ttl}" if event.ttl is not None else ""
             _log(f"{event.at:%Y-%m-%dT%H:%M:%SZ} {whose}{event.kind}{hop}: {event.message}")
@@ -313,9 +313,6 @@ def run_report(config: Config) -> int:
         rounds = max(view.rounds for view in views)
         _log(f"stopped after {rounds} round{'s' if rounds != 1 else ''}")
         return EXIT_FAILURE if failed else EXIT_OK  # a signal is how a daemon is asked to stop
-    [watch] = watches[:1]
-    if watch.split is not None:
-        watch.split.update(views[0])  # the last round's replies, and the names that came late
     report_format = config.report_format or "text"
     quiet = report_format == "json" or (report_format == "text" and config.report_extra)
     if not quiet and not config.daemon:
@@ -323,7 +320,7 @@ def run_report(config: Config) -> int:
             whose = f"{view.info.target_name}: " if several else ""
             for note in view.notes:
                 print(f"tracetui: {whose}note: {note}", file=sys.stderr)
-    if watch.raw is not None or watch.split is not None:
+    if report_format in ("raw", "split"):  # written as it went, the last view included
         return signalled
     from tracetui.report import render  # after probing: not on the way to it
 

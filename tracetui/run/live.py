@@ -34,6 +34,7 @@ from tracetui.settings.config import Config
 if TYPE_CHECKING:
     from tracetui.outputs.json_stream import ProbeStream, TargetStream
     from tracetui.outputs.metrics import PathMetrics
+    from tracetui.outputs.output import Output
     from tracetui.recording.replay import ReplayTransport
 
 JOIN_SECONDS = 2.0
@@ -166,35 +167,37 @@ class LiveTrace:
         return None
 
     # ------------------------------------------------------------ snapshots
+    def outputs(self) -> list[Output]:
+        """What this target writes as it goes (outputs/output.py)."""
+        return [out for out in (self.metrics, self._log, self.stream) if out is not None]
+
     def fold(self) -> None:
-        """Apply what the engine sent since the last call to the model (and metrics)."""
+        """Apply what the engine sent since the last call to the model, and show it to the
+        outputs; --stream has seen it already, on the engine's thread, to stamp each line
+        when its reply was read rather than when the screen next looked."""
         events = self._events
         if events:
             batch = []
             while events:
                 batch.append(events.popleft())
             self.session.model.apply_all(batch)
-            metrics = self.metrics
-            if metrics is not None:
+            observers = [out for out in self.outputs() if out is not self.stream]
+            for output in observers:
                 for event in batch:
-                    metrics.observe(event)
+                    output.observe(event)
 
     def snapshot(self) -> PathView:
         """Fold what arrived, diagnose the whole run, show the chosen window of it."""
         self.fold()
         model = self.session.model
-        metrics = self.metrics
         names = self._names
         lookup = names.lookup if names is not None else None
         view = model.snapshot(lookup)
         diagnosis = self._diagnoser.update(view)
         new_events = self._diagnoser.new_events
-        if self._log is not None and new_events:
-            self._log.write(new_events)
-        if metrics is not None:
-            metrics.publish(view._replace(diagnosis=diagnosis), new_events)
-        if self.stream is not None:
-            self.stream.path_events(new_events)
+        whole = view._replace(diagnosis=diagnosis)
+        for output in self.outputs():
+            output.publish(whole, new_events)
         if self.window is not None:
             view = model.snapshot(lookup, self.window)
         view = view._replace(diagnosis=diagnosis)
