@@ -115,11 +115,11 @@ def test_route_changes_count_the_diagnosis_events(diagnosed_run):
 
 
 def test_responder_series_are_bounded():
-    from tracetui.probe.events import ProbeReplied, Restarted
+    from tracetui.probe.events import ProbeReplied, Restart, Restarted
     from tracetui.probe.types import ReplyKind
 
     metrics = PathMetrics("t")
-    metrics.observe(Restarted(ProbeMethod.ICMP, "start"))
+    metrics.observe(Restarted(ProbeMethod.ICMP, Restart.START))
     for index in range(MAX_SERIES + 10):
         address = f"10.{index >> 16 & 255}.{index >> 8 & 255}.{index & 255}"
         metrics.observe(ProbeReplied(1, 1, address, 1.0, ReplyKind.TIME_EXCEEDED, 0))
@@ -185,12 +185,12 @@ def test_a_reader_that_stops_reading_costs_lines_not_probing():
     import threading
 
     from tracetui.outputs.json_stream import QUEUED_LINES, ProbeStream
-    from tracetui.probe.events import ProbeLost, Restarted
+    from tracetui.probe.events import ProbeLost, Restart, Restarted
 
     read_end, write_end = os.pipe()
     writer = ProbeStream(os.fdopen(write_end, "w"), owned=True)
     stream = writer.target("t")
-    stream.observe(Restarted(ProbeMethod.UDP, "start"))
+    stream.observe(Restarted(ProbeMethod.UDP, Restart.START))
     total = QUEUED_LINES * 3
 
     def probe() -> None:

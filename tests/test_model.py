@@ -15,6 +15,7 @@ from tracetui.probe.events import (
     ProbeLost,
     ProbeReplied,
     ProbeSent,
+    Restart,
     Restarted,
     RoundStarted,
 )
@@ -131,10 +132,10 @@ def test_restart_voids_statistics():
     model = _model()
     model.apply(PathChanged(1, 1, True))
     _round(model, 1, {1: ("a", 1.0, ECHO)})
-    model.apply(Restarted(ProbeMethod.UDP, "switched to UDP"))
+    model.apply(Restarted(ProbeMethod.UDP, Restart.RESET))
     view = model.snapshot()
     assert view.method is ProbeMethod.UDP
-    assert view.restart_reason == "switched to UDP"
+    assert view.restart_reason == "statistics reset"
     assert view.rounds == 0
     assert all(hop.sent == 0 for hop in view.hops)
 

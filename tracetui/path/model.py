@@ -59,6 +59,7 @@ from tracetui.probe.events import (
     ProbeLost,
     ProbeReplied,
     ProbeSent,
+    Restart,
     Restarted,
     RoundStarted,
     Tally,
@@ -229,7 +230,7 @@ class PathModel:
         self._echoes: dict[str, _Echo] = {}
         self._by_method: dict[ProbeMethod, _PathState] = {}
         self.rounds = 0
-        self._clear("start")
+        self._clear("")
 
     def _clear(self, reason: str) -> None:
         self.hops: dict[int, _Hop] = {}
@@ -332,16 +333,16 @@ class PathModel:
             self._by_method.clear()
             self.rounds = 0
             self.method = event.method
-            self._clear(event.reason)
+            self._clear(_restart_text(event))
             return
         self._by_method[self.method] = self._put_aside()
         self.method = event.method
         kept = self._by_method.pop(event.method, None)
         if kept is None:
-            self._clear(event.reason)
+            self._clear(_restart_text(event))
             return
         self.hops, self.limit, self.dest_ttl, self.discovered, self.left_path, self.started = kept
-        self.restart_reason = f"{event.reason}; its statistics from before are back"
+        self.restart_reason = f"{_restart_text(event)}; its statistics from before are back"
 
     def _put_aside(self) -> _PathState:
         """This method's path as it stands; probes it still awaited will never settle."""
@@ -518,3 +519,12 @@ class PathModel:
             rejected=rejected,
             switches=hop.switches,
         )
+
+
+def _restart_text(event: Restarted) -> str:
+    """What the status line says of a restart (nothing of the first start)."""
+    if event.reason is Restart.RESET:
+        return "statistics reset"
+    if event.reason is Restart.SWITCH:
+        return f"switched to {event.method.upper()}"
+    return ""

@@ -36,6 +36,7 @@ from tracetui.probe.events import (
     ProbeLost,
     ProbeReplied,
     ProbeSent,
+    Restart,
     Restarted,
     RoundStarted,
     Tally,
@@ -113,7 +114,7 @@ class Engine:
         self._echo_codec = EchoCodec(transport.family, transport.identity.icmp_ident)
         self._echoes = ProbeLedger(self._echo_codec.key_space)
         self._unstamped = 0
-        self._begin("start")
+        self._begin(Restart.START)
 
     # ----------------------------------------------------------------- control
     @property
@@ -127,7 +128,7 @@ class Engine:
         self._command(lambda: self._switch(method))
 
     def request_reset(self) -> None:
-        self._command(lambda: self._begin("statistics reset"))
+        self._command(lambda: self._begin(Restart.RESET))
 
     def request_pause(self, paused: bool) -> None:
         self._command(lambda: self._set_paused(paused))
@@ -155,7 +156,7 @@ class Engine:
         self.settings = self.settings._replace(method=method)
         self._codec = self._make_codec(method)
         self._ledger = ProbeLedger(self._codec.key_space)
-        self._begin(f"switched to {method.upper()}", switch=True)
+        self._begin(Restart.SWITCH)
 
     def _set_paused(self, paused: bool) -> None:
         if paused == self._paused:
@@ -171,7 +172,7 @@ class Engine:
         flow = FlowSpec(t.family, t.target, t.identity, s.size, s.port, s.vary_ports, s.pattern)
         return make_codec(method, flow)
 
-    def _begin(self, reason: str, *, switch: bool = False) -> None:
+    def _begin(self, reason: Restart) -> None:
         """Forget the path and every awaited probe; replies to old probes become stale.
 
         A method switch keeps counting rounds (each method's statistics live on in
@@ -180,7 +181,7 @@ class Engine:
         s = self.settings
         self._ledger.void_all()
         self._timeout_ns = int(s.timeout * 1e9)
-        if not switch:
+        if reason is not Restart.SWITCH:
             self._round = 0
         self._first_round = self._round + 1
         self._next_round_at = self._last_round_at = self.clock.now()
@@ -192,7 +193,7 @@ class Engine:
         self._slowest_reply = 0.0
         self._first_round_at = self.clock.now()
         self._reported = self._path.end
-        self._sink(Restarted(s.method, reason, switch))
+        self._sink(Restarted(s.method, reason))
         self._sink(PathChanged(*self._reported))
 
     # -------------------------------------------------------------------- loop

@@ -7,6 +7,7 @@ per-probe cost of an event to one small allocation.
 
 from __future__ import annotations
 
+import enum
 from typing import NamedTuple
 
 from tracetui.probe.types import ProbeMethod, ReplyKind
@@ -73,13 +74,25 @@ class PathChanged(NamedTuple):
     discovered: bool
 
 
+class Restart(enum.StrEnum):
+    """Why probing started afresh: a closed set, for code to compare (the screen words it)."""
+
+    START = "start"
+    RESET = "reset"
+    SWITCH = "switch"
+    """Another probe method: the statistics taken so far belong to the one before."""
+
+
 class Restarted(NamedTuple):
     """Probing started afresh: after a reset earlier statistics are void; after a method
-    switch (``switch``) they belong to the method they were taken with."""
+    switch they belong to the method they were taken with."""
 
     method: ProbeMethod
-    reason: str
-    switch: bool = False
+    reason: Restart
+
+    @property
+    def switch(self) -> bool:
+        return self.reason is Restart.SWITCH
 
 
 class EchoSent(NamedTuple):

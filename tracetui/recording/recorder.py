@@ -18,7 +18,14 @@ from collections.abc import Callable, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 from tracetui.path.snapshot import NameInfo
-from tracetui.probe.events import EngineEvent, FlowNote, Paused, Restarted, RoundStarted
+from tracetui.probe.events import (
+    EngineEvent,
+    FlowNote,
+    Paused,
+    Restart,
+    Restarted,
+    RoundStarted,
+)
 from tracetui.probe.network import Clock, Transport
 from tracetui.probe.packets import PROTO_ICMPV6
 from tracetui.probe.types import Family, Observation, ProbeMethod
@@ -52,7 +59,6 @@ END_RESERVE = 160
 MAX_QUEUED = 200_000
 """Packets waiting for the writer before new ones are dropped (a stalled disk)."""
 JOIN_SECONDS = 5.0
-_START = "start"
 
 Sink = Callable[[EngineEvent], None]
 
@@ -237,7 +243,7 @@ class RecordingTransport:
             match event:
                 case RoundStarted():
                     self._round_at = event.at
-                case Restarted() if event.reason == _START:
+                case Restarted(reason=Restart.START):
                     self.engine_at = clock.now()  # microseconds after the engine read it
                 case Restarted():
                     what = "method" if event.switch else "reset"

@@ -246,7 +246,7 @@ class TraceApp(App[None]):
             return f"probing stopped: {failure}"
         if view.finished:
             return f"done: {view.rounds} rounds"
-        if view.restart_reason not in ("start", ""):
+        if view.restart_reason:
             return view.restart_reason
         return ""
 
