@@ -97,6 +97,16 @@ def modules_to_preload(config: Config) -> tuple[str, ...]:
     return report + lookups + (RECORD_MODULES if config.record else ())
 
 
+def wants_diagnosis(config: Config) -> bool:
+    """Whether anything this run writes shows verdicts, a summary or path events. mtr's
+    own reports (text without --report-extra, XML, raw, split) do not: then the run
+    diagnoses nothing and sends no rate-limit pings, as mtr sends none."""
+    if config.events_file or config.metrics or config.stream or config.daemon:
+        return True
+    fmt = config.report_format or "text"
+    return fmt in ("json", "csv", "markdown") or (fmt == "text" and config.report_extra)
+
+
 class _Watch:
     """Feeds one target's outputs and diagnoses its model while the engine runs: at most
     once a second of the engine's time (see DIAGNOSES_PER_SECOND)."""
@@ -115,6 +125,7 @@ class _Watch:
         self._config = config
         self._every = every
         self._next = 0.0
+        self._diagnose = wants_diagnosis(config)
 
     def start(
         self,
@@ -166,7 +177,7 @@ class _Watch:
     def __call__(self, event: EngineEvent) -> None:
         for output in self.outputs:
             output.observe(event)
-        if type(event) is not RoundStarted or self.session is None:
+        if type(event) is not RoundStarted or self.session is None or not self._diagnose:
             return
         if not self._next:
             self._next = event.at + DIAGNOSE_SECONDS  # the first look waits a second
@@ -177,6 +188,13 @@ class _Watch:
     def diagnose(self, window: float | None = None, *, final: bool = False) -> PathView:
         """Imports the diagnosis on first use: after the first probe, not on the way to it."""
         assert self.session is not None
+        lookup = self.names.lookup if self.names is not None else None
+        model = self.session.model
+        if not self._diagnose:
+            view = model.snapshot(lookup, window) if window is not None else model.snapshot(lookup)
+            for output in self.outputs:
+                output.publish(view, ())
+            return view
         if self.diagnoser is None:
             from tracetui.diagnose import Diagnoser
 
@@ -184,8 +202,6 @@ class _Watch:
             ping = session.engine.request_echo if can_triage(self._config, session) else None
             shared = next((w.diagnoser.budget for w in self._siblings if w.diagnoser), None)
             self.diagnoser = Diagnoser(ping, shared)
-        lookup = self.names.lookup if self.names is not None else None
-        model = self.session.model
         diagnosis = self.diagnoser.update(model.snapshot(lookup), final=final)
         new_events = self.diagnoser.new_events
         view = model.snapshot(lookup, window) if window is not None else model.snapshot(lookup)
