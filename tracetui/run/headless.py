@@ -4,7 +4,7 @@ many: probe for --count rounds (or until a signal), report.
 Engines fold straight into their model (no queue, no screen), which keeps the
 cost per probe close to mtr's. The path is
 diagnosed once a second of probing (verdicts, triage pings, events for
-``--events``; with many targets less often, see DIAGNOSES_PER_SECOND) and once
+``--events``; with many targets less often, see run/cadence.py) and once
 more at the end. Names are looked up in the background
 while probing and get a bounded extra wait at the end, so the report shows
 them as mtr does without ever hanging on DNS. mtr's streaming formats (``-l``
@@ -25,6 +25,7 @@ from tracetui.recording import RECORD_MODULES
 from tracetui.report.files import write_atomically
 from tracetui.report.formats import FORMATS, report_modules
 from tracetui.report.several import combined_reports
+from tracetui.run.cadence import DIAGNOSE_SECONDS, diagnosis_interval
 from tracetui.run.startup import (
     Session,
     can_triage,
@@ -50,13 +51,6 @@ if TYPE_CHECKING:
     from tracetui.report import ReportOptions
 
 NAME_WAIT = 2.0
-DIAGNOSE_SECONDS = 1.0
-DIAGNOSES_PER_SECOND = 64
-"""With several targets, at most this many diagnoses a second over all of them (each
-target then every ``N / 64`` seconds, at least every second): the diagnosis is the
-largest cost per target after sending, and verdicts, events and the metrics' per-hop
-gauges need not follow a thousand paths faster than Prometheus scrapes them. The live
-screen has the same kind of bound (live_many.OTHERS_PER_FRAME)."""
 _SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
@@ -109,7 +103,7 @@ def wants_diagnosis(config: Config) -> bool:
 
 class _Watch:
     """Feeds one target's outputs and diagnoses its model while the engine runs: at most
-    once a second of the engine's time (see DIAGNOSES_PER_SECOND)."""
+    once a second of the engine's time (see run/cadence.py)."""
 
     def __init__(
         self, config: Config, every: float = DIAGNOSE_SECONDS, siblings: Sequence[_Watch] = ()
@@ -277,7 +271,7 @@ def run_report(config: Config) -> int:
         else:
             opened = [open_transport_for(config, False, preload)]
         try:
-            every = max(DIAGNOSE_SECONDS, len(opened) / DIAGNOSES_PER_SECOND)
+            every = diagnosis_interval(len(opened))
             while opened:
                 one = config.for_target(len(sessions)) if several else config
                 watch = _Watch(one, every, watches)

@@ -27,6 +27,7 @@ from tracetui.path.snapshot import PathView, TraceInfo
 from tracetui.probe.events import EngineEvent
 from tracetui.probe.scheduler import EngineScheduler
 from tracetui.probe.types import ProbeMethod
+from tracetui.run.cadence import diagnosis_interval
 from tracetui.run.live import LiveTrace, queue_sink
 from tracetui.run.startup import (
     close_opened,
@@ -39,8 +40,6 @@ from tracetui.run.startup import (
 from tracetui.settings.config import Config
 
 JOIN_SECONDS = 2.0
-OTHERS_EVERY = 1.0
-"""Seconds between diagnoses of a target that is not shown."""
 OTHERS_PER_FRAME = 32
 """At most this many targets not shown are diagnosed per frame: a thousand targets
 cost a frame no more than a few dozen."""
@@ -169,12 +168,13 @@ class ManyTraces:
         now = time.monotonic()
         count = len(self.traces)
         budget = OTHERS_PER_FRAME
+        every = diagnosis_interval(count)  # as reports do (run/cadence.py)
         for step in range(count):
             index = (self._turn + step) % count
             if index == self.shown:
                 continue
             trace = self.traces[index]
-            if budget and now - self._diagnosed_at[index] >= OTHERS_EVERY:
+            if budget and now - self._diagnosed_at[index] >= every:
                 budget -= 1
                 self._diagnosed_at[index] = now
                 self._remember(index, trace.snapshot())
