@@ -83,7 +83,7 @@ class LiveTrace:
         self.targets: tuple[str, ...] = (session.config.host or session.info.target_name,)
         """One target: the screen's list of one (no tabs)."""
         self.shown = 0
-        self._line: TargetLine | None = None
+        self._last: PathView | None = None
         self._events = events
         self._thread: _EngineThread | None = None
         self._names: NameService | None = None
@@ -201,12 +201,13 @@ class LiveTrace:
         if self.window is not None:
             view = model.snapshot(lookup, self.window)
         view = view._replace(diagnosis=diagnosis)
-        self._line = target_line(self.targets[0], view, view.info.target)
+        self._last = view
         return view
 
     def overview(self) -> tuple[TargetLine, ...]:
         """The one line, from the latest snapshot (none before the first)."""
-        return (self._line,) if self._line is not None else ()
+        view = self._last
+        return (target_line(self.targets[0], view, view.info.target),) if view else ()
 
     def show_target(self, index: int) -> None:
         """There is only the one target to show."""
