@@ -164,7 +164,7 @@ class SimNetwork:
         """The hops this flow crosses: each branching point's choice made (``force``: at
         element ``force[0]`` take branch ``force[1]``)."""
         if not any(isinstance(element, SimBranches) for element in path.hops):
-            return path.hops  # type: ignore[return-value]
+            return path.hops  # type: ignore[return-value]  # no SimBranches among them: checked above
         choices = []
         for position, element in enumerate(path.hops):
             if not isinstance(element, SimBranches):
