@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tracetui.columns import LATENCY_ORDER, cell_text, columns_of, hop_stats
 from tracetui.labels import asn_label, host_label
 from tracetui.path.snapshot import PathView
@@ -9,11 +11,23 @@ from tracetui.report.as_text import verdict_label
 from tracetui.report.common import ReportOptions, iso
 from tracetui.textsafe import printable
 
-_MARKDOWN_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_{}[]<>()#+-.!|~"})
+_INLINE = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>|~&"})
+"""What Markdown reads anywhere in a line: code, emphasis, links (a link needs its ``[``),
+HTML and autolinks, a table's column bar, strikethrough, entities."""
+_LEADING = re.compile(r"^(\s*)(?:(#{1,6}|[+=-])|(\d{1,9})([.)]))(?=\s|$)")
+"""What it reads only at the start of a line, before a space: headings and list items."""
 
 
 def _cell(text: str) -> str:
-    return printable(text).translate(_MARKDOWN_SPECIAL)
+    """Escapes only what Markdown would misread, so the file also reads well raw
+    (``gw.home.example``, not ``gw\\.home\\.example``)."""
+    out = printable(text).translate(_INLINE)
+    found = _LEADING.match(out)
+    if found is None:
+        return out
+    space, mark, digits, dot = found.groups()
+    head = f"{space}\\{mark}" if mark else f"{space}{digits}\\{dot}"
+    return head + out[found.end() :]
 
 
 def render_markdown(view: PathView, options: ReportOptions) -> str:
