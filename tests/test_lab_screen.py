@@ -179,8 +179,6 @@ def test_report_on_exit_prints_the_report_of_what_the_screen_showed(main_lab, te
     report = tmp_path / "report.json"
     tracetui = _tracetui(plan, f"-n -c 5 -i 0.1 --report-on-exit json {target}")
     term = terminal(f"{tracetui} > {report}; echo EXITED $?; sleep 30", 80, 24)
-    term.wait_until(lambda s: "■ done" in s and "round 5" in s, 30)
-    term.keys("q")
-    term.wait_until(lambda s: "EXITED 0" in s)
+    term.wait_until(lambda s: "EXITED 0" in s, 30)  # -c 5: the screen ends, as mtr's does
     hubs = json.loads(report.read_text())["report"]["hubs"]
     assert len(hubs) == 6 and hubs[-1]["host"] == target and hubs[0]["Snt"] == 5

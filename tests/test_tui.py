@@ -77,6 +77,21 @@ async def test_p_pauses_and_resumes_probing(monkeypatch, tmp_path):
         assert "running" in screen_text(app) and "PAUSED" not in screen_text(app)
 
 
+@pytest.mark.parametrize("count", [3, None])
+async def test_count_ends_the_live_screen_as_mtr_does(monkeypatch, tmp_path, count):
+    """mtr -c N on its screen ends once the N rounds are done: a script that calls it
+    must not hang. Without -c the screen stays until q."""
+    args = ["-c", str(count)] if count else []
+    app = demo_app(monkeypatch, tmp_path, *args, seconds=10.0)
+    async with app.run_test(size=SIZE) as pilot:
+        if count:  # the last frame shows the rounds done before the screen ends
+            assert app.view.finished and f"round {count}" in screen_text(app)
+        app._frame_tick()
+        await pilot.pause()
+        assert app.is_running is (count is None)
+    assert app.return_code == (0 if count else None)
+
+
 async def test_r_resets_statistics(monkeypatch, tmp_path):
     app = demo_app(monkeypatch, tmp_path)
     async with app.run_test(size=SIZE) as pilot:

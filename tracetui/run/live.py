@@ -212,6 +212,9 @@ class LiveTrace:
     def show_target(self, index: int) -> None:
         """There is only the one target to show."""
 
+    def all_finished(self) -> bool:
+        return self._last is not None and self._last.finished
+
     def snapshots(self) -> list[PathView]:
         """As for several targets (``--report-on-exit``): this one's view."""
         return [self.snapshot()]
@@ -315,5 +318,8 @@ class VirtualTrace(LiveTrace):
         clock = self.session.clock
         end = clock.now() + seconds
         while clock.now() < end:
-            self.session.engine.run(until=min(end, clock.now() + FRAME_SECONDS))
+            step = min(end, clock.now() + FRAME_SECONDS)
+            self.session.engine.run(until=step)
             self.snapshot()
+            if clock.now() < step:
+                break  # the engine is done (its --count): virtual time moves no further

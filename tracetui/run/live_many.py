@@ -193,6 +193,10 @@ class ManyTraces:
         """One line per target, from its latest diagnosed snapshot."""
         return tuple(self._lines)
 
+    def all_finished(self) -> bool:
+        """Each target's model has seen its engine finish (every frame folds them all)."""
+        return all(trace.session.model.finished for trace in self.traces)
+
     def show_target(self, index: int) -> None:
         self.shown = index % len(self.traces)
 

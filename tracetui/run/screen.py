@@ -64,6 +64,9 @@ def screen_options(config: Config) -> dict[str, Any]:
         "keymap": keymap,
         "theme": config.theme or remembered_theme(),
         "on_theme": remember_theme,
+        # mtr's -c on its screen: the run ends after that many rounds (a replay ends
+        # where its recording does, and stays on screen to be read)
+        "exit_when_finished": config.settings.count is not None and config.replay is None,
     }
 
 

@@ -84,8 +84,11 @@ class TraceApp(App[None]):
         frame_seconds: float = FRAME_SECONDS,
         steady_frame_seconds: float = STEADY_FRAME_SECONDS,
         export_dir: Path | None = None,
+        exit_when_finished: bool = False,
     ) -> None:
+        """``exit_when_finished``: end once every target's rounds are done (mtr's -c)."""
         super().__init__()
+        self._exit_when_finished = exit_when_finished
         self.trace = trace
         self.several = len(trace.targets) > 1
         """Several targets: tabs, the target list and the keys to switch."""
@@ -183,7 +186,13 @@ class TraceApp(App[None]):
 
     # ------------------------------------------------------------------ frames
     def _frame_tick(self) -> None:
-        """The steady pace: every tick while the path is found, then every steady frame."""
+        """The steady pace: every tick while the path is found, then every steady frame.
+
+        With mtr's -c the run ends here once every target's rounds are done (after the
+        frame that showed them), as mtr's screen does; --report-on-exit then prints."""
+        if self._exit_when_finished and self.trace.all_finished():
+            self.exit()
+            return
         view = self.view
         since = time.monotonic() - self._frame_at
         if view is not None and view.discovered and since < self._steady_frame_seconds * 0.9:
@@ -211,6 +220,7 @@ class TraceApp(App[None]):
         self.status_bar.show(view, self.show_names, self._status_notice(view), self.size.width)
         if self.target_tabs is not None:
             self.target_tabs.show(self.trace.overview(), self.trace.shown, self.size.width)
+
         detail = self.detail_pane
         height = self._detail_height(table.row_count)
         self.detail = height > 0

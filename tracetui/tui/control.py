@@ -72,6 +72,10 @@ class TargetsControl(TraceControl, Protocol):
     @property
     def shown(self) -> int: ...
 
+    def all_finished(self) -> bool:
+        """Every target's ``--count`` rounds are sent and settled (as of the last snapshot)."""
+        ...
+
     def show_target(self, index: int) -> None:
         """Show target ``index`` (modulo the count) from the next snapshot on."""
         ...
