@@ -24,18 +24,22 @@ class VerdictLook(NamedTuple):
     """The palette entry that styles it."""
     quiet: bool
     """Its Loss% is no alarm: drawn quietly."""
-    legend: str
-    """As the help screen's glossary lists it."""
     meaning: str
+    """The help screen's glossary entry."""
+    glossary_label: str = ""
+    """How the glossary shows it when the label alone would not do (the refusal codes)."""
+
+    @property
+    def legend(self) -> str:
+        return self.glossary_label or self.label
 
 
 LOOKS: dict[Verdict, VerdictLook] = {
-    Verdict.OK: VerdictLook("ok", "ok", False, "ok", "answers, no loss worth mentioning"),
+    Verdict.OK: VerdictLook("ok", "ok", False, "answers, no loss worth mentioning"),
     Verdict.RATE_LIMITED: VerdictLook(
         "~ ratelimit",
         "aside",
         True,
-        "~ ratelimit",
         "rate-limited: loses replies that later hops do not: the router limits "
         "the ICMP it sends; traffic through it is fine (pings confirm it)",
     ),
@@ -43,7 +47,6 @@ LOOKS: dict[Verdict, VerdictLook] = {
         "▶ ORIGIN",
         "origin",
         False,
-        "▶ ORIGIN",
         "loss-origin: the first hop whose loss carries on to the destination: the "
         "trouble starts on the link into it, or in it",
     ),
@@ -51,33 +54,30 @@ LOOKS: dict[Verdict, VerdictLook] = {
         "↓ carried",
         "carried",
         False,
-        "↓ carried",
         "loss-carried: loss inherited from the origin above",
     ),
     Verdict.SILENT: VerdictLook(
         "silent",
         "aside",
         True,
-        "silent",
         "never answers while later hops do: sends no time-exceeded; not a fault",
     ),
     Verdict.UNREACHABLE: VerdictLook(
         "✗ {code}",
         "unreachable",
         False,
-        "✗ !N !H !X !F",
         "unreachable: the path ends here with a refusal (network, host, "
         "administratively prohibited, fragmentation needed)",
+        "✗ !N !H !X !F",
     ),
     Verdict.NO_REPLY: VerdictLook(
         "✗ no reply",
         "no_reply",
         True,
-        "✗ no reply",
         "no-reply: past the last hop that answers, the target never does",
     ),
     Verdict.PENDING: VerdictLook(
-        "…", "aside", False, "…", "pending: not enough probes yet to say anything with confidence"
+        "…", "aside", False, "pending: not enough probes yet to say anything with confidence"
     ),
 }
 """Every verdict's look, one row each (tests/test_closed_sets.py fails on a missing row)."""
