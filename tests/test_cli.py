@@ -161,6 +161,12 @@ MTR_OPTIONS = [
     (["-l", "h"], lambda c: c.report_format == "raw"),
     (["-p", "h"], lambda c: c.report_format == "split"),
     (["-t", "h"], lambda c: c.report_format is None),
+    (["-r", "-t", "h"], lambda c: c.report_format is None),  # mtr: the last one wins
+    (["-t", "-r", "h"], lambda c: c.report_format == "text"),
+    (["-w", "h"], lambda c: c.report_wide and c.report_format == "text"),  # -w is mtr's report
+    (["-wc", "2", "h"], lambda c: c.report_format == "text" and c.settings.count == 2),
+    (["-w", "-j", "h"], lambda c: c.report_wide and c.report_format == "json"),
+    (["-j", "-w", "h"], lambda c: c.report_format == "text"),
     (["--displaymode", "2", "h"], lambda c: c.display_mode == 2),
     (["-n", "h"], lambda c: not c.names),
     (["-b", "h"], lambda c: c.show_ips),

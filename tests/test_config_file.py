@@ -23,6 +23,7 @@ def test_file_then_environment_then_command_line(tmp_path, monkeypatch):
     text = 'interval = 0.5\nreport-wide = true\norder = "LSD NBAW"\nmax-ttl = 20\n'
     config = _parse(tmp_path, text, ["h"], monkeypatch=monkeypatch)
     assert config.settings.interval == 0.5 and config.report_wide
+    assert config.report_format is None  # a default for reports, not a request for one
     assert config.order == "LSD NBAW" and config.settings.max_ttl == 20
     config = _parse(tmp_path, text, ["h"], env="-i 2 -m 12", monkeypatch=monkeypatch)
     assert config.settings.interval == 2.0 and config.settings.max_ttl == 12

@@ -67,6 +67,27 @@ class Refuse(argparse.Action):
         raise UsageError(self.reason)
 
 
+class WideReport(argparse._StoreTrueAction):
+    """mtr's -w: host names are not cut, and the run is a text report, as -r makes it.
+
+    As in mtr, the last of -r, -w, -j, -x... decides the format: ``-w -j`` is JSON
+    and ``-j -w`` the wide text report. A config file's ``report-wide = true`` is a
+    default for reports, not a request for one: it becomes SETTING instead.
+    """
+
+    SETTING = "--report-wide-setting"
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        setattr(namespace, self.dest, True)
+        namespace.format = "text"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="tracetui",
@@ -288,8 +309,11 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument(
         "-w",
         "--report-wide",
-        action="store_true",
+        action=WideReport,
         help="output wide report (host names are not cut)",
+    )
+    output.add_argument(
+        WideReport.SETTING, dest="report_wide", action="store_true", help=argparse.SUPPRESS
     )
     output.add_argument(
         "-l", "--raw", dest="format", action="store_const", const="raw", help="output raw format"
@@ -330,7 +354,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     display = parser.add_argument_group("display (mtr)")
     display.add_argument(
-        "-t", "--curses", action="store_true", help="use the terminal interface (the default)"
+        "-t",
+        "--curses",
+        dest="format",
+        action="store_const",
+        const=None,
+        help="use the terminal interface (the default; as in mtr, the last of -t and a "
+        "report option wins)",
     )
     display.add_argument(
         "--displaymode",

@@ -99,6 +99,8 @@ def _load(path: Path, parser: argparse.ArgumentParser) -> ConfigFile:
 def _long_options(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
     out: dict[str, argparse.Action] = {}
     for action in parser._actions:
+        if action.help == argparse.SUPPRESS:
+            continue  # a setting's quiet twin, not a name of its own
         for option in action.option_strings:
             if option.startswith("--"):
                 out[option[2:]] = action
@@ -125,7 +127,8 @@ def _keymap(value: Any, where: str) -> list[tuple[str, str]]:
 
 
 def _tokens(action: argparse.Action, key: str, value: Any, where: str) -> list[str]:
-    option = f"--{key}"
+    # a setting whose option also acts (mtr's -w asks for the report) has a quiet twin
+    option = getattr(action, "SETTING", f"--{key}")
     if action.nargs == 0:
         if not isinstance(value, bool):
             raise ConfigError(f"{where}: {key} is a flag: true or false")
