@@ -6,12 +6,11 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from pathlib import Path
 
 from tracetui import icmp_extensions
-from tracetui.probe.sim import SimPath, SimRouter, SimScenario
-from tracetui.run.demo import DEMO_TARGET_NAME, demo_scenario
+from tracetui.probe.sim import SimScenario
+from tracetui.run.demo import DEMO_PATHS, demo_targets
 from tracetui.virtual_demo import virtual_demo_app, virtual_many_app
 
 HERE = Path(__file__).parent
@@ -36,22 +35,8 @@ MANY_SHOTS = {
 
 
 def several_targets() -> dict[str, SimScenario]:
-    """The demo's path (loss from the metro ring on) and two more servers: one behind the
-    same ISP whose path is clean, one that never answers."""
-    hops = demo_scenario().paths[0].hops
-
-    def ending(address: str, *, silent: bool = False, clean: bool = False) -> SimPath:
-        router = SimRouter(address, address.replace("198.18.9.", "2001:db8:9::"), silent=silent)
-        path = [*hops[:-1], replace(hops[-1], routers=(router,))]
-        if clean:
-            path = [replace(hop, link=replace(hop.link, loss=0.0)) for hop in path]
-        return SimPath(tuple(path))
-
-    return {
-        DEMO_TARGET_NAME: demo_scenario(),
-        "mail.demo.example": SimScenario(paths=(ending("198.18.9.20", silent=True),)),
-        "cdn.demo.example": SimScenario(paths=(ending("198.18.9.30", clean=True),)),
-    }
+    """The demo's own path and the other simulated paths ``--demo HOST...`` offers."""
+    return dict(demo_targets([path.name for path in DEMO_PATHS]))
 
 
 async def shoot_many(name: str, keys: list[str]) -> None:

@@ -56,7 +56,6 @@ BAD_ARGUMENTS = [
     (["--window", "2h", "h"], "--window must be between 10s and 1h"),
     (["--window", "soon", "h"], "--window needs a duration such as 60s"),
     (["--events", "/nonexistent-dir/e.jsonl", "h"], "directory /nonexistent-dir does not exist"),
-    (["--demo", "h"], "--demo traces a simulated network and takes no HOST"),
     (["--report", "--report-on-exit", "json", "h"], "--report-on-exit is for the live screen"),
     (["--output", "/nonexistent-dir/out.txt", "h"], "does not exist"),
     (["--bogus", "h"], "unrecognized arguments"),
@@ -282,6 +281,36 @@ def test_demo_report_runs_without_privileges_or_network():
     assert len(report["hubs"]) == 9
     assert report["hubs"][0]["hostname"] == "gw.home.example"
     assert report["mtr"]["psize"] == "64" and isinstance(report["mtr"]["tests"], int)
+
+
+def test_demo_with_several_targets_each_on_its_own_simulated_path(tmp_path):
+    """--demo HOST... and -F: one simulated path per target, each with its own trouble,
+    so several targets can be tried without a network; a name the demo does not know
+    takes the next path in turn."""
+    hosts = tmp_path / "hosts"
+    hosts.write_text("cdn.demo.example\nmail.demo.example\n")
+    done = _run("--demo", "-F", str(hosts), "vpn.demo.example", "elsewhere.example", "--json",
+                "-c", "3", "-i", "0.05", "-Z", "0.3")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    reports = [each["report"] for each in json.loads(done.stdout)["reports"]]
+    assert [r["mtr"]["dst"] for r in reports] == [
+        "vpn.demo.example",
+        "elsewhere.example",
+        "cdn.demo.example",
+        "mail.demo.example",
+    ]
+    hosts_seen = [[hub["hostname"] for hub in r["hubs"]] for r in reports]
+    assert hosts_seen[0][-1] == "vpn.demo.example" and len(hosts_seen[0]) == 7
+    assert hosts_seen[1][-1] == "www.demo.example"  # unknown names: the paths in turn
+    assert hosts_seen[2] == [
+        "gw.home.example",
+        "bras1.access.isp.example",
+        "agg1.metro.isp.example",
+        "cdn.demo.example",
+    ]
+    assert not reports[3]["tracetui"]["reached"]
+    assert reports[3]["hubs"][-1]["hostname"] == "fw.mail.example"  # it refuses (!X)
+    assert {r["mtr"]["src_ip"] for r in reports} == {"198.18.0.2"}  # one simulated client
 
 
 def test_report_to_a_file(tmp_path):

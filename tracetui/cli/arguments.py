@@ -100,8 +100,6 @@ def build_config(args: argparse.Namespace, file: ConfigFile) -> Config:
             hosts.append(host)
             target_options.append(options)
     args.host = hosts[0] if hosts else None
-    if args.demo and args.host:
-        raise UsageError("--demo traces a simulated network and takes no HOST")
     if args.replay is not None:
         check_replay(args)
     needs_host = not (args.demo or args.replay or args.print_config or args.print_completion)

@@ -106,7 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
         "host",
         nargs="*",
         metavar="HOST",
-        help="host name or address to trace (several: one tab each on the live screen)",
+        help="host name or address to trace; several are traced at once: a tab each on "
+        "the live screen, a report each (-x: one XML document), one --headless agent; "
+        "with --demo, simulated paths",
     )
 
     target = parser.add_argument_group("target and path (mtr)")
@@ -383,7 +385,13 @@ def build_parser() -> argparse.ArgumentParser:
         + ")",
     )
     display.add_argument(
-        "--demo", action="store_true", help=f"{EXTRA}trace a simulated network (no root)"
+        "--demo",
+        action="store_true",
+        help=f"{EXTRA}trace a simulated network (no root, no probe leaves the machine); "
+        "with HOSTs or -F, one simulated path each, for trying several targets: "
+        "www.demo.example (the demo's own), cdn.demo.example (clean), vpn.demo.example "
+        "(loss from hop 5), video.demo.example (latency step after 45 s), "
+        "mail.demo.example (a firewall refuses); other names take these in turn",
     )
 
     agent = parser.add_argument_group("monitoring [tracetui]")

@@ -11,7 +11,7 @@ import os
 import socket
 import stat
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -190,14 +190,8 @@ def open_transport_for(config: Config, virtual_time: bool, modules: Iterable[str
         target = Target(header.target_name, header.target, header.family)
         return Opened(target, replay, replay.clock, replay, replay.recorded_names)
     if config.demo:
-        from tracetui.probe.sim import SimNetwork
-        from tracetui.run.demo import DEMO_TARGET_NAME, DemoNames, demo_scenario
-
         drop_privileges()
-        family = config.family or Family.V4
-        sim = SimNetwork(demo_scenario(), family, seed=7, realtime=not virtual_time)
-        target = Target(DEMO_TARGET_NAME, sim.target, family)
-        return Opened(target, sim, sim.clock, names=DemoNames(config.aslookup))
+        return _open_demo(config, config.hosts, virtual_time)[0]
     raw = _raw_sockets(config, modules)
     assert config.host is not None
     try:
@@ -250,6 +244,9 @@ def open_targets(config: Config, modules: Iterable[str]) -> list[Opened]:
     """
     from tracetui.probe.hub import HubTransport, RawHub
 
+    if config.demo:
+        drop_privileges()
+        return _open_demo(config, config.hosts, virtual_time=False)
     raw = _raw_sockets(config, modules)
     hubs: dict[Family, RawHub] = {}
     opened: list[Opened] = []
@@ -296,6 +293,23 @@ def open_targets(config: Config, modules: Iterable[str]) -> list[Opened]:
         for family, sockets in raw.items():
             if family not in hubs:
                 sockets.close()
+    return opened
+
+
+def _open_demo(config: Config, hosts: Sequence[str], virtual_time: bool) -> list[Opened]:
+    """The demo's simulated paths, one per HOST (its own path without one), in one world:
+    routers the paths share keep one ICMP budget, as real routers do."""
+    from tracetui.probe.sim import SimNetwork, SimWorld
+    from tracetui.run.demo import DemoNames, demo_targets
+
+    family = config.family or Family.V4
+    world = SimWorld()
+    names = DemoNames(config.aslookup)
+    opened = []
+    for index, (name, scenario) in enumerate(demo_targets(hosts)):
+        seed = 7 + index  # the first path, alone or not, is the same every time
+        sim = SimNetwork(scenario, family, seed=seed, realtime=not virtual_time, world=world)
+        opened.append(Opened(Target(name, sim.target, family), sim, sim.clock, names=names))
     return opened
 
 
