@@ -354,17 +354,30 @@ def test_unreachable_output_directory_is_a_usage_error(shared_dir):
     assert done.stderr.startswith("tracetui: cannot write") and done.stderr.count("\n") == 1
 
 
-def test_unwritable_output_keeps_the_report_on_stdout(shared_dir):
+def test_unwritable_output_is_said_before_the_first_probe(shared_dir):
+    """A directory the user cannot write to: one line and exit 2 before probing, not a
+    lost report after an hour (the write at the end still falls back to stdout)."""
     locked = shared_dir / "locked"
     locked.mkdir(mode=0o555)
     done = as_ordinary_user(
-        "--demo", "-r", "-c", "1", "-i", "0.05", "-Z", "0.3", "--output", str(locked / "r.txt")
+        "--demo", "-r", "-c", "100", "-i", "1", "--output", str(locked / "r.txt")
     )
-    assert done.returncode == 1, done.stderr
-    assert "cannot write" in done.stderr and "standard output" in done.stderr
-    assert done.stderr.count("\n") == 1
-    assert done.stdout.startswith("Start: ")
-    assert list(locked.iterdir()) == []
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == f"tracetui: cannot write {locked / 'r.txt'}: Permission denied\n"
+    assert done.stdout == "" and list(locked.iterdir()) == []
+
+
+def test_a_report_that_cannot_be_saved_at_the_end_goes_to_stdout(tmp_path, capsys):
+    """The directory went away during the run: the report is not lost."""
+    from tracetui.run.headless import _deliver
+
+    (tmp_path / "gone").mkdir()
+    config = parse_config(["-r", "--output", str(tmp_path / "gone" / "r.txt"), "h"])
+    (tmp_path / "gone").rmdir()
+    assert _deliver(config, "the report\n", 0) == 1
+    out, err = capsys.readouterr()
+    assert out == "the report\n"
+    assert err.startswith("tracetui: cannot write") and err.endswith("standard output instead\n")
 
 
 def test_diagnosis_options():

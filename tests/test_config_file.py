@@ -103,6 +103,49 @@ def test_malformed_environment_is_one_line(monkeypatch):
         parse_arguments(["h"], environment=True)
 
 
+def test_a_bad_environment_value_says_it_came_from_the_environment(monkeypatch):
+    monkeypatch.setenv("TRACETUI_OPTIONS", "-n -i 0")
+    with pytest.raises(UsageError) as raised:
+        parse_arguments(["-i", "1", "h"], environment=True)
+    assert str(raised.value).startswith("TRACETUI_OPTIONS: argument -i/--interval: interval must")
+    monkeypatch.setenv("TRACETUI_OPTIONS", "--bogus")
+    with pytest.raises(UsageError, match="TRACETUI_OPTIONS: unrecognized arguments: --bogus"):
+        parse_arguments(["h"], environment=True)
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ('interval = 1\ntheme = "nrod"\n', "config.toml line 2: no theme called 'nrod' (known: "),
+        (
+            '[keys]\npause = "space"\npuase = "p"\n',
+            "config.toml line 3: no key binding called 'puase' (known: ",
+        ),
+        (
+            '[keys]\npause = "spcae"\n',
+            "config.toml line 2: keys.pause: 'spcae' is not a key name",
+        ),
+        ('[keys]\nhelp = "f1,ctl+h"\n', "config.toml line 2: keys.help: 'ctl+h' is not a key"),
+    ],
+)
+def test_unknown_theme_and_key_names_name_the_file_and_line(tmp_path, monkeypatch, text, message):
+    from tracetui.run.screen import screen_options
+    from tracetui.run.startup import SetupError
+
+    config = _parse(tmp_path, text, ["h"], monkeypatch=monkeypatch)
+    with pytest.raises(SetupError) as raised:
+        screen_options(config)
+    assert message in str(raised.value) and "\n" not in str(raised.value)
+    assert raised.value.usage  # exit 2
+
+
+def test_every_key_the_screen_binds_is_a_key_name():
+    from tracetui.tui.keys import APP_BINDINGS, TABLE_BINDINGS, unknown_key
+
+    for binding in (*APP_BINDINGS, *TABLE_BINDINGS):
+        assert unknown_key(binding.key) is None, binding.key
+
+
 SAMPLES: dict[str, list[str]] = {
     "filename": ["--filename", "hosts.txt"],
     "ipv4": ["-4"],

@@ -9,6 +9,7 @@ import pytest
 from textual.widgets import Input, RadioSet
 from tui_support import advance, demo_app, long_demo_app, screen_text
 
+from tracetui.cli import parse_config
 from tracetui.probe.types import ProbeMethod
 from tracetui.tui.hop_table import HopTable
 from tracetui.tui.keys import APP_BINDINGS, TARGET_ACTIONS, palette_bindings
@@ -96,11 +97,14 @@ async def test_r_resets_statistics(monkeypatch, tmp_path):
     app = demo_app(monkeypatch, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         assert row_text(app, "h1")[4] == "20"
+        ignored_before = sum(app.view.ignored.values())  # foreign and malformed packets
+        assert ignored_before > 5 and "ignored: " in screen_text(app)
         await pilot.press("r")
         advance(app, 2.5)
         await pilot.pause()
         assert row_text(app, "h1")[4] == "3"  # rounds at 0, 1 and 2 s after the reset
         assert "statistics reset" in screen_text(app)
+        assert sum(app.view.ignored.values()) < 5  # every counter on screen starts over
 
 
 @pytest.mark.parametrize("key,method", [("u", "UDP"), ("t", "TCP")])
@@ -618,3 +622,26 @@ async def test_detail_pane_agrees_with_the_table_in_every_frame(monkeypatch, tmp
         pane = app.query_one("#detail").plain
         assert "gw.home.example (198.18.1.1)" in pane and "no answer" not in pane
         assert "received 1" in pane
+
+
+async def test_a_start_theme_is_not_remembered_as_a_palette_choice(monkeypatch, tmp_path):
+    """A theme from the config file stays the file's: only a theme the user picks on the
+    screen is remembered for runs without that file."""
+    from tracetui.run import startup as startup_module
+    from tracetui.run.live import VirtualTrace
+    from tracetui.run.screen import screen_options
+    from tracetui.tui.app import TraceApp
+
+    monkeypatch.setattr(startup_module, "drop_privileges", lambda: None)
+    config = parse_config(["--demo"])
+    trace = VirtualTrace.open_demo(config)
+    trace.advance(3.0)
+    picked: list[str] = []
+    options = {**screen_options(config), "theme": "nord", "on_theme": picked.append}
+    app = TraceApp(trace, **options, export_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.theme == "nord" and picked == []
+        app.theme = "dracula"  # as the command palette sets it
+        await pilot.pause()
+        assert picked == ["dracula"]

@@ -62,7 +62,13 @@ def parse_arguments(
             file = ConfigFile.load(path, parser)
         except ConfigError as exc:
             raise UsageError(str(exc)) from None
-        argv = [*file.tokens, *environment_tokens(), *argv]
+        from_environment = environment_tokens()
+        if from_environment:
+            try:  # alone first: a bad option there is said to come from there
+                parser.parse_args(join_negative_values(parser, from_environment))
+            except UsageError as exc:
+                raise UsageError(f"{ENVIRONMENT}: {exc}") from None
+        argv = [*file.tokens, *from_environment, *argv]
     args = parser.parse_args(join_negative_values(parser, argv))
     return build_config(args, file), args
 
@@ -186,6 +192,7 @@ def build_config(args: argparse.Namespace, file: ConfigFile) -> Config:
         display_mode=args.displaymode,
         keymap=file.keymap,
         theme=file.theme,
+        origins=file.origins,
         record=args.record,
         record_limit=args.record_limit,
         replay=args.replay,

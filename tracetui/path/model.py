@@ -222,6 +222,9 @@ class PathModel:
         self.paused = False
         self.finished = False
         self.ignored: dict[str, int] = {}
+        """Packets ignored and probes not sent, by reason, over the whole run (the engine's
+        counts); a snapshot shows them since the last reset."""
+        self._ignored_before: dict[str, int] = {}
         self.last_failure = ""
         self.notes: list[str] = []
         """What the engine did to the probes that a report should say, in order, once each."""
@@ -330,6 +333,7 @@ class PathModel:
         brings back the new method's, if it was probed before."""
         self.finished = False
         if not event.switch:
+            self._ignored_before = dict(self.ignored)  # a reset resets every counter
             self._by_method.clear()
             self.rounds = 0
             self.method = event.method
@@ -394,6 +398,10 @@ class PathModel:
         self.ignored = dict(event.counts)
 
     # ---------------------------------------------------------------- snapshot
+    def _ignored_since_reset(self) -> dict[str, int]:
+        before = self._ignored_before
+        return {k: v - before.get(k, 0) for k, v in self.ignored.items() if v > before.get(k, 0)}
+
     def visible_limit(self) -> int:
         """Highest TTL to show: the path's end once known, else what has answered so far."""
         if self.dest_ttl is not None:
@@ -431,7 +439,7 @@ class PathModel:
             dest_ttl=self.dest_ttl,
             discovered=self.discovered,
             restart_reason=self.restart_reason,
-            ignored=dict(self.ignored),
+            ignored=self._ignored_since_reset(),
             paused=self.paused,
             finished=self.finished,
             last_failure=self.last_failure,

@@ -46,16 +46,9 @@ def screen_options(config: Config) -> dict[str, Any]:
     Raises SetupError for a key remap naming no binding.
     """
     from tracetui.tui.format import Labels
-    from tracetui.tui.keys import binding_ids
 
     keymap = dict(config.keymap)
-    unknown = sorted(set(keymap) - binding_ids())
-    if unknown:
-        known = ", ".join(sorted(binding_ids()))
-        raise SetupError(
-            f"[keys] in the config file: no key binding called {unknown[0]!r} (known: {known})",
-            usage=True,
-        )
+    check_screen_names(config)
     return {
         "labels": Labels(names=config.names, ips=config.show_ips, info=config.ipinfo),
         "order": config.order,
@@ -68,6 +61,35 @@ def screen_options(config: Config) -> dict[str, Any]:
         # where its recording does, and stays on screen to be read)
         "exit_when_finished": config.settings.count is not None and config.replay is None,
     }
+
+
+def check_screen_names(config: Config) -> None:
+    """The config file's theme and [keys], which only the screen knows: an unknown name is
+    one line naming the file and the line (SetupError, exit 2), never a silent default."""
+    from textual.theme import BUILTIN_THEMES
+
+    from tracetui.tui.keys import binding_ids, unknown_key
+
+    origins = dict(config.origins)
+    if config.theme is not None and config.theme not in BUILTIN_THEMES:
+        where = origins.get("theme", "the config file")
+        known = ", ".join(sorted(BUILTIN_THEMES))
+        message = f"{where}: no theme called {config.theme!r} (known: {known})"
+        raise SetupError(message, usage=True)
+    ids = binding_ids()
+    for binding, keys in config.keymap:
+        where = origins.get(f"keys.{binding}", "[keys] in the config file")
+        if binding not in ids:
+            known = ", ".join(sorted(ids))
+            message = f"{where}: no key binding called {binding!r} (known: {known})"
+            raise SetupError(message, usage=True)
+        key = unknown_key(keys)
+        if key is not None:
+            message = (
+                f"{where}: keys.{binding}: {key!r} is not a key name "
+                '(e.g. "r", "space", "f5", "ctrl+r", "question_mark")'
+            )
+            raise SetupError(message, usage=True)
 
 
 def run_app(config: Config) -> int:

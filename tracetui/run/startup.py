@@ -132,8 +132,26 @@ def _raw_sockets(config: Config, modules: Iterable[str]) -> dict[Family, RawSock
         raise SetupError(str(exc), usage=True) from None
     if os.geteuid() == 0 and not _readable_by_anyone(os.path.dirname(os.__file__)):
         preload(modules)
-    drop_privileges()
+    _drop_privileges(config)
     return raw
+
+
+def _drop_privileges(config: Config) -> None:
+    """Root dropped, then --output tried as the user the file will be written as: a
+    report that cannot be saved is said before the first probe, not after the run."""
+    drop_privileges()
+    if config.output is None:
+        return
+    import tempfile
+
+    directory = os.path.dirname(config.output) or "."
+    try:
+        fd, trial = tempfile.mkstemp(dir=directory, prefix=".tracetui-", suffix=".tmp")
+    except OSError as exc:
+        reason = exc.strerror or exc
+        raise SetupError(f"cannot write {config.output}: {reason}", usage=True) from None
+    os.close(fd)
+    os.unlink(trial)
 
 
 def serve_metrics(config: Config, targets: list[str]) -> list[PathMetrics]:
@@ -180,7 +198,9 @@ def open_transport_for(config: Config, virtual_time: bool, modules: Iterable[str
         from tracetui.recording.notes import RecordingError
         from tracetui.recording.replay import open_replay
 
-        drop_privileges()  # a recording is a stranger's file: read it with no rights to spare
+        _drop_privileges(
+            config
+        )  # a recording is a stranger's file: read it with no rights to spare
         speed = None if config.headless else config.replay_speed
         try:
             replay = open_replay(config.replay, speed)
@@ -190,7 +210,7 @@ def open_transport_for(config: Config, virtual_time: bool, modules: Iterable[str
         target = Target(header.target_name, header.target, header.family)
         return Opened(target, replay, replay.clock, replay, replay.recorded_names)
     if config.demo:
-        drop_privileges()
+        _drop_privileges(config)
         return _open_demo(config, config.hosts, virtual_time)[0]
     raw = _raw_sockets(config, modules)
     assert config.host is not None
@@ -245,7 +265,7 @@ def open_targets(config: Config, modules: Iterable[str]) -> list[Opened]:
     from tracetui.probe.hub import HubTransport, RawHub
 
     if config.demo:
-        drop_privileges()
+        _drop_privileges(config)
         return _open_demo(config, config.hosts, virtual_time=False)
     raw = _raw_sockets(config, modules)
     hubs: dict[Family, RawHub] = {}

@@ -70,6 +70,9 @@ class Config(NamedTuple):
     keymap: tuple[tuple[str, str], ...] = ()
     """Binding id -> keys, from the config file."""
     theme: str | None = None
+    origins: tuple[tuple[str, str], ...] = ()
+    """Where the config file set ``theme`` and each ``keys.<binding>``: "FILE line N",
+    for a message about a name only the screen can check."""
     record: str | None = None
     """--record: the pcapng file the run is written to."""
     record_limit: int = 1 << 30

@@ -51,6 +51,8 @@ class ConfigFile(NamedTuple):
     """The settings as command-line options."""
     keymap: tuple[tuple[str, str], ...]
     theme: str | None
+    origins: tuple[tuple[str, str], ...] = ()
+    """("theme" or "keys.<binding>", "FILE line N"): see Config.origins."""
 
     @classmethod
     def empty(cls) -> ConfigFile:
@@ -81,19 +83,24 @@ def _load(path: Path, parser: argparse.ArgumentParser) -> ConfigFile:
     tokens: list[str] = []
     keymap: list[tuple[str, str]] = []
     theme = None
+    origins: list[tuple[str, str]] = []
     for key, value in data.items():
-        where = f"{path} line {_line_of(text, key)}"
+        line = _line_of(text, key)
+        where = f"{path} line {line}"
         if key == "theme":
             if not isinstance(value, str) or not value:
                 raise ConfigError(f"{where}: theme must be a theme name")
             theme = value
+            origins.append(("theme", where))
         elif key == "keys":
             keymap = _keymap(value, where)
+            for binding, _keys in keymap:
+                origins.append((f"keys.{binding}", f"{path} line {_line_of(text, binding, line)}"))
         elif key in options and key not in _NOT_SETTINGS:
             tokens += _tokens(options[key], key, value, where)
         else:
             raise ConfigError(f"{where}: unknown setting {key!r}")
-    return ConfigFile(tuple(tokens), tuple(keymap), theme)
+    return ConfigFile(tuple(tokens), tuple(keymap), theme, tuple(origins))
 
 
 def _long_options(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
@@ -107,12 +114,13 @@ def _long_options(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]
     return out
 
 
-def _line_of(text: str, key: str) -> int:
+def _line_of(text: str, key: str, after: int = 0) -> int:
+    """The line that sets ``key`` (the first after line ``after``: a table's own keys)."""
     pattern = re.compile(rf"^\s*(\[\s*)?[\"']?{re.escape(key)}[\"']?\s*[=\]]")
     for number, line in enumerate(text.splitlines(), start=1):
-        if pattern.match(line):
+        if number > after and pattern.match(line):
             return number
-    return 1
+    return max(after, 1)
 
 
 def _keymap(value: Any, where: str) -> list[tuple[str, str]]:

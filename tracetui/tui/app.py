@@ -101,6 +101,7 @@ class TraceApp(App[None]):
         if keymap:
             self.set_keymap(keymap)
         self._start_theme = theme
+        self._theme_announced: str | None = None
         self._on_theme = on_theme
         self.detail_choice: bool | None = None
         """The user's Enter: show or hide the detail pane; None leaves it to the room."""
@@ -132,7 +133,8 @@ class TraceApp(App[None]):
         self.target_tabs = self.query_one(TargetTabs) if self.several else None
         self.hop_table.focus()
         if self._start_theme and self._start_theme in self.available_themes:
-            self.theme = self._start_theme
+            self.theme = self._start_theme  # published later (call_next): not a user's pick
+            self._theme_announced = self._start_theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.trace.start()
         loop = asyncio.get_running_loop()
@@ -146,7 +148,12 @@ class TraceApp(App[None]):
         self.trace.close()
 
     def _theme_changed(self, theme: Theme) -> None:
-        """Remember a theme picked in the command palette for the next run."""
+        """Remember a theme picked in the command palette for the next run; never the
+        one the run started with (a config file's theme is the file's, not a choice)."""
+        if self._theme_announced is not None:
+            self._theme_announced = None
+            if theme.name == self._start_theme:
+                return
         if self._on_theme is not None:
             self._on_theme(theme.name)
 

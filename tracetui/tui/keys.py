@@ -195,3 +195,23 @@ def palette_bindings() -> list[Binding]:
 def binding_ids() -> set[str]:
     """Every id a keymap ([keys] in the config file) may name."""
     return {b.id for b in (*APP_BINDINGS, *TABLE_BINDINGS) if b.id is not None}
+
+
+_MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
+
+
+def unknown_key(keys: str) -> str | None:
+    """The first of comma-separated key names (``"space"``, ``"f1,ctrl+r"``, ``"?"``) that
+    Textual would never match, so a typo in [keys] is said rather than a dead binding."""
+    from textual.keys import REPLACED_KEYS, Keys, key_to_character
+
+    named = {key.value for key in Keys if not key.value.startswith("<")}
+    for key in (part.strip() for part in keys.split(",")):
+        *modifiers, name = key.split("+") if key != "+" else ["+"]
+        if not name or not _MODIFIERS.issuperset(modifiers):
+            return key
+        character = key_to_character(REPLACED_KEYS.get(name, name))
+        if len(name) == 1 or name in named or character is not None:
+            continue
+        return key
+    return None
