@@ -51,6 +51,14 @@ def _query(lab, promql: str) -> list[dict]:
     return answer["data"]["result"]
 
 
+def _loss(selector: str, span: str = "1m") -> str:
+    """The README's loss per hop over a span: what the counters say happens now."""
+    return (
+        f"1 - rate(tracetui_probes_received_total{selector}[{span}]) "
+        f"/ rate(tracetui_probes_sent_total{selector}[{span}])"
+    )
+
+
 def _wait_for(predicate, seconds: float):
     """Poll until ``predicate`` returns something true (servers starting, data arriving)."""
     deadline = time.monotonic() + seconds
@@ -119,7 +127,7 @@ def test_prometheus_scrapes_the_path_and_finds_the_loss(prometheus):
         assert _wait_for(enough, 120), "Prometheus never saw 300 probes at hop 3"
         loss = {
             int(r["metric"]["ttl"]): float(r["value"][1])
-            for r in _query(lab, f'tracetui_loss_ratio{{target="{target}"}}')
+            for r in _query(lab, _loss(f'{{target="{target}"}}'))
         }
         assert sorted(loss) == [1, 2, 3, 4, 5]
         assert loss[1] == 0.0 and loss[2] == 0.0
@@ -128,28 +136,29 @@ def test_prometheus_scrapes_the_path_and_finds_the_loss(prometheus):
         assert [float(r["value"][1]) for r in reached] == [1.0]
         length = _query(lab, f'tracetui_path_length{{target="{target}"}}')
         assert [float(r["value"][1]) for r in length] == [5.0]
-        replies = _query(lab, f'sum by (ttl) (tracetui_rtt_seconds_count{{target="{target}"}})')
+        replies = _query(lab, f'sum by (ttl) (tracetui_hop_rtt_seconds_count{{target="{target}"}})')
         # a first round may also see the target answer at TTL 6, when the TTL 5 probe's
         # reply was lost on the lossy link (the path then shrinks to 5; the count stays)
         assert {r["metric"]["ttl"] for r in replies} >= {"1", "2", "3", "4", "5"}
         median = _query(
             lab,
             "histogram_quantile(0.5, sum by (le) "
-            f'(tracetui_rtt_seconds_bucket{{target="{target}",ttl="5"}}))',
+            f'(rate(tracetui_destination_rtt_seconds_bucket{{target="{target}"}}[1m])))',
         )
         assert 0.001 < float(median[0]["value"][1]) < 0.05  # five 0.5 ms links, both ways
+        selector = f'{{target="{target}"}}'
         where = _query(
             lab,
-            f'max by (target, ttl) (tracetui_loss_ratio{{target="{target}"}}) > 0.03 '
+            f"max by (target, ttl) ({_loss(selector)}) > 0.03 "
             "unless on (target, ttl) "
-            '(tracetui_hop_verdict{tracetui_hop_verdict="silent"} == 1)',
+            '(tracetui_hop_verdict{verdict="silent"})',
         )
         assert min(int(r["metric"]["ttl"]) for r in where) == 3  # README: where loss begins
-        origin = _query(
-            lab,
-            f'tracetui_hop_verdict{{target="{target}",tracetui_hop_verdict="loss-origin"}} == 1',
-        )
+        origin = _query(lab, f'tracetui_hop_verdict{{target="{target}",verdict="loss-origin"}}')
         assert [r["metric"]["ttl"] for r in origin] == ["3"]
+        info = _query(lab, f'tracetui_target_info{{target="{target}"}}')
+        assert [r["metric"]["method"] for r in info] == ["icmp"]  # never method=""
+        assert info[0]["metric"]["address"] == target
         processes = _query(lab, 'process_resident_memory_bytes{job="tracetui"}')
         assert processes and float(processes[0]["value"][1]) > 0
     finally:
@@ -191,25 +200,25 @@ def test_prometheus_tells_several_targets_apart(prometheus):
         for target, hops in ((far, 5), (near, 2), (middle, 4)):
             loss = {
                 int(r["metric"]["ttl"]): float(r["value"][1])
-                for r in _query(lab, f'tracetui_loss_ratio{{target="{target}"}}')
+                for r in _query(lab, _loss(f'{{target="{target}"}}'))
             }
             assert sorted(loss) == list(range(1, hops + 1)), target
             assert loss[1] == 0.0 and loss[2] == 0.0
             if hops >= 3:
                 assert 0.03 < loss[3] < 0.25 and loss[hops] > 0.03, (target, loss)
+            selector = f'{{target="{target}"}}'
             where = _query(  # the README's query, for this target
                 lab,
-                f'max by (target, ttl) (tracetui_loss_ratio{{target="{target}"}}) > 0.03 '
-                "unless on (target, ttl) (tracetui_hop_verdict"
-                '{tracetui_hop_verdict="silent"} == 1)',
+                f"max by (target, ttl) ({_loss(selector)}) > 0.03 "
+                'unless on (target, ttl) (tracetui_hop_verdict{verdict="silent"})',
             )
             assert min((int(r["metric"]["ttl"]) for r in where), default=None) == (
                 3 if hops >= 3 else None
             ), target
         every = _query(  # every path at once: which targets lose, from which hop
             lab,
-            "min by (target) (max by (target, ttl) (tracetui_loss_ratio) > 0.03 "
-            'unless on (target, ttl) (tracetui_hop_verdict{tracetui_hop_verdict="silent"} == 1))',
+            f"min by (target) (max by (target, ttl) ({_loss('')}) > 0.03 "
+            'unless on (target, ttl) (tracetui_hop_verdict{verdict="silent"}))',
         )
         assert {r["metric"]["target"] for r in every} == {far, middle}
     finally:

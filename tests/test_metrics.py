@@ -1,10 +1,13 @@
-"""The metrics a scrape returns say what the run's own snapshot says, in Prometheus' terms.
+"""The metrics a scrape returns say what the run's own snapshot says, in Prometheus' terms,
+at a size a fleet can afford.
 
 A simulated path with an ECMP pair, a silent router and a lossy link runs in
 virtual time; every event goes to PathMetrics as it would from the report loop
 or the screen; the exposition (prometheus_client's own text) is parsed back
-and compared with the snapshot: per hop Snt, Rcv, loss; per responder the
-replies, the histogram's count, last/best/worst; the verdicts; path length.
+and compared with the snapshot: per hop Snt, Rcv and the mean round trip, the
+responders, the verdicts; per target the path, the destination's round trips,
+the events. Then what a fleet needs: series per hop and per target, counters
+that never go back, responders that go, one bound for the agent.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -19,16 +23,19 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from simpaths import Diagnosed, Run, chain, router, scenario, with_link, with_routers
 
-from tracetui.outputs.metrics import MAX_SERIES, PathMetrics
+from tracetui.outputs.metrics import METRIC_EVENT_KINDS, PathMetrics, _Agent
 from tracetui.probe.types import ProbeMethod
 
 
-def scrape(metrics: PathMetrics) -> dict[str, dict[tuple, float]]:
+def exposition(collector) -> str:
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(metrics)
-    text = generate_latest(registry).decode()
+    registry.register(collector)
+    return generate_latest(registry).decode()
+
+
+def scrape(collector) -> dict[str, dict[tuple, float]]:
     samples: dict[str, dict[tuple, float]] = {}
-    for family in text_string_to_metric_families(text):
+    for family in text_string_to_metric_families(exposition(collector)):
         for sample in family.samples:
             key = tuple(sorted(sample.labels.items()))
             samples.setdefault(sample.name, {})[key] = sample.value
@@ -48,84 +55,118 @@ def diagnosed_run():
     return Diagnosed(run)
 
 
-def test_a_scrape_says_what_the_snapshot_says(diagnosed_run):
-    metrics = PathMetrics("example.org")
-    seen = 0
+def _feed(diagnosed_run, metrics: PathMetrics, rounds: int, seen: int = 0):
     view = None
-    for _ in range(80):
+    for _ in range(rounds):
         view = diagnosed_run.rounds(1)
         for event in diagnosed_run.run.events[seen:]:
             metrics.observe(event)
         seen = len(diagnosed_run.run.events)
         metrics.publish(view, diagnosed_run.diagnoser.new_events)
-    samples = scrape(metrics)
     assert view is not None
+    return view, seen
+
+
+def test_a_scrape_says_what_the_snapshot_says(diagnosed_run):
+    metrics = PathMetrics("example.org")
+    view, _ = _feed(diagnosed_run, metrics, 80)
+    samples = scrape(metrics)
     for hop in view.hops:
-        key = _labels(target="example.org", ttl=str(hop.ttl), method="icmp")
-        assert samples["tracetui_probes_sent_total"][key] == hop.sent
+        key = _labels(target="example.org", ttl=str(hop.ttl))
+        assert samples["tracetui_probes_sent_total"][key] == hop.received + hop.lost
         assert samples["tracetui_probes_received_total"][key] == hop.received
-        settled = hop.received + hop.lost
-        assert samples["tracetui_loss_ratio"][key] == pytest.approx(hop.lost / settled)
-        for responder in hop.responders:
-            series = _labels(
-                target="example.org", ttl=str(hop.ttl), method="icmp", responder=responder.address
-            )
-            assert samples["tracetui_responder_replies_total"][series] == responder.received
-            assert samples["tracetui_rtt_seconds_count"][series] == responder.received
-            assert samples["tracetui_rtt_best_seconds"][series] == pytest.approx(
-                responder.rtt.best / 1000
-            )
-            assert samples["tracetui_rtt_worst_seconds"][series] == pytest.approx(
-                responder.rtt.worst / 1000
-            )
-        verdict = view.diagnosis.of(hop.ttl).verdict
-        states = {
-            dict(k)["tracetui_hop_verdict"]: v
-            for k, v in samples["tracetui_hop_verdict"].items()
-            if dict(k)["ttl"] == str(hop.ttl)
-        }
-        assert states[str(verdict)] == 1 and sum(states.values()) == 1
-    assert len([h for h in view.hops[1].responders]) == 2  # the ECMP pair: two series
-    assert samples["tracetui_loss_ratio"][_labels(target="example.org", ttl="3", method="icmp")]
-    assert samples["tracetui_path_length"][_labels(target="example.org")] == 6
-    assert samples["tracetui_destination_reached"][_labels(target="example.org")] == 1
-    silent = {dict(k)["tracetui_hop_verdict"]: v for k, v in samples["tracetui_hop_verdict"].items()
-              if dict(k)["ttl"] == "4"}  # fmt: skip
-    assert silent["silent"] == 1
+        assert samples["tracetui_hop_rtt_seconds_count"][key] == hop.received
+        if hop.received:
+            mean = samples["tracetui_hop_rtt_seconds_sum"][key] / hop.received
+            assert mean == pytest.approx(hop.rtt.avg / 1000, rel=1e-6)
+        verdicts = [dict(k)["verdict"] for k in samples["tracetui_hop_verdict"]
+                    if dict(k)["ttl"] == str(hop.ttl)]  # fmt: skip
+        assert verdicts == [str(view.diagnosis.of(hop.ttl).verdict)]
+        responders = {dict(k)["responder"] for k in samples["tracetui_responder_info"]
+                      if dict(k)["ttl"] == str(hop.ttl)}  # fmt: skip
+        assert responders == {r.address for r in hop.responders if r.current}
+    assert len(view.hops[1].responders) == 2  # the ECMP pair: two responder series
+    target = _labels(target="example.org")
+    assert samples["tracetui_path_length"][target] == 6
+    assert samples["tracetui_destination_reached"][target] == 1
+    assert samples["tracetui_destination_rtt_seconds_count"][target] == view.hops[-1].received
+    info = _labels(target="example.org", address=view.info.target, method="icmp", family="ipv4")
+    assert samples["tracetui_target_info"][info] == 1
+    assert samples["tracetui_hop_verdict"][_labels(target="example.org", ttl="4",
+                                                    verdict="silent")] == 1  # fmt: skip
 
 
-def test_route_changes_count_the_diagnosis_events(diagnosed_run):
+def test_series_per_hop_and_per_target_fit_a_fleet(diagnosed_run):
+    """At most 8 series per hop and 25 per target (each histogram bucket is a series)."""
+    metrics = PathMetrics("example.org")
+    _feed(diagnosed_run, metrics, 40)
+    per_hop: Counter[str] = Counter()
+    per_target = 0
+    for family in text_string_to_metric_families(exposition(metrics)):
+        for sample in family.samples:
+            if "ttl" in sample.labels:
+                per_hop[sample.labels["ttl"]] += 1
+            else:
+                per_target += 1
+    assert per_hop and max(per_hop.values()) <= 8
+    assert per_hop["2"] == 7 and per_hop["1"] == 6  # the ECMP pair has one more
+    assert per_target == 25
+
+
+def test_counters_never_go_back_and_count_from_zero(diagnosed_run):
+    """A window or a reset changes the snapshot, never a counter; every event kind is
+    exported from 0, so increase() sees the first one."""
     from tracetui.path.diagnosis import PathEvent
 
     metrics = PathMetrics("t")
-    view = diagnosed_run.rounds(2)
-    stamp = view.taken
-    events = [
-        PathEvent(stamp, "responder-new", 3, "a new router at hop 3"),
-        PathEvent(stamp, "path-longer", None, "longer"),
-        PathEvent(stamp, "loss-start", 3, "loss"),
-    ]
-    metrics.publish(view, events)
-    metrics.publish(view, events[:1])
-    samples = scrape(metrics)
-    assert samples["tracetui_route_changes_total"][_labels(target="t")] == 3
-    kinds = samples["tracetui_path_events_total"]
-    assert kinds[_labels(target="t", kind="responder-new")] == 2
-    assert kinds[_labels(target="t", kind="loss-start")] == 1
+    first = scrape(metrics)
+    assert {dict(k)["kind"] for k in first["tracetui_path_events_total"]} == set(
+        METRIC_EVENT_KINDS
+    )
+    assert set(first["tracetui_path_events_total"].values()) == {0}
+    view, _ = _feed(diagnosed_run, metrics, 30)
+    before = scrape(metrics)["tracetui_probes_sent_total"]
+    windowed = diagnosed_run.run.model.snapshot(None, 5.0)._replace(diagnosis=view.diagnosis)
+    metrics.publish(windowed, [PathEvent(view.taken, "loss-start", 3, "loss")])
+    after = scrape(metrics)
+    assert after["tracetui_probes_sent_total"] == before
+    assert after["tracetui_path_events_total"][_labels(target="t", kind="loss-start")] == 1
 
 
-def test_responder_series_are_bounded():
-    from tracetui.probe.events import ProbeReplied, Restart, Restarted
-    from tracetui.probe.types import ReplyKind
+def test_a_gone_responder_loses_its_series_within_an_hour(diagnosed_run):
+    now = [0.0]
+    metrics = PathMetrics("t", clock=lambda: now[0])
+    view, _ = _feed(diagnosed_run, metrics, 10)
+    gone = view.hops[0].responders[0]._replace(current=False)
+    hops = (view.hops[0]._replace(responders=(gone,)), *view.hops[1:])
+    now[0] = 1800.0
+    metrics.publish(view._replace(hops=hops))
+    assert _labels(target="t", ttl="1", responder=gone.address) in (
+        scrape(metrics)["tracetui_responder_info"]
+    )
+    now[0] = 3601.0
+    metrics.publish(view._replace(hops=hops))
+    assert _labels(target="t", ttl="1", responder=gone.address) not in (
+        scrape(metrics)["tracetui_responder_info"]
+    )
 
-    metrics = PathMetrics("t")
-    metrics.observe(Restarted(ProbeMethod.ICMP, Restart.START))
-    for index in range(MAX_SERIES + 10):
-        address = f"10.{index >> 16 & 255}.{index >> 8 & 255}.{index & 255}"
-        metrics.observe(ProbeReplied(1, 1, address, 1.0, ReplyKind.TIME_EXCEEDED, 0))
-    samples = scrape(metrics)
-    assert len(samples["tracetui_rtt_seconds_count"]) == MAX_SERIES
-    assert samples["tracetui_series_dropped_total"][_labels(target="t")] == 10
+
+def test_the_agent_has_one_bound_and_says_what_it_left_out(diagnosed_run):
+    view, _ = _feed(diagnosed_run, PathMetrics("x"), 10)
+    parts = []
+    for name in ("a", "b", "c"):
+        part = PathMetrics(name)
+        part.publish(view)
+        parts.append(part)
+    everything = scrape(_Agent(parts))
+    assert everything["tracetui_series_dropped"][()] == 0
+    hops = len(everything["tracetui_probes_sent_total"]) // 3
+    bounded = scrape(_Agent(parts, limit=3 * 25 + 2 * hops * 6))
+    targets = {dict(k)["target"] for k in bounded["tracetui_probes_sent_total"]}
+    assert len(targets) < 3 and bounded["tracetui_series_dropped"][()] > 0
+    assert {dict(k)["target"] for k in bounded["tracetui_target_info"]} == {"a", "b", "c"}
+    build = next(iter(everything["tracetui_build_info"]))
+    assert dict(build)["version"]
 
 
 @pytest.mark.parametrize(

@@ -1,23 +1,30 @@
 """``--metrics``: the path as Prometheus metrics, served by the official prometheus_client.
 
-Labels are what stays put while the path does: ``target`` (as given on the
-command line), ``ttl``, ``responder`` (an address, never a name: names change
-and would split series), ``method``. Counters and gauges come from the latest
-snapshot the run took (the screen's frame or the report loop's once-a-second
-look), so a scrape never touches the engine; the round-trip histogram is fed
-from every reply as it is folded in. Both are bounded: a path has at most
-``max_ttl`` hops and each hop a handful of responders; past ``MAX_SERIES``
-responder series (a path that churns through addresses for days) new ones are
-not added and ``tracetui_series_dropped_total`` says how many were refused.
+Sized for fleets (a thousand targets on one agent, fifty agents on one
+Prometheus): per hop six series (seven for an ECMP pair), per target 25, a few
+for the agent. Labels are what stays put while the path does: ``target`` (as
+given on the command line), ``ttl``, ``responder`` (an address, never a name:
+names change and would split series). The method and the probed address are
+in ``tracetui_target_info``, which any series joins on ``target``.
+
+Every counter counts from the engine's events as they are folded in (never
+from a snapshot, which a window or a reset would make go back), from 0, so
+``rate()`` and ``increase()`` say what happens now; there are no since-start
+ratios or extremes, which would hide a fresh episode behind a clean day. Gauges
+mean now: the verdict, whether the target answers, the path's length and its
+identity. A responder's series goes within an hour of its last reply; the
+agent as a whole exports at most ``MAX_AGENT_SERIES`` series, leaving out
+whole targets' hops past that and saying how many in ``tracetui_series_dropped``.
 """
 
 from __future__ import annotations
 
+import platform
 import selectors
 import socket
 import threading
 import time
-from collections import Counter
+import zlib
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, cast
 from wsgiref.simple_server import WSGIRequestHandler, make_server
@@ -28,34 +35,46 @@ from prometheus_client.core import (
     GaugeMetricFamily,
     HistogramMetricFamily,
     Metric,
-    StateSetMetricFamily,
+    SummaryMetricFamily,
 )
 from prometheus_client.exposition import ThreadingWSGIServer
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
-from tracetui.path.diagnosis import Verdict
-from tracetui.probe.events import EngineEvent, ProbeReplied, Restarted
+from tracetui import __version__
+from tracetui.path.diagnosis import EVENT_KINDS
+from tracetui.probe.events import EngineEvent, ProbeFailed, ProbeLost, ProbeReplied
+from tracetui.probe.types import ReplyKind
 
 if TYPE_CHECKING:
     from tracetui.path.diagnosis import PathEvent
     from tracetui.path.snapshot import PathView
 
-RTT_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
-"""Seconds: a LAN hop (sub-millisecond) to a satellite link; every probe's timeout fits."""
-MAX_SERIES = 4096
-ROUTE_CHANGE_KINDS = frozenset({"responder-new", "path-longer", "path-shorter"})
+DESTINATION_BUCKETS = (0.002, 0.005, 0.02, 0.05, 0.1, 0.3)
+"""Seconds, for the destination's round trips: a metro path to an intercontinental one;
+few enough that a target costs 25 series (each bucket is one)."""
+RESPONDER_SECONDS = 3600.0
+"""A responder with no reply for this long has no series any more."""
+MAX_AGENT_SERIES = 1_000_000
+"""Series one agent exports at most (10,000 paths of 15 hops need about 1.3 million:
+past that, split targets over agents)."""
+METRIC_EVENT_KINDS = tuple(k for k in EVENT_KINDS if k not in ("reset", "method-switch"))
+"""What the diagnosis finds on a path; resets and method switches are the screen user's."""
+_DESTINATION_KINDS = frozenset(
+    {ReplyKind.ECHO_REPLY, ReplyKind.PORT_UNREACHABLE, ReplyKind.TCP_SYN_ACK, ReplyKind.TCP_RESET}
+)
+_TTLS = 256
 
 
 class _Histogram:
     __slots__ = ("counts", "total")
 
     def __init__(self) -> None:
-        self.counts = [0] * (len(RTT_BUCKETS) + 1)
+        self.counts = [0] * (len(DESTINATION_BUCKETS) + 1)
         self.total = 0.0
 
     def observe(self, seconds: float) -> None:
-        for index, bound in enumerate(RTT_BUCKETS):
+        for index, bound in enumerate(DESTINATION_BUCKETS):
             if seconds <= bound:
                 self.counts[index] += 1
                 break
@@ -65,131 +84,91 @@ class _Histogram:
 
     def buckets(self) -> list[tuple[str, float]]:
         out, running = [], 0
-        for bound, count in zip((*map(repr, RTT_BUCKETS), "+Inf"), self.counts, strict=True):
+        bounds = (*map(repr, DESTINATION_BUCKETS), "+Inf")
+        for bound, count in zip(bounds, self.counts, strict=True):
             running += count
             out.append((bound, float(running)))
         return out
 
 
 class PathMetrics(Collector):
-    """One target's path as metric families (a Collector prometheus_client calls per scrape)."""
+    """One target's path as metric families (a Collector prometheus_client calls per scrape).
 
-    def __init__(self, target: str) -> None:
+    ``observe`` runs per probe on the probing side: it only adds to lists indexed by
+    TTL, without a lock (a scrape may see one series a reply ahead of another; none
+    ever goes back).
+    """
+
+    def __init__(self, target: str, clock: Any = time.monotonic) -> None:
         self.target = target
+        self._clock = clock
         self._lock = threading.Lock()
         self._view: PathView | None = None
-        self._method = ""
-        self._rtts: dict[tuple[int, str, str], _Histogram] = {}
-        self._dropped = 0
-        self._events: Counter[str] = Counter()
+        self._received = [0] * _TTLS
+        self._lost = [0] * _TTLS
+        self._rtt_sum = [0.0] * _TTLS
+        self._failed = 0
+        self._destination = _Histogram()
+        self._events = dict.fromkeys(METRIC_EVENT_KINDS, 0)
+        self._heard: dict[tuple[int, str], float] = {}
+        """(ttl, responder) -> when it last answered, for the responder series."""
+        self._path_id = 0
 
     # ------------------------------------------------------------- feeding
     def observe(self, event: EngineEvent) -> None:
-        """Every event folded into the model passes here (only replies are kept)."""
-        match event:
-            case Restarted():
-                self._method = str(event.method)
-            case ProbeReplied():
-                key = (event.ttl, event.responder, self._method)
-                with self._lock:
-                    histogram = self._rtts.get(key)
-                    if histogram is None:
-                        if len(self._rtts) >= MAX_SERIES:
-                            self._dropped += 1
-                            return
-                        histogram = self._rtts[key] = _Histogram()
-                    histogram.observe(event.rtt / 1000.0)
+        """Every event folded into the model passes here."""
+        kind = type(event)
+        if kind is ProbeReplied:
+            replied = cast(ProbeReplied, event)
+            ttl = replied.ttl
+            seconds = replied.rtt / 1000.0
+            self._received[ttl] += 1
+            self._rtt_sum[ttl] += seconds
+            if replied.kind in _DESTINATION_KINDS:
+                self._destination.observe(seconds)
+        elif kind is ProbeLost:
+            self._lost[cast(ProbeLost, event).ttl] += 1
+        elif kind is ProbeFailed:
+            self._failed += 1
 
     def publish(self, view: PathView, new_events: Sequence[PathEvent] = ()) -> None:
         """The run's latest snapshot (and the path events found since the last one)."""
+        now = self._clock()
         with self._lock:
             self._view = view
             for event in new_events:
-                self._events[event.kind] += 1
+                if event.kind in self._events:
+                    self._events[event.kind] += 1
+            heard = self._heard
+            for hop in view.hops:
+                for responder in hop.responders:
+                    if responder.current:
+                        heard[(hop.ttl, responder.address)] = now
+            for key, when in list(heard.items()):
+                if now - when > RESPONDER_SECONDS:
+                    del heard[key]
+            self._path_id = _path_id(view)
 
     # ----------------------------------------------------------- scraping
     def describe(self) -> Iterator[Metric]:
         return iter(())  # families depend on the path; nothing to register up front
 
     def collect(self) -> Iterator[Metric]:
+        yield from self.target_families()
+        yield from self.hop_families()
+
+    def target_families(self) -> Iterator[Metric]:
         with self._lock:
             view = self._view
-            rtts = {key: (h.buckets(), h.total) for key, h in self._rtts.items()}
-            dropped = self._dropped
             events = dict(self._events)
-        yield from self._path_families(view)
-        yield self._rtt_family(rtts)
-        yield from self._event_families(events)
-        series = CounterMetricFamily(
-            "tracetui_series_dropped",
-            "Responder series not added because the bound on series was reached.",
-            labels=["target"],
-        )
-        series.add_metric([self.target], dropped)
-        yield series
-
-    def _rtt_family(self, rtts: dict) -> Metric:
-        family = HistogramMetricFamily(
-            "tracetui_rtt_seconds",
-            "Round-trip time of each reply, by hop and responder (kernel stamps).",
-            labels=["target", "ttl", "responder", "method"],
-        )
-        for (ttl, responder, method), (buckets, total) in sorted(rtts.items()):
-            family.add_metric([self.target, str(ttl), responder, method], buckets, total)
-        return family
-
-    def _event_families(self, events: dict[str, int]) -> Iterator[Metric]:
-        family = CounterMetricFamily(
-            "tracetui_path_events",
-            "Changes the diagnosis found on the path, by kind (see --events).",
-            labels=["target", "kind"],
-        )
-        for kind, count in sorted(events.items()):
-            family.add_metric([self.target, kind], count)
-        yield family
-        changes = CounterMetricFamily(
-            "tracetui_route_changes",
-            "Times the path changed: a new responder at a hop, or a longer or shorter path.",
-            labels=["target"],
-        )
-        changes.add_metric(
-            [self.target], sum(n for kind, n in events.items() if kind in ROUTE_CHANGE_KINDS)
-        )
-        yield changes
-
-    def _path_families(self, view: PathView | None) -> Iterator[Metric]:
+            path_id = self._path_id
         target = self.target
-        labels = ["target", "ttl", "method"]
-        sent = CounterMetricFamily(
-            "tracetui_probes_sent", "Probes sent to the hop at this TTL.", labels=labels
+        info = GaugeMetricFamily(
+            "tracetui_target_info",
+            "Each target's probed address, method and address family (always 1).",
+            labels=["target", "address", "method", "family"],
         )
-        received = CounterMetricFamily(
-            "tracetui_probes_received", "Probes answered at this TTL.", labels=labels
-        )
-        loss = GaugeMetricFamily(
-            "tracetui_loss_ratio",
-            "Share of this hop's settled probes that were lost (0 to 1).",
-            labels=labels,
-        )
-        replies = CounterMetricFamily(
-            "tracetui_responder_replies",
-            "Replies from each responder at this TTL.",
-            labels=[*labels, "responder"],
-        )
-        gauges = {
-            name: GaugeMetricFamily(
-                f"tracetui_rtt_{name}_seconds",
-                f"The {name} round trip from each responder at this TTL.",
-                labels=[*labels, "responder"],
-            )
-            for name in ("last", "best", "worst")
-        }
-        verdict = StateSetMetricFamily(
-            "tracetui_hop_verdict",
-            "The diagnosis of each hop: one of the verdicts is 1.",
-            labels=["target", "ttl"],
-        )
-        path = GaugeMetricFamily(
+        length = GaugeMetricFamily(
             "tracetui_path_length", "Hops up to the target, or probed so far.", labels=["target"]
         )
         reached = GaugeMetricFamily(
@@ -197,29 +176,99 @@ class PathMetrics(Collector):
             "1 when the target itself answers probes, else 0.",
             labels=["target"],
         )
+        identity = GaugeMetricFamily(
+            "tracetui_path_id",
+            "A number that changes when the route does (its responders hop by hop): "
+            "changes() counts route changes.",
+            labels=["target"],
+        )
         if view is not None:
-            method = str(view.method)
-            for hop in view.hops:
-                key = [target, str(hop.ttl), method]
-                sent.add_metric(key, hop.sent)
-                received.add_metric(key, hop.received)
-                settled = hop.received + hop.lost
-                loss.add_metric(key, hop.lost / settled if settled else 0.0)
-                for responder in hop.responders:
-                    series = [*key, responder.address]
-                    replies.add_metric(series, responder.received)
-                    rtt = responder.rtt
-                    if rtt.count:
-                        gauges["last"].add_metric(series, rtt.last / 1000.0)
-                        gauges["best"].add_metric(series, rtt.best / 1000.0)
-                        gauges["worst"].add_metric(series, rtt.worst / 1000.0)
-                shown = view.diagnosis.of(hop.ttl) if view.diagnosis is not None else None
-                if shown is not None:
-                    states = {str(v): v is shown.verdict for v in Verdict}
-                    verdict.add_metric([target, str(hop.ttl)], states)
-            path.add_metric([target], view.dest_ttl or (view.hops[-1].ttl if view.hops else 0))
+            info.add_metric(
+                [target, view.info.target, str(view.method), f"ipv{int(view.info.family)}"], 1
+            )
+            last = view.hops[-1].ttl if view.hops else 0
+            length.add_metric([target], view.dest_ttl or last)
             reached.add_metric([target], 1.0 if view.reached else 0.0)
-        yield from (sent, received, loss, replies, *gauges.values(), verdict, path, reached)
+            identity.add_metric([target], path_id)
+        destination = HistogramMetricFamily(
+            "tracetui_destination_rtt_seconds",
+            "Round trips of the target's own replies (kernel stamps).",
+            labels=["target"],
+        )
+        destination.add_metric([target], self._destination.buckets(), self._destination.total)
+        happened = CounterMetricFamily(
+            "tracetui_path_events",
+            "Changes the diagnosis found on the path, by kind (see --events).",
+            labels=["target", "kind"],
+        )
+        for kind, count in events.items():
+            happened.add_metric([target, kind], count)
+        failed = CounterMetricFamily(
+            "tracetui_probes_failed",
+            "Probes the local kernel refused to send (no route, full buffers, a firewall).",
+            labels=["target"],
+        )
+        failed.add_metric([target], self._failed)
+        yield from (info, length, reached, identity, destination, happened, failed)
+
+    def hop_families(self) -> Iterator[Metric]:
+        with self._lock:
+            view = self._view
+            heard = sorted(self._heard)
+        target = self.target
+        labels = ["target", "ttl"]
+        sent = CounterMetricFamily(
+            "tracetui_probes_sent",
+            "Probes to this TTL whose fate is known: answered or timed out.",
+            labels=labels,
+        )
+        received = CounterMetricFamily(
+            "tracetui_probes_received", "Probes to this TTL that were answered.", labels=labels
+        )
+        rtt = SummaryMetricFamily(
+            "tracetui_hop_rtt_seconds",
+            "Round trips of this TTL's replies (kernel stamps): rate(_sum)/rate(_count) is "
+            "the mean over any span.",
+            labels=labels,
+        )
+        verdict = GaugeMetricFamily(
+            "tracetui_hop_verdict",
+            "The diagnosis of each hop: one series, its verdict in the label (always 1).",
+            labels=["target", "ttl", "verdict"],
+        )
+        responders = GaugeMetricFamily(
+            "tracetui_responder_info",
+            "Addresses answering at this TTL within the last hour (always 1): two or more "
+            "are load-balanced branches or a route change.",
+            labels=["target", "ttl", "responder"],
+        )
+        if view is not None:
+            diagnosis = view.diagnosis
+            for hop in view.hops:
+                if not hop.on_path:
+                    continue
+                ttl = hop.ttl
+                key = [target, str(ttl)]
+                count = self._received[ttl]
+                sent.add_metric(key, count + self._lost[ttl])
+                received.add_metric(key, count)
+                rtt.add_metric(key, count, self._rtt_sum[ttl])
+                shown = diagnosis.of(ttl) if diagnosis is not None else None
+                if shown is not None:
+                    verdict.add_metric([*key, str(shown.verdict)], 1)
+            for ttl, address in heard:
+                responders.add_metric([target, str(ttl), address], 1)
+        yield from (sent, received, rtt, verdict, responders)
+
+
+def _path_id(view: PathView) -> int:
+    """The current responders hop by hop, hashed: the same route gives the same number."""
+    parts = []
+    for hop in view.hops:
+        if hop.on_path:
+            current = sorted(r.address for r in hop.responders if r.current)
+            parts.append(f"{hop.ttl}:{','.join(current)}")
+    return zlib.crc32(";".join(parts).encode())
 
 
 MAX_CLIENTS = 64
@@ -316,26 +365,55 @@ class _GatedServer(ThreadingWSGIServer):
             self.slots.release()
 
 
-class _Targets(Collector):
-    """Several targets' families merged by name: one family per name, as the exposition
-    format requires, with every target's samples."""
+class _Agent(Collector):
+    """Every target's families merged by name (one family per name, as the exposition
+    format requires), the agent's own, and the bound on series for the whole agent."""
 
-    def __init__(self, parts: list[PathMetrics]) -> None:
+    def __init__(self, parts: list[PathMetrics], limit: int = MAX_AGENT_SERIES) -> None:
         self.parts = parts
+        self.limit = limit
 
     def describe(self) -> Iterator[Metric]:
         return iter(())
 
     def collect(self) -> Iterator[Metric]:
         merged: dict[str, Metric] = {}
+
+        def merge(family: Metric) -> int:
+            known = merged.get(family.name)
+            if known is None:
+                merged[family.name] = family
+            else:
+                known.samples.extend(family.samples)
+            return len(family.samples)
+
+        total = left_out = 0
         for part in self.parts:
-            for family in part.collect():
-                known = merged.get(family.name)
-                if known is None:
-                    merged[family.name] = family
-                else:
-                    known.samples.extend(family.samples)
+            for family in part.target_families():
+                total += merge(family)
+        for part in self.parts:
+            families = list(part.hop_families())
+            size = sum(len(family.samples) for family in families)
+            if total + size > self.limit:
+                left_out += size  # a whole target's hops, never half a path
+                continue
+            total += size
+            for family in families:
+                merge(family)
+        build = GaugeMetricFamily(
+            "tracetui_build_info",
+            "The agent's version and Python (always 1).",
+            labels=["version", "python"],
+        )
+        build.add_metric([__version__, platform.python_version()], 1)
+        dropped = GaugeMetricFamily(
+            "tracetui_series_dropped",
+            f"Series left out of this scrape: the agent exports at most {self.limit}.",
+        )
+        dropped.add_metric([], left_out)
         yield from merged.values()
+        yield build
+        yield dropped
 
 
 def serve_targets(targets: list[str], address: str, port: int) -> list[PathMetrics]:
@@ -344,7 +422,7 @@ def serve_targets(targets: list[str], address: str, port: int) -> list[PathMetri
     OSError when the address cannot be had."""
     parts = [PathMetrics(target) for target in targets]
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_Targets(parts))
+    registry.register(_Agent(parts))
     ProcessCollector(registry=registry)
 
     class Server(_GatedServer):
