@@ -120,9 +120,7 @@ def test_counters_never_go_back_and_count_from_zero(diagnosed_run):
 
     metrics = PathMetrics("t")
     first = scrape(metrics)
-    assert {dict(k)["kind"] for k in first["tracetui_path_events_total"]} == set(
-        METRIC_EVENT_KINDS
-    )
+    assert {dict(k)["kind"] for k in first["tracetui_path_events_total"]} == set(METRIC_EVENT_KINDS)
     assert set(first["tracetui_path_events_total"].values()) == {0}
     view, _ = _feed(diagnosed_run, metrics, 30)
     before = scrape(metrics)["tracetui_probes_sent_total"]
@@ -141,13 +139,15 @@ def test_a_gone_responder_loses_its_series_within_an_hour(diagnosed_run):
     hops = (view.hops[0]._replace(responders=(gone,)), *view.hops[1:])
     now[0] = 1800.0
     metrics.publish(view._replace(hops=hops))
-    assert _labels(target="t", ttl="1", responder=gone.address) in (
-        scrape(metrics)["tracetui_responder_info"]
+    assert (
+        _labels(target="t", ttl="1", responder=gone.address)
+        in (scrape(metrics)["tracetui_responder_info"])
     )
     now[0] = 3601.0
     metrics.publish(view._replace(hops=hops))
-    assert _labels(target="t", ttl="1", responder=gone.address) not in (
-        scrape(metrics)["tracetui_responder_info"]
+    assert (
+        _labels(target="t", ttl="1", responder=gone.address)
+        not in (scrape(metrics)["tracetui_responder_info"])
     )
 
 
