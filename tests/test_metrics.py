@@ -23,7 +23,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from simpaths import Diagnosed, Run, chain, router, scenario, with_link, with_routers
 
-from tracetui.outputs.metrics import METRIC_EVENT_KINDS, PathMetrics, _Agent
+from tracetui.outputs.metrics import METRIC_EVENT_KINDS, PathMetrics, _Agent, count_stream_drops
 from tracetui.probe.types import ProbeMethod
 
 
@@ -158,8 +158,11 @@ def test_the_agent_has_one_bound_and_says_what_it_left_out(diagnosed_run):
         part = PathMetrics(name)
         part.publish(view)
         parts.append(part)
-    everything = scrape(_Agent(parts))
+    agent = _Agent(parts)
+    count_stream_drops(parts, lambda: 7)
+    everything = scrape(agent)
     assert everything["tracetui_series_dropped"][()] == 0
+    assert everything["tracetui_stream_lines_dropped_total"][()] == 7
     hops = len(everything["tracetui_probes_sent_total"]) // 3
     bounded = scrape(_Agent(parts, limit=3 * 25 + 2 * hops * 6))
     targets = {dict(k)["target"] for k in bounded["tracetui_probes_sent_total"]}
@@ -208,7 +211,8 @@ def test_the_stream_has_a_line_for_every_settled_probe(tmp_path):
     assert done.returncode == 0, done.stderr
     hubs = json.loads(done.stdout)["report"]["hubs"]
     lines = [json.loads(line) for line in stream.read_text().splitlines()]
-    probes = [line for line in lines if "ttl" in line]
+    assert {(line["v"], line["type"]) for line in lines} <= {(1, "probe"), (1, "event")}
+    probes = [line for line in lines if line["type"] == "probe"]
     assert {line["target"] for line in lines} == {"www.demo.example"}
     for hub in hubs:
         mine = [line for line in probes if line["ttl"] == hub["count"]]
@@ -250,7 +254,7 @@ def test_a_reader_that_stops_reading_costs_lines_not_probing():
     closer.start()
     for line in reader:
         record = json.loads(line)
-        if "dropped" in record:
+        if record["type"] == "dropped":
             dropped_lines.append(record["dropped"])
         else:
             received += 1
@@ -258,3 +262,38 @@ def test_a_reader_that_stops_reading_costs_lines_not_probing():
     closer.join(30)
     assert received + writer.dropped == total
     assert sum(dropped_lines) == writer.dropped  # the reader is told, in the stream itself
+
+
+def test_sighup_reopens_the_stream_and_events_files_and_the_agent_goes_on(tmp_path):
+    """logrotate moves the files away and sends SIGHUP: the agent writes to new files
+    under the old names, and stops only when asked to (SIGTERM)."""
+    import os
+    import signal
+    import time
+
+    stream, events = tmp_path / "probes.jsonl", tmp_path / "events.jsonl"
+    agent = subprocess.Popen(
+        [sys.executable, "-m", "tracetui", "--demo", "--headless", "-i", "0.05",
+         "--stream", str(stream), "--events", str(events)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (stream.exists() and stream.stat().st_size):
+            time.sleep(0.1)
+        os.rename(stream, tmp_path / "probes.jsonl.1")
+        os.rename(events, tmp_path / "events.jsonl.1")
+        agent.send_signal(signal.SIGHUP)
+        while time.monotonic() < deadline and not (
+            stream.exists() and stream.stat().st_size and events.exists()
+        ):
+            time.sleep(0.1)
+        assert agent.poll() is None  # still running
+        assert events.exists()  # opened again, under its name
+        fresh = [json.loads(line) for line in stream.read_text().splitlines()]
+        assert fresh and all(line["v"] == 1 for line in fresh)
+    finally:
+        agent.send_signal(signal.SIGTERM)
+        _out, err = agent.communicate(timeout=30)
+    assert agent.returncode == 0, err
+    assert err.splitlines()[-1].startswith("tracetui: stopped after")

@@ -3,21 +3,23 @@
 For log pipelines (Loki, Vector, jq): one object per line, flushed per line.
 The probing side only puts a small tuple on a bounded queue and never waits:
 when the reader falls behind (a slow pipe) and the queue is full, lines are
-dropped and counted, and a ``{"dropped": N}`` line says so once the writer
-catches up; the engine's timing is never the reader's to decide.
+dropped and counted, and a ``"dropped"`` line says so as soon as the writer
+can write again; the engine's timing is never the reader's to decide.
 
-Lines (times are UTC with milliseconds, round trips milliseconds):
+Every line has ``"v"`` (this format's version, ``STREAM_VERSION``), ``"type"``,
+``"time"`` (UTC, milliseconds) and ``"target"``; a hop is always ``"ttl"``:
 
-- ``{"time", "target", "method", "ttl", "round", "responder", "rtt_ms"}``: a reply;
-- the same with ``"lost": true`` instead of responder and rtt_ms: no reply in time;
-- the same with ``"not_sent": REASON``: the kernel refused to send the probe;
-- ``{"time", "target", "event", "hop", "message"}``: what the diagnosis found
-  (the kinds ``--events`` writes: route changes, loss episodes, latency steps);
-- ``{"time", "target", "dropped"}``: that target's lines lost to a slow reader since
-  the last such line.
+- ``"type": "probe"``: ``method``, ``ttl``, ``round`` and ``responder`` with
+  ``rtt_ms`` (a reply), or ``"lost": true`` (no reply in time), or
+  ``"not_sent": REASON`` (the kernel refused to send it);
+- ``"type": "event"``: ``event`` (the kinds ``--events`` writes: route changes,
+  loss episodes, latency steps), ``ttl`` (null for the whole path), ``message``;
+- ``"type": "dropped"``: ``dropped``, that target's lines lost to a slow reader
+  since the last such line.
 
 Several targets share one writer (one file, one thread, one queue); each has a
-:class:`TargetStream` that names it on its lines.
+:class:`TargetStream` that names it on its lines. ``reopen`` (SIGHUP in
+``--headless``) closes the file and opens its name again, for logrotate.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
     from tracetui.path.diagnosis import PathEvent
     from tracetui.path.snapshot import PathView
 
+STREAM_VERSION = 1
 QUEUED_LINES = 10_000
 JOIN_SECONDS = 2.0
 
@@ -50,7 +53,10 @@ def _stamp(seconds: float) -> str:
 class ProbeStream:
     """The writer: one file, its thread and its bounded queue, for one target or many."""
 
-    def __init__(self, file: IO[str], *, owned: bool) -> None:
+    def __init__(self, file: IO[str], *, owned: bool, path: str | None = None) -> None:
+        self.path = path
+        """The file's name, to open again on ``reopen`` (None: standard output)."""
+        self._reopen = threading.Event()
         self.dropped = 0
         """Lines lost to a slow reader over the whole run."""
         self.error: str | None = None
@@ -69,7 +75,13 @@ class ProbeStream:
 
         if path == "-":
             return cls(sys.stdout, owned=False)
-        return cls(open(path, "a", buffering=1), owned=True)
+        return cls(open(path, "a", buffering=1), owned=True, path=path)
+
+    def reopen(self) -> None:
+        """Open the file's name again before the next line (a signal handler may call it:
+        the writer thread does the work)."""
+        if self.path is not None:
+            self._reopen.set()
 
     def target(self, name: str, method: str = "") -> TargetStream:
         return TargetStream(self, name, method)
@@ -94,9 +106,11 @@ class ProbeStream:
     @staticmethod
     def _line(item: tuple[Any, ...]) -> dict[str, Any]:
         target, what, at = item[0], item[1], item[2]
-        line: dict[str, Any] = {"time": _stamp(at), "target": target}
+        kind = "event" if what == "event" else "probe"
+        line: dict[str, Any] = {"v": STREAM_VERSION, "type": kind, "time": _stamp(at)}
+        line["target"] = target
         if what == "event":
-            line.update(event=item[3], hop=item[4], message=item[5])
+            line.update(event=item[3], ttl=item[4], message=item[5])
             return line
         line.update(method=item[3], ttl=item[4], round=item[5])
         if what == "reply":
@@ -116,17 +130,27 @@ class ProbeStream:
             if self.error is not None:
                 continue
             try:
+                if self._reopen.is_set():
+                    self._reopen.clear()
+                    self._reopen_file()
                 if self._unreported:
                     with self._drops:
                         counts, self._unreported = self._unreported, Counter()
                     now = _stamp(time.time())
                     for target, count in counts.items():
-                        dropped = {"time": now, "target": target, "dropped": count}
+                        dropped = {"v": STREAM_VERSION, "type": "dropped", "time": now,
+                                   "target": target, "dropped": count}  # fmt: skip
                         self._file.write(json.dumps(dropped) + "\n")
                 self._file.write(json.dumps(self._line(item)) + "\n")
                 self._file.flush()
             except (OSError, ValueError) as exc:  # a closed pipe, a full disk
                 self.error = getattr(exc, "strerror", None) or str(exc)
+
+    def _reopen_file(self) -> None:
+        assert self.path is not None
+        fresh = open(self.path, "a", buffering=1)  # noqa: SIM115 - held open
+        old, self._file = self._file, fresh
+        old.close()
 
 
 class TargetStream:

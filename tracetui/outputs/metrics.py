@@ -25,7 +25,7 @@ import socket
 import threading
 import time
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, cast
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
@@ -113,6 +113,8 @@ class PathMetrics(Collector):
         self._heard: dict[tuple[int, str], float] = {}
         """(ttl, responder) -> when it last answered, for the responder series."""
         self._path_id = 0
+        self.agent: _Agent | None = None
+        """The agent's collector when served (serve_targets)."""
 
     # ------------------------------------------------------------- feeding
     def observe(self, event: EngineEvent) -> None:
@@ -372,6 +374,10 @@ class _Agent(Collector):
     def __init__(self, parts: list[PathMetrics], limit: int = MAX_AGENT_SERIES) -> None:
         self.parts = parts
         self.limit = limit
+        self.stream_dropped: Callable[[], int] = lambda: 0
+        """--stream's lines lost to a slow reader so far (see count_stream_drops)."""
+        for part in parts:
+            part.agent = self
 
     def describe(self) -> Iterator[Metric]:
         return iter(())
@@ -411,9 +417,20 @@ class _Agent(Collector):
             f"Series left out of this scrape: the agent exports at most {self.limit}.",
         )
         dropped.add_metric([], left_out)
+        stream = CounterMetricFamily(
+            "tracetui_stream_lines_dropped",
+            "--stream lines lost because the reader fell behind (probing never waits).",
+        )
+        stream.add_metric([], self.stream_dropped())
         yield from merged.values()
-        yield build
-        yield dropped
+        yield from (build, dropped, stream)
+
+
+def count_stream_drops(parts: Sequence[PathMetrics], dropped: Callable[[], int]) -> None:
+    """--stream's drops in the agent's metrics (served metrics only)."""
+    agent = parts[0].agent if parts else None
+    if agent is not None:
+        agent.stream_dropped = dropped
 
 
 def serve_targets(targets: list[str], address: str, port: int) -> list[PathMetrics]:

@@ -256,7 +256,16 @@ def run_report(config: Config) -> int:
         for engine in engines:
             engine.stop()
 
+    reopened: list[ProbeStream | EventLog] = []
+
+    def reopen(_signum: int, _frame: object) -> None:
+        """--headless: SIGHUP is logrotate's "open your files again", not a stop."""
+        for output in reopened:
+            output.reopen()
+
     previous = {signum: signal.signal(signum, interrupt) for signum in _SIGNALS}
+    if config.daemon:
+        signal.signal(signal.SIGHUP, reopen)
     several = bool(config.hosts[1:])
     watches: list[_Watch] = []
     sessions: list[Session] = []
@@ -283,9 +292,11 @@ def run_report(config: Config) -> int:
             targets = [s.config.host or s.info.target_name for s in sessions]
             parts = serve_metrics(config, targets) if config.metrics else None
             if config.stream is not None:
-                writer = open_stream(config)
+                writer = open_stream(config, parts)
+                reopened.append(writer)
             if config.events_file is not None:
                 log = open_event_log(config, targets[0])
+                reopened.append(log)
             if config.names or config.aslookup:  # a source may bring its own (demo, replay)
                 first = sessions[0]
                 names = open_names(config, config.aslookup, first.names, first.recording)

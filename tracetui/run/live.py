@@ -122,7 +122,8 @@ class LiveTrace:
         trace = cls(session, events)
         if config.stream is not None:
             try:
-                writer = trace.stream_writer = open_stream(config)
+                metrics = [trace.metrics] if trace.metrics is not None else None
+                writer = trace.stream_writer = open_stream(config, metrics)
             except SetupError:
                 trace.close()
                 raise

@@ -167,17 +167,22 @@ def serve_metrics(config: Config, targets: list[str]) -> list[PathMetrics]:
         raise SetupError(message, usage=False) from None
 
 
-def open_stream(config: Config) -> ProbeStream:
-    """--stream's writer, after the privilege drop (the file is the user's); SetupError
-    if the file cannot be written."""
+def open_stream(config: Config, metrics: Sequence[PathMetrics] | None = None) -> ProbeStream:
+    """--stream's writer, after the privilege drop (the file is the user's), its drops
+    counted in ``metrics`` if served; SetupError if the file cannot be written."""
     from tracetui.outputs.json_stream import ProbeStream
 
     assert config.stream is not None
     try:
-        return ProbeStream.open(config.stream)
+        writer = ProbeStream.open(config.stream)
     except OSError as exc:
         reason = exc.strerror or exc
         raise SetupError(f"cannot write {config.stream}: {reason}", usage=True) from None
+    if metrics:
+        from tracetui.outputs.metrics import count_stream_drops
+
+        count_stream_drops(metrics, lambda: writer.dropped)
+    return writer
 
 
 def open_event_log(config: Config, target: str) -> EventLog:
