@@ -445,3 +445,21 @@ def test_a_bad_targets_file_line_is_named_in_one_line(line, message, tmp_path, c
     assert err.count("\n") == 1 and message in err, err
     if "h1:" not in message:
         assert f"{listing}:2: " in err
+
+
+def test_a_targets_file_of_any_size_is_read_whole(tmp_path, capsys):
+    """A name past the first MiB is read (it used to be cut); the bound is the number of
+    targets, said with the advice to split; a line too long to be a target is an error."""
+    from tracetui.cli.targets import MAX_LINE, MAX_TARGETS
+
+    listing = tmp_path / "targets.txt"
+    listing.write_text("# padding\n" * 200_000 + "far.example\nfarther.example -T\n")
+    assert listing.stat().st_size > 1 << 20
+    assert parse_config(["-j", "-F", str(listing)]).hosts == ("far.example", "farther.example")
+    listing.write_text("".join(f"h{n}.example\n" for n in range(MAX_TARGETS + 5)))
+    assert main(["-j", "-F", str(listing)]) == 2
+    err = capsys.readouterr().err
+    assert f"at most {MAX_TARGETS} targets at once, not {MAX_TARGETS + 1} or more" in err
+    listing.write_text("ok.example\n" + "x" * (MAX_LINE + 10) + "\n")
+    assert main(["-j", "-F", str(listing)]) == 2
+    assert f"{listing}:2: a line of over {MAX_LINE} characters" in capsys.readouterr().err

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from tracetui import __version__
+from tracetui.cli.targets import MAX_TARGETS
 from tracetui.cli.values import (
     ENVIRONMENT,
     MAX_PACKET_SIZE,
@@ -117,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--filename",
         metavar="FILE",
         help="read hostname(s) from a file (one per line, optionally with its own -u, -T, "
-        "--icmp and -P PORT; # starts a comment)",
+        f"--icmp and -P PORT; # starts a comment; at most {MAX_TARGETS} targets in all)",
     )
     target.add_argument(
         "-4",

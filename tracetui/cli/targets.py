@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
 
 from tracetui.cli.values import UsageError
 from tracetui.probe.types import ProbeMethod
@@ -52,16 +53,32 @@ def line_options(words: list[str], where: str) -> TargetOptions | None:
     return TargetOptions(method, port)
 
 
+MAX_LINE = 4096
+"""Characters a -F line may have: a host name (255), its options and a comment."""
+
+
+def _lines(path: str) -> Iterator[tuple[int, str]]:
+    """The file's lines, numbered, read one at a time (any size of file: what bounds a
+    run is the number of targets); a line longer than MAX_LINE is an error, not a cut."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as source:
+            number = 0
+            while line := source.readline(MAX_LINE + 1):
+                number += 1
+                if len(line) > MAX_LINE and not line.endswith("\n"):
+                    raise UsageError(f"{path}:{number}: a line of over {MAX_LINE} characters")
+                yield number, line
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
 def read_targets(path: str) -> list[tuple[str, TargetOptions | None]]:
     """-F/--filename: one target per line, optionally with its own method and port
     (``example.org -T -P 443``); blank lines and # comments are skipped."""
-    try:
-        with open(path, encoding="utf-8", errors="replace") as source:
-            lines = source.read(1 << 20).splitlines()
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
     targets = []
-    for number, line in enumerate(lines, start=1):
+    for number, line in _lines(path):
+        if len(targets) > MAX_TARGETS:
+            break  # check_several says it, with the count so far
         text = line.split("#", 1)[0].strip()
         if not text:
             continue
@@ -78,7 +95,11 @@ def read_targets(path: str) -> list[tuple[str, TargetOptions | None]]:
 def check_several(args: argparse.Namespace, hosts: list[str], report_format: str | None) -> None:
     """What several targets cannot do yet, each refused in one line."""
     if len(hosts) > MAX_TARGETS:
-        raise UsageError(f"at most {MAX_TARGETS} targets at once, not {len(hosts)}")
+        more = "" if args.filename is None else " or more"
+        raise UsageError(
+            f"at most {MAX_TARGETS} targets at once, not {len(hosts)}{more}: "
+            "split them over several tracetui processes"
+        )
     seen: set[str] = set()
     for host in hosts:
         if host.lower() in seen:  # its metrics and stream lines would be another's
