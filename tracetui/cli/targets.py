@@ -75,7 +75,7 @@ def _lines(path: str) -> Iterator[tuple[int, str]]:
 def read_targets(path: str) -> list[tuple[str, TargetOptions | None]]:
     """-F/--filename: one target per line, optionally with its own method and port
     (``example.org -T -P 443``); blank lines and # comments are skipped."""
-    targets = []
+    targets: list[tuple[str, TargetOptions | None]] = []
     for number, line in _lines(path):
         if len(targets) > MAX_TARGETS:
             break  # check_several says it, with the count so far
