@@ -457,12 +457,17 @@ def startup(lab: Lab, mtr: str, repeats: int) -> list[Row]:
             times.append(time.monotonic() - started)
         return statistics.median(times) * 1000
 
-    ours_help = best_wall([*TRACETUI, "--help"])
+    # what a user types: the installed command (python -m adds runpy's 15 ms)
+    script = Path(sys.executable).with_name("tracetui")
+    command = [str(script)] if script.exists() else TRACETUI
+    ours_help = best_wall([*command, "--help"])
     mtr_help = best_wall([mtr, "--help"])
+    ours_version = best_wall([*command, "--version"])
+    mtr_version = best_wall([mtr, "--version"])
     frames = {}
     target = lab.plan.target_address(4)
     for name, command, marker in (
-        ("tracetui", " ".join([*TRACETUI, "-n", target]), "Hop"),
+        ("tracetui", " ".join([*command, "-n", target]), "Hop"),
         ("mtr", f"{mtr} -n {target}", "Host"),
     ):
         samples = []
@@ -479,15 +484,22 @@ def startup(lab: Lab, mtr: str, repeats: int) -> list[Row]:
             "5a. `--help`, wall time (median)",
             f"{ours_help:.0f} ms",
             f"{mtr_help:.0f} ms",
-            "-",
-            None,
+            "<= 50 ms",
+            ours_help <= 50,
+        ),
+        Row(
+            "5a. `--version`, wall time (median)",
+            f"{ours_version:.0f} ms",
+            f"{mtr_version:.0f} ms",
+            "<= 50 ms",
+            ours_version <= 50,
         ),
         Row(
             "5c. First frame of the live screen (median)",
             f"{frames['tracetui']:.0f} ms",
             f"{frames['mtr']:.0f} ms",
-            "< 600 ms",
-            frames["tracetui"] < 600,
+            "<= 400 ms",
+            frames["tracetui"] <= 400,
             "launch to the table header on screen (tmux, polled every 5 ms)",
         ),
     ]

@@ -8,10 +8,11 @@ letters; a space in it is mtr's spacer and only widens the gap.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from tracetui.path.snapshot import HopView, ResponderView
-from tracetui.path.stats import RttSummary
+if TYPE_CHECKING:  # annotations only: the command line's --order check imports this
+    from tracetui.path.snapshot import HopView, ResponderView
+    from tracetui.path.stats import RttSummary
 
 
 class RowStats(NamedTuple):

@@ -22,8 +22,6 @@ import threading
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from tracetui.probe.packets import with_checksum
-
 MAX_LABELS = 16
 """Entries of a label stack kept; real stacks hold 1-4."""
 MAX_INTERFACES = 4
@@ -220,6 +218,8 @@ def encode(extensions: IcmpExtensions) -> bytes:
             body += struct.pack("!I", interface.mtu)
         objects.append(struct.pack("!HBB", 4 + len(body), INTERFACE_CLASS, flags) + body)
     structure = bytes([0x20, 0, 0, 0]) + b"".join(objects)
+    from tracetui.probe.packets import with_checksum  # only to build test packets
+
     return with_checksum(structure, 2)
 
 

@@ -24,15 +24,20 @@ __all__ = ["UsageError", "build_parser", "main", "parse_arguments", "parse_confi
 
 def complete(parser: argparse.ArgumentParser) -> None:
     """Shell completion through argcomplete, only when a completing shell asks."""
-    if "_ARGCOMPLETE" in os.environ:
-        import argcomplete
+    import argcomplete
 
-        argcomplete.autocomplete(parser)
+    argcomplete.autocomplete(parser)
 
 
 def main(argv: list[str] | None = None) -> int:
     if argv is None:
-        complete(build_parser())
+        if "_ARGCOMPLETE" in os.environ:
+            complete(build_parser())
+        if sys.argv[1:] in (["-v"], ["--version"]):  # what argparse would print, sooner
+            from tracetui import __version__
+
+            print(f"tracetui {__version__}")
+            return EXIT_OK
     try:
         config, args = parse_arguments(argv, environment=True)
     except UsageError as exc:

@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING
 from tracetui.cli.parser import build_parser
 from tracetui.cli.targets import check_several, read_targets
 from tracetui.cli.values import ENVIRONMENT, NEGATIVE, UsageError
-from tracetui.probe.engine import ProbeSettings
-from tracetui.probe.types import ProbeMethod, SocketOptions
+from tracetui.probe.types import ProbeMethod, ProbeSettings, SocketOptions
 from tracetui.settings.config import Config, TargetOptions
 
 if TYPE_CHECKING:

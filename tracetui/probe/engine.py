@@ -19,7 +19,6 @@ from __future__ import annotations
 import math
 from collections import Counter, deque
 from collections.abc import Callable
-from typing import NamedTuple
 
 from tracetui.probe.codec import EchoCodec, ProbeCodec, SplitFlowCodec
 from tracetui.probe.events import (
@@ -45,30 +44,11 @@ from tracetui.probe.lifecycle import Probe, ProbeLedger, ProbeState
 from tracetui.probe.methods import FlowSpec, make_codec
 from tracetui.probe.network import Clock, Transport
 from tracetui.probe.path_length import PathLength
-from tracetui.probe.types import Observation, ProbeMethod, ReplyKind
+from tracetui.probe.types import Observation, ProbeMethod, ProbeSettings, ReplyKind
 
 READ_INTERVAL = 0.1
 MAX_STAMPS = 4096
 IDLE_WAIT = 3600.0
-
-
-class ProbeSettings(NamedTuple):
-    method: ProbeMethod = ProbeMethod.ICMP
-    first_ttl: int = 1
-    max_ttl: int = 30
-    interval: float = 1.0
-    timeout: float = 2.0
-    count: int | None = None  # type: ignore[assignment]  # mypy: shadows tuple.count
-    size: int = 64
-    port: int | None = None
-    max_unknown: int = 5
-    vary_ports: bool = False
-    pattern: int = 0
-    """Payload fill byte (mtr's -B)."""
-    tos: int = 0
-    """IP TOS / traffic class (mtr's -Q); the sockets carry it, this records it."""
-    grace: float | None = None
-    """After the last round, settle what is still awaited this long at most (mtr's -G)."""
 
 
 SILENCE_MARGIN = 0.05

@@ -81,3 +81,24 @@ class SocketOptions(NamedTuple):
     tos: int = 0
     mark: int | None = None
     localport: int | None = None
+
+
+class ProbeSettings(NamedTuple):
+    """What the engine is asked to do (the command line's probing options)."""
+
+    method: ProbeMethod = ProbeMethod.ICMP
+    first_ttl: int = 1
+    max_ttl: int = 30
+    interval: float = 1.0
+    timeout: float = 2.0
+    count: int | None = None  # type: ignore[assignment]  # mypy: shadows tuple.count
+    size: int = 64
+    port: int | None = None
+    max_unknown: int = 5
+    vary_ports: bool = False
+    pattern: int = 0
+    """Payload fill byte (mtr's -B)."""
+    tos: int = 0
+    """IP TOS / traffic class (mtr's -Q); the sockets carry it, this records it."""
+    grace: float | None = None
+    """After the last round, settle what is still awaited this long at most (mtr's -G)."""

@@ -10,10 +10,11 @@ of a finished run: :mod:`tracetui.report.mtr_streams` writes them as it goes.
 from __future__ import annotations
 
 import importlib
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from tracetui.path.snapshot import PathView
-from tracetui.report.common import ReportOptions
+if TYPE_CHECKING:  # annotations: the command line reads this table, --help among it
+    from tracetui.path.snapshot import PathView
+    from tracetui.report.common import ReportOptions
 
 
 class ReportFormat(NamedTuple):
@@ -93,6 +94,8 @@ REPORT_MODULES = tuple(dict.fromkeys(m for name in FORMATS for m in report_modul
 
 
 def render(view: PathView, fmt: str, options: ReportOptions | None = None) -> str:
+    from tracetui.report.common import ReportOptions
+
     module, function = FORMATS[fmt].writer.split(":")
     writer = getattr(importlib.import_module(module), function)
     return writer(view, options or ReportOptions())

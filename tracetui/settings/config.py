@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from tracetui.probe.engine import ProbeSettings
 from tracetui.probe.types import Family, ProbeMethod, SocketOptions
+
+if TYPE_CHECKING:  # an annotation: --help need not load the engine
+    from tracetui.probe.types import ProbeSettings
 
 
 class DnsServer(NamedTuple):
