@@ -48,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
 
         sys.stdout.write(as_toml(build_parser(), args, config))
         return EXIT_OK
+    if args.print_man:
+        from tracetui.cli.man_page import man_page
+
+        sys.stdout.write(man_page(build_parser()))
+        return EXIT_OK
     if args.print_completion:
         import argcomplete
 

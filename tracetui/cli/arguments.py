@@ -107,7 +107,8 @@ def build_config(args: argparse.Namespace, file: ConfigFile) -> Config:
     args.host = hosts[0] if hosts else None
     if args.replay is not None:
         check_replay(args)
-    needs_host = not (args.demo or args.replay or args.print_config or args.print_completion)
+    acts_once = args.print_config or args.print_completion or args.print_man
+    needs_host = not (args.demo or args.replay or acts_once)
     if needs_host and not args.host:
         raise UsageError("no HOST given (try 'tracetui --demo' for a simulated network)")
     if args.first_ttl > args.max_ttl:

@@ -43,6 +43,25 @@ NEVER = {
 }
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's, but never breaking a line inside a word at its hyphen: "--print-man"
+    and "rate-limited" stay whole in --help and in the man page made from it."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        import textwrap
+
+        text = self._whitespace_matcher.sub(" ", text).strip()
+        return textwrap.wrap(text, width, break_on_hyphens=False)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        import textwrap
+
+        text = self._whitespace_matcher.sub(" ", text).strip()
+        return textwrap.fill(
+            text, width, initial_indent=indent, subsequent_indent=indent, break_on_hyphens=False
+        )
+
+
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(message)
@@ -91,6 +110,7 @@ class WideReport(argparse._StoreTrueAction):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
+        formatter_class=_Formatter,
         prog="tracetui",
         usage="tracetui [options] HOST",
         description="Continuous network path monitor: loss and latency of every hop, live, "
@@ -491,5 +511,11 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("bash", "zsh", "fish"),
         metavar="SHELL",
         help=f"{EXTRA}print the shell completion script for bash, zsh or fish and exit",
+    )
+    meta.add_argument(
+        "--print-man",
+        action="store_true",
+        help=f"{EXTRA}print this manual as a man page (roff) and exit: "
+        "tracetui --print-man > ~/.local/share/man/man1/tracetui.1",
     )
     return parser

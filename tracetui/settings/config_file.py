@@ -28,7 +28,9 @@ from tracetui.settings.config import Config, DnsServer, ListenAddress
 from tracetui.settings.userdirs import config_dir
 
 # options that are not defaults (they act once, or name the file itself)
-_NOT_SETTINGS = frozenset({"help", "version", "config", "print-config", "print-completion"})
+_NOT_SETTINGS = frozenset(
+    {"help", "version", "config", "print-config", "print-completion", "print-man"}
+)
 
 
 class ConfigError(Exception):
