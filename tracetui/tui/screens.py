@@ -240,8 +240,8 @@ class ExportScreen(ModalScreen[Path | None]):
     ]
     DEFAULT_CSS = """
     ExportScreen { align: center middle; }
-    ExportScreen > Vertical { width: 70; height: auto; border: thick $primary;
-                              background: $surface; padding: 1 2; }
+    ExportScreen > Vertical { width: 78; max-width: 100%; height: auto; border: thick $primary;
+                              background: $surface; padding: 1 1; }
     ExportScreen RadioSet { width: 100%; layout: horizontal; }
     ExportScreen #error { color: $error; height: auto; }
     ExportScreen Horizontal { height: auto; margin-top: 1; }
