@@ -645,3 +645,14 @@ async def test_a_start_theme_is_not_remembered_as_a_palette_choice(monkeypatch, 
         app.theme = "dracula"  # as the command palette sets it
         await pilot.pause()
         assert picked == ["dracula"]
+
+
+async def test_the_history_column_uses_a_wide_terminal(monkeypatch, tmp_path):
+    """mtr's history stops at what fits; ours stopped at 60 rounds on any terminal. On a
+    260-column one, hop 1's strip takes all the width the other columns leave."""
+    app = demo_app(monkeypatch, tmp_path, seconds=200.0)
+    async with app.run_test(size=(260, 34)) as pilot:
+        await pilot.pause()
+        line = next(row for row in screen_text(app).splitlines() if "gw.home.example" in row)
+        strip = re.sub(r"[^▁▂▃▄▅▆▇█?]", "", line)
+        assert len(strip) >= 150, line  # all the width the other columns leave

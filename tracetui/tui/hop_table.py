@@ -34,7 +34,7 @@ from tracetui.columns import (
     responder_stats,
 )
 from tracetui.icmp_extensions import MplsLabel, decode_if_ready
-from tracetui.path.snapshot import PathView, ResponderView, has_rtt
+from tracetui.path.snapshot import HISTORY_ROUNDS, PathView, ResponderView, has_rtt
 from tracetui.tui.format import Labels, history_strip, host_text, loss_text, own_range
 from tracetui.tui.keys import TABLE_BINDINGS
 from tracetui.tui.palette import palette_of
@@ -46,7 +46,8 @@ SCROLLBAR = 2
 MIN_HOST = 18
 """A leading space, 16 characters of name, the gutter."""
 MIN_HISTORY = 10
-MAX_HISTORY = 60
+MAX_HISTORY = HISTORY_ROUNDS
+"""As wide as the rounds each hop keeps: a wide terminal shows four minutes at 1 s."""
 LEFT = "left"
 RIGHT = "right"
 CHART_ORDER = "LA"
