@@ -19,7 +19,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from simpaths import Diagnosed, Run, chain, router, scenario, with_link, with_routers
 
@@ -27,10 +26,10 @@ from tracetui.outputs.metrics import METRIC_EVENT_KINDS, PathMetrics, _Agent, co
 from tracetui.probe.types import ProbeMethod
 
 
-def exposition(collector) -> str:
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(collector)
-    return generate_latest(registry).decode()
+def exposition(source) -> str:
+    """What the agent serves: its own text, read back by prometheus_client's parser."""
+    agent = source if isinstance(source, _Agent) else _Agent([source])
+    return agent.exposition()
 
 
 def scrape(collector) -> dict[str, dict[tuple, float]]:
@@ -106,7 +105,7 @@ def test_series_per_hop_and_per_target_fit_a_fleet(diagnosed_run):
         for sample in family.samples:
             if "ttl" in sample.labels:
                 per_hop[sample.labels["ttl"]] += 1
-            else:
+            elif "target" in sample.labels:
                 per_target += 1
     assert per_hop and max(per_hop.values()) <= 8
     assert per_hop["2"] == 7 and per_hop["1"] == 6  # the ECMP pair has one more
@@ -297,3 +296,41 @@ def test_sighup_reopens_the_stream_and_events_files_and_the_agent_goes_on(tmp_pa
         _out, err = agent.communicate(timeout=30)
     assert agent.returncode == 0, err
     assert err.splitlines()[-1].startswith("tracetui: stopped after")
+
+
+def test_the_exposition_is_the_official_format_whatever_the_target_is_called(diagnosed_run):
+    """promtool reads it without a complaint, and a target named with quotes, backslashes
+    and a newline comes back exactly; the served answer is gzipped when asked."""
+    import gzip
+    import shutil
+
+    from unavailable import unavailable
+
+    from tracetui.outputs.metrics import _wsgi_app
+
+    hostile = 'we"ird\\name\nx.example'
+    metrics = PathMetrics(hostile)
+    _feed(diagnosed_run, metrics, 10)
+    text = exposition(metrics)
+    targets = {
+        sample.labels["target"]
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if "target" in sample.labels
+    }
+    assert targets == {hostile}
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        unavailable("promtool (Debian's prometheus package) checks the exposition")
+    checked = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True,
+                             text=True, timeout=60)  # fmt: skip
+    assert checked.returncode == 0 and not checked.stdout + checked.stderr, checked.stderr
+    answers: list = []
+    app = _wsgi_app(_Agent([metrics]))
+    asked = {"PATH_INFO": "/metrics", "HTTP_ACCEPT_ENCODING": "gzip"}
+    body = b"".join(app(asked, lambda status, headers: answers.append((status, dict(headers)))))
+    status, headers = answers[0]
+    assert status == "200 OK" and headers["Content-Encoding"] == "gzip"
+    assert headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    served = gzip.decompress(body).decode()
+    assert served.startswith(text) and "process_resident_memory_bytes" in served
