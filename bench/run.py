@@ -459,15 +459,15 @@ def startup(lab: Lab, mtr: str, repeats: int) -> list[Row]:
 
     # what a user types: the installed command (python -m adds runpy's 15 ms)
     script = Path(sys.executable).with_name("tracetui")
-    command = [str(script)] if script.exists() else TRACETUI
-    ours_help = best_wall([*command, "--help"])
+    ours = [str(script)] if script.exists() else TRACETUI
+    ours_help = best_wall([*ours, "--help"])
     mtr_help = best_wall([mtr, "--help"])
-    ours_version = best_wall([*command, "--version"])
+    ours_version = best_wall([*ours, "--version"])
     mtr_version = best_wall([mtr, "--version"])
     frames = {}
     target = lab.plan.target_address(4)
     for name, command, marker in (
-        ("tracetui", " ".join([*command, "-n", target]), "Hop"),
+        ("tracetui", " ".join([*ours, "-n", target]), "Hop"),
         ("mtr", f"{mtr} -n {target}", "Host"),
     ):
         samples = []

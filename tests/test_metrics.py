@@ -87,6 +87,7 @@ def test_a_scrape_says_what_the_snapshot_says(diagnosed_run):
     assert len(view.hops[1].responders) == 2  # the ECMP pair: two responder series
     target = _labels(target="example.org")
     assert samples["tracetui_path_length"][target] == 6
+    assert samples["tracetui_round_lateness_seconds_count"][()] == view.rounds  # every round
     assert samples["tracetui_destination_reached"][target] == 1
     assert samples["tracetui_destination_rtt_seconds_count"][target] == view.hops[-1].received
     info = _labels(target="example.org", address=view.info.target, method="icmp", family="ipv4")

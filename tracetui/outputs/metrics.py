@@ -37,7 +37,7 @@ from prometheus_client.process_collector import ProcessCollector
 
 from tracetui import __version__
 from tracetui.path.diagnosis import EVENT_KINDS
-from tracetui.probe.events import EngineEvent, ProbeFailed, ProbeLost, ProbeReplied
+from tracetui.probe.events import EngineEvent, ProbeFailed, ProbeLost, ProbeReplied, RoundStarted
 from tracetui.probe.types import ReplyKind
 
 if TYPE_CHECKING:
@@ -60,15 +60,20 @@ _DESTINATION_KINDS = frozenset(
 _TTLS = 256
 
 
-class _Histogram:
-    __slots__ = ("counts", "total")
+LATENESS_BUCKETS = (0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0)
+"""Seconds a round left after its due time, for the whole agent: under 10 ms is on time."""
 
-    def __init__(self) -> None:
-        self.counts = [0] * (len(DESTINATION_BUCKETS) + 1)
+
+class _Histogram:
+    __slots__ = ("bounds", "counts", "total")
+
+    def __init__(self, bounds: tuple[float, ...] = DESTINATION_BUCKETS) -> None:
+        self.bounds = bounds
+        self.counts = [0] * (len(bounds) + 1)
         self.total = 0.0
 
     def observe(self, seconds: float) -> None:
-        for index, bound in enumerate(DESTINATION_BUCKETS):
+        for index, bound in enumerate(self.bounds):
             if seconds <= bound:
                 self.counts[index] += 1
                 break
@@ -76,12 +81,11 @@ class _Histogram:
             self.counts[-1] += 1
         self.total += seconds
 
-    def buckets(self) -> list[tuple[str, float]]:
+    def buckets(self) -> list[tuple[str, int]]:
         out, running = [], 0
-        bounds = (*map(repr, DESTINATION_BUCKETS), "+Inf")
-        for bound, count in zip(bounds, self.counts, strict=True):
+        for bound, count in zip((*map(repr, self.bounds), "+Inf"), self.counts, strict=True):
             running += count
-            out.append((bound, float(running)))
+            out.append((bound, running))
         return out
 
 
@@ -116,6 +120,8 @@ class PathMetrics:
         self._ttl_labels: dict[int, str] = {}
         self.agent: _Agent | None = None
         """The agent's collector when served (serve_targets)."""
+        self.lateness: _Histogram | None = None
+        """The agent's histogram of how late rounds leave (set by the agent)."""
 
     # ------------------------------------------------------------- feeding
     def observe(self, event: EngineEvent) -> None:
@@ -131,6 +137,10 @@ class PathMetrics:
                 self._destination.observe(seconds)
         elif kind is ProbeLost:
             self._lost[cast(ProbeLost, event).ttl] += 1
+        elif kind is RoundStarted:
+            lateness = self.lateness
+            if lateness is not None:
+                lateness.observe(cast(RoundStarted, event).late)
         elif kind is ProbeFailed:
             self._failed += 1
 
@@ -434,8 +444,10 @@ class _Agent:
         self.limit = limit
         self.stream_dropped: Callable[[], int] = lambda: 0
         """--stream's lines lost to a slow reader so far (see count_stream_drops)."""
+        self.lateness = _Histogram(LATENESS_BUCKETS)
         for part in parts:
             part.agent = self
+            part.lateness = self.lateness
         self._build = _labels(version=__version__, python=platform.python_version())
 
     def exposition(self) -> str:
@@ -471,7 +483,15 @@ class _Agent:
             "reader fell behind (probing never waits).\n"
             "# TYPE tracetui_stream_lines_dropped_total counter\n"
             f"tracetui_stream_lines_dropped_total {self.stream_dropped()}\n"
+            "# HELP tracetui_round_lateness_seconds How long after its due time each round "
+            "left: a busy agent is a late one.\n"
+            "# TYPE tracetui_round_lateness_seconds histogram\n"
         )
+        late = self.lateness
+        for bound, count in late.buckets():
+            text.append(f'tracetui_round_lateness_seconds_bucket{{le="{bound}"}} {count}\n')
+        text.append(f"tracetui_round_lateness_seconds_count {sum(late.counts)}\n")
+        text.append(f"tracetui_round_lateness_seconds_sum {_number(late.total)}\n")
         return "".join(text)
 
 

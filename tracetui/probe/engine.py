@@ -322,8 +322,9 @@ class Engine:
         self._round += 1
         round_ = self._round
         self._last_round_at = now
+        late = now - self._next_round_at
         self._next_round_at = max(self._next_round_at + s.interval, now)
-        self._sink(RoundStarted(round_, now))
+        self._sink(RoundStarted(round_, now, late))
         self._path.start_round(round_)
         top = self._path.limit
         if round_ == self._first_round:

@@ -17,6 +17,8 @@ class RoundStarted(NamedTuple):
     round: int
     at: float = 0.0
     """The engine's clock (seconds, monotonic): what time windows are measured in."""
+    late: float = 0.0
+    """Seconds after its due time the round left (a busy thread, a long scrape)."""
 
 
 class ProbeSent(NamedTuple):
