@@ -120,8 +120,8 @@ class PathMetrics:
         self._ttl_labels: dict[int, str] = {}
         self.agent: _Agent | None = None
         """The agent's collector when served (serve_targets)."""
-        self.lateness: _Histogram | None = None
-        """The agent's histogram of how late rounds leave (set by the agent)."""
+        self.lateness = _Histogram(LATENESS_BUCKETS)
+        """How late this target's rounds left: the agent exports the sum over targets."""
 
     # ------------------------------------------------------------- feeding
     def observe(self, event: EngineEvent) -> None:
@@ -138,9 +138,7 @@ class PathMetrics:
         elif kind is ProbeLost:
             self._lost[cast(ProbeLost, event).ttl] += 1
         elif kind is RoundStarted:
-            lateness = self.lateness
-            if lateness is not None:
-                lateness.observe(cast(RoundStarted, event).late)
+            self.lateness.observe(cast(RoundStarted, event).late)
         elif kind is ProbeFailed:
             self._failed += 1
 
@@ -444,10 +442,8 @@ class _Agent:
         self.limit = limit
         self.stream_dropped: Callable[[], int] = lambda: 0
         """--stream's lines lost to a slow reader so far (see count_stream_drops)."""
-        self.lateness = _Histogram(LATENESS_BUCKETS)
         for part in parts:
             part.agent = self
-            part.lateness = self.lateness
         self._build = _labels(version=__version__, python=platform.python_version())
 
     def exposition(self) -> str:
@@ -487,7 +483,11 @@ class _Agent:
             "left: a busy agent is a late one.\n"
             "# TYPE tracetui_round_lateness_seconds histogram\n"
         )
-        late = self.lateness
+        late = _Histogram(LATENESS_BUCKETS)
+        for part in self.parts:
+            theirs = part.lateness
+            late.total += theirs.total
+            late.counts = [a + b for a, b in zip(late.counts, theirs.counts, strict=True)]
         for bound, count in late.buckets():
             text.append(f'tracetui_round_lateness_seconds_bucket{{le="{bound}"}} {count}\n')
         text.append(f"tracetui_round_lateness_seconds_count {sum(late.counts)}\n")
