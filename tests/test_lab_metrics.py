@@ -59,6 +59,25 @@ def _loss(selector: str, span: str = "1m") -> str:
     )
 
 
+DASHBOARD = Path(__file__).resolve().parents[1] / "deploy/grafana/tracetui-dashboard.json"
+
+
+def _dashboard_queries() -> list[tuple[str, str]]:
+    """Every query of the Grafana dashboard, its variables set to "All" (as Grafana's
+    ``allValue`` does), and the series its variables are read from."""
+    dashboard = json.loads(DASHBOARD.read_text())
+    queries = [
+        (panel["title"], target["expr"].replace("$instance", ".*").replace("$target", ".*"))
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+    ]
+    for variable in dashboard["templating"]["list"]:
+        if variable["type"] == "query":  # label_values(SERIES, label)
+            series = variable["query"].removeprefix("label_values(").rsplit(",", 1)[0]
+            queries.append((variable["name"], series.replace("$instance", ".*")))
+    return queries
+
+
 def _wait_for(predicate, seconds: float):
     """Poll until ``predicate`` returns something true (servers starting, data arriving)."""
     deadline = time.monotonic() + seconds
@@ -161,6 +180,8 @@ def test_prometheus_scrapes_the_path_and_finds_the_loss(prometheus):
         assert info[0]["metric"]["address"] == target
         processes = _query(lab, 'process_resident_memory_bytes{job="tracetui"}')
         assert processes and float(processes[0]["value"][1]) > 0
+        for title, expr in _dashboard_queries():  # deploy/grafana: every panel has data
+            assert _query(lab, expr), title
     finally:
         tracer.send_signal(signal.SIGTERM)
         _out, err = tracer.communicate(timeout=30)
