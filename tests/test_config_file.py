@@ -190,6 +190,7 @@ SAMPLES: dict[str, list[str]] = {
     "demo": ["--demo"],
     "headless": ["--headless"],
     "metrics": ["--metrics", "[::1]:9464"],
+    "agent": ["--agent", "fra-1"],
     "stream": ["--stream", "probes.jsonl"],
     "record": ["--record", "run.pcapng"],
     "record-limit": ["--record-limit", "10M"],

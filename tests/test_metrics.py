@@ -335,3 +335,29 @@ def test_the_exposition_is_the_official_format_whatever_the_target_is_called(dia
     assert headers["Content-Type"].startswith("text/plain; version=0.0.4")
     served = gzip.decompress(body).decode()
     assert served.startswith(text) and "process_resident_memory_bytes" in served
+
+
+def test_an_agents_name_is_on_every_series(diagnosed_run):
+    """--agent NAME: fifty agents in one Prometheus told apart whatever address they are
+    scraped at; the process's own series too."""
+    from tracetui.outputs.metrics import _wsgi_app
+
+    metrics = PathMetrics("example.org", agent="fra-1")
+    _feed(diagnosed_run, metrics, 5)
+    agent = _Agent([metrics], agent="fra-1")
+    body = b"".join(_wsgi_app(agent)({"PATH_INFO": "/metrics"}, lambda *_: None)).decode()
+    names = set()
+    for family in text_string_to_metric_families(body):
+        for sample in family.samples:
+            assert sample.labels.get("agent") == "fra-1", sample
+            names.add(sample.name)
+    assert "process_resident_memory_bytes" in names and "tracetui_probes_sent_total" in names
+    assert "tracetui_round_lateness_seconds_bucket" in names
+
+
+@pytest.mark.parametrize("name", ["", ".x", "a b", "é", "x" * 64])
+def test_a_bad_agent_name_is_one_line(name, capsys):
+    from tracetui.cli import main
+
+    assert main(["--agent", name, "--headless", "h"]) == 2
+    assert "--agent takes a name of letters" in capsys.readouterr().err

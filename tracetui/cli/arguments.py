@@ -199,6 +199,7 @@ def build_config(args: argparse.Namespace, file: ConfigFile) -> Config:
         replay_speed=args.replay_speed,
         daemon=args.headless,
         metrics=args.metrics,
+        agent=args.agent,
         stream=args.stream,
     )
 

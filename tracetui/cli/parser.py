@@ -15,6 +15,7 @@ from tracetui.cli.values import (
     ENVIRONMENT,
     MAX_PACKET_SIZE,
     UsageError,
+    agent_name,
     byte_size,
     dns_server_value,
     field_order,
@@ -428,6 +429,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="[ADDR:]PORT",
         help=f"{EXTRA}serve Prometheus metrics on http://ADDR:PORT/metrics (ADDR 127.0.0.1 "
         "unless given)",
+    )
+    agent.add_argument(
+        "--agent",
+        type=agent_name,
+        metavar="NAME",
+        help=f"{EXTRA}name this agent: agent=NAME on every metric series, so one Prometheus "
+        "tells 50 agents apart whatever address it scrapes them at",
     )
     agent.add_argument(
         "--stream",

@@ -132,6 +132,18 @@ def byte_size(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+AGENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,62}")
+
+
+def agent_name(text: str) -> str:
+    """--agent: a short name that reads well in a label (letters, digits, . _ : -)."""
+    if not AGENT_NAME.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"--agent takes a name of letters, digits and . _ : - (at most 63), not {text!r}"
+        )
+    return text
+
+
 def listen_address(text: str) -> ListenAddress:
     address, _, port = text.rpartition(":")
     address = address.strip("[]") or "127.0.0.1"

@@ -97,8 +97,9 @@ class PathMetrics:
     ever goes back).
     """
 
-    def __init__(self, target: str, clock: Any = time.monotonic) -> None:
+    def __init__(self, target: str, clock: Any = time.monotonic, agent: str | None = None) -> None:
         self.target = target
+        self._agent_labels = {} if agent is None else {"agent": agent}
         self._clock = clock
         self._lock = threading.Lock()
         self._view: PathView | None = None
@@ -116,7 +117,7 @@ class PathMetrics:
         self._reached = 0
         self._hops: tuple[int, ...] = ()
         self._verdicts: dict[int, str] = {}
-        self._target_label = f'target="{_escape(target)}"'
+        self._target_label = _labels(**self._agent_labels, target=target)
         self._ttl_labels: dict[int, str] = {}
         self.agent: _Agent | None = None
         """The agent's collector when served (serve_targets)."""
@@ -161,6 +162,7 @@ class PathMetrics:
             self._path_id = _path_id(view)
             info = view.info
             self._info = _labels(
+                **self._agent_labels,
                 target=self.target,
                 address=info.target,
                 method=str(view.method),
@@ -437,14 +439,31 @@ class _Agent:
     probing thread waited for it.
     """
 
-    def __init__(self, parts: list[PathMetrics], limit: int = MAX_AGENT_SERIES) -> None:
+    def __init__(
+        self, parts: list[PathMetrics], limit: int = MAX_AGENT_SERIES, agent: str | None = None
+    ) -> None:
         self.parts = parts
+        own = {} if agent is None else {"agent": agent}
+        self._own = f"{{{_labels(**own)}}}" if own else ""
+        """The agent's own series' labels: none, or its name."""
         self.limit = limit
         self.stream_dropped: Callable[[], int] = lambda: 0
         """--stream's lines lost to a slow reader so far (see count_stream_drops)."""
         for part in parts:
             part.agent = self
-        self._build = _labels(version=__version__, python=platform.python_version())
+        self._build = _labels(**own, version=__version__, python=platform.python_version())
+
+    def labelled(self, exposition: bytes) -> bytes:
+        """Another collector's unlabelled samples (the process's) with the agent's name."""
+        if not self._own:
+            return exposition
+        own = self._own.encode()
+        lines = exposition.split(b"\n")
+        for index, line in enumerate(lines):
+            if line and not line.startswith(b"#") and b"{" not in line:
+                name, _, value = line.partition(b" ")
+                lines[index] = name + own + b" " + value
+        return b"\n".join(lines)
 
     def exposition(self) -> str:
         """The text format (version 0.0.4) Prometheus and promtool read."""
@@ -474,11 +493,11 @@ class _Agent:
             f"# HELP tracetui_series_dropped Series left out of this scrape: the agent "
             f"exports at most {self.limit}.\n"
             "# TYPE tracetui_series_dropped gauge\n"
-            f"tracetui_series_dropped {left_out}\n"
+            f"tracetui_series_dropped{self._own} {left_out}\n"
             "# HELP tracetui_stream_lines_dropped_total --stream lines lost because the "
             "reader fell behind (probing never waits).\n"
             "# TYPE tracetui_stream_lines_dropped_total counter\n"
-            f"tracetui_stream_lines_dropped_total {self.stream_dropped()}\n"
+            f"tracetui_stream_lines_dropped_total{self._own} {self.stream_dropped()}\n"
             "# HELP tracetui_round_lateness_seconds How long after its due time each round "
             "left: a busy agent is a late one.\n"
             "# TYPE tracetui_round_lateness_seconds histogram\n"
@@ -488,10 +507,11 @@ class _Agent:
             theirs = part.lateness
             late.total += theirs.total
             late.counts = [a + b for a, b in zip(late.counts, theirs.counts, strict=True)]
+        prefix = self._own[1:-1] + "," if self._own else ""
         for bound, count in late.buckets():
-            text.append(f'tracetui_round_lateness_seconds_bucket{{le="{bound}"}} {count}\n')
-        text.append(f"tracetui_round_lateness_seconds_count {sum(late.counts)}\n")
-        text.append(f"tracetui_round_lateness_seconds_sum {_number(late.total)}\n")
+            text.append(f'tracetui_round_lateness_seconds_bucket{{{prefix}le="{bound}"}} {count}\n')
+        text.append(f"tracetui_round_lateness_seconds_count{self._own} {sum(late.counts)}\n")
+        text.append(f"tracetui_round_lateness_seconds_sum{self._own} {_number(late.total)}\n")
         return "".join(text)
 
 
@@ -518,7 +538,7 @@ def _wsgi_app(agent: _Agent) -> Callable[..., list[bytes]]:
         if environ.get("PATH_INFO", "/") not in ("/", "/metrics"):
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"not found: try /metrics\n"]
-        body = agent.exposition().encode() + generate_latest(process)
+        body = agent.exposition().encode() + agent.labelled(generate_latest(process))
         headers = [("Content-Type", TEXT_FORMAT)]
         if "gzip" in environ.get("HTTP_ACCEPT_ENCODING", ""):
             body = gzip.compress(body, compresslevel=1)
@@ -530,11 +550,14 @@ def _wsgi_app(agent: _Agent) -> Callable[..., list[bytes]]:
     return app
 
 
-def serve_targets(targets: list[str], address: str, port: int) -> list[PathMetrics]:
+def serve_targets(
+    targets: list[str], address: str, port: int, name: str | None = None
+) -> list[PathMetrics]:
     """The targets' metrics, served on ``address`` only (``/metrics``), in a thread of its
-    own; OSError when the address cannot be had."""
-    parts = [PathMetrics(target) for target in targets]
-    agent = _Agent(parts)
+    own, each series labelled ``agent=name`` if given; OSError when the address cannot
+    be had."""
+    parts = [PathMetrics(target, agent=name) for target in targets]
+    agent = _Agent(parts, agent=name)
 
     class Server(_GatedServer):
         address_family = socket.AF_INET6 if ":" in address else socket.AF_INET

@@ -161,7 +161,7 @@ def serve_metrics(config: Config, targets: list[str]) -> list[PathMetrics]:
     assert config.metrics is not None
     address, port = config.metrics
     try:
-        return serve_targets(targets, address, port)
+        return serve_targets(targets, address, port, config.agent)
     except OSError as exc:
         message = f"cannot serve metrics on {address}:{port}: {exc.strerror or exc}"
         raise SetupError(message, usage=False) from None
