@@ -182,6 +182,13 @@ def test_prometheus_scrapes_the_path_and_finds_the_loss(prometheus):
         assert processes and float(processes[0]["value"][1]) > 0
         for title, expr in _dashboard_queries():  # deploy/grafana: every panel has data
             assert _query(lab, expr), title
+        shared = _query(  # the README's fleet query: where loss begins, by router
+            lab,
+            'count by (responder) (tracetui_hop_verdict{verdict="loss-origin"} '
+            "* on (instance, target, ttl) group_right tracetui_responder_info)",
+        )
+        assert {r["metric"]["responder"] for r in shared} <= set(lab.plan.hop_addresses(3, 4))
+        assert shared and float(shared[0]["value"][1]) == 1.0
     finally:
         tracer.send_signal(signal.SIGTERM)
         _out, err = tracer.communicate(timeout=30)
