@@ -656,3 +656,28 @@ async def test_the_history_column_uses_a_wide_terminal(monkeypatch, tmp_path):
         line = next(row for row in screen_text(app).splitlines() if "gw.home.example" in row)
         strip = re.sub(r"[^▁▂▃▄▅▆▇█?]", "", line)
         assert len(strip) >= 150, line  # all the width the other columns leave
+
+
+async def test_the_chart_has_a_scale_in_ms_and_zooms(monkeypatch, tmp_path):
+    """d: the RTT chart, its bars from 0 to a round number of ms above the slowest round
+    trip; + zooms in a step down 1-2-5 (the slow hops' bars are cut at the top), - back."""
+    from tracetui.path.snapshot import has_rtt
+    from tracetui.tui.hop_table import chart_scale
+
+    app = demo_app(monkeypatch, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("d")
+        await pilot.pause()
+        slowest = max(s for hop in app.view.hops for s in hop.history if has_rtt(s))
+        top = chart_scale(slowest)
+        assert slowest <= top < 2.5 * slowest
+        assert f"RTT over time, bars 0 to {top:g} ms (+ to zoom)" in screen_text(app)
+        await pilot.press("plus")
+        await pilot.pause()
+        zoomed = chart_scale(slowest, 1)
+        assert zoomed < top and f"bars 0 to {zoomed:g} ms (zoomed: - to zoom out)" in (
+            screen_text(app)
+        )
+        await pilot.press("minus", "minus")
+        await pilot.pause()
+        assert f"bars 0 to {top:g} ms (+ to zoom)" in screen_text(app)

@@ -64,6 +64,10 @@ COMMAND_ECHO_SECONDS = 0.05
 """After a command, redraw this soon: the engine applies it within a loop turn."""
 
 
+MAX_ZOOM = 9
+"""Three decades below the slowest round trip: a 200 ms path at 0.2 ms a bar."""
+
+
 class TraceApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "tracetui"
@@ -96,6 +100,8 @@ class TraceApp(App[None]):
         self.order = order
         self.jitter = False
         self.chart = chart
+        self.chart_zoom = 0
+        """Steps the chart's scale is below the slowest round trip (+ and - keys)."""
         self.mpls = mpls
         """mtr's -e and e key: each hop's MPLS label stack on rows under it."""
         if keymap:
@@ -221,7 +227,9 @@ class TraceApp(App[None]):
         table.labels = self.labels
         table.mpls = self.mpls
         layout = table.layout_spec
-        table.show(view, self.size.width, order=self.shown_order, chart=self.chart)
+        table.show(
+            view, self.size.width, order=self.shown_order, chart=self.chart, zoom=self.chart_zoom
+        )
         if table.layout_spec != layout and table.layout_spec is not None:
             self.table_header.show(table.layout_spec)
         self.status_bar.show(view, self.show_names, self._status_notice(view), self.size.width)
@@ -385,6 +393,13 @@ class TraceApp(App[None]):
 
     def action_display_mode(self) -> None:
         self.chart = not self.chart
+        self.refresh_frame()
+
+    def action_zoom(self, steps: int) -> None:
+        """The chart's scale one step down (in) or up (out) the 1-2-5 ladder; the chart
+        shows when zooming from the table."""
+        self.chart = True
+        self.chart_zoom = max(0, min(MAX_ZOOM, self.chart_zoom + steps))
         self.refresh_frame()
 
     def action_toggle_mpls(self) -> None:

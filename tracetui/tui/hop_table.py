@@ -11,7 +11,7 @@ from :mod:`tracetui.columns`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rich.console import Console
@@ -54,6 +54,24 @@ CHART_ORDER = "LA"
 """Loss% and Avg beside the chart of every hop."""
 
 
+SCALE_STEPS = (1.0, 2.0, 5.0)
+"""A chart's top is 1, 2 or 5 times a power of ten milliseconds: a scale that reads at
+a glance and stays put while the slowest round trip moves a little."""
+
+
+def chart_scale(slowest_ms: float, zoom: int = 0) -> float:
+    """The chart's top: the first round value at or above the slowest round trip, then
+    ``zoom`` steps down the 1-2-5 ladder (bars taller than the top are cut)."""
+    import math
+
+    if slowest_ms <= 0:
+        return 1.0  # nothing to show yet
+    exponent = math.floor(math.log10(slowest_ms))
+    ladder = [step * 10.0**e for e in range(exponent - 6, exponent + 2) for step in SCALE_STEPS]
+    index = next((i for i, value in enumerate(ladder) if value >= slowest_ms), len(ladder) - 1)
+    return ladder[max(0, index - zoom)]
+
+
 COMPACT_BELOW = 24
 """Host width under which number columns give up a character each (an 80-column screen)."""
 
@@ -73,6 +91,9 @@ class TableLayout:
     history_width: int
     verdicts: bool = True
     compact: bool = False
+    chart_top: float = 0.0
+    """Milliseconds at the top of the chart's bars (chart mode)."""
+    zoomed: bool = False
 
     @classmethod
     def fit(
@@ -108,7 +129,10 @@ class TableLayout:
         narrower = 1 if self.compact else 0
         columns += [(column.label, column.width - narrower, RIGHT) for column in self.statistics]
         if self.chart:
-            columns.append((" RTT over time (bars from 0 ms)", self.history_width + 1, LEFT))
+            top = f"{self.chart_top:g} ms"
+            label = f" RTT over time, bars 0 to {top}"
+            label += " (zoomed: - to zoom out)" if self.zoomed else " (+ to zoom)"
+            columns.append((label, self.history_width + 1, LEFT))
         elif self.history_width:
             columns.append((" History", self.history_width + 1, LEFT))
         return columns
@@ -243,7 +267,7 @@ class HopTable(ScrollView, can_focus=True):
         return int(self._keys[self.cursor][1:].split(":")[0])
 
     # -------------------------------------------------------------- updating
-    def show(self, view: PathView, width: int, *, order: str, chart: bool) -> None:
+    def show(self, view: PathView, width: int, *, order: str, chart: bool, zoom: int = 0) -> None:
         host_need = max(
             [self._host(hop.primary).cell_len for hop in view.hops]
             + [4 + self._host(r).cell_len for hop in view.hops for r in hop.responders[1:]]
@@ -251,6 +275,10 @@ class HopTable(ScrollView, can_focus=True):
         )
         verdicts = view.diagnosis is not None
         layout = TableLayout.fit(width, order, chart, host_need + 2, verdicts)
+        if layout.chart:
+            values = [s for hop in view.hops for s in hop.history if has_rtt(s)]
+            top = chart_scale(max(values, default=0.0), zoom)
+            layout = replace(layout, chart_top=top, zoomed=zoom > 0)
         rows = self._rows(view, layout)
         selected = self._keys[self.cursor] if self._keys else None
         if layout != self.layout_spec:
@@ -333,10 +361,7 @@ class HopTable(ScrollView, can_focus=True):
     def _rows(self, view: PathView, layout: TableLayout) -> dict[str, list[Text]]:
         rows: dict[str, list[Text]] = {}
         statistics = layout.statistics
-        chart_top = 0.0
-        if layout.chart:
-            values = [s for hop in view.hops for s in hop.history if has_rtt(s)]
-            chart_top = max(values, default=0.0)
+        chart_top = layout.chart_top
         diagnosis = view.diagnosis
         palette = palette_of(self.app)
         for hop in view.hops:

@@ -76,6 +76,22 @@ APP_BINDINGS: list[Binding] = [
         tooltip="table with history strip / RTT chart of every hop",
     ),
     Binding(
+        "plus,equals_sign",
+        "zoom(1)",
+        "Zoom in",
+        id="zoom-in",
+        show=False,
+        tooltip="RTT chart: zoom in (the bars' top one step down 1-2-5 ms)",
+    ),
+    Binding(
+        "minus",
+        "zoom(-1)",
+        "Zoom out",
+        id="zoom-out",
+        show=False,
+        tooltip="RTT chart: zoom out",
+    ),
+    Binding(
         "b",
         "cycle_hosts",
         "Hosts",
