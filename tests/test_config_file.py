@@ -191,6 +191,7 @@ SAMPLES: dict[str, list[str]] = {
     "headless": ["--headless"],
     "metrics": ["--metrics", "[::1]:9464"],
     "agent": ["--agent", "fra-1"],
+    "geoip-mmdb-file": ["--geoip-mmdb-file", "city.mmdb"],
     "stream": ["--stream", "probes.jsonl"],
     "record": ["--record", "run.pcapng"],
     "record-limit": ["--record-limit", "10M"],
@@ -214,6 +215,9 @@ def test_print_config_lists_every_option_and_reads_back_as_given(tmp_path, monke
     monkeypatch.chdir(tmp_path)
     (tmp_path / "hosts.txt").write_text("198.18.0.9\n")
     (tmp_path / "run.pcapng").write_bytes(b"")  # checked for existence only
+    from mmdb_writer import MMDBWriter  # a database opens, or the option is refused
+
+    MMDBWriter().to_db_file(str(tmp_path / "city.mmdb"))
 
     parser = build_parser()
     printed = as_toml(parser, *reversed(parse_arguments(["h"])))

@@ -200,8 +200,22 @@ def build_config(args: argparse.Namespace, file: ConfigFile) -> Config:
         daemon=args.headless,
         metrics=args.metrics,
         agent=args.agent,
+        geoip=check_geoip(args.geoip),
         stream=args.stream,
     )
+
+
+def check_geoip(path: str | None) -> str | None:
+    """The database opens and reads as one, or one line and exit 2 before any probe."""
+    if path is None:
+        return None
+    from tracetui.names.geoip import GeoIp, GeoIpError
+
+    try:
+        GeoIp.open(path).close()
+    except GeoIpError as exc:
+        raise UsageError(str(exc)) from None
+    return path
 
 
 def check_output(path: str, option: str) -> None:

@@ -487,6 +487,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     names.add_argument("-z", "--aslookup", action="store_true", help="display AS number")
     names.add_argument(
+        "--geoip-mmdb-file",
+        dest="geoip",
+        metavar="FILE",
+        help=f"{EXTRA}each responder's country and city from this local MaxMind, DB-IP or "
+        "IPinfo database (.mmdb): in the detail pane, -y's country and JSON",
+    )
+    names.add_argument(
         "--dns-server",
         action="append",
         type=dns_server_value,

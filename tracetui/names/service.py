@@ -72,4 +72,10 @@ def open_names(
         from tracetui.names.reverse_dns import BackgroundNames
 
         service = BackgroundNames.start(config.dns_servers, aslookup)
-    return recording.keep_names(service) if recording is not None else service
+    if recording is not None:
+        service = recording.keep_names(service)
+    if config.geoip is not None:  # outermost: a place is the local file's, never recorded
+        from tracetui.names.geoip import GeoIp, GeoNames
+
+        service = GeoNames(service, GeoIp.open(config.geoip))
+    return service

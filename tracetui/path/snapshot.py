@@ -46,6 +46,8 @@ class NameInfo(NamedTuple):
     country: str | None = None
     registry: str | None = None
     allocated: str | None = None
+    city: str | None = None
+    """From --geoip-mmdb-file (which also gives the country)."""
 
     @property
     def as_label(self) -> str | None:

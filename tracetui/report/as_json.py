@@ -55,6 +55,7 @@ def _responder(responder: ResponderView, options: ReportOptions) -> dict[str, An
         "Rcv": responder.received,
         **_times(responder.rtt),
         "current": responder.current,
+        **_place(responder),
     }
     if responder.mtu:
         entry["mtu"] = responder.mtu
@@ -89,6 +90,17 @@ def _asn_fields(responder: ResponderView | None) -> dict[str, Any]:
         "as_name": names.as_name if names else None,
         "as_prefix": names.as_prefix if names else None,
     }
+
+
+def _place(responder: ResponderView) -> dict[str, Any]:
+    """``country`` and ``city`` where --geoip-mmdb-file (or -y's country) says them."""
+    names = responder.names
+    place: dict[str, Any] = {}
+    if names.country:
+        place["country"] = names.country
+    if names.city:
+        place["city"] = names.city
+    return place
 
 
 def _hub(hop: HopView, view: PathView, options: ReportOptions) -> dict[str, Any]:

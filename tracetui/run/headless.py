@@ -297,7 +297,7 @@ def run_report(config: Config) -> int:
             if config.events_file is not None:
                 log = open_event_log(config, targets[0])
                 reopened.append(log)
-            if config.names or config.aslookup:  # a source may bring its own (demo, replay)
+            if config.names or config.aslookup or config.geoip:  # a source may bring its own
                 first = sessions[0]
                 names = open_names(config, config.aslookup, first.names, first.recording)
             for index, (watch, session) in enumerate(zip(watches, sessions, strict=True)):

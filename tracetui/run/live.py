@@ -246,7 +246,7 @@ class LiveTrace:
 
     def set_names(self, names: bool, asn: bool) -> None:
         service = self._names
-        if service is None and (names or asn):
+        if service is None and (names or asn or self.session.config.geoip is not None):
             service = self._names = open_names(
                 self.session.config, asn, self.session.names, self.session.recording
             )

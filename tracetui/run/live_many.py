@@ -224,7 +224,7 @@ class ManyTraces:
 
     def set_names(self, names: bool, asn: bool) -> None:
         service = self._names
-        if service is None and (names or asn):
+        if service is None and (names or asn or self._config.geoip is not None):
             own = self.traces[0].session.names  # a simulated source answers names itself
             service = self._names = open_names(self._config, asn, own)
             for trace in self.traces:

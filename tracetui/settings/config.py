@@ -87,6 +87,8 @@ class Config(NamedTuple):
     """--headless: no screen; probe until signalled (or --count), log to stderr."""
     metrics: ListenAddress | None = None
     """--metrics: the address and port Prometheus metrics are served on."""
+    geoip: str | None = None
+    """--geoip-mmdb-file: a local MaxMind database for each responder's country and city."""
     agent: str | None = None
     """--agent: the agent label on every metric series."""
     stream: str | None = None

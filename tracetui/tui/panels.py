@@ -307,6 +307,9 @@ class DetailPane(LinesPanel):
                     ms(rtt.javg),
                 )
             )
+            place = " ".join(p for p in (responder.names.country, responder.names.city) if p)
+            if place:
+                line.append(f"  {printable(place, 52)}", style="dim")
             lines.append(line)
             lines += _extension_lines(decode_if_ready(responder.extension_data))
         if not hop.responders:
