@@ -86,3 +86,17 @@ async def test_the_detail_pane_shows_the_place(monkeypatch, tmp_path, database):
         await pilot.press("down", "down", "down")
         await pilot.pause()
         assert "DE Frankfurt am Main" in screen_text(app)
+
+
+def test_csv_has_the_place_in_its_own_columns(database):
+    import csv
+    import io
+
+    done = subprocess.run(
+        [sys.executable, "-m", "tracetui", "--demo", "--csv", "-c", "2", "-i", "0.05", "-Z",
+         "0.3", "--geoip-mmdb-file", str(database)], capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rows = {row["Hop"]: row for row in csv.DictReader(io.StringIO(done.stdout))}
+    assert (rows["4"]["country"], rows["4"]["city"]) == ("DE", "Frankfurt am Main")
+    assert (rows["1"]["country"], rows["1"]["city"]) == ("", "")

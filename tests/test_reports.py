@@ -184,11 +184,14 @@ def test_json_carries_verdicts_summary_and_events(diagnosed_view):
     assert tracetui["pings"]["198.18.2.1"]["received"] >= 3
 
 
-def test_csv_has_the_verdict_after_the_measures_and_the_extensions_last(diagnosed_view):
+def test_csv_has_the_verdict_after_the_measures_then_the_extensions_and_the_place(
+    diagnosed_view,
+):
     rows = list(csv.DictReader(io.StringIO(render(diagnosed_view, "csv"))))
     columns = list(rows[0])
     assert columns.index("verdict") == columns.index("end") + 1
-    assert columns[-5:] == ["mpls", "if_index", "if_address", "if_name", "if_mtu"]
+    assert columns[-7:-2] == ["mpls", "if_index", "if_address", "if_name", "if_mtu"]
+    assert columns[-2:] == ["country", "city"]  # new columns come last: indexes stay
     assert [row["verdict"] for row in rows][:5] == [
         "ok",
         "rate-limited",

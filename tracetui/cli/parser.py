@@ -491,7 +491,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="geoip",
         metavar="FILE",
         help=f"{EXTRA}each responder's country and city from this local MaxMind, DB-IP or "
-        "IPinfo database (.mmdb): in the detail pane, -y's country and JSON",
+        "IPinfo database (.mmdb): in the detail pane, -y's country, JSON and CSV",
     )
     names.add_argument(
         "--dns-server",

@@ -49,6 +49,8 @@ EXTRA_COLUMNS = (
     "if_address",
     "if_name",
     "if_mtu",
+    "country",
+    "city",
 )
 """tracetui's columns, after mtr's (and after the empty column of mtr's trailing comma)."""
 
@@ -131,6 +133,8 @@ def _extras(view: PathView, hop: HopView, options: ReportOptions, verdict: str) 
         iso(view.taken),
         verdict,
         *_extensions(primary),
+        _text(names.country) if names and names.country else "",
+        _text(names.city) if names and names.city else "",
     ]
 
 
