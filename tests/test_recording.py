@@ -392,3 +392,18 @@ def test_the_limit_is_noted_in_the_run_and_the_file_stays_under_it(tmp_path):
     assert 16384 * 0.75 < path.stat().st_size <= 16384  # the count errs on the safe side
     replayed, _ = replay(path)  # what fits replays, up to where it stops
     assert any(type(e) is ProbeReplied for e in replayed)
+
+
+def test_names_recorded_before_a_field_was_added_still_read():
+    """A recording's names are NameInfo's fields in order; new fields come last, so an
+    older file (without city) reads, and one with too many fields does not."""
+    address, info = parse_name('["198.18.1.1", "gw.example", 64500, null, null, null, null, null]')
+    assert (address, info.hostname, info.asn, info.city) == (
+        "198.18.1.1",
+        "gw.example",
+        64500,
+        None,
+    )
+    too_many = '["198.18.1.1"' + ", null" * (len(info._fields) + 1) + "]"
+    with pytest.raises(RecordingError):
+        parse_name(too_many)

@@ -334,13 +334,14 @@ def parse_name(value: str) -> tuple[str, NameInfo]:
         data = json.loads(value)
     except (ValueError, RecursionError):
         raise RecordingError("a recorded name is not valid JSON") from None
-    if not isinstance(data, list) or len(data) != 1 + len(NameInfo._fields):
+    # fields are only ever added at the end (city came later): an older file has fewer
+    if not isinstance(data, list) or not 2 <= len(data) <= 1 + len(NameInfo._fields):
         raise RecordingError("a recorded name is not valid")
     address, *fields = data
     if not isinstance(address, str):
         raise RecordingError("a recorded name has no address")
     values: list[Any] = []
-    for name, field in zip(NameInfo._fields, fields, strict=True):
+    for name, field in zip(NameInfo._fields, fields, strict=False):
         if field is None:
             values.append(None)
         elif name == "asn" and isinstance(field, int) and not isinstance(field, bool):
