@@ -681,3 +681,23 @@ async def test_the_chart_has_a_scale_in_ms_and_zooms(monkeypatch, tmp_path):
         await pilot.press("minus", "minus")
         await pilot.pause()
         assert f"bars 0 to {top:g} ms (+ to zoom)" in screen_text(app)
+
+
+async def test_g_shows_the_selected_hops_rtt_as_a_histogram(monkeypatch, tmp_path):
+    """g: the detail pane's chart becomes a histogram of the same rounds (Trippy and
+    mtr users ask where the times cluster and how long the tail is); g again: back."""
+    from tracetui.path.snapshot import has_rtt
+
+    app = demo_app(monkeypatch, tmp_path, seconds=60.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("down", "down", "down", "g")
+        await pilot.pause()
+        text = screen_text(app)
+        hop = next(h for h in app.view.hops if h.ttl == 4)
+        replies = sum(1 for s in hop.history if has_rtt(s))
+        assert f"RTT histogram, last {replies} replies (g: over time)" in text
+        rows = [line for line in text.splitlines() if re.search(r"\d+\.\d+-\d+\.\d+ ms ", line)]
+        assert rows and sum(int(line.split()[-1]) for line in rows) == replies
+        await pilot.press("g")
+        await pilot.pause()
+        assert "RTT histogram" not in screen_text(app) and "RTT, last" in screen_text(app)

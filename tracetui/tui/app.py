@@ -100,6 +100,8 @@ class TraceApp(App[None]):
         self.order = order
         self.jitter = False
         self.chart = chart
+        self.histogram = False
+        """The detail pane's RTT as a histogram (g) rather than over time."""
         self.chart_zoom = 0
         """Steps the chart's scale is below the slowest round trip (+ and - keys)."""
         self.mpls = mpls
@@ -248,11 +250,13 @@ class TraceApp(App[None]):
         ttl = table.selected_ttl
         hop = next((h for h in view.hops if h.ttl == ttl), None)
         verdict = view.diagnosis.of(ttl) if view.diagnosis is not None and ttl else None
-        shown = (hop, verdict, self.labels, self.size.width, height)
+        shown = (hop, verdict, self.labels, self.size.width, height, self.histogram)
         if detail_now or shown != self._detail_shown:
             # in the same frame as the table: the pane never contradicts the row above it
             self._detail_shown = shown
-            detail.show(hop, verdict, self.labels, self.size.width, height - 1)
+            detail.show(
+                hop, verdict, self.labels, self.size.width, height - 1, histogram=self.histogram
+            )
 
     def _detail_height(self, table_rows: int) -> int:
         """Rows for the detail pane: all it wants where the table leaves room, fewer on a
@@ -393,6 +397,11 @@ class TraceApp(App[None]):
 
     def action_display_mode(self) -> None:
         self.chart = not self.chart
+        self.refresh_frame()
+
+    def action_toggle_histogram(self) -> None:
+        self.histogram = not self.histogram
+        self.detail_choice = True  # the histogram is in the detail pane: show it
         self.refresh_frame()
 
     def action_zoom(self, steps: int) -> None:

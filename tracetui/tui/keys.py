@@ -76,6 +76,14 @@ APP_BINDINGS: list[Binding] = [
         tooltip="table with history strip / RTT chart of every hop",
     ),
     Binding(
+        "g",
+        "toggle_histogram",
+        "Histogram",
+        id="histogram",
+        show=False,
+        tooltip="detail pane: the selected hop's RTT over time / as a histogram",
+    ),
+    Binding(
         "plus,equals_sign",
         "zoom(1)",
         "Zoom in",

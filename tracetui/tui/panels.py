@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rich.style import Style
@@ -215,6 +216,31 @@ def _extension_lines(extensions: IcmpExtensions) -> list[Text]:
     return lines
 
 
+def rtt_histogram(samples: Sequence[float], width: int, height: int) -> list[Text]:
+    """The rounds' round trips in ``height - 1`` equal bins from the fastest to the
+    slowest, a bar each: where the times cluster, and how long the tail is."""
+    values = [s for s in samples if has_rtt(s)]
+    bins = max(1, height - 1)
+    head = Text(f"RTT histogram, last {len(values)} replies (g: over time)", style="dim")
+    if not values:
+        return [head, Text("no replies yet", style="dim")]
+    low, high = min(values), max(values)
+    step = (high - low) / bins or 1.0
+    counts = [0] * bins
+    for value in values:
+        counts[min(bins - 1, int((value - low) / step))] += 1
+    label_width = len(f"{ms(high)}-{ms(high)} ms ")
+    bar_width = max(1, width - label_width - 8)
+    top = max(counts)
+    lines = [head]
+    for index, count in enumerate(counts):
+        lo = low + index * step
+        label = f"{ms(lo)}-{ms(lo + step)} ms"
+        bar = "█" * round(count / top * bar_width) if count else ""
+        lines.append(Text(f"{label:>{label_width}} {bar} {count}"))
+    return lines
+
+
 class DetailPane(LinesPanel):
     """Everything about the selected hop: its responders, an RTT chart, AS numbers."""
 
@@ -229,8 +255,11 @@ class DetailPane(LinesPanel):
         labels: Labels,
         width: int,
         rows: int = 10,
+        *,
+        histogram: bool = False,
     ) -> None:
-        """``rows``: lines inside the pane; the RTT chart gets what the text leaves."""
+        """``rows``: lines inside the pane; the RTT chart gets what the text leaves
+        (over time, or as a histogram of the same rounds)."""
         if hop is None:
             self.set_lines([Text("No hop selected.", style="dim")])
             return
@@ -259,6 +288,9 @@ class DetailPane(LinesPanel):
             self.set_lines(lines)
             return
         chart_width = max(10, width - 4)
+        if histogram:
+            self.set_lines([*lines, *rtt_histogram(hop.history, chart_width, chart_height)])
+            return
         quiet = verdict is not None and verdict.verdict in QUIET_LOSS
         chart = rtt_chart(hop.history, chart_width, chart_height, quiet=quiet, palette=palette)
         scale = Text(
