@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -121,6 +122,15 @@ def lab_ready() -> None:
 def module_lab_ready() -> None:
     """As ``lab_ready``, for a module's own labs built once (a module-scoped fixture)."""
     _require_lab()
+
+
+@pytest.fixture(scope="session")
+def mtr() -> str:
+    """Real mtr 0.95 (Debian's mtr-tiny), for the tests that compare with it."""
+    path = shutil.which("mtr")
+    if path is None:
+        unavailable("mtr (Debian's mtr-tiny) is needed to compare with it")
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 import sys
 
 import pytest
@@ -78,10 +77,7 @@ def test_csv_and_text_and_raw_show_the_labels(extension_lab):
     assert f"m 1 {stack[0]['label']} 5 0 1" in raw and f"m 2 {24003} 5 0 1" in raw
 
 
-def test_mtr_reads_the_same_labels(extension_lab):
-    mtr = shutil.which("mtr")
-    if mtr is None:
-        unavailable("mtr (Debian's mtr-tiny) is needed to compare formats")
+def test_mtr_reads_the_same_labels(extension_lab, mtr):
     target = extension_lab.plan.target_address(4)
     theirs = extension_lab.exec(mtr, "-l", "-e", "-n", "-c", "3", "-i", "0.1", target).stdout
     ours = extension_lab.tracetui("-l", "-e", *COMMON, target).stdout

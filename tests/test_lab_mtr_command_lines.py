@@ -15,7 +15,6 @@ import io
 import json
 import os
 import pty
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -25,7 +24,6 @@ from typing import NamedTuple
 
 import pytest
 from mtr_parsers import parse_text
-from unavailable import unavailable
 
 pytestmark = pytest.mark.lab
 
@@ -69,14 +67,6 @@ class Run(NamedTuple):
     returncode: int
     stdout: str
     stderr: str
-
-
-@pytest.fixture(scope="module")
-def mtr():
-    path = shutil.which("mtr")
-    if path is None:
-        unavailable("mtr (Debian's mtr-tiny) is needed to compare command lines")
-    return path
 
 
 def _run_on_a_terminal(client: str, argv: list[str]) -> Run:

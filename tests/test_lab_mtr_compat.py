@@ -12,27 +12,17 @@ import csv
 import io
 import json
 import pty
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
 import pytest
 from mtr_parsers import MTR_CSV_FIELDS, parse_json_typed, parse_raw, parse_split, parse_text
-from unavailable import unavailable
 
 pytestmark = pytest.mark.lab
 
 ECMP_HOP, SILENT_HOP = 3, 4
 COMMON = ["-c", "5", "-i", "0.1"]
-
-
-@pytest.fixture(scope="module")
-def mtr():
-    path = shutil.which("mtr")
-    if path is None:
-        unavailable("mtr (Debian's mtr-tiny) is needed to compare formats")
-    return path
 
 
 def both(lab, mtr: str, *args: str) -> tuple[str, str]:

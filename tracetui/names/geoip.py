@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from tracetui.names.service import NamesAround, NameService
 from tracetui.path.snapshot import NameInfo
 from tracetui.textsafe import printable
 
@@ -84,15 +85,12 @@ def _place(record: dict[str, Any]) -> Place | None:
     return Place(code.upper() if code else None, name)
 
 
-class GeoNames:
-    """A name service whose answers also carry the place (a NameService itself)."""
+class GeoNames(NamesAround):
+    """A name service whose answers also carry the place."""
 
-    def __init__(self, inner: Any, geo: GeoIp) -> None:
-        self._inner = inner
+    def __init__(self, inner: NameService, geo: GeoIp) -> None:
+        super().__init__(inner)
         self._geo = geo
-
-    def request(self, address: str) -> None:
-        self._inner.request(address)
 
     def lookup(self, address: str) -> NameInfo | None:
         info = self._inner.lookup(address)
@@ -102,15 +100,6 @@ class GeoNames:
         base = info or NameInfo()
         return base._replace(country=place.country or base.country, city=place.city)
 
-    def set_enabled(self, enabled: bool) -> None:
-        self._inner.set_enabled(enabled)
-
-    def set_aslookup(self, enabled: bool) -> None:
-        self._inner.set_aslookup(enabled)
-
-    def wait(self, timeout: float) -> None:
-        self._inner.wait(timeout)
-
     def stop(self) -> None:
-        self._inner.stop()
+        super().stop()
         self._geo.close()

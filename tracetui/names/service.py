@@ -46,6 +46,32 @@ class NameService(Protocol):
     def stop(self) -> None: ...
 
 
+class NamesAround:
+    """A name service around another: everything goes to ``inner``; a subclass changes
+    what it means to change (the recorder keeps answers, GeoIP adds the place)."""
+
+    def __init__(self, inner: NameService) -> None:
+        self._inner = inner
+
+    def request(self, address: str) -> None:
+        self._inner.request(address)
+
+    def lookup(self, address: str) -> NameInfo | None:
+        return self._inner.lookup(address)
+
+    def set_enabled(self, enabled: bool) -> None:
+        self._inner.set_enabled(enabled)
+
+    def set_aslookup(self, enabled: bool) -> None:
+        self._inner.set_aslookup(enabled)
+
+    def wait(self, timeout: float) -> None:
+        self._inner.wait(timeout)
+
+    def stop(self) -> None:
+        self._inner.stop()
+
+
 class NameKeeper(Protocol):
     """A recording: it keeps the answers shown (recording.recorder.RecordingTransport)."""
 

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
+from tracetui.names.service import NamesAround
 from tracetui.path.snapshot import NameInfo
 from tracetui.probe.events import (
     EngineEvent,
@@ -156,17 +157,14 @@ class _Writer(threading.Thread):
             self.error = self.error or exc.strerror or str(exc)
 
 
-class _NamesKept:
+class _NamesKept(NamesAround):
     """A name service whose answers also go into the recording, for the replay to show."""
 
     def __init__(self, inner: NameService, put: Callable[[Any], None], clock: Clock) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._put = put
         self._clock = clock
         self._kept: dict[str, NameInfo] = {}
-
-    def request(self, address: str) -> None:
-        self._inner.request(address)
 
     def lookup(self, address: str) -> NameInfo | None:
         info = self._inner.lookup(address)
@@ -175,18 +173,6 @@ class _NamesKept:
             record = TimelineRecord(self._clock.now(), "name", name_value(address, info))
             self._put(("timeline", record))
         return info
-
-    def set_enabled(self, enabled: bool) -> None:
-        self._inner.set_enabled(enabled)
-
-    def set_aslookup(self, enabled: bool) -> None:
-        self._inner.set_aslookup(enabled)
-
-    def wait(self, timeout: float) -> None:
-        self._inner.wait(timeout)
-
-    def stop(self) -> None:
-        self._inner.stop()
 
 
 class RecordingTransport:
