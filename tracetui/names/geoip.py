@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from tracetui.names.service import NamesAround, NameService
-from tracetui.path.snapshot import NameInfo
 from tracetui.textsafe import printable
 
 MAX_CACHED = 65_536
@@ -83,23 +81,3 @@ def _place(record: dict[str, Any]) -> Place | None:
     if code is None and name is None:
         return None
     return Place(code.upper() if code else None, name)
-
-
-class GeoNames(NamesAround):
-    """A name service whose answers also carry the place."""
-
-    def __init__(self, inner: NameService, geo: GeoIp) -> None:
-        super().__init__(inner)
-        self._geo = geo
-
-    def lookup(self, address: str) -> NameInfo | None:
-        info = self._inner.lookup(address)
-        place = self._geo.place(address)
-        if place is None:
-            return info
-        base = info or NameInfo()
-        return base._replace(country=place.country or base.country, city=place.city)
-
-    def stop(self) -> None:
-        super().stop()
-        self._geo.close()

@@ -7,10 +7,13 @@ bounded ``wait`` at the end of a report.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from tracetui.path.snapshot import NameInfo
 from tracetui.settings.config import Config
+
+if TYPE_CHECKING:
+    from tracetui.names.geoip import GeoIp
 
 LOOKUP_MODULES = (
     "tracetui.names.reverse_dns",
@@ -72,6 +75,26 @@ class NamesAround:
         self._inner.stop()
 
 
+class GeoNames(NamesAround):
+    """A name service whose answers also carry the place (--geoip-mmdb-file)."""
+
+    def __init__(self, inner: NameService, geo: GeoIp) -> None:
+        super().__init__(inner)
+        self._geo = geo
+
+    def lookup(self, address: str) -> NameInfo | None:
+        info = self._inner.lookup(address)
+        place = self._geo.place(address)
+        if place is None:
+            return info
+        base = info or NameInfo()
+        return base._replace(country=place.country or base.country, city=place.city)
+
+    def stop(self) -> None:
+        super().stop()
+        self._geo.close()
+
+
 class NameKeeper(Protocol):
     """A recording: it keeps the answers shown (recording.recorder.RecordingTransport)."""
 
@@ -101,7 +124,7 @@ def open_names(
     if recording is not None:
         service = recording.keep_names(service)
     if config.geoip is not None:  # outermost: a place is the local file's, never recorded
-        from tracetui.names.geoip import GeoIp, GeoNames
+        from tracetui.names.geoip import GeoIp
 
         service = GeoNames(service, GeoIp.open(config.geoip))
     return service
