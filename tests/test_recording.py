@@ -25,6 +25,7 @@ from tracetui.probe.events import (
     FlowNote,
     ProbeFailed,
     ProbeReplied,
+    Reconfigured,
     RoundStarted,
     Tally,
 )
@@ -179,6 +180,21 @@ def test_switches_resets_and_pauses_made_while_recording_are_replayed(tmp_path):
     recorded = record(path, count=30, commands=commands)
     kinds = {type(e).__name__ for e in recorded}
     assert {"Restarted", "Paused"} <= kinds
+    replayed, unmatched = replay(path)
+    assert unmatched == 0 and same_run(replayed) == same_run(recorded)
+
+
+def test_settings_changed_while_recording_are_replayed(tmp_path):
+    """mtr's i f m s Q b keys pressed during a recorded run: the replay changes them at
+    the same moments, so its rounds, its TTL range and its fresh start are the same."""
+    path = tmp_path / "run.pcapng"
+    commands = (
+        (1.1, "settings", {"interval": 0.5, "max_ttl": 6}),
+        (1.3, "settings", {"size": 300, "pattern": 0x55}),
+        (0.9, "settings", {"first_ttl": 2, "tos": 8}),
+    )
+    recorded = record(path, count=30, commands=commands)
+    assert sum(type(e) is Reconfigured for e in recorded) == 3
     replayed, unmatched = replay(path)
     assert unmatched == 0 and same_run(replayed) == same_run(recorded)
 

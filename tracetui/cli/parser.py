@@ -13,7 +13,6 @@ from tracetui import __version__
 from tracetui.cli.targets import MAX_TARGETS
 from tracetui.cli.values import (
     ENVIRONMENT,
-    MAX_PACKET_SIZE,
     UsageError,
     agent_name,
     byte_size,
@@ -28,6 +27,7 @@ from tracetui.cli.values import (
     window_duration,
 )
 from tracetui.columns import COLUMNS, LATENCY_ORDER
+from tracetui.probe.tunables import MAX_PACKET_SIZE
 from tracetui.probe.types import Family, ProbeMethod
 from tracetui.report.formats import FORMATS
 

@@ -15,7 +15,6 @@ from tracetui.settings.config import DnsServer, ListenAddress
 NEGATIVE = re.compile(r"^-(\d|\.\d|inf|nan)", re.IGNORECASE)
 
 
-MAX_PACKET_SIZE = 10000
 ENVIRONMENT = "TRACETUI_OPTIONS"
 """Defaults under the command line, as mtr's MTR_OPTIONS."""
 

@@ -36,6 +36,7 @@ class Diagnoser:
         """The pings this diagnosis booked: give it to the other targets' of the run."""
         self._epoch: datetime | None = None
         self._method: ProbeMethod | None = None
+        self._changes_seen = 0
         self._looked_at: tuple[int, bool, float | None, int] | None = None
         self._regime = Regime()
         self._diagnosis = Diagnosis({}, (), ())
@@ -46,8 +47,14 @@ class Diagnoser:
         """The diagnosis of ``view``; ``final`` (a report's last look) shows the verdicts
         computed from it rather than those held on display by hysteresis."""
         self.new_events = []
+        changed = False
+        for number, change in view.changes:
+            if number > self._changes_seen:
+                self._changes_seen = number
+                changed = True
+                self.new_events.append(self._tracker.restarted(view.taken, "settings", change))
         if view.started != self._epoch:
-            if self._epoch is not None:
+            if self._epoch is not None and not changed:  # new settings said why already
                 self.new_events.append(self._restarted(view))
             self._epoch = view.started
             self._method = view.method

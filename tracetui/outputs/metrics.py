@@ -52,7 +52,9 @@ RESPONDER_SECONDS = 3600.0
 MAX_AGENT_SERIES = 1_000_000
 """Series one agent exports at most (10,000 paths of 15 hops need about 1.3 million:
 past that, split targets over agents)."""
-METRIC_EVENT_KINDS = tuple(k for k in EVENT_KINDS if k not in ("reset", "method-switch"))
+METRIC_EVENT_KINDS = tuple(
+    k for k in EVENT_KINDS if k not in ("reset", "method-switch", "settings")
+)
 """What the diagnosis finds on a path; resets and method switches are the screen user's."""
 _DESTINATION_KINDS = frozenset(
     {ReplyKind.ECHO_REPLY, ReplyKind.PORT_UNREACHABLE, ReplyKind.TCP_SYN_ACK, ReplyKind.TCP_RESET}

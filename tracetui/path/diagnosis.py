@@ -37,7 +37,7 @@ class PathEvent(NamedTuple):
     kind: str
     """One of EVENT_KINDS."""
     ttl: int | None
-    """The hop it concerns; None for the whole path (a reset, a method switch)."""
+    """The hop it concerns; None for the whole path (a reset, a method switch, settings)."""
     message: str
 
 
@@ -55,6 +55,7 @@ EVENT_KINDS = (
     "latency-step",
     "reset",
     "method-switch",
+    "settings",
 )
 
 

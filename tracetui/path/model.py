@@ -59,6 +59,7 @@ from tracetui.probe.events import (
     ProbeLost,
     ProbeReplied,
     ProbeSent,
+    Reconfigured,
     Restart,
     Restarted,
     RoundStarted,
@@ -69,6 +70,7 @@ from tracetui.probe.types import ProbeMethod, ReplyKind
 MAX_RESPONDERS = 16
 MAX_ECHO_TARGETS = 64
 MAX_NOTES = 8
+MAX_CHANGES = 16
 MAX_RECENT_PINGS = 128
 """Triage pings remembered per address: more than the diagnosis asks for within its span
 (``MAX_DECIDING_PINGS``), so that 5 % loss can be told from none by pings alone."""
@@ -218,6 +220,7 @@ class PathModel:
             Finished: self._finished,
             Tally: self._tally,
             FlowNote: self._flow_note,
+            Reconfigured: self._reconfigured,
         }
         self.paused = False
         self.finished = False
@@ -230,6 +233,8 @@ class PathModel:
         """What the engine did to the probes that a report should say, in order, once each."""
         self.now = 0.0
         """The engine's clock at the latest round start (seconds)."""
+        self.changes: deque[tuple[int, str]] = deque(maxlen=MAX_CHANGES)
+        self._changed = 0
         self._echoes: dict[str, _Echo] = {}
         self._by_method: dict[ProbeMethod, _PathState] = {}
         self.rounds = 0
@@ -332,6 +337,11 @@ class PathModel:
         """A reset forgets everything; a method switch puts this method's path aside and
         brings back the new method's, if it was probed before."""
         self.finished = False
+        if event.reason is Restart.SETTINGS:
+            self._by_method.clear()  # every method's numbers were of the packets before
+            change = self.changes[-1][1] if self.changes else ""
+            self._clear(f"{change}: new statistics")
+            return
         if not event.switch:
             self._ignored_before = dict(self.ignored)  # a reset resets every counter
             self._by_method.clear()
@@ -347,6 +357,23 @@ class PathModel:
             return
         self.hops, self.limit, self.dest_ttl, self.discovered, self.left_path, self.started = kept
         self.restart_reason = f"{_restart_text(event)}; its statistics from before are back"
+
+    def _reconfigured(self, event: Reconfigured) -> None:
+        s = event.settings
+        self.info = self.info._replace(
+            first_ttl=s.first_ttl,
+            max_ttl=s.max_ttl,
+            interval=s.interval,
+            size=s.size,
+            tos=s.tos,
+            pattern=s.pattern,
+            max_unknown=s.max_unknown,
+        )
+        self._changed += 1
+        self.changes.append((self._changed, event.change))
+        self.restart_reason = event.change
+        if self.hops and max(self.hops) > s.max_ttl:
+            self.left_path.difference_update(range(s.max_ttl + 1, max(self.hops) + 1))
 
     def _put_aside(self) -> _PathState:
         """This method's path as it stands; probes it still awaited will never settle."""
@@ -439,6 +466,7 @@ class PathModel:
             dest_ttl=self.dest_ttl,
             discovered=self.discovered,
             restart_reason=self.restart_reason,
+            changes=tuple(self.changes),
             ignored=self._ignored_since_reset(),
             paused=self.paused,
             finished=self.finished,

@@ -134,7 +134,8 @@ class HopView(NamedTuple):
 
 
 class TraceInfo(NamedTuple):
-    """What was asked for: fixed for a run, except the method (see PathView)."""
+    """What was asked for: the settings the run started with, and those changed while it
+    runs (mtr's i f m s Q b keys; the method is PathView's)."""
 
     target_name: str
     target: str
@@ -155,6 +156,7 @@ class TraceInfo(NamedTuple):
     probe/probe_sockets.py), with what that cannot do (see :func:`probe_limits`)."""
     replay_speed: float | None = None
     """Set when the run is a recording played back (``--replay``) on the live screen."""
+    max_unknown: int = 5
 
 
 class EchoStats(NamedTuple):
@@ -194,6 +196,8 @@ class PathView(NamedTuple):
     """Verdicts, summary and events, once :mod:`tracetui.diagnose` has looked at the path."""
     notes: tuple[str, ...] = ()
     """What the engine changed about the probes on its own (e.g. a split UDP flow)."""
+    changes: tuple[tuple[int, str], ...] = ()
+    """The latest settings changed while running, numbered from 1, as 'interval 1 s → 0.5 s'."""
 
     @property
     def reached(self) -> bool:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from tracetui.probe.codec import EchoCodec, ProbeCodec, SplitFlowCodec
 from tracetui.probe.events import (
@@ -35,6 +35,7 @@ from tracetui.probe.events import (
     ProbeLost,
     ProbeReplied,
     ProbeSent,
+    Reconfigured,
     Restart,
     Restarted,
     RoundStarted,
@@ -44,6 +45,7 @@ from tracetui.probe.lifecycle import Probe, ProbeLedger, ProbeState
 from tracetui.probe.methods import FlowSpec, make_codec
 from tracetui.probe.network import Clock, Transport
 from tracetui.probe.path_length import PathLength
+from tracetui.probe.tunables import apply_changes, changed_fields, describe, starts_afresh
 from tracetui.probe.types import Observation, ProbeMethod, ProbeSettings, ReplyKind
 
 READ_INTERVAL = 0.1
@@ -65,6 +67,9 @@ Sink = Callable[[EngineEvent], None]
 
 
 class Engine:
+    _next_round_at: float
+    _path: PathLength
+
     def __init__(
         self, transport: Transport, clock: Clock, settings: ProbeSettings, sink: Sink
     ) -> None:
@@ -110,6 +115,12 @@ class Engine:
     def request_reset(self) -> None:
         self._command(lambda: self._begin(Restart.RESET))
 
+    def request_settings(self, changes: Mapping[str, int | float]) -> None:
+        """Change probing settings (probe/tunables.py); ValueError, at once, if they do
+        not make sense together. A Reconfigured event says what changed."""
+        apply_changes(self.settings, changes, self.transport.family)  # checked here, now
+        self._command(lambda: self._reconfigure(changes))
+
     def request_pause(self, paused: bool) -> None:
         self._command(lambda: self._set_paused(paused))
 
@@ -138,6 +149,33 @@ class Engine:
         self._ledger = ProbeLedger(self._codec.key_space)
         self._begin(Restart.SWITCH)
 
+    def _reconfigure(self, changes: Mapping[str, int | float]) -> None:
+        """Apply changes in the engine's thread; a packet size or TOS starts afresh."""
+        before = self.settings
+        try:
+            after = apply_changes(before, changes, self.transport.family)
+        except ValueError:
+            return  # a method switch in between made it impossible (checked when asked)
+        changed = changed_fields(before, after)
+        if not changed:
+            return
+        self.settings = after
+        if "tos" in changed:
+            self.transport.set_tos(after.tos)
+        if "size" in changed or "pattern" in changed:
+            self._codec = self._make_codec(after.method)  # the same keys, other bytes
+        if "interval" in changed and self._round:
+            start = self._next_round_at - before.interval + after.interval
+            self._next_round_at = max(start, self.clock.now())
+        fresh = starts_afresh(before, after)
+        self._sink(Reconfigured(after, describe(before, after), fresh))
+        if fresh:
+            self._begin(Restart.SETTINGS)
+        elif {"first_ttl", "max_ttl", "max_unknown"} & set(changed):
+            self._path.retarget(after.first_ttl, after.max_ttl, after.max_unknown)
+            self._report_path()
+        self.wake()
+
     def _set_paused(self, paused: bool) -> None:
         if paused == self._paused:
             return
@@ -161,8 +199,8 @@ class Engine:
         s = self.settings
         self._ledger.void_all()
         self._timeout_ns = int(s.timeout * 1e9)
-        if reason is not Restart.SWITCH:
-            self._round = 0
+        if reason is Restart.START or reason is Restart.RESET:
+            self._round = 0  # a switch or new settings keep counting toward --count
         self._first_round = self._round + 1
         self._next_round_at = self._last_round_at = self.clock.now()
         self._path = PathLength(s.first_ttl, s.max_ttl, s.max_unknown)

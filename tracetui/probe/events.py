@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from typing import NamedTuple
 
-from tracetui.probe.types import ProbeMethod, ReplyKind
+from tracetui.probe.types import ProbeMethod, ProbeSettings, ReplyKind
 
 
 class RoundStarted(NamedTuple):
@@ -83,6 +83,8 @@ class Restart(enum.StrEnum):
     RESET = "reset"
     SWITCH = "switch"
     """Another probe method: the statistics taken so far belong to the one before."""
+    SETTINGS = "settings"
+    """Another packet size or TOS: the statistics so far measured other packets."""
 
 
 class Restarted(NamedTuple):
@@ -95,6 +97,15 @@ class Restarted(NamedTuple):
     @property
     def switch(self) -> bool:
         return self.reason is Restart.SWITCH
+
+
+class Reconfigured(NamedTuple):
+    """Settings changed while running (mtr's i f m s Q b keys); ``change`` says what, as
+    'interval 1 s → 0.5 s'. When ``fresh``, a Restarted(SETTINGS) follows."""
+
+    settings: ProbeSettings
+    change: str
+    fresh: bool
 
 
 class EchoSent(NamedTuple):
@@ -148,6 +159,7 @@ EngineEvent = (
     | ProbeDiscarded
     | PathChanged
     | Restarted
+    | Reconfigured
     | EchoSent
     | EchoReplied
     | EchoLost

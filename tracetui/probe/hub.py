@@ -51,6 +51,7 @@ from tracetui.probe.sockets import (
     read_replies,
     read_transmit_stamps,
     receive_setup,
+    tos_cmsg,
 )
 from tracetui.probe.types import Family, Observation, ProbeMethod, ReplyKind, SocketOptions
 
@@ -189,6 +190,9 @@ class HubTransport:
         self._address = (target, 0)
         self._ttl_level = socket.IPPROTO_IP if v4 else socket.IPPROTO_IPV6
         self._ttl_option = socket.IP_TTL if v4 else IPV6_HOPLIMIT
+        self._hub_tos = options.tos
+        self._tos: list[tuple[int, int, bytes]] = []
+        """Ancillary data for a TOS other than the shared sockets' (mtr's Q key)."""
         self._holders: list[socket.socket] = []
         af = socket.AF_INET if v4 else socket.AF_INET6
         source = local_source(family, target, options)
@@ -249,17 +253,23 @@ class HubTransport:
         self._stamps[method].append((probe, stamp))
 
     # ------------------------------------------------------------- transport
+    def set_tos(self, tos: int) -> None:
+        self._tos = [] if tos == self._hub_tos else [tos_cmsg(self.family, tos)]
+
     def send(self, method: ProbeMethod, payload: bytes, ttl: int) -> int:
         stamp = time.time_ns()
         self._hub.sender(method).sendmsg(
-            [payload], [(self._ttl_level, self._ttl_option, TTL_CMSG[ttl])], 0, self._address
+            [payload],
+            [(self._ttl_level, self._ttl_option, TTL_CMSG[ttl]), *self._tos],
+            0,
+            self._address,
         )
         return stamp
 
     def send_echo(self, address: str, payload: bytes) -> int:
         stamp = time.time_ns()
-        ttl = [(self._ttl_level, self._ttl_option, TTL_CMSG[ECHO_TTL])]
-        self._hub.sender(ProbeMethod.ICMP).sendmsg([payload], ttl, 0, (address, 0))
+        ancillary = [(self._ttl_level, self._ttl_option, TTL_CMSG[ECHO_TTL]), *self._tos]
+        self._hub.sender(ProbeMethod.ICMP).sendmsg([payload], ancillary, 0, (address, 0))
         return stamp
 
     def drain(self) -> Sequence[tuple[Observation, int]]:

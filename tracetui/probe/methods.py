@@ -79,7 +79,7 @@ def _tcp(flow: FlowSpec, payload: int) -> ProbeCodec:
 METHODS: dict[ProbeMethod, MethodSpec] = {
     spec.method: spec
     for spec in (
-        MethodSpec(ProbeMethod.ICMP, "ICMP", "ICMP echo requests", "i", 8, 0, None, _icmp),
+        MethodSpec(ProbeMethod.ICMP, "ICMP", "ICMP echo requests", "I", 8, 0, None, _icmp),
         MethodSpec(ProbeMethod.UDP, "UDP", "UDP datagrams", "u", 8, 2, 33434, _udp),
         MethodSpec(ProbeMethod.TCP, "TCP", "TCP SYN segments", "t", TCP_HEADER_LEN, 0, 80, _tcp),
     )

@@ -48,6 +48,10 @@ class Transport(Protocol):
         """Send one ICMP echo request to ``address`` (any host, TTL 64); return its send stamp."""
         ...
 
+    def set_tos(self, tos: int) -> None:
+        """The IP TOS / traffic class of probes and pings from now on (mtr's Q key)."""
+        ...
+
     def drain(self) -> Sequence[tuple[Observation, int]]:
         """Everything that has arrived, without waiting."""
         ...

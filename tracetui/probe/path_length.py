@@ -47,6 +47,18 @@ class PathLength:
         self._round = 0
         self._end = PathEnd(max_ttl, None, False)
 
+    def retarget(self, first_ttl: int, max_ttl: int, max_unknown: int) -> None:
+        """Another TTL range or max-unknown while running: what was learnt stays (a reply at
+        a TTL means the same whatever the range), the limit is recomputed."""
+        grow = max_ttl + 2 - len(self._te_round)
+        if grow > 0:
+            self._te_round += [_NEVER] * grow
+            self._end_round += [_NEVER] * grow
+        self.first_ttl, self.max_ttl, self.max_unknown = first_ttl, max_ttl, max_unknown
+        self._highest_reply = max(self._highest_reply, first_ttl - 1)
+        self.last_transit = max(self.last_transit, first_ttl - 1)
+        self._dirty = True
+
     @property
     def end(self) -> PathEnd:
         if self._dirty:

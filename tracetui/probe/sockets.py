@@ -76,10 +76,7 @@ def _apply_options(sock: socket.socket, family: Family, options: SocketOptions) 
         raise OptionError(f"cannot use interface {options.interface}: {exc.strerror}") from None
     try:
         if options.tos:
-            if family is Family.V4:
-                sock.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, options.tos)
-            else:
-                sock.setsockopt(socket.IPPROTO_IPV6, IPV6_TCLASS, options.tos)
+            set_tos(sock, family, options.tos)
     except OSError as exc:
         raise OptionError(f"cannot set TOS {options.tos}: {exc.strerror}") from None
     try:
@@ -93,6 +90,21 @@ def _apply_options(sock: socket.socket, family: Family, options: SocketOptions) 
             sock.bind((address, 0))
         except OSError as exc:
             raise OptionError(f"cannot send from {address}: {exc.strerror}") from None
+
+
+def set_tos(sock: socket.socket, family: Family, tos: int) -> None:
+    """mtr's -Q on one socket: the IPv4 TOS byte or the IPv6 traffic class."""
+    if family is Family.V4:
+        sock.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, tos)
+    else:
+        sock.setsockopt(socket.IPPROTO_IPV6, IPV6_TCLASS, tos)
+
+
+def tos_cmsg(family: Family, tos: int) -> tuple[int, int, bytes]:
+    """The TOS of one send as ancillary data, for a socket other targets share."""
+    if family is Family.V4:
+        return (socket.IPPROTO_IP, socket.IP_TOS, struct.pack("i", tos))
+    return (socket.IPPROTO_IPV6, IPV6_TCLASS, struct.pack("i", tos))
 
 
 def _never_fragment(sock: socket.socket, family: Family) -> None:
@@ -400,6 +412,10 @@ class RawTransport(_PollingTransport):
 
         return read
 
+    def set_tos(self, tos: int) -> None:
+        for sock in self._senders.values():
+            set_tos(sock, self.family, tos)
+
     def send(self, method: ProbeMethod, payload: bytes, ttl: int) -> int:
         sock = self._senders[method]
         stamp = time.time_ns()
@@ -444,8 +460,10 @@ class UnprivilegedTransport(_PollingTransport):
         self._ping = self._open_ping_socket(options)
         self._address = (target, 0)
 
+        self._options = options
+
         def configure(sock: socket.socket) -> None:
-            _apply_options(sock, family, options)
+            _apply_options(sock, family, self._options)  # the TOS of now (set_tos)
             _never_fragment(sock, family)
 
         with socket.socket(socket.AF_INET if v4 else socket.AF_INET6, socket.SOCK_DGRAM) as trial:
@@ -481,6 +499,11 @@ class UnprivilegedTransport(_PollingTransport):
         _never_fragment(sock, self.family)
         sock.setsockopt(self._ttl_level, IP_RECVERR if v4 else IPV6_RECVERR, 1)
         return sock
+
+    def set_tos(self, tos: int) -> None:
+        self._options = self._options._replace(tos=tos)
+        if self._ping is not None:
+            set_tos(self._ping, self.family, tos)
 
     def send(self, method: ProbeMethod, payload: bytes, ttl: int) -> int:
         if method is not ProbeMethod.ICMP:

@@ -81,12 +81,13 @@ class ReplyNote(NamedTuple):
 class TimelineRecord(NamedTuple):
     at: float
     event: str
-    """'method', 'reset', 'pause', 'malformed', 'name' (a name the run showed) or 'end'."""
+    """'method', 'reset', 'pause', 'settings' (every tunable's value after a change, as a JSON
+    object of strings), 'malformed', 'name' (a name the run showed) or 'end'."""
     value: str = ""
     count: int = 0  # type: ignore[assignment]  # mypy: shadows tuple.count
 
 
-TIMELINE_EVENTS = frozenset({"method", "reset", "pause", "malformed", "name", "end"})
+TIMELINE_EVENTS = frozenset({"method", "reset", "pause", "settings", "malformed", "name", "end"})
 
 
 def _header_fields(header: RecordingHeader) -> dict[str, Any]:

@@ -10,6 +10,7 @@ The file stops growing at ``--record-limit``: the run goes on, and a note says s
 
 from __future__ import annotations
 
+import json
 import queue
 import threading
 import time
@@ -23,12 +24,14 @@ from tracetui.probe.events import (
     EngineEvent,
     FlowNote,
     Paused,
+    Reconfigured,
     Restart,
     Restarted,
     RoundStarted,
 )
 from tracetui.probe.network import Clock, Transport
 from tracetui.probe.packets import PROTO_ICMPV6
+from tracetui.probe.tunables import TUNABLES
 from tracetui.probe.types import Family, Observation, ProbeMethod
 from tracetui.recording.notes import (
     ProbeNote,
@@ -231,9 +234,15 @@ class RecordingTransport:
                     self._round_at = event.at
                 case Restarted(reason=Restart.START):
                     self.engine_at = clock.now()  # microseconds after the engine read it
+                case Restarted(reason=Restart.SETTINGS):
+                    pass  # the Reconfigured before it is in the timeline
                 case Restarted():
                     what = "method" if event.switch else "reset"
                     put(("timeline", TimelineRecord(clock.now(), what, str(event.method))))
+                case Reconfigured():
+                    values = {f: str(getattr(event.settings, f)) for f in TUNABLES}
+                    record = TimelineRecord(clock.now(), "settings", json.dumps(values))
+                    put(("timeline", record))
                 case Paused():
                     paused = "1" if event.paused else ""
                     put(("timeline", TimelineRecord(clock.now(), "pause", paused)))
@@ -242,6 +251,9 @@ class RecordingTransport:
         return tapped
 
     # ------------------------------------------------------------- transport
+    def set_tos(self, tos: int) -> None:
+        self.inner.set_tos(tos)
+
     def send(self, method: ProbeMethod, payload: bytes, ttl: int) -> int:
         try:
             stamp = self.inner.send(method, payload, ttl)

@@ -16,16 +16,18 @@ Reading is streamed: only the next few seconds of the recording are in memory.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import NamedTuple, Protocol
 
 from tracetui import __version__
 from tracetui.path.snapshot import NameInfo
 from tracetui.probe.packets import quoted_ipv4, quoted_ipv6
+from tracetui.probe.tunables import parse_changes
 from tracetui.probe.types import Family, Observation, ProbeMethod, ReplyKind
 from tracetui.recording.notes import (
     ProbeNote,
@@ -61,6 +63,8 @@ class Controls(Protocol):
     def request_reset(self) -> None: ...
 
     def request_pause(self, paused: bool) -> None: ...
+
+    def request_settings(self, changes: Mapping[str, int | float]) -> None: ...
 
     def stop(self) -> None: ...
 
@@ -232,6 +236,9 @@ class ReplayTransport:
                 self._stamps[method].append((probe, recorded.stamp))
         return note.sent_ns
 
+    def set_tos(self, tos: int) -> None:
+        """Nothing to do: the recording holds the replies the recorded TOS got."""
+
     def send(self, method: ProbeMethod, payload: bytes, ttl: int) -> int:
         return self._sent(self._match((method, payload, ttl, "")), method)
 
@@ -353,6 +360,11 @@ class ReplayTransport:
             controls.request_reset()
         elif record.event == "pause":
             controls.request_pause(bool(record.value))
+        elif record.event == "settings":
+            try:
+                controls.request_settings(parse_changes(json.loads(record.value)))
+            except (ValueError, TypeError, AttributeError, KeyError):
+                return  # a damaged record changes nothing
 
     @property
     def divergence(self) -> str | None:

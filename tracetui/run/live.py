@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Self
 
 from tracetui.diagnose import Diagnoser
@@ -235,6 +235,9 @@ class LiveTrace:
             )
         self.session.engine.request_method(method)
 
+    def configure(self, changes: Mapping[str, int | float]) -> None:
+        self.session.engine.request_settings(changes)
+
     def set_window(self, seconds: float | None) -> None:
         self.window = seconds
 
@@ -281,6 +284,9 @@ class ReplayTrace(LiveTrace):
 
     def switch_method(self, method: ProbeMethod) -> None:
         raise ValueError("a replay shows the recorded run: it cannot switch probe methods")
+
+    def configure(self, changes: Mapping[str, int | float]) -> None:
+        raise ValueError("a replay shows the recorded run: its settings cannot change")
 
     def snapshot(self) -> PathView:
         view = super().snapshot()

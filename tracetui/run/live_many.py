@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from tracetui.diagnose.overview import TargetLine, target_line
 from tracetui.diagnose.triage import TriageBudget
@@ -217,6 +217,9 @@ class ManyTraces:
 
     def switch_method(self, method: ProbeMethod) -> None:
         self.current.switch_method(method)
+
+    def configure(self, changes: Mapping[str, int | float]) -> None:
+        self.current.configure(changes)
 
     def set_window(self, seconds: float | None) -> None:
         for trace in self.traces:

@@ -431,6 +431,7 @@ def open_session(
         local_host=replay.local_host if replay is not None else socket.gethostname(),
         tos=settings.tos,
         pattern=settings.pattern,
+        max_unknown=settings.max_unknown,
         raw_sockets=(
             replay.raw_sockets
             if replay is not None

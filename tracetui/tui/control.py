@@ -7,6 +7,7 @@ their effect shows up in a later snapshot, once the engine has applied them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
 from tracetui.diagnose.overview import TargetLine
@@ -48,6 +49,11 @@ class TraceControl(Protocol):
 
     def switch_method(self, method: ProbeMethod) -> None:
         """Probe with another method from now on; ValueError if this run cannot."""
+        ...
+
+    def configure(self, changes: Mapping[str, int | float]) -> None:
+        """Change probing settings (tracetui.probe.tunables: interval, TTL range, size, TOS,
+        bit pattern, max unknown); ValueError with one line if they cannot be had."""
         ...
 
     def set_window(self, seconds: float | None) -> None:

@@ -96,6 +96,7 @@ class SimNetwork:
         )
         self.methods = frozenset(ProbeMethod)
         self.malformed = Counter()
+        self.tos = 0
         self._replies = Replies(family, self.client, self.target)
         self._queue: list[tuple[float, int, Channel, bytes, str]] = []
         self._routes: dict[int, _Route] = {}
@@ -105,6 +106,9 @@ class SimNetwork:
         self._next_foreign = self._schedule_foreign(self._epoch)
 
     # --------------------------------------------------------------- transport
+    def set_tos(self, tos: int) -> None:
+        self.tos = tos  # no simulated router treats one TOS differently from another
+
     def send(self, method: ProbeMethod, payload: bytes, ttl: int) -> int:
         now = self.clock.now()
         rate = self.scenario.send_failure_rate
