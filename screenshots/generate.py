@@ -22,8 +22,9 @@ SHOTS = {
     "events": ["v"],
     "chart-with-as": ["d", "z"],
     "help": ["question_mark"],
-    "export-dialog": ["e"],
-    "mpls-and-interface": ["m", "down", "down", "down", "down", "down"],
+    "export-dialog": ["E"],
+    "settings-dialog": ["m"],
+    "mpls-and-interface": ["e", "down", "down", "down", "down", "down"],
     "packet-inspector": ["down", "down", "down", "x"],
 }
 

@@ -104,7 +104,7 @@ def test_live_screen_shows_labels_and_the_interface(extension_lab):
         screen = term.wait_until(lambda s: "Hop 2 " in s and "incoming interface" in s)
         assert f"incoming interface {interface['name']} ({interface['address']}" in screen
         assert f"ifindex {interface['index']}, MTU 1500)" in screen
-        term.keys("m")  # mtr's e: the rows under the hops go away
+        term.keys("e")  # as mtr's e: the rows under the hops go away
         term.wait_until(lambda s: label not in s.split("────")[0])
         term.keys("x")  # the packet inspector: the router's reply, as scapy reads it
         screen = term.wait_until(lambda s: f"Latest reply from {interface['address']}" in s)

@@ -36,8 +36,8 @@ def test_live_screen_shows_the_lab_routers_and_quits_cleanly(main_lab, terminal)
     family = 6 if "(2001:db8:" in screen else 4
     hop1 = plan.hop_addresses(1, family).pop()
     assert "r1.lab.example " in screen and "r2.lab.example " in screen  # names, as mtr shows
-    term.keys("b")  # mtr's b: addresses, then both
-    term.keys("b")
+    term.keys("a")  # addresses, then both (mtr's -b; its b key is the bit pattern)
+    term.keys("a")
     term.wait_until(lambda s: f"r1.lab.example ({hop1})" in s)
     assert "???" in screen  # the silent router
     assert "ICMP" in screen and "running" in screen
@@ -128,7 +128,7 @@ def test_live_screen_switches_methods_without_root(main_lab, terminal):
     term = terminal(command, 120, 34)
     reached = re.compile(rf"^\s*6 {re.escape(target)}\s+\S+\s+0\.0%", re.MULTILINE)
     term.wait_until(lambda s: reached.search(s) and "ICMP through ping sockets" in s)
-    for key, header in (("u", "a port per probe"), ("t", "a port per probe"), ("i", "ping")):
+    for key, header in (("u", "a port per probe"), ("t", "a port per probe"), ("I", "ping")):
         term.keys(key)
         start = _round(term.screen())
         screen = term.wait_until(

@@ -89,7 +89,7 @@ def _dialog_error(app) -> str:
 async def test_export_to_a_full_disk_says_so_and_leaves_nothing(monkeypatch, small_disk):
     app = demo_app(monkeypatch, small_disk)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("e")
+        await pilot.press("E")
         await pilot.click("#export")
         await pilot.pause()
         assert isinstance(app.screen, ExportScreen)
@@ -113,7 +113,7 @@ async def test_export_to_a_read_only_directory(monkeypatch, tmp_path):
     try:
         app = demo_app(monkeypatch, target)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("e")
+            await pilot.press("E")
             await pilot.click("#export")
             await pilot.pause()
             text = _dialog_error(app)

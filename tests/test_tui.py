@@ -13,7 +13,7 @@ from tracetui.cli import parse_config
 from tracetui.probe.types import ProbeMethod
 from tracetui.tui.hop_table import HopTable
 from tracetui.tui.keys import APP_BINDINGS, TARGET_ACTIONS, palette_bindings
-from tracetui.tui.screens import ExportScreen, HelpScreen
+from tracetui.tui.screens import ExportScreen, HelpScreen, SettingsScreen
 
 SIZE = (120, 34)
 
@@ -133,21 +133,70 @@ async def test_method_keys_toggle_like_mtr_and_each_method_keeps_its_statistics(
         advance(app, 1.0)
         await pilot.pause()
         assert app.view.hops[0].sent == 4  # and the other method's too
-        await pilot.press("i")
+        await pilot.press("I")  # mtr's i is the interval
         advance(app, 1.0)
         await pilot.pause()
         assert app.view.method is ProbeMethod.ICMP
 
 
-async def test_b_cycles_names_addresses_and_both(monkeypatch, tmp_path):
+@pytest.mark.parametrize("key,field", [("i", "interval"), ("m", "max_ttl"), ("Q", "tos")])
+async def test_mtrs_setting_keys_open_the_settings_dialog_at_their_field(
+    monkeypatch, tmp_path, key, field
+):
+    app = demo_app(monkeypatch, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(key)
+        assert isinstance(app.screen, SettingsScreen)
+        assert app.screen.focused is app.screen.query_one(f"#{field}", Input)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, SettingsScreen)
+
+
+async def test_settings_change_while_running_and_bad_values_stay_in_the_dialog(
+    monkeypatch, tmp_path
+):
+    app = demo_app(monkeypatch, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        sent = app.view.hops[0].sent
+        started = app.view.started
+        await pilot.press("f")
+        app.screen.query_one("#first_ttl", Input).value = "40"
+        await pilot.press("enter")
+        assert isinstance(app.screen, SettingsScreen)  # refused, to be corrected
+        error = str(app.screen.query_one("#error").render())
+        assert error == "first TTL (40) is above max TTL (30)"
+        app.screen.query_one("#first_ttl", Input).value = "2"
+        app.screen.query_one("#interval", Input).value = "0.5"
+        await pilot.press("enter")
+        assert not isinstance(app.screen, SettingsScreen)
+        advance(app, 2.0)
+        await pilot.pause()
+        view = app.view
+        assert (view.info.first_ttl, view.info.interval) == (2, 0.5)
+        assert view.hops[0].ttl == 2 and view.started == started  # the statistics go on
+        assert view.hops[0].sent > sent
+        assert "first TTL 1 → 2" in screen_text(app)
+        await pilot.press("s")
+        app.screen.query_one("#size", Input).value = "1000"
+        await pilot.press("enter")
+        advance(app, 1.0)
+        await pilot.pause()
+        assert app.view.started != started and app.view.info.size == 1000
+        assert "new statistics" in screen_text(app)
+        await pilot.press("v")
+        assert "interval 1 s → 0.5 s" in screen_text(app)
+        assert "packet size 64 B → 1000 B" in screen_text(app)
+
+
+async def test_a_cycles_names_addresses_and_both(monkeypatch, tmp_path):
     app = demo_app(monkeypatch, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         assert row_text(app, "h1")[1].strip() == "gw.home.example"
-        await pilot.press("b")
+        await pilot.press("a")
         assert row_text(app, "h1")[1].strip() == "198.18.1.1"
-        await pilot.press("b")
+        await pilot.press("a")
         assert row_text(app, "h1")[1].strip() == "gw.home.example (198.18.1.1)"
-        await pilot.press("b")
+        await pilot.press("a")
         assert row_text(app, "h1")[1].strip() == "gw.home.example"
 
 
@@ -245,7 +294,7 @@ async def test_arrows_select_a_hop_and_the_detail_pane_follows(monkeypatch, tmp_
 async def test_e_exports_a_parseable_report_and_never_clobbers(monkeypatch, tmp_path):
     app = demo_app(monkeypatch, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("e")
+        await pilot.press("E")
         assert isinstance(app.screen, ExportScreen)
         await pilot.click("#fmt-json")
         path_input = app.screen.query_one("#path")
@@ -257,7 +306,7 @@ async def test_e_exports_a_parseable_report_and_never_clobbers(monkeypatch, tmp_
         assert not isinstance(app.screen, ExportScreen)
         report = json.loads(target.read_text())["report"]
         assert len(report["hubs"]) == 9 and report["hubs"][0]["hostname"] == "gw.home.example"
-        await pilot.press("e")
+        await pilot.press("E")
         await pilot.click("#fmt-json")
         app.screen.query_one("#path").value = str(target)
         await pilot.click("#export")
@@ -274,25 +323,25 @@ async def test_enter_exports_from_any_field_and_cancels_on_cancel(monkeypatch, t
     first); Enter on Cancel and Escape leave without a file."""
     app = demo_app(monkeypatch, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("e")
+        await pilot.press("E")
         assert isinstance(app.screen.focused, RadioSet)
         await pilot.press("enter")
         await pilot.pause()
         assert not isinstance(app.screen, ExportScreen)
         [written] = list(tmp_path.iterdir())
         assert written.suffix == ".txt" and written.read_text().startswith("Start:")
-        await pilot.press("e")
+        await pilot.press("E")
         await pilot.press("tab")  # the file name
         assert isinstance(app.screen.focused, Input)
         await pilot.press("enter")
         await pilot.pause()
         assert len(list(tmp_path.iterdir())) == 2
-        await pilot.press("e")
+        await pilot.press("E")
         app.screen.query_one("#cancel").focus()
         await pilot.press("enter")
         await pilot.pause()
         assert not isinstance(app.screen, ExportScreen)
-        await pilot.press("e")
+        await pilot.press("E")
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, ExportScreen)
@@ -303,7 +352,7 @@ async def test_enter_exports_from_any_field_and_cancels_on_cancel(monkeypatch, t
 async def test_export_every_format(monkeypatch, tmp_path, fmt):
     app = demo_app(monkeypatch, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("e")
+        await pilot.press("E")
         await pilot.click(f"#fmt-{fmt}")
         await pilot.click("#export")
         await pilot.pause()
@@ -408,7 +457,7 @@ async def test_mpls_labels_under_their_hops_and_the_interface_in_the_detail_pane
         pane = app.query_one("#detail").plain
         assert "MPLS [Lbl 300112 TC 0 S 0 TTL 1] [Lbl 16 TC 0 S 1 TTL 1]" in pane
         assert "incoming interface et-2/0/0 (198.18.4.1, ifindex 4, MTU 9192)" in pane
-        await pilot.press("m")
+        await pilot.press("e")  # mtr's e
         await pilot.pause()
         assert not any(":mpls" in key for key in table._keys)
         assert table.selected_ttl == 4  # the selection stays on its hop

@@ -33,7 +33,12 @@ def test_help_screen(snap_compare, monkeypatch, tmp_path):
 
 
 def test_export_dialog(snap_compare, monkeypatch, tmp_path):
-    assert snap_compare(demo_app(monkeypatch, tmp_path), press=["e"], terminal_size=(120, 34))
+    assert snap_compare(demo_app(monkeypatch, tmp_path), press=["E"], terminal_size=(120, 34))
+
+
+def test_settings_dialog_at_80x24(snap_compare, monkeypatch, tmp_path):
+    """mtr's s: the dialog opens at the packet size, every setting in view at 80x24."""
+    assert snap_compare(demo_app(monkeypatch, tmp_path), press=["s"], terminal_size=(80, 24))
 
 
 @pytest.mark.parametrize(

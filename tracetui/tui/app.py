@@ -42,6 +42,7 @@ from tracetui.tui.screens import (
     HelpScreen,
     InspectorScreen,
     OrderScreen,
+    SettingsScreen,
     help_rows,
 )
 from tracetui.tui.targets import TargetsScreen, TargetTabs
@@ -348,6 +349,34 @@ class TraceApp(App[None]):
         self.notify(f"Switched to {method.upper()} probes{before}")
         self._soon()
 
+    def action_settings(self, field: str) -> None:
+        """mtr's i f m s Q b: the settings dialog, at the field of the key pressed."""
+        view = self.view
+        if view is None:
+            return
+        info = view.info
+        if info.replay_speed is not None:
+            self.notify(
+                "a replay shows the recorded run: its settings cannot change", severity="error"
+            )
+            return
+        values = {
+            "interval": info.interval,
+            "first_ttl": info.first_ttl,
+            "max_ttl": info.max_ttl,
+            "size": info.size,
+            "tos": info.tos,
+            "pattern": info.pattern,
+            "max_unknown": info.max_unknown,
+        }
+        screen = SettingsScreen(values, field, self.trace.configure, info.target_name)
+        self.push_screen(screen, self._settings_applied)
+
+    def _settings_applied(self, said: str | None) -> None:
+        if said:
+            self.notify(f"Settings: {said}")
+            self._soon()
+
     def action_toggle_method(self, name: str) -> None:
         """mtr's u and t: that method, or back to ICMP when already probing with it."""
         method = ProbeMethod(name)
@@ -363,7 +392,8 @@ class TraceApp(App[None]):
         self._relabel(self.labels._replace(names=not self.labels.names))
 
     def action_cycle_hosts(self) -> None:
-        """mtr's b: names, then addresses, then both."""
+        """Names, then addresses, then both (mtr's -b at run time; mtr's b key is the bit
+        pattern)."""
         labels = self.labels
         if labels.names and not labels.ips:
             labels = labels._replace(names=False)

@@ -9,10 +9,12 @@ from __future__ import annotations
 from textual.binding import Binding
 
 from tracetui.probe.methods import METHODS
+from tracetui.probe.tunables import TUNABLES
 
 
 def _method_bindings() -> list[Binding]:
-    """mtr's u and t toggle between their method and ICMP; i picks ICMP outright."""
+    """mtr's u and t toggle between their method and ICMP; I picks ICMP outright (mtr's i is
+    the interval)."""
     out = []
     for spec in METHODS.values():
         name = spec.method.value
@@ -35,6 +37,22 @@ def _method_bindings() -> list[Binding]:
     return out
 
 
+def _settings_bindings() -> list[Binding]:
+    """mtr's i f m s Q b: each opens the settings dialog at its own field."""
+    return [
+        Binding(
+            t.key,
+            f"settings('{t.field}')",
+            t.label,
+            id=f"set-{t.field.replace('_', '-')}",
+            show=False,
+            tooltip=f"settings: {t.name} ({t.hint})" + ("; new statistics" if t.fresh else ""),
+        )
+        for t in TUNABLES.values()
+        if t.key
+    ]
+
+
 APP_BINDINGS: list[Binding] = [
     Binding("question_mark,h", "help", "Help", id="help", tooltip="this help"),
     Binding("q", "quit", "Quit", id="quit", tooltip="quit (also Ctrl+C)"),
@@ -49,7 +67,11 @@ APP_BINDINGS: list[Binding] = [
     ),
     *_method_bindings(),
     Binding(
-        "e", "export", "Export", id="export", tooltip="export a report (text, JSON, CSV, Markdown)"
+        "E",
+        "export",
+        "Export",
+        id="export",
+        tooltip="export a report (text, JSON, CSV, XML, Markdown)",
     ),
     Binding(
         "v",
@@ -100,7 +122,7 @@ APP_BINDINGS: list[Binding] = [
         tooltip="RTT chart: zoom out",
     ),
     Binding(
-        "b",
+        "a",
         "cycle_hosts",
         "Hosts",
         id="hosts",
@@ -132,13 +154,14 @@ APP_BINDINGS: list[Binding] = [
         tooltip="the selected router's latest reply as scapy dissects it, and its bytes",
     ),
     Binding(
-        "m",
+        "e",
         "toggle_mpls",
         "MPLS",
         id="mpls",
         show=False,
-        tooltip="MPLS labels under each hop on / off (mtr's e key and -e; e here is Export)",
+        tooltip="MPLS labels under each hop on / off (as mtr's e key and -e)",
     ),
+    *_settings_bindings(),
     Binding(
         "o",
         "edit_order",

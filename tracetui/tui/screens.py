@@ -1,8 +1,8 @@
-"""Modal screens: key help, and the export dialog."""
+"""Modal screens: key help, events, the inspector, columns, settings and the export dialog."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from rich.table import Table
@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 from tracetui.columns import COLUMNS
 from tracetui.inspector import Inspection
 from tracetui.path.diagnosis import PathEvent
+from tracetui.probe.tunables import TUNABLES, parse_changes, show_value
 from tracetui.report import FORMATS
 from tracetui.report.files import write_atomically
 from tracetui.textsafe import printable
@@ -27,7 +28,7 @@ COLUMN_HELP = (
     ("Hop", "the TTL: how many routers away (bold: the destination)"),
     (
         "Host",
-        "who answered at that TTL: the name (n), the address, or both (b); ??? for no "
+        "who answered at that TTL: the name (n), the address, or both (a); ??? for no "
         "answer; a row of its own under a hop for every other address that answered there, "
         "with its reply count (12r) and times",
     ),
@@ -225,6 +226,85 @@ class OrderScreen(ModalScreen[str | None]):
             )
             return
         self.dismiss(order)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class SettingsScreen(ModalScreen[str | None]):
+    """mtr's i f m s Q b prompts as one dialog (Trippy's settings dialog): the key pressed
+    picks the field, Enter applies every field changed, Escape leaves them as they are.
+
+    ``apply`` hands the changes to the trace; its ValueError (a range, first TTL above
+    max TTL, a size too small for the method) stays in the dialog, to be corrected.
+    The dialog returns what it changed, as the status line says it.
+    """
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    SettingsScreen { align: center middle; }
+    SettingsScreen > Vertical { width: 78; max-width: 100%; height: auto; border: thick $primary;
+                                background: $surface; padding: 0 1; }
+    SettingsScreen Horizontal { height: 1; }
+    SettingsScreen .label { width: 18; }
+    SettingsScreen Input, SettingsScreen Input:focus { width: 12; height: 1; border: none;
+                                                        padding: 0 1; }
+    SettingsScreen Input:focus { background: $boost; text-style: bold; }
+    SettingsScreen .hint { width: 1fr; padding-left: 1; color: $text-muted; }
+    SettingsScreen #title { margin-bottom: 1; }
+    SettingsScreen #error { color: $error; height: auto; }
+    SettingsScreen #footnote { height: auto; margin-top: 1; }
+    """
+
+    def __init__(
+        self,
+        values: Mapping[str, int | float],
+        focus: str,
+        apply: Callable[[dict[str, int | float]], None],
+        target: str,
+    ) -> None:
+        super().__init__()
+        self._values = dict(values)
+        self._focus = focus
+        self._apply = apply
+        self._target = target
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Text(f"Probing settings for {self._target}", style="bold"), id="title")
+            for field, tunable in TUNABLES.items():
+                key = f"{tunable.key:>2} " if tunable.key else "   "
+                value = self._values[field]
+                with Horizontal():
+                    yield Label(Text.assemble((key, "bold"), tunable.label), classes="label")
+                    yield Input(f"{value:g}" if isinstance(value, float) else str(value), id=field)
+                    unit = f"{tunable.unit}: " if tunable.unit else ""
+                    yield Label(f"{unit}{tunable.hint}", classes="hint")
+            yield Static("", id="error")
+            yield Static(
+                Text(
+                    "Enter applies, Escape cancels, Tab moves on. Packet size and TOS start "
+                    "new statistics (other packets, other numbers); the rest keep them.",
+                    style="dim",
+                ),
+                id="footnote",
+            )
+
+    def on_mount(self) -> None:
+        self.query_one(f"#{self._focus}", Input).focus()
+
+    def on_input_submitted(self, _event: Input.Submitted) -> None:
+        texts = {field: self.query_one(f"#{field}", Input).value for field in TUNABLES}
+        try:
+            values = parse_changes(texts)
+            changes = {f: v for f, v in values.items() if v != self._values[f]}
+            if changes:
+                self._apply(changes)
+        except ValueError as exc:
+            self.query_one("#error", Static).update(Text(str(exc)))
+            return
+        said = ", ".join(f"{TUNABLES[f].name} {show_value(f, v)}" for f, v in changes.items())
+        self.dismiss(said or None)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
