@@ -191,6 +191,7 @@ SAMPLES: dict[str, list[str]] = {
     "headless": ["--headless"],
     "metrics": ["--metrics", "[::1]:9464"],
     "agent": ["--agent", "fra-1"],
+    "web-config-file": ["--metrics", "9464", "--web.config.file", "web.yml"],
     "geoip-mmdb-file": ["--geoip-mmdb-file", "city.mmdb"],
     "stream": ["--stream", "probes.jsonl"],
     "record": ["--record", "run.pcapng"],

@@ -9,6 +9,7 @@ dashboard would, for the series and the loss, and checks our output with
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -89,19 +90,18 @@ def _wait_for(predicate, seconds: float):
     return predicate()
 
 
-@pytest.fixture
-def prometheus(lossy_lab):
+@contextlib.contextmanager
+def running_prometheus(lab, scrape: str):
+    """Debian's Prometheus in ``lab``'s client namespace, scraping every second as
+    ``scrape`` (its scrape_configs) says; removed with its data afterwards."""
     if shutil.which("prometheus") is None or shutil.which("promtool") is None:
         unavailable("Debian's prometheus package is not installed")
     directory = Path(tempfile.mkdtemp(prefix="tracetui-prom-"))
     config = directory / "prometheus.yml"
     config.write_text(
-        "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-        "scrape_configs:\n"
-        "  - job_name: tracetui\n"
-        f"    static_configs: [{{targets: ['127.0.0.1:{METRICS_PORT}']}}]\n"
+        "global: {scrape_interval: 1s, evaluation_interval: 1s}\nscrape_configs:\n" + scrape
     )
-    server = lossy_lab.popen(
+    server = lab.popen(
         "prometheus",
         f"--config.file={config}",
         f"--storage.tsdb.path={directory / 'data'}",
@@ -111,15 +111,22 @@ def prometheus(lossy_lab):
         stderr=subprocess.PIPE,
     )
     try:
-        ready = _wait_for(
-            lambda: _fetch(lossy_lab, f"http://127.0.0.1:{PROMETHEUS_PORT}/-/ready"), 60
-        )
+        ready = _wait_for(lambda: _fetch(lab, f"http://127.0.0.1:{PROMETHEUS_PORT}/-/ready"), 60)
         assert ready, "prometheus did not come up"
-        yield lossy_lab
+        yield directory
     finally:
         server.terminate()
         server.wait(timeout=30)
         shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def prometheus(lossy_lab):
+    scrape = (
+        f"  - job_name: tracetui\n    static_configs: [{{targets: ['127.0.0.1:{METRICS_PORT}']}}]\n"
+    )
+    with running_prometheus(lossy_lab, scrape):
+        yield lossy_lab
 
 
 def test_prometheus_scrapes_the_path_and_finds_the_loss(prometheus):
@@ -376,3 +383,55 @@ def test_the_endpoint_stays_up_under_abuse(lossy_lab, tmp_path):
         shutil.rmtree(stream.parent, ignore_errors=True)
     assert tracer.returncode == 0
     assert "Traceback" not in err and "Exception" not in err, err
+
+
+def test_prometheus_scrapes_through_tls_and_basic_auth(lossy_lab, tmp_path):
+    """--web.config.file as an operator writes it for node_exporter: Prometheus's own
+    https scrape (its CA file, a user and a password) reads the metrics, and a scrape
+    without the password is refused (Prometheus says up 0 for it)."""
+    if shutil.which("openssl") is None:
+        unavailable("openssl is not installed")
+    import bcrypt
+    from pki_support import issue, make_ca
+
+    pki = make_ca(Path(tempfile.mkdtemp(prefix="tracetui-pki-")))
+    issue(pki, "server", "IP:127.0.0.1")
+    hashed = bcrypt.hashpw(b"lab-secret", bcrypt.gensalt(rounds=4)).decode()
+    (pki / "web.yml").write_text(
+        "tls_server_config: {cert_file: server.crt, key_file: server.key}\n"
+        f"basic_auth_users:\n  prometheus: '{hashed}'\n"
+    )
+    scrape = "".join(
+        f"  - job_name: {job}\n"
+        "    scheme: https\n"
+        f"    tls_config: {{ca_file: {pki / 'ca.crt'}}}\n"
+        f"    basic_auth: {{username: prometheus, password: {password}}}\n"
+        f"    static_configs: [{{targets: ['127.0.0.1:{METRICS_PORT}']}}]\n"
+        for job, password in (("secured", "lab-secret"), ("guessing", "wrong"))
+    )
+    target = lossy_lab.plan.target_address(4)
+    tracer = lossy_lab.popen(
+        sys.executable, "-m", "tracetui", "--headless", "-n", "-i", "0.2",
+        "--metrics", f"127.0.0.1:{METRICS_PORT}", "--web.config.file", str(pki / "web.yml"),
+        target, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        with running_prometheus(lossy_lab, scrape):
+
+            def scraped() -> list[dict]:
+                up = _query(lossy_lab, "up")
+                return up if len(up) == 2 else []
+
+            assert _wait_for(scraped, 60), "Prometheus never scraped both jobs"
+            up = {r["metric"]["job"]: r["value"][1] for r in _query(lossy_lab, "up")}
+            assert up == {"secured": "1", "guessing": "0"}
+            sent = _wait_for(
+                lambda: _query(lossy_lab, f'tracetui_probes_sent_total{{target="{target}"}}'), 30
+            )
+            assert {r["metric"]["job"] for r in sent} == {"secured"}
+        assert _fetch(lossy_lab, f"http://127.0.0.1:{METRICS_PORT}/metrics") is None  # TLS only
+    finally:
+        tracer.send_signal(signal.SIGTERM)
+        _out, err = tracer.communicate(timeout=30)
+        shutil.rmtree(pki, ignore_errors=True)
+    assert tracer.returncode == 0 and "Traceback" not in err, err

@@ -135,6 +135,8 @@ def build_config(args: argparse.Namespace, file: ConfigFile) -> Config:
     count = args.count
     if report_format is not None and count is None and not args.headless:
         count = 10
+    if args.web_config is not None and args.metrics is None:
+        raise UsageError("--web.config.file secures the --metrics endpoint: give --metrics too")
     if args.output is not None:
         check_output(args.output, "--output")
     if args.events is not None:
@@ -200,6 +202,7 @@ def build_config(args: argparse.Namespace, file: ConfigFile) -> Config:
         daemon=args.headless,
         metrics=args.metrics,
         agent=args.agent,
+        web_config=args.web_config,
         geoip=check_geoip(args.geoip),
         stream=args.stream,
     )

@@ -433,6 +433,15 @@ def build_parser() -> argparse.ArgumentParser:
         "tells 50 agents apart whatever address it scrapes them at",
     )
     agent.add_argument(
+        "--web.config.file",
+        "--web-config-file",
+        dest="web_config",
+        metavar="FILE",
+        help=f"{EXTRA}TLS and basic auth for --metrics, from a web configuration file as "
+        "Prometheus exporters read it (tls_server_config, http_server_config, "
+        "basic_auth_users); read again when it changes",
+    )
+    agent.add_argument(
         "--stream",
         metavar="FILE",
         help=f"{EXTRA}append each completed probe and path event to FILE as a JSON line "

@@ -38,6 +38,7 @@ from prometheus_client.process_collector import ProcessCollector
 from tracetui import __version__
 from tracetui.path.diagnosis import EVENT_KINDS
 from tracetui.probe.events import EngineEvent, ProbeFailed, ProbeLost, ProbeReplied, RoundStarted
+from tracetui.outputs.web_config import WebConfig, WebSettings
 from tracetui.probe.types import ReplyKind
 
 if TYPE_CHECKING:
@@ -424,11 +425,36 @@ class _GatedServer(ThreadingWSGIServer):
         """A client gone mid-answer, or one that sent garbage, is its own business:
         nothing on stderr (socketserver would print a traceback)."""
 
+    web: WebConfig | None = None
+    """--web.config.file: TLS for each connection, basic auth for each request."""
+
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         try:
+            web = self.web
+            settings = web.settings if web is not None else None
+            if settings is not None and settings.tls is not None:
+                request = self._handshake(request, settings)
+                if request is None:
+                    return
             super().process_request_thread(request, client_address)
         finally:
             self.slots.release()
+
+    def _handshake(self, connection: socket.socket, settings: WebSettings) -> Any:
+        """TLS on a worker thread (a slow client holds only its own), within the deadline;
+        None, the connection closed, if it fails or the client's certificate is not one
+        ``client_allowed_sans`` lets in."""
+        assert settings.tls is not None
+        connection.settimeout(CLIENT_SECONDS)
+        try:
+            secured = settings.tls.wrap_socket(connection, server_side=True)
+        except (OSError, ValueError):
+            self.shutdown_request(connection)
+            return None
+        if not WebConfig.client_allowed(settings, secured.getpeercert()):
+            self.shutdown_request(secured)
+            return None
+        return secured
 
 
 class _Agent:
@@ -529,19 +555,34 @@ TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"
 name for it, version 1.0.0, older servers do not know)."""
 
 
-def _wsgi_app(agent: _Agent) -> Callable[..., list[bytes]]:
+def _wsgi_app(agent: _Agent, web: WebConfig | None = None) -> Callable[..., list[bytes]]:
     """``/metrics``: the targets' text, then the process's own (prometheus_client's
     process collector: CPU, memory, descriptors); gzip when the scraper asks for it,
-    at level 1 (a tenth of level 9's time, four fifths of its saving)."""
+    at level 1 (a tenth of level 9's time, four fifths of its saving). With
+    ``--web.config.file``, its users only (basic auth) and its headers."""
     process = CollectorRegistry(auto_describe=False)
     ProcessCollector(registry=process)
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        extra: list[tuple[str, str]] = []
+        if web is not None:
+            settings = web.settings
+            extra = list(settings.headers)
+            if not web.allows(settings, environ.get("HTTP_AUTHORIZATION")):
+                start_response(
+                    "401 Unauthorized",
+                    [
+                        ("Content-Type", "text/plain"),
+                        ("WWW-Authenticate", 'Basic realm="tracetui"'),
+                        *extra,
+                    ],
+                )
+                return [b"Unauthorized\n"]
         if environ.get("PATH_INFO", "/") not in ("/", "/metrics"):
-            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            start_response("404 Not Found", [("Content-Type", "text/plain"), *extra])
             return [b"not found: try /metrics\n"]
         body = agent.exposition().encode() + agent.labelled(generate_latest(process))
-        headers = [("Content-Type", TEXT_FORMAT)]
+        headers = [("Content-Type", TEXT_FORMAT), *extra]
         if "gzip" in environ.get("HTTP_ACCEPT_ENCODING", ""):
             body = gzip.compress(body, compresslevel=1)
             headers.append(("Content-Encoding", "gzip"))
@@ -553,17 +594,22 @@ def _wsgi_app(agent: _Agent) -> Callable[..., list[bytes]]:
 
 
 def serve_targets(
-    targets: list[str], address: str, port: int, name: str | None = None
+    targets: list[str],
+    address: str,
+    port: int,
+    name: str | None = None,
+    web: WebConfig | None = None,
 ) -> list[PathMetrics]:
     """The targets' metrics, served on ``address`` only (``/metrics``), in a thread of its
-    own, each series labelled ``agent=name`` if given; OSError when the address cannot
-    be had."""
+    own, each series labelled ``agent=name`` if given, behind ``web``'s TLS and users;
+    OSError when the address cannot be had."""
     parts = [PathMetrics(target, agent=name) for target in targets]
     agent = _Agent(parts, agent=name)
 
     class Server(_GatedServer):
         address_family = socket.AF_INET6 if ":" in address else socket.AF_INET
 
-    server = make_server(address, port, _wsgi_app(agent), Server, handler_class=_Handler)
+    Server.web = web
+    server = make_server(address, port, _wsgi_app(agent, web), Server, handler_class=_Handler)
     threading.Thread(target=server.serve_forever, name="tracetui-metrics", daemon=True).start()
     return parts

@@ -10,6 +10,7 @@ import importlib
 import os
 import socket
 import stat
+import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -154,14 +155,26 @@ def _drop_privileges(config: Config) -> None:
     os.unlink(trial)
 
 
+def _warn(line: str) -> None:
+    print(f"tracetui: {line}", file=sys.stderr, flush=True)
+
+
 def serve_metrics(config: Config, targets: list[str]) -> list[PathMetrics]:
     """--metrics for these targets, after the privilege drop; SetupError if it cannot."""
     from tracetui.outputs.metrics import serve_targets
 
     assert config.metrics is not None
     address, port = config.metrics
+    web = None
+    if config.web_config is not None:
+        from tracetui.outputs.web_config import WebConfig, WebConfigError
+
+        try:
+            web = WebConfig(config.web_config, _warn)
+        except WebConfigError as exc:
+            raise SetupError(str(exc), usage=True) from None
     try:
-        return serve_targets(targets, address, port, config.agent)
+        return serve_targets(targets, address, port, config.agent, web)
     except OSError as exc:
         message = f"cannot serve metrics on {address}:{port}: {exc.strerror or exc}"
         raise SetupError(message, usage=False) from None

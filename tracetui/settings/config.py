@@ -91,6 +91,8 @@ class Config(NamedTuple):
     """--geoip-mmdb-file: a local MaxMind database for each responder's country and city."""
     agent: str | None = None
     """--agent: the agent label on every metric series."""
+    web_config: str | None = None
+    """--web.config.file: TLS and basic auth for --metrics (exporter-toolkit's format)."""
     stream: str | None = None
     """--stream: where each completed probe and path event goes as a JSON line (- stdout)."""
     hosts: tuple[str, ...] = ()

@@ -193,7 +193,10 @@ def as_toml(parser: argparse.ArgumentParser, args: argparse.Namespace, config: C
 
 
 def _long_name(action: argparse.Action) -> str | None:
-    return next((o[2:] for o in action.option_strings if o.startswith("--")), None)
+    """The name a config file gives it: the first long one a TOML key can be (a dot would
+    make a table: --web.config.file is web-config-file there)."""
+    names = [o[2:] for o in action.option_strings if o.startswith("--")]
+    return next((n for n in names if "." not in n), names[0] if names else None)
 
 
 def _is_setting(action: argparse.Action) -> bool:
