@@ -21,10 +21,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 from pathlib import Path
@@ -78,6 +80,40 @@ def _query(lab: Lab, promql: str) -> list[dict]:
     return answer["data"]["result"]
 
 
+def _collect(agent: subprocess.Popen, log: list[tuple[float, str]]) -> None:
+    assert agent.stderr is not None
+    for line in agent.stderr:
+        log.append((time.monotonic(), line))
+
+
+def _reload(
+    lab: Lab, agent: subprocess.Popen, log: list[tuple[float, str]], file: Path, targets: list[str]
+) -> tuple[float, bool]:
+    """SIGHUP with ``targets`` in the file (half of them new): the seconds until the agent
+    says it reloaded, and whether a kept target's counters went on from where they were."""
+    url = f"http://127.0.0.1:{METRICS_PORT}/metrics"
+    kept = targets[0]
+    marker = f'tracetui_probes_sent_total{{target="{kept}",ttl="1"}} '
+
+    def sent() -> int:
+        line = next(x for x in _get(lab, url).splitlines() if x.startswith(marker))
+        return int(line.split()[-1])
+
+    before = sent()
+    file.write_text("\n".join(targets) + "\n")
+    said = len(log)
+    signalled = time.monotonic()
+    agent.send_signal(signal.SIGHUP)
+    while time.monotonic() - signalled < 60:
+        reloaded = [at for at, line in log[said:] if "reload:" in line]
+        if reloaded:
+            break
+        time.sleep(0.005)
+    took = (reloaded[0] if reloaded else float("nan")) - signalled
+    time.sleep(2 * INTERVAL)
+    return took, sent() >= before
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--targets", type=int, default=1000)
@@ -89,13 +125,18 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="tracetui-fleet-"))
     os.chmod(work, 0o755)
     with Lab(FLEET_TOPOLOGY, "f") as lab:
-        addresses = add_targets(lab, args.targets)
+        spare = args.targets // 2  # for the reload: half the targets replaced
+        everything = add_targets(lab, args.targets + spare)
+        addresses = everything[: args.targets]
         (work / "targets.txt").write_text("\n".join(addresses) + "\n")
         agent = subprocess.Popen(
             netns(lab, [*TRACETUI, "--headless", "-n", "-i", str(INTERVAL), "-F",
                         str(work / "targets.txt"), "--metrics", f"127.0.0.1:{METRICS_PORT}"]),
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
+        log: list[tuple[float, str]] = []  # (when, line) of what the agent says
+        reader = threading.Thread(target=_collect, args=(agent, log), daemon=True)
+        reader.start()
         config = work / "prometheus.yml"
         config.write_text(
             "global: {scrape_interval: 15s, scrape_timeout: 10s}\n"
@@ -140,11 +181,16 @@ def main() -> None:
                 sizes.append(int(out[1]))
                 time.sleep(2.0)
             plain = len(_get(lab, url).encode())
+            reload_seconds, kept_on = _reload(
+                lab, agent, log, work / "targets.txt", everything[spare:]
+            )
         finally:
             prometheus.terminate()
             prometheus.wait(timeout=60)
             agent.terminate()
-            _out, err = agent.communicate(timeout=60)
+            agent.wait(timeout=60)
+            reader.join(timeout=10)
+            err = "".join(line for _, line in log)
     print(f"Measured {started} UTC on {machine()}.")
     print(f"Command: `sudo .venv/bin/python bench/fleet.py {' '.join(sys.argv[1:])}`\n")
     ms = 1000
@@ -166,6 +212,11 @@ def main() -> None:
         ),
         ("agent CPU for probing (share of one core)", f"{probing * 100:.1f} %"),
         ("agent memory (RSS)", f"{int(rss) / 1e6:.0f} MB"),
+        (
+            f"SIGHUP with {spare} targets removed and {spare} added: until the agent "
+            "says it reloaded / kept targets' counters went on",
+            f"{reload_seconds:.2f} s / {'yes' if kept_on else 'NO'}",
+        ),
         (
             "rounds that left more than 10 ms / 50 ms / 100 ms late (of all, over the run)",
             " / ".join(

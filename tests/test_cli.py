@@ -369,7 +369,7 @@ def test_unwritable_output_is_said_before_the_first_probe(shared_dir):
 
 def test_a_report_that_cannot_be_saved_at_the_end_goes_to_stdout(tmp_path, capsys):
     """The directory went away during the run: the report is not lost."""
-    from tracetui.run.headless import _deliver
+    from tracetui.run.finish import _deliver
 
     (tmp_path / "gone").mkdir()
     config = parse_config(["-r", "--output", str(tmp_path / "gone" / "r.txt"), "h"])

@@ -32,13 +32,13 @@ def test_the_alerting_rules_are_valid():
         [_promtool(), "check", "rules", str(RULES)], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "SUCCESS: 4 rules found" in done.stdout
+    assert "SUCCESS: 5 rules found" in done.stdout
 
 
 def test_the_alerting_rules_fire_on_a_fresh_episode_and_never_on_a_rate_limiter():
     """deploy/prometheus/tracetui-rules.test.yml: loss beginning after a clean day fires
     5 minutes in; a rate-limited hop never fires; unreachable, route change, refused
-    sends each fire once they have lasted, and not before."""
+    sends and a target in error each fire once they have lasted, and not before."""
     done = subprocess.run(
         [_promtool(), "test", "rules", "tracetui-rules.test.yml"],
         capture_output=True,

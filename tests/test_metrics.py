@@ -22,13 +22,13 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from simpaths import Diagnosed, Run, chain, router, scenario, with_link, with_routers
 
-from tracetui.outputs.metrics import METRIC_EVENT_KINDS, PathMetrics, _Agent, count_stream_drops
+from tracetui.outputs.metrics import METRIC_EVENT_KINDS, MetricsAgent, PathMetrics
 from tracetui.probe.types import ProbeMethod
 
 
 def exposition(source) -> str:
     """What the agent serves: its own text, read back by prometheus_client's parser."""
-    agent = source if isinstance(source, _Agent) else _Agent([source])
+    agent = source if isinstance(source, MetricsAgent) else MetricsAgent([source])
     return agent.exposition()
 
 
@@ -158,13 +158,13 @@ def test_the_agent_has_one_bound_and_says_what_it_left_out(diagnosed_run):
         part = PathMetrics(name)
         part.publish(view)
         parts.append(part)
-    agent = _Agent(parts)
-    count_stream_drops(parts, lambda: 7)
+    agent = MetricsAgent(parts)
+    agent.stream_dropped = lambda: 7
     everything = scrape(agent)
     assert everything["tracetui_series_dropped"][()] == 0
     assert everything["tracetui_stream_lines_dropped_total"][()] == 7
     hops = len(everything["tracetui_probes_sent_total"]) // 3
-    bounded = scrape(_Agent(parts, limit=3 * 25 + 2 * hops * 6))
+    bounded = scrape(MetricsAgent(parts, limit=3 * 25 + 2 * hops * 6))
     targets = {dict(k)["target"] for k in bounded["tracetui_probes_sent_total"]}
     assert len(targets) < 3 and bounded["tracetui_series_dropped"][()] > 0
     assert {dict(k)["target"] for k in bounded["tracetui_target_info"]} == {"a", "b", "c"}
@@ -327,7 +327,7 @@ def test_the_exposition_is_the_official_format_whatever_the_target_is_called(dia
                              text=True, timeout=60)  # fmt: skip
     assert checked.returncode == 0 and not checked.stdout + checked.stderr, checked.stderr
     answers: list = []
-    app = _wsgi_app(_Agent([metrics]))
+    app = _wsgi_app(MetricsAgent([metrics]))
     asked = {"PATH_INFO": "/metrics", "HTTP_ACCEPT_ENCODING": "gzip"}
     body = b"".join(app(asked, lambda status, headers: answers.append((status, dict(headers)))))
     status, headers = answers[0]
@@ -344,7 +344,7 @@ def test_an_agents_name_is_on_every_series(diagnosed_run):
 
     metrics = PathMetrics("example.org", agent="fra-1")
     _feed(diagnosed_run, metrics, 5)
-    agent = _Agent([metrics], agent="fra-1")
+    agent = MetricsAgent([metrics], agent="fra-1")
     body = b"".join(_wsgi_app(agent)({"PATH_INFO": "/metrics"}, lambda *_: None)).decode()
     names = set()
     for family in text_string_to_metric_families(body):

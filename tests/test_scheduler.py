@@ -125,3 +125,51 @@ def test_an_engine_that_fails_ends_the_run_and_the_error_is_kept():
     scheduler.run_in_thread()  # what a thread runs: no exception escapes
     assert isinstance(scheduler.error, OSError)
     assert "Input/output error" in str(scheduler.error)
+
+
+def test_engines_come_and_go_while_it_runs_and_the_others_keep_their_pace():
+    """A reload: engines added while running start spread over one interval and learn
+    what they learn alone; a stopped one leaves; a persistent scheduler with none left
+    waits for more until stopped."""
+    clock = VirtualClock()
+    settings = SETTINGS._replace(count=None, interval=1.0)
+
+    def engine(seed: int, log: list) -> Engine:
+        sim = SimNetwork(_scenarios()[seed], Family.V4, seed=seed)
+        sim.clock = clock
+        return Engine(sim, clock, settings, log.append)
+
+    logs: list[list] = [[] for _ in range(4)]
+    first = engine(0, logs[0])
+    started = clock.now()
+    plan = {10.0: "add", 20.0: "remove", 30.0: "empty", 40.0: "stop"}
+    done: set[float] = set()
+
+    def sleep(seconds: float) -> None:
+        clock.advance_to(clock.now() + seconds)
+        for at, what in plan.items():
+            if clock.now() - started >= at and at not in done:
+                done.add(at)
+                if what == "add":
+                    added.extend([engine(1, logs[1]), engine(2, logs[2])])
+                    for one in added:
+                        scheduler.add(one)
+                elif what == "remove":
+                    first.stop()
+                elif what == "empty":
+                    for one in added:
+                        one.stop()
+                else:
+                    scheduler.stop()
+
+    added: list[Engine] = []
+    scheduler = EngineScheduler([first], clock, read_interval=0.1, sleep=sleep, persistent=True)
+    scheduler.run()
+    assert scheduler.error is None and scheduler.engines == []
+    rounds = [[e.at - started for e in log if isinstance(e, RoundStarted)] for log in logs]
+    assert rounds[0] == [float(n) for n in range(20)]  # every second until removed at 20 s
+    assert len(rounds[1]) == len(rounds[2]) == 20  # from about 10 s to about 30 s
+    assert 10.0 <= rounds[1][0] < rounds[2][0] < 11.0  # spread over one interval
+    for seed in (1, 2):
+        assert sum(isinstance(e, ProbeReplied) for e in logs[seed]) > 20
+    assert clock.now() - started >= 40.0  # it waited, with nothing to run, for the stop

@@ -18,6 +18,7 @@ from tracetui.cli.arguments import parse_arguments, parse_config
 from tracetui.cli.parser import build_parser
 from tracetui.cli.values import UsageError
 from tracetui.exits import EXIT_FAILURE, EXIT_OK, EXIT_SIGNAL_BASE, EXIT_USAGE
+from tracetui.settings.config import Config
 
 __all__ = ["UsageError", "build_parser", "main", "parse_arguments", "parse_config"]
 
@@ -80,7 +81,14 @@ def main(argv: list[str] | None = None) -> int:
         if config.headless:
             from tracetui.run.headless import run_report
 
-            return run_report(config)
+            def reload() -> Config:
+                """SIGHUP: the command line, TRACETUI_OPTIONS and the files read again."""
+                try:
+                    return parse_arguments(argv, environment=True)[0]
+                except UsageError as exc:
+                    raise SetupError(str(exc), usage=True) from None
+
+            return run_report(config, reload)
         from tracetui.run.screen import run_app
 
         return run_app(config)

@@ -36,9 +36,9 @@ from prometheus_client.exposition import ThreadingWSGIServer
 from prometheus_client.process_collector import ProcessCollector
 
 from tracetui import __version__
+from tracetui.outputs.web_config import WebConfig, WebSettings
 from tracetui.path.diagnosis import EVENT_KINDS
 from tracetui.probe.events import EngineEvent, ProbeFailed, ProbeLost, ProbeReplied, RoundStarted
-from tracetui.outputs.web_config import WebConfig, WebSettings
 from tracetui.probe.types import ReplyKind
 
 if TYPE_CHECKING:
@@ -122,7 +122,7 @@ class PathMetrics:
         self._verdicts: dict[int, str] = {}
         self._target_label = _labels(**self._agent_labels, target=target)
         self._ttl_labels: dict[int, str] = {}
-        self.agent: _Agent | None = None
+        self.agent: MetricsAgent | None = None
         """The agent's collector when served (serve_targets)."""
         self.lateness = _Histogram(LATENESS_BUCKETS)
         """How late this target's rounds left: the agent exports the sum over targets."""
@@ -284,6 +284,13 @@ TARGET_FAMILIES = (
         "tracetui_probes_failed_total",
         "counter",
         "Probes the local kernel refused to send (no route, full buffers, a firewall).",
+    ),
+    _Family(
+        "tracetui_target_in_error",
+        "gauge",
+        "A target that cannot be traced now (its name does not resolve; retried with "
+        "backoff): 1, and no series while it is traced (a series of its own per target would "
+        "pass 25).",
     ),
 )
 HOP_FAMILIES = (
@@ -457,7 +464,7 @@ class _GatedServer(ThreadingWSGIServer):
         return secured
 
 
-class _Agent:
+class MetricsAgent:
     """Every target's samples, family by family (one family per name, as the exposition
     format requires), the agent's own, and the bound on series for the whole agent.
 
@@ -471,6 +478,10 @@ class _Agent:
         self, parts: list[PathMetrics], limit: int = MAX_AGENT_SERIES, agent: str | None = None
     ) -> None:
         self.parts = parts
+        """Every target traced now; a reload adds and removes them (``add``, ``remove``)."""
+        self.in_error: dict[str, str] = {}
+        """Targets that cannot be traced now, and why (an agent retries them)."""
+        self._name = agent
         own = {} if agent is None else {"agent": agent}
         self._own = f"{{{_labels(**own)}}}" if own else ""
         """The agent's own series' labels: none, or its name."""
@@ -480,6 +491,17 @@ class _Agent:
         for part in parts:
             part.agent = self
         self._build = _labels(**own, version=__version__, python=platform.python_version())
+
+    def add(self, target: str) -> PathMetrics:
+        """A target traced from now on (an agent's reload, or a name that resolved)."""
+        part = PathMetrics(target, agent=self._name)
+        part.agent = self
+        self.parts = [*self.parts, part]  # a scrape in progress keeps the list it took
+        return part
+
+    def remove(self, part: PathMetrics) -> None:
+        """A target no longer traced: its series are gone from the next scrape."""
+        self.parts = [p for p in self.parts if p is not part]
 
     def labelled(self, exposition: bytes) -> bytes:
         """Another collector's unlabelled samples (the process's) with the agent's name."""
@@ -497,10 +519,17 @@ class _Agent:
         """The text format (version 0.0.4) Prometheus and promtool read."""
         out: dict[str, list[str]] = {f.name: [] for f in (*TARGET_FAMILIES, *HOP_FAMILIES)}
         total = left_out = 0
-        for part in self.parts:
+        parts = self.parts
+        for part in parts:
             total += part.write_target(out)
+        own = self._own[1:-1] + "," if self._own else ""
+        for target in list(self.in_error):
+            out["tracetui_target_in_error"].append(
+                f'tracetui_target_in_error{{{own}target="{_escape(target)}"}} 1\n'
+            )
+            total += 1
         scratch: dict[str, list[str]] = {f.name: [] for f in HOP_FAMILIES}
-        for part in self.parts:
+        for part in parts:
             size = part.write_hops(scratch)
             if total + size <= self.limit:
                 total += size
@@ -531,7 +560,7 @@ class _Agent:
             "# TYPE tracetui_round_lateness_seconds histogram\n"
         )
         late = _Histogram(LATENESS_BUCKETS)
-        for part in self.parts:
+        for part in parts:
             theirs = part.lateness
             late.total += theirs.total
             late.counts = [a + b for a, b in zip(late.counts, theirs.counts, strict=True)]
@@ -543,19 +572,12 @@ class _Agent:
         return "".join(text)
 
 
-def count_stream_drops(parts: Sequence[PathMetrics], dropped: Callable[[], int]) -> None:
-    """--stream's drops in the agent's metrics (served metrics only)."""
-    agent = parts[0].agent if parts else None
-    if agent is not None:
-        agent.stream_dropped = dropped
-
-
 TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"
 """The classic text format, which every Prometheus reads (prometheus_client's newest
 name for it, version 1.0.0, older servers do not know)."""
 
 
-def _wsgi_app(agent: _Agent, web: WebConfig | None = None) -> Callable[..., list[bytes]]:
+def _wsgi_app(agent: MetricsAgent, web: WebConfig | None = None) -> Callable[..., list[bytes]]:
     """``/metrics``: the targets' text, then the process's own (prometheus_client's
     process collector: CPU, memory, descriptors); gzip when the scraper asks for it,
     at level 1 (a tenth of level 9's time, four fifths of its saving). With
@@ -599,12 +621,12 @@ def serve_targets(
     port: int,
     name: str | None = None,
     web: WebConfig | None = None,
-) -> list[PathMetrics]:
-    """The targets' metrics, served on ``address`` only (``/metrics``), in a thread of its
-    own, each series labelled ``agent=name`` if given, behind ``web``'s TLS and users;
-    OSError when the address cannot be had."""
+) -> MetricsAgent:
+    """The targets' metrics (the agent's ``parts``), served on ``address`` only
+    (``/metrics``), in a thread of its own, each series labelled ``agent=name`` if
+    given, behind ``web``'s TLS and users; OSError when the address cannot be had."""
     parts = [PathMetrics(target, agent=name) for target in targets]
-    agent = _Agent(parts, agent=name)
+    agent = MetricsAgent(parts, agent=name)
 
     class Server(_GatedServer):
         address_family = socket.AF_INET6 if ":" in address else socket.AF_INET
@@ -612,4 +634,4 @@ def serve_targets(
     Server.web = web
     server = make_server(address, port, _wsgi_app(agent, web), Server, handler_class=_Handler)
     threading.Thread(target=server.serve_forever, name="tracetui-metrics", daemon=True).start()
-    return parts
+    return agent

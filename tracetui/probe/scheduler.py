@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import itertools
 import threading
 from collections.abc import Callable, Sequence
 
@@ -38,36 +39,65 @@ class EngineScheduler:
         clock: Clock,
         read_interval: float = READ_INTERVAL,
         sleep: Callable[[float], None] | None = None,
+        *,
+        persistent: bool = False,
     ) -> None:
         """``sleep``: how to pass time until the next thing to do (tests pass a
-        virtual clock's); by default a wait that a command or stop cuts short."""
-        self.engines = list(engines)
+        virtual clock's); by default a wait that a command or stop cuts short.
+        ``persistent``: run on with no engine left, for engines :meth:`add` brings
+        (an agent whose targets a reload changes), until :meth:`stop`."""
         self.turns = 0
         """Engine turns over the run (tests: how much work it did)."""
         self.error: BaseException | None = None
-        hubs: list[RawHub] = []
-        for engine in self.engines:
-            transport = engine.transport
-            if isinstance(transport, HubTransport) and transport.hub not in hubs:
-                hubs.append(transport.hub)
-        self._hubs = hubs
         self._clock = clock
         self._read_interval = read_interval
         self._sleep = sleep or self._wait
+        self._persistent = persistent
+        self._closing = False
         self._event = threading.Event()
         self._lock = threading.Lock()
+        self._engines: dict[int, Engine] = {}
+        self._ids = itertools.count()
+        self._hubs: list[RawHub] = []
         self._woken: set[int] = set()
         self._mailed: set[int] = set()
-        self._polled: list[int] = []
-        for hub in hubs:
-            hub.pumped_elsewhere = True
-        for index, engine in enumerate(self.engines):
-            engine.wake = self._waker(index)
-            transport = engine.transport
-            if isinstance(transport, HubTransport):
-                transport.on_mail = self._mail_for(index)
-            else:
-                self._polled.append(index)
+        self._polled: set[int] = set()
+        self._arriving: list[Engine] = list(engines)
+        """Engines not yet turned: started spread over one round interval (see above)."""
+
+    @property
+    def engines(self) -> list[Engine]:
+        """The engines still run or to be run, oldest first."""
+        with self._lock:
+            return [*self._engines.values(), *self._arriving]
+
+    def add(self, engine: Engine) -> None:
+        """Run ``engine`` too, from any thread; those added together start spread out."""
+        with self._lock:
+            self._arriving.append(engine)
+        self._event.set()
+
+    def _attach(self, engine: Engine) -> int:
+        index = next(self._ids)
+        with self._lock:  # the engines property reads it from other threads
+            self._engines[index] = engine
+        engine.wake = self._waker(index)
+        transport = engine.transport
+        if isinstance(transport, HubTransport):
+            hub = transport.hub
+            if hub not in self._hubs:
+                self._hubs.append(hub)
+                hub.pumped_elsewhere = True
+            transport.on_mail = self._mail_for(index)
+        else:
+            self._polled.add(index)
+        return index
+
+    def _detach(self, index: int) -> None:
+        with self._lock:
+            engine = self._engines.pop(index)
+        self._polled.discard(index)
+        engine.settle()
 
     def _waker(self, index: int) -> Callable[[], None]:
         def wake() -> None:
@@ -86,11 +116,14 @@ class EngineScheduler:
             self._event.clear()
 
     def stop(self) -> None:
+        self._closing = True
         for engine in self.engines:
             engine.stop()
+        self._event.set()
 
     def run(self) -> None:
-        """Until every engine's run is over (its rounds done, or stopped).
+        """Until every engine's run is over (its rounds done, or stopped), and with
+        ``persistent`` until :meth:`stop` too.
 
         An engine that raises ends the whole run (``error`` keeps why); the
         others are stopped and settled, as their threads would be on exit.
@@ -110,28 +143,36 @@ class EngineScheduler:
         with contextlib.suppress(Exception):
             self.run()
 
-    def _loop(self) -> None:
-        engines = self.engines
-        clock = self._clock
-        now = clock.now()
-        count = len(engines)
-        due = []
-        for index, engine in enumerate(engines):
-            start = now + engine.settings.interval * index / count
+    def _admit(self, now: float, heap: list[tuple[float, int]], due: dict[int, float]) -> None:
+        with self._lock:
+            arriving, self._arriving = self._arriving, []
+        for position, engine in enumerate(arriving):
+            index = self._attach(engine)
+            if self._closing:
+                engine.stop()
+            start = now + engine.settings.interval * position / len(arriving)
             engine.defer_start(start)
-            due.append(start)
-        heap = [(at, index) for index, at in enumerate(due)]
-        heapq.heapify(heap)
-        live = set(range(len(engines)))
-        next_read = now
+            due[index] = start
+            heapq.heappush(heap, (start, index))
+
+    def _loop(self) -> None:
+        engines = self._engines
+        clock = self._clock
+        heap: list[tuple[float, int]] = []
+        due: dict[int, float] = {}
+        next_read = clock.now()
         sleep = self._sleep
         mailed = self._mailed
-        while live:
+        while True:
             now = clock.now()
+            if self._arriving:
+                self._admit(now, heap, due)
+            if not engines and (not self._persistent or self._closing):
+                return
             ready: set[int] = set()
             while heap and heap[0][0] <= now:
                 at, index = heapq.heappop(heap)
-                if due[index] == at:
+                if due.get(index) == at:
                     due[index] = -1.0  # popped: whatever it says next is pushed
                     ready.add(index)
             with self._lock:
@@ -147,21 +188,23 @@ class EngineScheduler:
             if now >= next_read:
                 next_read = now + self._read_interval
                 ready.update(self._polled)
-            for index in sorted(ready & live):
-                engine = engines[index]
+            for index in sorted(ready):
+                engine = engines.get(index)
+                if engine is None:
+                    continue  # gone since (its mail or wake-up came late)
                 turn = None if engine.stopping else engine.turn()
                 self.turns += 1
                 if turn is None:
-                    live.discard(index)
-                    due[index] = -1.0
+                    del due[index]
+                    self._detach(index)
                     continue
                 deadline = turn[1]
                 if deadline != due[index]:
                     due[index] = deadline
                     heapq.heappush(heap, (deadline, index))
-            if not live:
+            if not engines and not self._arriving and (not self._persistent or self._closing):
                 return
             wake_at = min(next_read, heap[0][0]) if heap else next_read
             timeout = wake_at - clock.now()
-            if timeout > 0:
+            if timeout > 0 and not self._arriving:
                 sleep(timeout)

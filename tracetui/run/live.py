@@ -100,7 +100,8 @@ class LiveTrace:
         """--stream's writer when this trace owns it (one target)."""
         if config.metrics is not None:
             try:
-                [self.metrics] = serve_metrics(config, [config.host or session.info.target_name])
+                name = config.host or session.info.target_name
+                [self.metrics] = serve_metrics(config, [name]).parts
             except SetupError:
                 session.close()
                 raise
@@ -122,8 +123,8 @@ class LiveTrace:
         trace = cls(session, events)
         if config.stream is not None:
             try:
-                metrics = [trace.metrics] if trace.metrics is not None else None
-                writer = trace.stream_writer = open_stream(config, metrics)
+                agent = trace.metrics.agent if trace.metrics is not None else None
+                writer = trace.stream_writer = open_stream(config, agent)
             except SetupError:
                 trace.close()
                 raise

@@ -83,8 +83,9 @@ class ManyTraces:
         writer: ProbeStream | None = None
         log: EventLog | None = None
         try:
-            parts = serve_metrics(config, list(config.hosts)) if config.metrics else None
-            writer = open_stream(config, parts) if config.stream is not None else None
+            agent = serve_metrics(config, list(config.hosts)) if config.metrics else None
+            parts = agent.parts if agent is not None else None
+            writer = open_stream(config, agent) if config.stream is not None else None
             if config.events_file is not None:
                 log = open_event_log(config, config.hosts[0])
             # each trace is one target's, with nothing of its own to open or serve

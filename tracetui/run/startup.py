@@ -39,7 +39,8 @@ if TYPE_CHECKING:
     from tracetui.names.service import NameService
     from tracetui.outputs.event_log import EventLog
     from tracetui.outputs.json_stream import ProbeStream
-    from tracetui.outputs.metrics import PathMetrics
+    from tracetui.outputs.metrics import MetricsAgent
+    from tracetui.probe.hub import RawHub
     from tracetui.recording.notes import RecordingHeader
     from tracetui.recording.recorder import RecordingTransport
     from tracetui.recording.replay import ReplayTransport
@@ -159,8 +160,9 @@ def _warn(line: str) -> None:
     print(f"tracetui: {line}", file=sys.stderr, flush=True)
 
 
-def serve_metrics(config: Config, targets: list[str]) -> list[PathMetrics]:
-    """--metrics for these targets, after the privilege drop; SetupError if it cannot."""
+def serve_metrics(config: Config, targets: list[str]) -> MetricsAgent:
+    """--metrics for these targets (the agent's ``parts``, in order), after the privilege
+    drop; SetupError if it cannot."""
     from tracetui.outputs.metrics import serve_targets
 
     assert config.metrics is not None
@@ -180,7 +182,7 @@ def serve_metrics(config: Config, targets: list[str]) -> list[PathMetrics]:
         raise SetupError(message, usage=False) from None
 
 
-def open_stream(config: Config, metrics: Sequence[PathMetrics] | None = None) -> ProbeStream:
+def open_stream(config: Config, metrics: MetricsAgent | None = None) -> ProbeStream:
     """--stream's writer, after the privilege drop (the file is the user's), its drops
     counted in ``metrics`` if served; SetupError if the file cannot be written."""
     from tracetui.outputs.json_stream import ProbeStream
@@ -191,10 +193,8 @@ def open_stream(config: Config, metrics: Sequence[PathMetrics] | None = None) ->
     except OSError as exc:
         reason = exc.strerror or exc
         raise SetupError(f"cannot write {config.stream}: {reason}", usage=True) from None
-    if metrics:
-        from tracetui.outputs.metrics import count_stream_drops
-
-        count_stream_drops(metrics, lambda: writer.dropped)
+    if metrics is not None:
+        metrics.stream_dropped = lambda: writer.dropped
     return writer
 
 
@@ -274,36 +274,37 @@ def close_opened(opened: Iterable[Opened]) -> None:
         each.transport.close()
 
 
-def open_targets(config: Config, modules: Iterable[str]) -> list[Opened]:
-    """Every target of ``config.hosts``, each with a transport of its own over one set of
-    raw sockets per family (see probe/hub.py), or its own unprivileged sockets.
+class TargetOpener:
+    """Targets' transports over one set of raw sockets per family (see probe/hub.py), or
+    each its own unprivileged sockets: now, or later (an agent's reload, a name that
+    resolves at last). Raw sockets are opened, and privileges dropped, once, here."""
 
-    As for one target: raw sockets first, privileges dropped, then names resolved.
-    """
-    from tracetui.probe.hub import HubTransport, RawHub
+    def __init__(self, config: Config, modules: Iterable[str]) -> None:
+        self._config = config
+        self._raw = _raw_sockets(config, modules)
+        self._hubs: dict[Family, RawHub] = {}
+        self.clock = MonotonicClock()
 
-    if config.demo:
-        _drop_privileges(config)
-        return _open_demo(config, config.hosts, virtual_time=False)
-    raw = _raw_sockets(config, modules)
-    hubs: dict[Family, RawHub] = {}
-    opened: list[Opened] = []
-    clock = MonotonicClock()
-    try:
-        for index, host in enumerate(config.hosts):
-            one = config.for_target(index)
-            try:
-                target = resolve_target(host, config.family, config.dns_servers)
-            except TargetError as exc:
-                raise SetupError(f"{host}: {exc}", usage=True) from None
-            family = target.family
-            if raw:
-                if family not in raw:
+    def open(self, one: Config) -> Opened:
+        """Target ``one.host``: SetupError (usage for a name that does not resolve)."""
+        from tracetui.probe.hub import HubTransport, RawHub
+
+        config = self._config
+        assert one.host is not None
+        try:
+            target = resolve_target(one.host, config.family, config.dns_servers)
+        except TargetError as exc:
+            raise SetupError(f"{one.host}: {exc}", usage=True) from None
+        family = target.family
+        try:
+            if self._raw:
+                if family not in self._raw:
                     message = f"IPv{int(family)} is not available on this host"
                     raise SetupError(message, usage=False)
-                hub = hubs.get(family)
+                hub = self._hubs.get(family)
                 if hub is None:
-                    hub = hubs[family] = RawHub(family, raw[family])
+                    hub = self._hubs[family] = RawHub(family, self._raw[family])
+                    hub.join()  # the opener's own hold: its sockets outlive any one target
                 vary_tcp = config.settings.vary_ports
                 transport: Transport = HubTransport(
                     hub, target.address, config.sockets, vary_tcp=vary_tcp
@@ -317,20 +318,41 @@ def open_targets(config: Config, modules: Iterable[str]) -> list[Opened]:
                     config.sockets,
                     linger=config.settings.timeout + LATE_REPLY_WINDOW,
                 )
-            opened.append(Opened(target, transport, clock))
+        except (OptionError, PrivilegeError) as exc:
+            raise SetupError(str(exc), usage=isinstance(exc, OptionError)) from None
+        except OSError as exc:
+            raise SetupError(f"cannot probe: {exc.strerror or exc}", usage=False) from None
+        return Opened(target, transport, self.clock)
+
+    def close(self) -> None:
+        """Give up the raw sockets once every target that uses them has closed."""
+        for family, sockets in self._raw.items():
+            hub = self._hubs.pop(family, None)
+            if hub is None:
+                sockets.close()
+            else:
+                hub.leave()
+        self._raw = {}
+
+
+def open_targets(config: Config, modules: Iterable[str]) -> list[Opened]:
+    """Every target of ``config.hosts``, each with a transport of its own (TargetOpener).
+
+    As for one target: raw sockets first, privileges dropped, then names resolved.
+    """
+    if config.demo:
+        _drop_privileges(config)
+        return _open_demo(config, config.hosts, virtual_time=False)
+    opener = TargetOpener(config, modules)
+    opened: list[Opened] = []
+    try:
+        for index in range(len(config.hosts)):
+            opened.append(opener.open(config.for_target(index)))
     except SetupError:
         close_opened(opened)
         raise
-    except (OptionError, PrivilegeError) as exc:
-        close_opened(opened)
-        raise SetupError(str(exc), usage=isinstance(exc, OptionError)) from None
-    except OSError as exc:
-        close_opened(opened)
-        raise SetupError(f"cannot probe: {exc.strerror or exc}", usage=False) from None
     finally:
-        for family, sockets in raw.items():
-            if family not in hubs:
-                sockets.close()
+        opener.close()  # the sockets stay open while their targets' transports do
     return opened
 
 
