@@ -416,7 +416,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--headless",
         action="store_true",
         help=f"{EXTRA}no screen: probe until signalled (or -c rounds), log path events to "
-        "stderr; with a report format, print the report at the end",
+        "stderr; with a report format, print the report at the end. Without -c an agent: "
+        "SIGHUP reads -F and the config file again (targets added and removed, the rest "
+        "keep their statistics), names that do not resolve are retried",
     )
     agent.add_argument(
         "--metrics",
