@@ -80,6 +80,33 @@ def _query(lab: Lab, promql: str) -> list[dict]:
     return answer["data"]["result"]
 
 
+def _probing_only(lab: Lab, agent: subprocess.Popen, args: argparse.Namespace, started: str):
+    """Probing alone: CPU over the last minute, memory, how late rounds left."""
+    time.sleep(max(0.0, args.minutes * 60 - 60))
+    before, at = _cpu(agent.pid), time.monotonic()
+    time.sleep(60)
+    probing = (_cpu(agent.pid) - before) / (time.monotonic() - at)
+    status = Path(f"/proc/{agent.pid}/status").read_text().splitlines()
+    rss = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+    late: dict[str, float] = {}
+    for line in _get(lab, f"http://127.0.0.1:{METRICS_PORT}/metrics").splitlines():
+        if line.startswith("tracetui_round_lateness_seconds_bucket"):
+            late[line.split('le="')[1].split('"')[0]] = float(line.split()[-1])
+    print(f"Measured {started} UTC on {machine()}.")
+    print(f"Command: `sudo .venv/bin/python bench/fleet.py {' '.join(sys.argv[1:])}`\n")
+    print("| figure | value |\n| --- | --- |")
+    print(
+        f"| targets (15 hops, ECMP at hops 4, 9), a round every {INTERVAL:g} s | {args.targets} |"
+    )
+    print(f"| agent CPU for probing, last minute (share of one core) | {probing * 100:.1f} % |")
+    print(f"| agent memory (RSS) after {args.minutes:g} min | {rss / 1e6:.2f} GB |")
+    share = " / ".join(
+        f"{(late['+Inf'] - late[bound]) / late['+Inf'] * 100:.2f} %"
+        for bound in ("0.01", "0.1", "1.0")
+    )
+    print(f"| rounds more than 10 ms / 100 ms / 1 s late (of {late['+Inf']:.0f}) | {share} |")
+
+
 def _collect(agent: subprocess.Popen, log: list[tuple[float, str]]) -> None:
     assert agent.stderr is not None
     for line in agent.stderr:
@@ -118,6 +145,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--targets", type=int, default=1000)
     parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument(
+        "--probing-only",
+        action="store_true",
+        help="no Prometheus and no scrape costs: the agent's probing CPU, memory and late "
+        "rounds over the last minute (for targets past what one Prometheus scrape holds)",
+    )
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench: needs root (network namespaces, raw sockets)")
@@ -137,6 +170,13 @@ def main() -> None:
         log: list[tuple[float, str]] = []  # (when, line) of what the agent says
         reader = threading.Thread(target=_collect, args=(agent, log), daemon=True)
         reader.start()
+        if args.probing_only:
+            try:
+                _probing_only(lab, agent, args, started)
+            finally:
+                agent.terminate()
+                agent.wait(timeout=120)
+            return
         config = work / "prometheus.yml"
         config.write_text(
             "global: {scrape_interval: 15s, scrape_timeout: 10s}\n"

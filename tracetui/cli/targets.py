@@ -10,7 +10,7 @@ from tracetui.probe.types import ProbeMethod
 from tracetui.settings.config import TargetOptions
 from tracetui.textsafe import printable
 
-MAX_TARGETS = 1000
+MAX_TARGETS = 10000
 
 
 LINE_METHODS = {

@@ -178,13 +178,22 @@ class HubTransport:
     hub's sockets; replies come through the hub's routing, never from the sockets."""
 
     def __init__(
-        self, hub: RawHub, target: str, options: SocketOptions, *, vary_tcp: bool = False
+        self,
+        hub: RawHub,
+        target: str,
+        options: SocketOptions,
+        *,
+        vary_tcp: bool = False,
+        methods: frozenset[ProbeMethod] = frozenset(ProbeMethod),
     ) -> None:
+        """``methods``: those this target may probe with (the live screen switches between
+        all three; an agent's target keeps one). A UDP or TCP source port is reserved
+        only for a method in it: a socket each, which 10,000 targets cannot all have."""
         family = hub.family
         v4 = family is Family.V4
         self.family = family
         self.target = target
-        self.methods = frozenset(ProbeMethod)
+        self.methods = methods
         self.malformed = hub.malformed
         self._hub = hub
         self._address = (target, 0)
@@ -200,8 +209,10 @@ class HubTransport:
         self.identity = LocalIdentity(
             source=source,
             icmp_ident=hub.icmp_ident(),
-            udp_port=self._reserve(af, socket.SOCK_DGRAM, source),
-            tcp_port=self._tcp_port(af, source, span),
+            udp_port=self._reserve(af, socket.SOCK_DGRAM, source)
+            if ProbeMethod.UDP in methods
+            else 0,
+            tcp_port=self._tcp_port(af, source, span) if ProbeMethod.TCP in methods else 0,
             isn_base=random.getrandbits(32),
         )
         self._inbox: list[tuple[Observation, int]] = []
@@ -214,8 +225,8 @@ class HubTransport:
         ident, udp, tcp = self.identity.icmp_ident, self.identity.udp_port, self.identity.tcp_port
         self._routes = (
             (PROTO_ICMP, ident),
-            (PROTO_UDP, udp),
-            *((PROTO_TCP, port) for port in range(tcp, tcp + span)),
+            *(((PROTO_UDP, udp),) if udp else ()),
+            *((PROTO_TCP, port) for port in range(tcp, tcp + span) if tcp),
         )
         hub.replies.register(self._routes, self._file_reply)
         hub.stamps.register(self._routes, self._file_stamp)

@@ -118,7 +118,7 @@ class Agent:
         (SetupError, one line, for a file that became wrong)."""
         self._config = config
         self._reload = reload
-        self._opener = TargetOpener(config, preload)
+        self._opener = TargetOpener(config, preload, switching=False)
         self._targets: dict[TargetKey, _Target] = {}
         self._leaving: list[_Target] = []
         self._watches: list[TargetWatch] = []

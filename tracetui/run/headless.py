@@ -121,7 +121,7 @@ def run_report(config: Config, reload: Callable[[], Config] | None = None) -> in
     try:
         preload = modules_to_preload(config)
         if several:
-            opened = open_targets(config, preload)
+            opened = open_targets(config, preload, switching=False)  # no keys here
         else:
             opened = [open_transport_for(config, False, preload)]
         try:

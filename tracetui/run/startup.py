@@ -279,8 +279,11 @@ class TargetOpener:
     each its own unprivileged sockets: now, or later (an agent's reload, a name that
     resolves at last). Raw sockets are opened, and privileges dropped, once, here."""
 
-    def __init__(self, config: Config, modules: Iterable[str]) -> None:
+    def __init__(self, config: Config, modules: Iterable[str], *, switching: bool = True) -> None:
+        """``switching``: targets may switch probe methods (the live screen); without, each
+        keeps its own method and reserves only its ports (an agent of 10,000 targets)."""
         self._config = config
+        self._switching = switching
         self._raw = _raw_sockets(config, modules)
         self._hubs: dict[Family, RawHub] = {}
         self.clock = MonotonicClock()
@@ -306,8 +309,13 @@ class TargetOpener:
                     hub = self._hubs[family] = RawHub(family, self._raw[family])
                     hub.join()  # the opener's own hold: its sockets outlive any one target
                 vary_tcp = config.settings.vary_ports
+                methods = frozenset(ProbeMethod) if self._switching else {one.settings.method}
                 transport: Transport = HubTransport(
-                    hub, target.address, config.sockets, vary_tcp=vary_tcp
+                    hub,
+                    target.address,
+                    config.sockets,
+                    vary_tcp=vary_tcp,
+                    methods=frozenset(methods),
                 )
             else:
                 transport = open_transport(
@@ -335,15 +343,16 @@ class TargetOpener:
         self._raw = {}
 
 
-def open_targets(config: Config, modules: Iterable[str]) -> list[Opened]:
-    """Every target of ``config.hosts``, each with a transport of its own (TargetOpener).
+def open_targets(config: Config, modules: Iterable[str], *, switching: bool = True) -> list[Opened]:
+    """Every target of ``config.hosts``, each with a transport of its own (TargetOpener;
+    ``switching`` as there).
 
     As for one target: raw sockets first, privileges dropped, then names resolved.
     """
     if config.demo:
         _drop_privileges(config)
         return _open_demo(config, config.hosts, virtual_time=False)
-    opener = TargetOpener(config, modules)
+    opener = TargetOpener(config, modules, switching=switching)
     opened: list[Opened] = []
     try:
         for index in range(len(config.hosts)):
