@@ -46,7 +46,9 @@ def test_buckets_are_bounded_to_the_longest_window():
     buckets = RecentBuckets()
     for second in range(0, 7 * 24 * 3600, 5):  # a week, a probe every 5 s
         buckets.sent(second)
-    assert len(buckets._buckets) == MAX_WINDOW / BUCKET_SECONDS + 1
+    assert len(buckets) == MAX_WINDOW / BUCKET_SECONDS + 1
+    hour = buckets.over(7 * 24 * 3600.0, MAX_WINDOW, RttStats().summary())
+    assert hour.sent == MAX_WINDOW / 5  # the ring kept the newest hour, in order
 
 
 def test_the_model_windows_hop_counts_and_keeps_the_whole_run_otherwise():

@@ -25,6 +25,7 @@ What a snapshot shows of the path:
 
 from __future__ import annotations
 
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -136,8 +137,8 @@ class _Hop:
         self.rtt = RttStats()
         self.responders: dict[str, _Responder] = {}
         self.other_replies = 0
-        self.ring = [NO_DATA] * history
-        self.ring_round = [0] * history
+        self.ring = array("d", [NO_DATA]) * history  # arrays: 16 bytes a round, not 60
+        self.ring_round = array("q", [0]) * history
         self.recent = RecentBuckets()
         self.last_responder: str | None = None
         self.last_reply_round = 0

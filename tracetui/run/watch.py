@@ -141,9 +141,10 @@ class TargetWatch:
             ping = session.engine.request_echo if can_triage(self._config, session) else None
             shared = next((w.diagnoser.budget for w in self._siblings if w.diagnoser), None)
             self.diagnoser = Diagnoser(ping, shared)
-        diagnosis = self.diagnoser.update(model.snapshot(lookup), final=final)
+        whole = model.snapshot(lookup)
+        diagnosis = self.diagnoser.update(whole, final=final)
         new_events = self.diagnoser.new_events
-        view = model.snapshot(lookup, window) if window is not None else model.snapshot(lookup)
+        view = model.snapshot(lookup, window) if window is not None else whole  # built once
         view = view._replace(diagnosis=diagnosis)
         for output in self.outputs:
             output.publish(view, new_events)
