@@ -15,7 +15,6 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple, cast
 
-from tracetui.probe.methods import min_packet_size
 from tracetui.probe.types import Family, ProbeSettings
 
 MAX_PACKET_SIZE = 10000
@@ -152,6 +151,8 @@ def apply_changes(
     new = settings._replace(**cast("dict[str, Any]", dict(changes)))
     if new.first_ttl > new.max_ttl:
         raise ValueError(f"first TTL ({new.first_ttl}) is above max TTL ({new.max_ttl})")
+    from tracetui.probe.methods import min_packet_size  # codecs: not on --help's way
+
     smallest = min_packet_size(family, new.method)
     if new.size < smallest:
         raise ValueError(
