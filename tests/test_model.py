@@ -160,14 +160,16 @@ def test_names_come_from_the_lookup():
     assert model.snapshot().hops[0].primary.hostname is None
 
 
-def test_new_responders_are_announced_once():
+def test_new_responders_are_kept_once_each_for_the_owner_to_take():
     model = _model()
-    seen = []
-    model.on_new_responder = seen.append
     model.apply(PathChanged(1, None, True))
-    for round_ in (1, 2):
-        _round(model, round_, {1: ("198.18.1.1", 1.0, TE)})
-    assert seen == ["198.18.1.1"]
+    _round(model, 1, {1: ("198.18.1.1", 1.0, TE)})
+    assert model.new_responders is None  # nobody asked: nothing kept
+    assert model.take_new_responders() == []
+    for round_ in (2, 3):
+        _round(model, round_, {1: ("198.18.1.1", 1.0, TE), 2: ("198.18.2.1", 2.0, TE)})
+    assert model.take_new_responders() == ["198.18.2.1"]  # 198.18.1.1 was known already
+    assert model.take_new_responders() == []
 
 
 def test_loss_nan_free_for_unanswered_hop():

@@ -203,8 +203,10 @@ class PathModel:
         self._wallclock = wallclock
         self._history_rounds = history_rounds
         self._max_responders = max_responders
-        self.on_new_responder: Callable[[str], None] | None = None
-        """Called with each address the first time it answers at a hop (to ask for its name)."""
+        self.new_responders: list[str] | None = None
+        """Addresses that answered at a hop for the first time, for the owner to take (and
+        ask names for) with :meth:`take_new_responders`; None (the default) keeps none. The
+        model only reduces events: it asks nobody for anything."""
         self._handlers: dict[type, Callable] = {
             ProbeSent: self._sent,
             ProbeReplied: self._replied,
@@ -250,6 +252,12 @@ class PathModel:
         self.restart_reason = reason
         self.started = self._wallclock()
 
+    def take_new_responders(self) -> list[str]:
+        """The addresses new since the last call (and from now on, keep them)."""
+        taken = self.new_responders or []
+        self.new_responders = []
+        return taken
+
     def apply(self, event: EngineEvent) -> None:
         self._handlers[type(event)](event)
 
@@ -289,8 +297,8 @@ class PathModel:
                 return
             responder = _Responder(event.responder, event.round)
             hop.responders[event.responder] = responder
-            if self.on_new_responder is not None:
-                self.on_new_responder(event.responder)
+            if self.new_responders is not None:
+                self.new_responders.append(event.responder)
         responder.received += 1
         responder.rtt.add(rtt)
         responder.kind = event.kind

@@ -182,7 +182,11 @@ class LiveTrace:
             batch = []
             while events:
                 batch.append(events.popleft())
-            self.session.model.apply_all(batch)
+            model = self.session.model
+            model.apply_all(batch)
+            if self._names is not None and model.new_responders:
+                for address in model.take_new_responders():
+                    self._names.request(address)
             observers = [out for out in self.outputs() if out is not self.stream]
             for output in observers:
                 for event in batch:
@@ -246,7 +250,7 @@ class LiveTrace:
         """Lookups by a service several traces share (``set_names`` on it is the owner's)."""
         self._names = service
         self._owns_names = False
-        self.session.model.on_new_responder = service.request
+        self.session.model.take_new_responders()  # from now on (fold asks for them)
 
     def set_names(self, names: bool, asn: bool) -> None:
         service = self._names
@@ -255,7 +259,7 @@ class LiveTrace:
                 self.session.config, asn, self.session.names, self.session.recording
             )
             # addresses seen before this are asked for when first looked up
-            self.session.model.on_new_responder = service.request
+            self.session.model.take_new_responders()
         if service is not None:
             service.set_aslookup(asn)
             service.set_enabled(names or asn)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from tracetui.names.service import NameService
-from tracetui.probe.events import EngineEvent, RoundStarted
+from tracetui.probe.events import EngineEvent, ProbeReplied, RoundStarted
 from tracetui.run.cadence import DIAGNOSE_SECONDS
 from tracetui.run.startup import Session, can_triage
 from tracetui.settings.config import Config
@@ -80,7 +80,7 @@ class TargetWatch:
         self.session = session
         if names is not None:
             self.names = names
-            session.model.on_new_responder = names.request
+            session.model.take_new_responders()  # from now on: asked for as they answer
         lookup = self.names.lookup if self.names is not None else None
         outputs = self.outputs
         if config.report_format == "raw":
@@ -116,6 +116,12 @@ class TargetWatch:
     def __call__(self, event: EngineEvent) -> None:
         for output in self.outputs:
             output.observe(event)
+        names = self.names
+        if names is not None and type(event) is ProbeReplied and self.session is not None:
+            model = self.session.model
+            if model.new_responders:
+                for address in model.take_new_responders():
+                    names.request(address)
         if type(event) is not RoundStarted or self.session is None or not self._diagnose:
             return
         if not self._next:
