@@ -179,3 +179,24 @@ def test_loss_nan_free_for_unanswered_hop():
     hop = model.snapshot().hops[0]
     assert hop.loss_pct == 100.0
     assert not math.isnan(hop.rtt.avg)
+
+
+def test_a_probe_called_off_leaves_no_trace_in_the_run_or_in_a_window():
+    """ProbeDiscarded: a probe sent past what turned out to be the end of the path leaves
+    the flight with no result; it is in neither Snt nor a window's Snt (a window used to
+    count it as sent when it left)."""
+    model = _model()
+    model.apply(PathChanged(4, None, True))
+    for round_ in (1, 2):
+        _round(model, round_, {t: ("198.18.1.1", 1.0, TE) for t in (1, 2, 3, 4)})
+    model.apply(RoundStarted(3))
+    for ttl in (1, 2, 3, 4):
+        model.apply(ProbeSent(ttl, 3))
+    model.apply(ProbeDiscarded(4, 3))  # the path ends at 3 now
+    for ttl in (1, 2, 3):
+        model.apply(ProbeReplied(ttl, 3, "198.18.1.1", 1.0, TE, 0))
+    for view in (model.snapshot(), model.snapshot(window=60)):
+        hop = next(h for h in view.hops if h.ttl == 4)
+        assert (hop.sent, hop.received, hop.in_flight) == (2, 2, 0), view.window
+        first = view.hops[0]
+        assert (first.sent, first.received) == (3, 3)

@@ -113,7 +113,7 @@ class _Responder:
 class _Hop:
     __slots__ = (
         "ttl",
-        "sent",
+        "in_flight",
         "received",
         "lost",
         "failed",
@@ -130,7 +130,8 @@ class _Hop:
 
     def __init__(self, ttl: int, history: int) -> None:
         self.ttl = ttl
-        self.sent = 0
+        self.in_flight = 0
+        """Sent and not yet answered, lost or called off (ProbeDiscarded)."""
         self.received = 0
         self.lost = 0
         self.failed = 0
@@ -144,6 +145,11 @@ class _Hop:
         self.last_reply_round = 0
         self.switches = 0
         """Rounds whose reply came from another router than the round before's."""
+
+    @property
+    def sent(self) -> int:
+        """mtr's Snt: every probe with a result, and those still awaited."""
+        return self.received + self.lost + self.in_flight
 
     def record(self, round_: int, sample: float) -> None:
         slot = round_ % len(self.ring)
@@ -274,13 +280,13 @@ class PathModel:
         return hop
 
     def _sent(self, event: ProbeSent) -> None:
-        hop = self._hop(event.ttl)
-        hop.sent += 1
-        hop.recent.sent(self.now)
+        self._hop(event.ttl).in_flight += 1
 
     def _replied(self, event: ProbeReplied) -> None:
         hop = self._hop(event.ttl)
         rtt = event.rtt
+        if hop.in_flight:
+            hop.in_flight -= 1
         hop.received += 1
         hop.rtt.add(rtt)
         hop.record(event.round, rtt)
@@ -311,6 +317,8 @@ class PathModel:
 
     def _lost(self, event: ProbeLost) -> None:
         hop = self._hop(event.ttl)
+        if hop.in_flight:
+            hop.in_flight -= 1
         hop.lost += 1
         hop.record(event.round, LOST)
         hop.recent.lost(self.now)
@@ -320,10 +328,13 @@ class PathModel:
         self.last_failure = event.reason
 
     def _discarded(self, event: ProbeDiscarded) -> None:
+        """A probe called off (sent past the end of the path): it leaves the flight with no
+        result, as if never sent; a hop that only ever had such probes is no hop."""
         hop = self.hops.get(event.ttl)
         if hop is None:
             return
-        hop.sent -= 1
+        if hop.in_flight:
+            hop.in_flight -= 1
         if not hop.sent and not hop.failed:
             del self.hops[event.ttl]
 
@@ -387,7 +398,7 @@ class PathModel:
     def _put_aside(self) -> _PathState:
         """This method's path as it stands; probes it still awaited will never settle."""
         for hop in self.hops.values():
-            hop.sent = hop.received + hop.lost
+            hop.in_flight = 0
         return _PathState(
             self.hops, self.limit, self.dest_ttl, self.discovered, self.left_path, self.started
         )

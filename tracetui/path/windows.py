@@ -4,7 +4,9 @@ Each hop keeps counts and RTT sums in 10-second buckets for the last hour: a
 week-long run holds the same 360 buckets per hop as a one-hour run. A window
 of N seconds sums every bucket that holds part of it, so it covers at least
 the last N seconds and at most 10 more. Results count in the bucket of the
-time they settled (the model's clock is the engine's, carried by RoundStarted).
+time they settled (the model's clock is the engine's, carried by RoundStarted),
+and a window's Snt is the probes settled in it: one still in flight, or called
+off past the end of the path, is in no window.
 """
 
 from __future__ import annotations
@@ -37,7 +39,6 @@ class RecentBuckets:
 
     __slots__ = (
         "_index",
-        "_sent",
         "_received",
         "_lost",
         "_total",
@@ -50,7 +51,6 @@ class RecentBuckets:
 
     def __init__(self) -> None:
         self._index = array("q")
-        self._sent = array("I")
         self._received = array("I")
         self._lost = array("I")
         self._total = array("d")
@@ -72,7 +72,6 @@ class RecentBuckets:
         if len(self._index) < _MAX_BUCKETS:
             for column, empty in (
                 (self._index, index),
-                (self._sent, 0),
                 (self._received, 0),
                 (self._lost, 0),
                 (self._total, 0.0),
@@ -86,15 +85,12 @@ class RecentBuckets:
         else:  # full: the oldest bucket becomes the newest
             newest = (newest + 1) % _MAX_BUCKETS
             self._index[newest] = index
-            self._sent[newest] = self._received[newest] = self._lost[newest] = 0
+            self._received[newest] = self._lost[newest] = 0
             self._total[newest] = self._squares[newest] = self._logs[newest] = 0.0
             self._best[newest] = math.inf
             self._worst[newest] = 0.0
         self._newest = newest
         return newest
-
-    def sent(self, now: float) -> None:
-        self._sent[self._at(now)] += 1
 
     def lost(self, now: float) -> None:
         self._lost[self._at(now)] += 1
@@ -114,7 +110,7 @@ class RecentBuckets:
         """Every bucket that holds part of the last ``seconds``: the window, and up to one
         bucket (10 s) more at its old end, never less."""
         first = int((now - seconds) // BUCKET_SECONDS)
-        sent = received = lost = 0
+        received = lost = 0
         total = squares = logs = 0.0
         best, worst = math.inf, 0.0
         count = len(self._index)
@@ -122,7 +118,6 @@ class RecentBuckets:
         for _ in range(count):  # newest first, back to the window's start
             if self._index[at] < first:
                 break
-            sent += self._sent[at]
             received += self._received[at]
             lost += self._lost[at]
             total += self._total[at]
@@ -131,6 +126,7 @@ class RecentBuckets:
             best = min(best, self._best[at])
             worst = max(worst, self._worst[at])
             at = (at - 1) % count
+        sent = received + lost  # a window holds probes by when they settled
         if not received:
             return WindowCounts(sent, 0, lost, EMPTY_SUMMARY)
         mean = total / received

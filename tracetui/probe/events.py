@@ -57,7 +57,8 @@ class ProbeFailed(NamedTuple):
 
 
 class ProbeDiscarded(NamedTuple):
-    """A probe sent beyond what turned out to be the end of the path; it never counts."""
+    """A probe in flight called off: it was sent beyond what turned out to be the end of
+    the path, so it will have no result and counts nowhere (it leaves the flight)."""
 
     ttl: int
     round: int
