@@ -146,20 +146,32 @@ class Agent:
 
     # ------------------------------------------------------------ targets
     def _trace(self, target: _Target, now: float) -> None:
-        """Open ``target``: traced from the next scheduler turn, or in error with a retry."""
+        """Open ``target``: traced from the next scheduler turn, or in error with a retry
+        (a name that does not resolve, or settings its method cannot have: a reload's
+        mistake is one target's, never the agent's end)."""
         config = target.config
         try:
             opened = self._opener.open(config)
+            every = diagnosis_interval(max(1, len(self._targets)))
+            watch = TargetWatch(config, every, self._watches)
+            try:
+                session = open_session(config, after_fold=watch, opened=opened)
+            except SetupError:
+                opened.transport.close()
+                raise
         except SetupError as exc:
+            said = str(exc)
+            if not said.startswith(f"{target.name}: "):
+                said = f"{target.name}: {said}"
             first = target.error is None
-            changed = str(exc) != target.error
+            changed = said != target.error
             target.backoff = RETRY_FIRST if first else min(target.backoff * 2, RETRY_LONGEST)
             target.retry_at = now + target.backoff
-            target.error = str(exc)
+            target.error = said
             if self.metrics is not None:
-                self.metrics.in_error[target.name] = target.error
+                self.metrics.in_error[target.name] = said
             if first or changed:
-                log_line(f"{exc}; trying again in {target.backoff:g}s, then less often")
+                log_line(f"{said}; trying again in {target.backoff:g}s, then less often")
             return
         if target.error is not None:
             address = opened.target.address
@@ -167,9 +179,6 @@ class Agent:
             if self.metrics is not None:
                 self.metrics.in_error.pop(target.name, None)
             target.error = None
-        every = diagnosis_interval(max(1, len(self._targets)))
-        watch = TargetWatch(config, every, self._watches)
-        session = open_session(config, after_fold=watch, opened=opened)
         if self.metrics is not None:
             target.metrics = self.metrics.add(target.name)
         watch.start(
