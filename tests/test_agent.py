@@ -99,7 +99,9 @@ def test_a_name_in_error_is_retried_with_backoff_until_it_resolves(said):
         rounds = late.session.model.rounds
         agent.hangup()  # the file now has late.example alone
         assert _until(lambda: any(line.startswith("reload:") for line in said))
-        assert said[-1] == "reload: 0 targets added, 1 removed, 1 kept as they were"
+        assert said[-1] == (
+            "reload: 0 targets added, 1 target removed (cdn.demo.example), 1 kept as they were"
+        )
         assert [p.target for p in agent.metrics.parts] == ["late.example"]
         assert _until(lambda: late.session.model.rounds > rounds + 3)  # it went on
         assert late.session.model.snapshot().hops[0].sent > rounds  # and kept its counts

@@ -42,6 +42,7 @@ from tracetui.run.startup import (
 )
 from tracetui.run.watch import TargetWatch, close_stream, log_line
 from tracetui.settings.config import Config, TargetOptions
+from tracetui.textsafe import printable
 
 if TYPE_CHECKING:
     from tracetui.names.service import NameService
@@ -95,6 +96,19 @@ def _targets(config: Config) -> dict[TargetKey, Config]:
         options = config.target_options[index] if index < len(config.target_options) else None
         out[TargetKey(host, options, one.settings._replace(**_NEUTRAL))] = one
     return out
+
+
+SHOWN_BY_NAME = 5
+"""A reload's log line names the targets added or removed when there are at most this many."""
+
+
+def _counted(hosts: list[str], what: str) -> str:
+    """'2 targets added (a, b)', '1 target removed (c)', '0 targets added', '40 ... added'."""
+    noun = "target" if len(hosts) == 1 else "targets"
+    names = (
+        f" ({', '.join(printable(h) for h in hosts)})" if 0 < len(hosts) <= SHOWN_BY_NAME else ""
+    )
+    return f"{len(hosts)} {noun} {what}{names}"
 
 
 class _Target:
@@ -214,23 +228,23 @@ class Agent:
                 target.session.close()
                 self._leaving.remove(target)
 
-    def add_targets(self, config: Config) -> tuple[int, int, int]:
-        """Trace ``config``'s targets from now on: (added, removed, kept)."""
+    def add_targets(self, config: Config) -> tuple[list[str], list[str], int]:
+        """Trace ``config``'s targets from now on: (added, removed, how many kept)."""
         wanted = _targets(config)
         removed = [key for key in self._targets if key not in wanted]
         for key in removed:
             self._drop(key)
         now = time.monotonic()
-        added = 0
+        added = []
         for key, one in wanted.items():
             target = self._targets.get(key)
             if target is None:
                 target = self._targets[key] = _Target(one)
                 self._trace(target, now)
-                added += 1
+                added.append(key.host)
             elif one.settings != target.config.settings:
                 self._retune(target, one)
-        return added, len(removed), len(wanted) - added
+        return added, [key.host for key in removed], len(wanted) - len(added)
 
     @staticmethod
     def _retune(target: _Target, one: Config) -> None:
@@ -274,7 +288,10 @@ class Agent:
             config = config._replace(**{field: getattr(old, field) for field in FIXED})
         self._config = config
         added, removed, kept = self.add_targets(config)
-        log_line(f"reload: {added} targets added, {removed} removed, {kept} kept as they were")
+        log_line(
+            f"reload: {_counted(added, 'added')}, {_counted(removed, 'removed')}, "
+            f"{kept} kept as they were"
+        )
 
     def run(self, stopping: Callable[[], bool]) -> bool:
         """Probe until ``stopping()`` (a signal); True if probing failed (a bug)."""
