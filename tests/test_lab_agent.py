@@ -17,10 +17,10 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
+from test_lab_metrics import _wait_for
 
 pytestmark = pytest.mark.lab
 
@@ -42,14 +42,10 @@ def _sent(text: str, target: str, ttl: int) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def _until(predicate, seconds: float = 60.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    return predicate()
+def _serving(lab, target: str, ttl: int) -> str:
+    """The scrape once ``target`` has sent more than 5 probes at ``ttl``, else ''."""
+    text = _scrape(lab)
+    return text if (_sent(text, target, ttl) or 0) > 5 else ""
 
 
 def test_sighup_changes_the_targets_and_a_name_in_error_never_ends_the_run(main_lab):
@@ -66,7 +62,7 @@ def test_sighup_changes_the_targets_and_a_name_in_error_never_ends_the_run(main_
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
-        first = _until(lambda: (t := _scrape(main_lab)) and (_sent(t, router, 2) or 0) > 5 and t)
+        first = _wait_for(lambda: _serving(main_lab, router, 2), 60)
         assert first, "the agent never served both targets"
         assert 'tracetui_target_in_error{target="nowhere.lab.example"} 1' in first
         kept_before = _sent(first, target, 1)
@@ -75,12 +71,12 @@ def test_sighup_changes_the_targets_and_a_name_in_error_never_ends_the_run(main_
         stream.rename(work / "probes.jsonl.1")
         targets.write_text(f"{target}\nnowhere.lab.example\n{added}\n")
         agent.send_signal(signal.SIGHUP)
-        after = _until(lambda: (t := _scrape(main_lab)) and (_sent(t, added, 1) or 0) > 5 and t)
+        after = _wait_for(lambda: _serving(main_lab, added, 1), 60)
         assert after, "the added target was never traced"
         assert _sent(after, target, 1) > kept_before  # counting on, never from 0 again
         assert f'target="{router}"' not in after  # gone with the next scrape
         assert 'tracetui_target_in_error{target="nowhere.lab.example"} 1' in after
-        assert _until(lambda: stream.exists() and stream.stat().st_size > 0, 10)
+        assert _wait_for(lambda: stream.exists() and stream.stat().st_size > 0, 10)
         assert agent.poll() is None  # SIGHUP never ends it
     finally:
         agent.send_signal(signal.SIGTERM)

@@ -135,6 +135,8 @@ class Agent:
         self._opener = TargetOpener(config, preload, switching=False)
         self._targets: dict[TargetKey, _Target] = {}
         self._leaving: list[_Target] = []
+        self._failing: list[_Target] = []
+        """Targets in error, retried as their time comes (the rest are never looked at)."""
         self._watches: list[TargetWatch] = []
         self._hangups = 0
         self._handled = 0
@@ -184,6 +186,8 @@ class Agent:
             target.error = said
             if self.metrics is not None:
                 self.metrics.in_error[target.name] = said
+            if first:
+                self._failing.append(target)
             if first or changed:
                 log_line(f"{said}; trying again in {target.backoff:g}s, then less often")
             return
@@ -193,6 +197,7 @@ class Agent:
             if self.metrics is not None:
                 self.metrics.in_error.pop(target.name, None)
             target.error = None
+            self._failing.remove(target)
         if self.metrics is not None:
             target.metrics = self.metrics.add(target.name)
         watch.start(
@@ -210,6 +215,8 @@ class Agent:
         """Stop tracing a target: its engine stops now, its sockets close once the
         scheduler has let go of it (``_settle_leaving``)."""
         target = self._targets.pop(key)
+        if target.error is not None:
+            self._failing.remove(target)
         if self.metrics is not None:
             self.metrics.in_error.pop(target.name, None)
             if target.metrics is not None:
@@ -221,6 +228,8 @@ class Agent:
             self._leaving.append(target)
 
     def _settle_leaving(self) -> None:
+        if not self._leaving:
+            return
         running = {id(engine) for engine in self._scheduler.engines}
         for target in list(self._leaving):
             assert target.session is not None
@@ -307,9 +316,8 @@ class Agent:
                 self._handled = self._hangups
                 self._reload_now()
             now = time.monotonic()
-            for target in list(self._targets.values()):
-                if target.error is not None and now >= target.retry_at:
-                    self._trace(target, now)
+            for target in [t for t in self._failing if now >= t.retry_at]:
+                self._trace(target, now)
             self._settle_leaving()
         if scheduler.error is not None:
             log_line(f"probing stopped: {scheduler.error!r}")
@@ -354,7 +362,8 @@ def run_agent(config: Config, preload: tuple[str, ...], reload: Callable[[], Con
 
     previous = {signum: signal.signal(signum, interrupt) for signum in _SIGNALS}
     agent: Agent | None = None
-    previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, lambda _s, _f: received.append(0))
+    # a SIGHUP before the agent is up finds nothing to reload yet: it must not end the run
+    previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, signal.SIG_IGN)
     try:
         agent = Agent(config, preload, reload)
         signal.signal(signal.SIGHUP, lambda _signum, _frame: agent.hangup() if agent else None)
@@ -363,13 +372,12 @@ def run_agent(config: Config, preload: tuple[str, ...], reload: Callable[[], Con
         if count > 1:
             log_line(f"tracing {count} targets every {config.settings.interval:g}s")
         failed = False
-        if not any(received):
-            failed = agent.run(lambda: any(received))
+        if not received:
+            failed = agent.run(lambda: bool(received))
         views = agent.views()
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         if agent is not None:
             agent.close()
-    first = next((s for s in received if s), None)
-    return finish(config, views, first, failed, count > 1)
+    return finish(config, views, received[0] if received else None, failed, count > 1)
