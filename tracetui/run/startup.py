@@ -156,7 +156,8 @@ def _drop_privileges(config: Config) -> None:
     os.unlink(trial)
 
 
-def _warn(line: str) -> None:
+def log_line(line: str) -> None:
+    """One line on stderr, as every message of a run says it (the --headless log too)."""
     print(f"tracetui: {line}", file=sys.stderr, flush=True)
 
 
@@ -172,7 +173,7 @@ def serve_metrics(config: Config, targets: list[str]) -> MetricsAgent:
         from tracetui.outputs.web_config import WebConfig, WebConfigError
 
         try:
-            web = WebConfig(config.web_config, _warn)
+            web = WebConfig(config.web_config, log_line)
         except WebConfigError as exc:
             raise SetupError(str(exc), usage=True) from None
     try:
@@ -309,13 +310,13 @@ class TargetOpener:
                     hub = self._hubs[family] = RawHub(family, self._raw[family])
                     hub.join()  # the opener's own hold: its sockets outlive any one target
                 vary_tcp = config.settings.vary_ports
-                methods = frozenset(ProbeMethod) if self._switching else {one.settings.method}
+                own = frozenset({one.settings.method})
                 transport: Transport = HubTransport(
                     hub,
                     target.address,
                     config.sockets,
                     vary_tcp=vary_tcp,
-                    methods=frozenset(methods),
+                    methods=frozenset(ProbeMethod) if self._switching else own,
                 )
             else:
                 transport = open_transport(

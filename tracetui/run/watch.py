@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from tracetui.names.service import NameService
 from tracetui.probe.events import EngineEvent, ProbeReplied, RoundStarted
 from tracetui.run.cadence import DIAGNOSE_SECONDS
-from tracetui.run.startup import Session, can_triage
+from tracetui.run.startup import Session, can_triage, log_line
 from tracetui.settings.config import Config
 
 if TYPE_CHECKING:
@@ -30,10 +30,6 @@ def write_now(text: str) -> None:
     """Streams go out line by line, as mtr's do (a pipe reader sees each at once)."""
     sys.stdout.write(text)
     sys.stdout.flush()
-
-
-def log_line(line: str) -> None:
-    print(f"tracetui: {line}", file=sys.stderr, flush=True)
 
 
 def wants_diagnosis(config: Config) -> bool:
