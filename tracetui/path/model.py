@@ -38,6 +38,7 @@ from tracetui.path.snapshot import (
     NO_NAME,
     EchoStats,
     HopView,
+    Multipath,
     NameInfo,
     PathView,
     ResponderView,
@@ -47,6 +48,8 @@ from tracetui.path.snapshot import (
 from tracetui.path.stats import RttStats
 from tracetui.path.windows import RecentBuckets
 from tracetui.probe.events import (
+    BranchesFound,
+    DiscoveryEnded,
     EchoLost,
     EchoReplied,
     EchoSent,
@@ -230,6 +233,8 @@ class PathModel:
             Tally: self._tally,
             FlowNote: self._flow_note,
             Reconfigured: self._reconfigured,
+            BranchesFound: self._branches_found,
+            DiscoveryEnded: self._discovery_ended,
         }
         self.paused = False
         self.finished = False
@@ -257,6 +262,7 @@ class PathModel:
         self.left_path: set[int] = set()
         self.restart_reason = reason
         self.started = self._wallclock()
+        self.multipath: Multipath | None = None
 
     def take_new_responders(self) -> list[str]:
         """The addresses new since the last call (and from now on, keep them)."""
@@ -403,6 +409,23 @@ class PathModel:
             self.hops, self.limit, self.dest_ttl, self.discovered, self.left_path, self.started
         )
 
+    def _branches_found(self, event: BranchesFound) -> None:
+        found = self.multipath
+        if found is None or found.done:
+            found = Multipath(event.confidence, ())
+        kept = tuple(hop for hop in found.hops if hop.ttl != event.hop.ttl)
+        self.multipath = found._replace(hops=(*kept, event.hop))
+
+    def _discovery_ended(self, event: DiscoveryEnded) -> None:
+        found = self.multipath or Multipath(0.0, ())
+        self.multipath = found._replace(
+            probes=event.probes,
+            seconds=event.seconds,
+            done=True,
+            complete=event.complete,
+            reason=event.reason,
+        )
+
     def _flow_note(self, event: FlowNote) -> None:
         if event.text not in self.notes and len(self.notes) < MAX_NOTES:
             self.notes.append(event.text)
@@ -498,6 +521,7 @@ class PathModel:
             },
             window=window,
             clock=self.now,
+            multipath=self.multipath,
         )
 
     def _responder_view(self, responder: _Responder, lookup: NameSource) -> ResponderView:

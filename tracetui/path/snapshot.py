@@ -15,6 +15,7 @@ from tracetui.icmp_extensions import NONE as NO_EXTENSIONS
 from tracetui.icmp_extensions import IcmpExtensions
 from tracetui.icmp_extensions import decode as decode_extensions
 from tracetui.path.stats import RttSummary
+from tracetui.probe.mda import HopBranches
 from tracetui.probe.types import Family, ProbeMethod, ReplyKind
 
 if TYPE_CHECKING:
@@ -170,6 +171,27 @@ class EchoStats(NamedTuple):
     """(engine clock, answered) of the latest pings, oldest first: a confirmation expires."""
 
 
+class Multipath(NamedTuple):
+    """What the multipath search found (probe/mda.py): every hop's interfaces and flows."""
+
+    confidence: float
+    hops: tuple[HopBranches, ...]
+    """Settled hops so far, by TTL."""
+    probes: int = 0
+    seconds: float = 0.0
+    done: bool = False
+    complete: bool = False
+    """Every hop that answered met the stopping rule."""
+    reason: str = ""
+    """Why it is not complete, when it is not."""
+
+    def at(self, ttl: int) -> HopBranches | None:
+        for hop in self.hops:
+            if hop.ttl == ttl:
+                return hop
+        return None
+
+
 class PathView(NamedTuple):
     info: TraceInfo
     method: ProbeMethod
@@ -198,6 +220,8 @@ class PathView(NamedTuple):
     """What the engine changed about the probes on its own (e.g. a split UDP flow)."""
     changes: tuple[tuple[int, str], ...] = ()
     """The latest settings changed while running, numbered from 1, as 'interval 1 s → 0.5 s'."""
+    multipath: Multipath | None = None
+    """Every branch of the path, with ``--multipath``."""
 
     @property
     def reached(self) -> bool:

@@ -185,6 +185,8 @@ class TcpCodec:
         pattern: int = 0,
     ) -> None:
         self._target = target
+        self.sport = identity.tcp_port
+        """Our source port (the first of them when ports vary)."""
         self._template = TcpSynTemplate(
             family,
             identity.source,
@@ -260,3 +262,62 @@ class SplitFlowCodec:
             return key
         key = self.tail.key_of(obs)
         return None if key is None else key + self.split
+
+
+FLOW_SLOTS = 256
+"""Keys per flow in a FlowsCodec: probes of one flow in flight at once, at most."""
+FLOW_PORT_OFFSET = 4096
+"""UDP flows start this far above the probe port, clear of the varying tail's ports."""
+MAX_FLOWS = 255
+
+
+class FlowsCodec:
+    """Probes in many flows, for multipath discovery (probe/mda.py).
+
+    Flow ``f`` (1 and up) is one port pair: UDP's destination port is
+    ``port + FLOW_PORT_OFFSET + f``, TCP's source port is ours plus ``f``. The key
+    says the flow (``key // FLOW_SLOTS``); within a flow it rides where the fixed
+    flow carries it (UDP's checksum, TCP's sequence number), so a load balancer
+    hashing the ports keeps every probe of a flow on one branch.
+    """
+
+    def __init__(self, method: ProbeMethod, flows: dict[int, UdpCodec | TcpCodec]) -> None:
+        self.method = method
+        self.flows = len(flows)
+        self.key_space = (self.flows + 1) * FLOW_SLOTS
+        self._codecs = flows
+        self._by_port = {
+            (codec.port if isinstance(codec, UdpCodec) else codec.sport): flow
+            for flow, codec in flows.items()
+        }
+
+    def flow_of(self, key: int) -> int:
+        return key // FLOW_SLOTS
+
+    def keys_of(self, flow: int) -> tuple[int, int]:
+        """The key range of one flow, for the ledger to allocate from."""
+        return flow * FLOW_SLOTS, (flow + 1) * FLOW_SLOTS
+
+    def build(self, key: int) -> bytes:
+        codec = self._codecs[key // FLOW_SLOTS]
+        return codec.build(key % FLOW_SLOTS if isinstance(codec, UdpCodec) else key)
+
+    def key_of(self, obs: Observation) -> int | None:
+        if len(obs.header) < 4:
+            return None
+        if self.method is ProbeMethod.UDP:
+            port = int.from_bytes(obs.header[2:4], "big")
+        elif obs.kind is ReplyKind.TCP_SYN_ACK or obs.kind is ReplyKind.TCP_RESET:
+            port = int.from_bytes(obs.header[2:4], "big")  # the reply's destination: ours
+        else:
+            port = int.from_bytes(obs.header[0:2], "big")
+        flow = self._by_port.get(port)
+        if flow is None:
+            return None
+        codec = self._codecs[flow]
+        key = codec.key_of(obs)
+        if key is None:
+            return None
+        if isinstance(codec, UdpCodec):
+            return key + flow * FLOW_SLOTS if key < FLOW_SLOTS else None
+        return key if key // FLOW_SLOTS == flow else None

@@ -21,6 +21,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Mapping
 
 from tracetui.probe.codec import EchoCodec, ProbeCodec, SplitFlowCodec
+from tracetui.probe.discovery import Discovery
 from tracetui.probe.events import (
     EchoLost,
     EchoReplied,
@@ -42,7 +43,8 @@ from tracetui.probe.events import (
     Tally,
 )
 from tracetui.probe.lifecycle import Probe, ProbeLedger, ProbeState
-from tracetui.probe.methods import FlowSpec, make_codec
+from tracetui.probe.mda import MdaSearch
+from tracetui.probe.methods import FlowSpec, make_codec, make_flows_codec
 from tracetui.probe.network import Clock, Transport
 from tracetui.probe.path_length import PathLength
 from tracetui.probe.tunables import apply_changes, changed_fields, describe, starts_afresh
@@ -99,6 +101,7 @@ class Engine:
         self._echo_codec = EchoCodec(transport.family, transport.identity.icmp_ident)
         self._echoes = ProbeLedger(self._echo_codec.key_space)
         self._unstamped = 0
+        self._discovery: Discovery | None = None
         self._begin(Restart.START)
 
     # ----------------------------------------------------------------- control
@@ -120,6 +123,10 @@ class Engine:
         not make sense together. A Reconfigured event says what changed."""
         apply_changes(self.settings, changes, self.transport.family)  # checked here, now
         self._command(lambda: self._reconfigure(changes))
+
+    def request_discovery(self) -> None:
+        """Search the path's branches again (a route change; the user asked)."""
+        self._command(lambda: self._discover(self.clock.now()))
 
     def request_pause(self, paused: bool) -> None:
         self._command(lambda: self._set_paused(paused))
@@ -184,11 +191,13 @@ class Engine:
             self._next_round_at = self.clock.now()
         self._sink(Paused(paused))
 
-    def _make_codec(self, method: ProbeMethod) -> ProbeCodec:
+    def _flow_spec(self) -> FlowSpec:
         s = self.settings
         t = self.transport
-        flow = FlowSpec(t.family, t.target, t.identity, s.size, s.port, s.vary_ports, s.pattern)
-        return make_codec(method, flow)
+        return FlowSpec(t.family, t.target, t.identity, s.size, s.port, s.vary_ports, s.pattern)
+
+    def _make_codec(self, method: ProbeMethod) -> ProbeCodec:
+        return make_codec(method, self._flow_spec())
 
     def _begin(self, reason: Restart) -> None:
         """Forget the path and every awaited probe; replies to old probes become stale.
@@ -213,6 +222,27 @@ class Engine:
         self._reported = self._path.end
         self._sink(Restarted(s.method, reason))
         self._sink(PathChanged(*self._reported))
+        if s.multipath:
+            self._discover(self._first_round_at)
+
+    def _discover(self, now: float) -> None:
+        """Start (or start again) the multipath search beside the rounds."""
+        if self._discovery is not None:
+            self._discovery.stop()
+            self._discovery = None
+        s = self.settings
+        if not s.multipath:
+            return
+        codec = make_flows_codec(s.method, self._flow_spec())
+        if codec is None:
+            self._sink(
+                FlowNote(f"{s.method.upper()} probes have no ports to vary: no multipath search")
+            )
+            return
+        search = MdaSearch(s.first_ttl, s.max_ttl, codec.flows, s.multipath, s.max_unknown)
+        self._discovery = Discovery(
+            self.transport, s.method, codec, search, s.timeout, now, self._sink
+        )
 
     # -------------------------------------------------------------------- loop
     @property
@@ -223,7 +253,12 @@ class Engine:
     @property
     def finished(self) -> bool:
         count = self.settings.count
-        return count is not None and self._round >= count and not self._ledger
+        return (
+            count is not None
+            and self._round >= count
+            and not self._ledger
+            and self._discovery is None
+        )
 
     def run(self, until: float | None = None) -> None:
         """Probe until ``count`` rounds are done and settled, ``stop()``, or ``until``.
@@ -282,6 +317,13 @@ class Engine:
             on_observation(obs, stamp)
         now = self.clock.now()
         self._expire(now)
+        discovery = self._discovery
+        if discovery is not None:
+            if discovery.turn(now):
+                for probe, stamp in transport.sent_stamps(self.settings.method, MAX_STAMPS):
+                    self._on_sent_stamp(probe, stamp)
+            if discovery.over:
+                self._discovery = None
         self._report_path()
         if until is not None and now >= until:
             return None
@@ -348,6 +390,10 @@ class Engine:
         echo = self._echoes.next_deadline()
         if echo is not None:
             deadline = min(deadline, echo)
+        if self._discovery is not None:
+            search = self._discovery.next_deadline()
+            if search is not None:
+                deadline = min(deadline, search)
         s = self.settings
         if not self._paused and (s.count is None or self._round < s.count):
             deadline = min(deadline, self._next_round_at)
@@ -495,6 +541,8 @@ class Engine:
         if key is None:
             if self._on_echo(obs, stamp):
                 return
+            if self._discovery is not None and self._discovery.claim(obs, stamp):
+                return
             previous = self._previous_codec
             stale = previous is not None and previous.key_of(obs) is not None
             self._ignore("stale" if stale else "foreign")
@@ -553,6 +601,8 @@ class Engine:
     def _on_sent_stamp(self, sent: Observation, stamp: int) -> None:
         """Replace the stamp taken before sendmsg with the kernel's transmit stamp."""
         key = self._codec.key_of(sent)
+        if key is None and self._discovery is not None and self._discovery.stamped(sent, stamp):
+            return
         probe = self._ledger.get(key) if key is not None else None
         self._unstamped = max(0, self._unstamped - 1)
         if probe is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from typing import NamedTuple
 
+from tracetui.probe.mda import HopBranches
 from tracetui.probe.types import ProbeMethod, ProbeSettings, ReplyKind
 
 
@@ -135,6 +136,24 @@ class FlowNote(NamedTuple):
     fresh_from: int = 0
 
 
+class BranchesFound(NamedTuple):
+    """Multipath discovery has settled one hop: its interfaces, flows and confidence."""
+
+    hop: HopBranches
+    confidence: float
+    """The confidence the search was asked for (0.95, 0.99)."""
+
+
+class DiscoveryEnded(NamedTuple):
+    """Multipath discovery is over (for now): how much it cost and whether it got there."""
+
+    probes: int
+    seconds: float
+    complete: bool
+    """Every hop met the stopping rule (no flows ran out, no hop past the bound)."""
+    reason: str = ""
+
+
 class Paused(NamedTuple):
     """The engine stopped (or resumed) starting rounds."""
 
@@ -165,6 +184,8 @@ EngineEvent = (
     | EchoReplied
     | EchoLost
     | FlowNote
+    | BranchesFound
+    | DiscoveryEnded
     | Paused
     | Finished
     | Tally

@@ -10,6 +10,9 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from tracetui.probe.codec import (
+    FLOW_PORT_OFFSET,
+    MAX_FLOWS,
+    FlowsCodec,
     IcmpCodec,
     LocalIdentity,
     ProbeCodec,
@@ -49,6 +52,9 @@ class MethodSpec(NamedTuple):
     default_port: int | None
     codec: Callable[[FlowSpec, int], ProbeCodec]
     """Builds the codec from the flow and the payload length."""
+    flows: Callable[[FlowSpec, int], FlowsCodec | None] | None = None
+    """Builds the codec of many flows for multipath discovery (None: the method has no
+    ports a load balancer hashes, as ICMP; or none to spare)."""
 
 
 def _icmp(flow: FlowSpec, payload: int) -> ProbeCodec:
@@ -76,12 +82,49 @@ def _tcp(flow: FlowSpec, payload: int) -> ProbeCodec:
     )
 
 
+def _udp_flows(flow: FlowSpec, payload: int) -> FlowsCodec | None:
+    """Destination ports above the varying tail's: the fixed flow's port stays its own."""
+    port = (flow.port or 33434) + FLOW_PORT_OFFSET
+    count = min(MAX_FLOWS, 65535 - port)
+    if count < 64:
+        return None
+    args = (flow.family, flow.target, flow.identity)
+    codecs = {
+        f: UdpCodec(*args, port + f, payload, False, flow.pattern) for f in range(1, count + 1)
+    }
+    return FlowsCodec(ProbeMethod.UDP, dict(codecs))
+
+
+def _tcp_flows(flow: FlowSpec, payload: int) -> FlowsCodec | None:
+    """Source ports above ours, as --vary-ports uses them."""
+    port = flow.port or 80
+    base = flow.identity.tcp_port
+    count = min(MAX_FLOWS, 65535 - base)
+    if count < 64:
+        return None
+    codecs = {
+        f: TcpCodec(
+            flow.family,
+            flow.target,
+            flow.identity._replace(tcp_port=base + f),
+            port,
+            False,
+            payload,
+            flow.pattern,
+        )
+        for f in range(1, count + 1)
+    }
+    return FlowsCodec(ProbeMethod.TCP, dict(codecs))
+
+
 METHODS: dict[ProbeMethod, MethodSpec] = {
     spec.method: spec
     for spec in (
         MethodSpec(ProbeMethod.ICMP, "ICMP", "ICMP echo requests", "I", 8, 0, None, _icmp),
-        MethodSpec(ProbeMethod.UDP, "UDP", "UDP datagrams", "u", 8, 2, 33434, _udp),
-        MethodSpec(ProbeMethod.TCP, "TCP", "TCP SYN segments", "t", TCP_HEADER_LEN, 0, 80, _tcp),
+        MethodSpec(ProbeMethod.UDP, "UDP", "UDP datagrams", "u", 8, 2, 33434, _udp, _udp_flows),
+        MethodSpec(
+            ProbeMethod.TCP, "TCP", "TCP SYN segments", "t", TCP_HEADER_LEN, 0, 80, _tcp, _tcp_flows
+        ),
     )
 }
 
@@ -100,3 +143,12 @@ def make_codec(method: ProbeMethod, flow: FlowSpec) -> ProbeCodec:
     spec = METHODS[method]
     payload = max(spec.min_payload, flow.packet_size - header_len(flow.family, method))
     return spec.codec(flow, payload)
+
+
+def make_flows_codec(method: ProbeMethod, flow: FlowSpec) -> FlowsCodec | None:
+    """The codec of many flows for multipath discovery, or None if the method has none."""
+    spec = METHODS[method]
+    if spec.flows is None:
+        return None
+    payload = max(spec.min_payload, flow.packet_size - header_len(flow.family, method))
+    return spec.flows(flow, payload)

@@ -102,3 +102,5 @@ class ProbeSettings(NamedTuple):
     """IP TOS / traffic class (mtr's -Q); the sockets carry it, this records it."""
     grace: float | None = None
     """After the last round, settle what is still awaited this long at most (mtr's -G)."""
+    multipath: float = 0.0
+    """Confidence of multipath discovery (0.95, 0.99); 0: none (probe/mda.py)."""

@@ -149,7 +149,7 @@ def _settings(data: Any) -> ProbeSettings:
         elif isinstance(value, int | float) and not isinstance(value, bool):
             if not math.isfinite(value) or value < 0 or value > 1e9:
                 raise RecordingError(f"the recording's setting {name!r} is out of range")
-            wants_int = name not in ("interval", "timeout", "grace")
+            wants_int = name not in ("interval", "timeout", "grace", "multipath")
             if wants_int and value != int(value):
                 raise RecordingError(f"the recording's setting {name!r} is not a whole number")
             values[name] = int(value) if wants_int else float(value)

@@ -66,6 +66,17 @@ class _Spell:
     until: float
 
 
+def _mix(value: int) -> int:
+    """A well-mixed 32-bit hash (murmur3's finaliser): a router's flow hash (Linux's is
+    SipHash) spreads neighbouring ports evenly, where a CRC, being linear, does not."""
+    value &= 0xFFFFFFFF
+    value ^= value >> 16
+    value = (value * 0x85EBCA6B) & 0xFFFFFFFF
+    value ^= value >> 13
+    value = (value * 0xC2B2AE35) & 0xFFFFFFFF
+    return value ^ (value >> 16)
+
+
 class SimNetwork:
     """Transport over a simulated network (see module docstring)."""
 
@@ -179,7 +190,7 @@ class SimNetwork:
             elif element.per_packet:
                 choice = self._rng.randrange(count)
             else:
-                choice = zlib.crc32(position.to_bytes(2, "big"), flow) % count
+                choice = _mix(flow ^ (position * 0x9E3779B1)) % count
             choices.append(choice)
         key = (id(path), tuple(choices))
         hops = self._resolved.get(key)
@@ -295,9 +306,12 @@ class SimNetwork:
 
     @staticmethod
     def _router(hops: Hops, hop: int, flow: int) -> SimRouter:
-        """The router at ``hop`` for this flow (ECMP balances per flow)."""
+        """The router at ``hop`` for this flow (ECMP balances per flow, each router by its
+        own hash: two balanced hops in a row make a mesh, as real routers' seeds do)."""
         routers = hops[hop - 1].routers
-        return routers[(flow + hop) % len(routers)] if len(routers) > 1 else routers[0]
+        if len(routers) == 1:
+            return routers[0]
+        return routers[_mix(flow ^ (hop * 0x27D4EB2F)) % len(routers)]
 
     def _round_trip(
         self,

@@ -1,0 +1,368 @@
+"""Finding every branch of a load-balanced path: the Multipath Detection Algorithm.
+
+A per-flow load balancer sends each flow (the ports of a UDP or TCP probe)
+down one of its next hops, so one fixed flow sees one branch. The MDA
+(Augustin, Friedman and Teixeira, "Multipath tracing with Paris traceroute",
+E2EMON 2007; Veitch, Augustin, Teixeira and Friedman, "Failure control in
+multipath route tracing", INFOCOM 2009) probes a hop with many flows and stops
+when a further next hop, had it existed, would have shown itself with the
+chosen confidence: after ``n_k`` probes have found ``k`` interfaces, the chance
+that ``k + 1`` equally likely ones show only ``k`` is below ``1 - confidence``.
+
+The search runs hop by hop as MDA-Lite does (Vermeulen, Strowes, Fourmaux and
+Friedman, "Multilevel MDA-Lite Paris Traceroute", IMC 2018): probes for a hop
+reuse the flows of the hop before, whose branch is known, and a hop is done
+when its replies reach ``n_k``. Where two hops in a row both have several
+interfaces (a mesh is possible), it falls back to the full MDA: every
+interface of the first gets ``n_k`` flows of its own to the next hop, flows
+being sorted onto it by probing them at its hop first. A hop whose flows
+answer from different routers when a flow is probed again is balanced per
+packet, and is said to be; its count still follows the stopping rule, which
+holds for random spraying as well.
+
+This module is pure: it says which (TTL, flow) to probe and reads what came
+back. :mod:`tracetui.probe.discovery` sends the probes.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+MAX_NEXT_HOPS = 32
+"""More interfaces than this at one hop are not ruled out: the search stops there."""
+RETRIES = 1
+"""A flow that gets no reply at a hop is sent once more before it counts as silent."""
+RECHECKS = 2
+"""Flows probed a second time at a hop with several interfaces, to tell per-packet balancing."""
+
+
+@functools.cache
+def probes_to_rule_out(found: int, confidence: float) -> int:
+    """``n_k``: replies after which ``found`` interfaces rule out one more.
+
+    The chance that ``n`` probes spread evenly over ``found + 1`` interfaces miss
+    at least one of them, by the occupancy recurrence (numerically stable where
+    inclusion-exclusion is not), must fall to ``1 - confidence``. It gives the
+    published stopping points: 6, 11, 16, 21, 27 at 95 %; 8, 15, 21, 28, 36 at 99 %.
+    """
+    if found < 1:
+        return 1
+    bins = found + 1
+    alpha = 1.0 - confidence
+    hit = [1.0] + [0.0] * bins  # hit[d]: chance that exactly d interfaces were seen
+    probes = 0
+    while True:
+        probes += 1
+        nxt = [0.0] * (bins + 1)
+        for seen, chance in enumerate(hit):
+            if chance:
+                if seen < bins:
+                    nxt[seen + 1] += chance * (bins - seen) / bins
+                nxt[seen] += chance * seen / bins
+        hit = nxt
+        if 1.0 - hit[bins] <= alpha:
+            return probes
+
+
+class HopBranches(NamedTuple):
+    """What the search knows of one hop once it is done."""
+
+    ttl: int
+    interfaces: tuple[str, ...]
+    """In the order they were found."""
+    flows: tuple[tuple[str, tuple[int, ...]], ...]
+    """Each interface with the flows that reached it (a flow that sees it for sure)."""
+    links: tuple[tuple[str, str], ...]
+    """(interface at the hop before, interface here), as flows crossed them."""
+    probes: int
+    """Probes sent at this TTL, retries and re-checks included."""
+    silent: int
+    """Flows that got no reply at this hop (after their retry)."""
+    confident: bool
+    """The stopping rule was met (no more interfaces, at the search's confidence)."""
+    per_packet: bool
+    """A flow was answered by different routers: balancing per packet, not per flow."""
+    ends: tuple[str, ...] = ()
+    """Interfaces here that ended the path (the target, or a router refusing)."""
+
+
+@dataclass
+class _Hop:
+    ttl: int
+    reply: dict[int, str | None] = field(default_factory=dict)
+    """Flow -> responder (None: silent after its retry)."""
+    tries: dict[int, int] = field(default_factory=dict)
+    waiting: set[int] = field(default_factory=set)
+    order: list[str] = field(default_factory=list)
+    ends: set[str] = field(default_factory=set)
+    probes: int = 0
+    per_packet: bool = False
+    rechecking: dict[int, str] = field(default_factory=dict)
+    rechecked: bool = False
+    confident: bool = False
+
+    def answered(self) -> dict[str, list[int]]:
+        by: dict[str, list[int]] = {}
+        for flow, responder in self.reply.items():
+            if responder is not None:
+                by.setdefault(responder, []).append(flow)
+        return by
+
+    @property
+    def replies(self) -> int:
+        return sum(1 for responder in self.reply.values() if responder is not None)
+
+
+class MdaSearch:
+    """The search's state: ask :meth:`wanted` what to send, tell it what came back.
+
+    ``flows`` is how many flow identifiers the method can carry (1 to ``flows``).
+    The search ends at the hop where every flow ended the path, after
+    ``max_unknown`` silent hops in a row, or at ``max_ttl``.
+    """
+
+    def __init__(
+        self,
+        first_ttl: int,
+        max_ttl: int,
+        flows: int,
+        confidence: float = 0.95,
+        max_unknown: int = 5,
+    ) -> None:
+        self.confidence = confidence
+        self.max_ttl = max_ttl
+        self.max_unknown = max_unknown
+        self._flows = flows
+        self._next_flow = 1
+        self._hops: dict[int, _Hop] = {}
+        self._ttl = first_ttl
+        self._first = first_ttl
+        self._silent_run = 0
+        self.done = False
+        self.flows_ran_out = False
+        self.finished: list[HopBranches] = []
+        """Hops as they were settled, for the driver to report."""
+
+    @property
+    def ttl(self) -> int:
+        """The hop being searched."""
+        return self._ttl
+
+    @property
+    def probes(self) -> int:
+        return sum(hop.probes for hop in self._hops.values())
+
+    def hop(self, ttl: int) -> _Hop:
+        hop = self._hops.get(ttl)
+        if hop is None:
+            hop = self._hops[ttl] = _Hop(ttl)
+        return hop
+
+    # ------------------------------------------------------------ what to send
+    def wanted(self) -> list[tuple[int, int]]:
+        """The (TTL, flow) probes to send now; each one is awaited until told about."""
+        out: list[tuple[int, int]] = []
+        while not self.done:
+            before = len(out)
+            self._plan(out)
+            if len(out) > before or self._waiting():
+                return out
+            if not self._advance():
+                return out
+        return out
+
+    def _waiting(self) -> bool:
+        return any(hop.waiting for hop in self._hops.values())
+
+    def _new_flow(self) -> int | None:
+        if self._next_flow > self._flows:
+            self.flows_ran_out = True
+            return None
+        flow = self._next_flow
+        self._next_flow += 1
+        return flow
+
+    def _send(self, out: list[tuple[int, int]], hop: _Hop, flow: int) -> None:
+        hop.waiting.add(flow)
+        hop.tries[flow] = hop.tries.get(flow, 0) + 1
+        hop.probes += 1
+        out.append((hop.ttl, flow))
+
+    def _live_before(self, ttl: int) -> dict[str, list[int]]:
+        """The hop before's interfaces that forward (not the end of the path), with flows."""
+        if ttl == self._first or ttl - 1 not in self._hops:
+            return {}
+        before = self._hops[ttl - 1]
+        return {
+            address: flows
+            for address, flows in before.answered().items()
+            if address not in before.ends
+        }
+
+    def _plan(self, out: list[tuple[int, int]]) -> None:
+        hop = self.hop(self._ttl)
+        need = probes_to_rule_out(len(hop.order), self.confidence)
+        before = self._live_before(hop.ttl)
+        previous = self._hops.get(hop.ttl - 1)
+        mesh = previous is not None and not previous.per_packet and not hop.per_packet
+        if mesh and len(before) > 1 and len(hop.order) > 1:
+            self._plan_per_node(out, hop, before)
+            return
+        # MDA-Lite: one count for the whole hop, reusing the flows of the hop before
+        pending = len(hop.waiting)
+        if hop.replies + pending >= need:
+            if not hop.waiting:
+                self._plan_recheck(out, hop)
+            return
+        silent = sum(1 for responder in hop.reply.values() if responder is None)
+        if not hop.order and silent >= probes_to_rule_out(1, self.confidence):
+            return  # a hop that answers nobody: as many tries as one interface would get
+        reusable = self._reusable(hop, before)
+        while hop.replies + len(hop.waiting) < need:
+            flow = next(reusable, None)
+            if flow is None:
+                flow = self._new_flow()
+                if flow is None:
+                    return
+            self._send(out, hop, flow)
+
+    def _reusable(self, hop: _Hop, before: dict[str, list[int]]) -> Iterator[int]:
+        """Flows known at the hop before and not yet tried here, one interface after another."""
+        columns = [list(flows) for flows in before.values()]
+        index = 0
+        while any(index < len(column) for column in columns):
+            for column in columns:
+                flow = column[index] if index < len(column) else None
+                if flow is not None and flow not in hop.reply and flow not in hop.waiting:
+                    yield flow
+            index += 1
+
+    def _plan_per_node(
+        self, out: list[tuple[int, int]], hop: _Hop, before: dict[str, list[int]]
+    ) -> None:
+        """The full MDA where a mesh is possible: n_k flows through each interface before."""
+        previous = self._hops[hop.ttl - 1]
+        starving = False
+        for flows in before.values():
+            seen = {hop.reply[f] for f in flows if hop.reply.get(f) is not None}
+            answered = sum(1 for f in flows if hop.reply.get(f) is not None)
+            silent = sum(1 for f in flows if f in hop.reply and hop.reply[f] is None)
+            pending = sum(1 for f in flows if f in hop.waiting)
+            need = probes_to_rule_out(max(1, len(seen)), self.confidence)
+            if not seen and silent >= need:
+                continue  # this branch's next hop answers nobody
+            for flow in flows:
+                if answered + pending >= need:
+                    break
+                if flow not in hop.reply and flow not in hop.waiting:
+                    self._send(out, hop, flow)
+                    pending += 1
+            starving = starving or answered + pending < need
+        if starving and not previous.waiting:
+            # too few flows are known to cross some interface before: sort more onto them
+            fresh = self._new_flow()
+            if fresh is not None:
+                self._send(out, previous, fresh)
+        if not out and not hop.waiting and not previous.waiting:
+            self._plan_recheck(out, hop)
+
+    def _plan_recheck(self, out: list[tuple[int, int]], hop: _Hop) -> None:
+        """Probe a few flows a second time where a hop has several interfaces."""
+        if hop.rechecked or len(hop.order) < 2:
+            return
+        hop.rechecked = True
+        for flow, responder in list(hop.reply.items()):
+            if len(hop.rechecking) >= RECHECKS:
+                break
+            if responder is not None:
+                hop.rechecking[flow] = responder
+                self._send(out, hop, flow)
+
+    # --------------------------------------------------------- what came back
+    def answered(self, ttl: int, flow: int, responder: str, ends_path: bool) -> None:
+        hop = self._hops.get(ttl)
+        if hop is None or flow not in hop.waiting:
+            return
+        hop.waiting.discard(flow)
+        first = hop.rechecking.get(flow)
+        if first is not None and flow in hop.reply:
+            if first != responder:
+                hop.per_packet = True
+            self._record(hop, responder, ends_path)
+            return
+        hop.reply[flow] = responder
+        self._record(hop, responder, ends_path)
+
+    def _record(self, hop: _Hop, responder: str, ends_path: bool) -> None:
+        if responder not in hop.order:
+            hop.order.append(responder)
+        if ends_path:
+            hop.ends.add(responder)
+
+    def lost(self, ttl: int, flow: int) -> list[tuple[int, int]]:
+        """No reply in time; returns the retry to send, if any."""
+        hop = self._hops.get(ttl)
+        if hop is None or flow not in hop.waiting:
+            return []
+        hop.waiting.discard(flow)
+        if flow in hop.rechecking and flow in hop.reply:
+            return []  # a recheck that got lost proves nothing
+        if hop.tries.get(flow, 0) <= RETRIES:
+            out: list[tuple[int, int]] = []
+            self._send(out, hop, flow)
+            return out
+        hop.reply[flow] = None
+        return []
+
+    # ------------------------------------------------------------ moving on
+    def _advance(self) -> bool:
+        """Settle the current hop and move to the next; False once the search is over."""
+        hop = self.hop(self._ttl)
+        hop.confident = (
+            bool(hop.order)
+            and not self.flows_ran_out
+            and hop.replies >= probes_to_rule_out(len(hop.order), self.confidence)
+        )
+        if len(hop.order) > MAX_NEXT_HOPS:
+            hop.confident = False
+        self.finished.append(self._settled(hop))
+        self._silent_run = 0 if hop.order else self._silent_run + 1
+        forwarding = [address for address in hop.order if address not in hop.ends]
+        if (
+            (hop.order and not forwarding)
+            or self._ttl >= self.max_ttl
+            or self._silent_run >= self.max_unknown
+            or self.flows_ran_out
+        ):
+            self.done = True
+            return False
+        self._ttl += 1
+        return True
+
+    def _settled(self, hop: _Hop) -> HopBranches:
+        answered = hop.answered()
+        links: list[tuple[str, str]] = []
+        previous = self._hops.get(hop.ttl - 1)
+        if previous is not None and not (hop.per_packet or previous.per_packet):
+            # per packet, a flow says nothing of which router it crossed before
+            for flow, responder in hop.reply.items():
+                before = previous.reply.get(flow)
+                link = (before, responder)
+                if before is not None and responder is not None and link not in links:
+                    links.append((before, responder))
+        return HopBranches(
+            ttl=hop.ttl,
+            interfaces=tuple(hop.order),
+            flows=tuple(
+                (address, tuple(sorted(answered.get(address, ())))) for address in hop.order
+            ),
+            links=tuple(links),
+            probes=hop.probes,
+            silent=sum(1 for responder in hop.reply.values() if responder is None),
+            confident=hop.confident,
+            per_packet=hop.per_packet,
+            ends=tuple(address for address in hop.order if address in hop.ends),
+        )
