@@ -166,6 +166,8 @@ SAMPLES: dict[str, list[str]] = {
     "mpls": ["-e"],
     "mark": ["-M", "7"],
     "vary-ports": ["--vary-ports"],
+    "multipath": ["-u", "--multipath"],
+    "multipath-confidence": ["-u", "--multipath", "--multipath-confidence", "99"],
     "no-triage": ["--no-triage"],
     "interval": ["-i", "0.25"],
     "report-cycles": ["-c", "12"],

@@ -1,6 +1,6 @@
 """Describe a lab network: a client, a chain of router stages, a target, a DNS server.
 
-A stage holds one router, or two parallel routers (an ECMP hop). Each stage
+A stage holds one router, or two or three parallel routers (an ECMP hop). Each stage
 is joined to the stage before it by links (every router of one stage to
 every router of the next); a link has a one-way delay and a loss in each
 direction. Addresses follow from positions, so tests can ask what they
@@ -72,6 +72,8 @@ class Topology:
     def __post_init__(self) -> None:
         if len(self.stages[-1].routers) != 1:
             raise ValueError("the target stage has exactly one host")
+        if any(len(stage.routers) > 3 for stage in self.stages):
+            raise ValueError("a stage has three routers at most")
         for before, after in zip(self.stages, self.stages[1:], strict=False):
             if len(before.routers) > 1 and len(after.routers) > 1:
                 raise ValueError("two ECMP stages in a row are not supported")
@@ -119,7 +121,7 @@ class Plan:
             nodes = (
                 [f"{self.prefix}-t"]
                 if last
-                else [f"{self.prefix}-r{index}{'ab'[i]}" for i in range(len(stage.routers))]
+                else [f"{self.prefix}-r{index}{'abc'[i]}" for i in range(len(stage.routers))]
             )
             for up in previous:
                 for down in nodes:

@@ -120,6 +120,10 @@ def build_config(args: argparse.Namespace, file: ConfigFile) -> Config:
         port_only = options is not None and options.port is not None and not options.method
         if port_only and method is ProbeMethod.ICMP:
             raise UsageError(f"{host}: -P/--port applies to UDP (-u) and TCP (-T) probes only")
+    if args.multipath and method is ProbeMethod.ICMP:
+        raise UsageError("--multipath varies ports a load balancer hashes: give -u or -T")
+    if args.multipath and args.vary_ports:
+        raise UsageError("--multipath keeps the rounds in one flow: leave out --vary-ports")
     if args.localport is not None and method is not ProbeMethod.UDP:
         raise UsageError("-L/--localport applies to UDP (-u) probes only")
     report_format = args.format
@@ -167,6 +171,7 @@ def build_config(args: argparse.Namespace, file: ConfigFile) -> Config:
         pattern=args.bitpattern,
         tos=args.tos,
         grace=args.gracetime,
+        multipath=args.multipath_confidence / 100 if args.multipath else 0.0,
     )
     return Config(
         host=args.host,

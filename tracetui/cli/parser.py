@@ -16,6 +16,7 @@ from tracetui.cli.values import (
     UsageError,
     agent_name,
     byte_size,
+    confidence_percent,
     dns_server_value,
     field_order,
     integer_between,
@@ -273,6 +274,19 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help=f"{EXTRA}change ports every probe like classic traceroute (default: one fixed "
         "flow, as Paris traceroute, so load balancers keep the path)",
+    )
+    probes.add_argument(
+        "--multipath",
+        action="store_true",
+        help=f"{EXTRA}find every branch of a load-balanced path (the MDA, as scamper's "
+        "tracelb does) with UDP (-u) or TCP (-T) probes; needs root",
+    )
+    probes.add_argument(
+        "--multipath-confidence",
+        type=confidence_percent,
+        default=95,
+        metavar="PERCENT",
+        help=f"{EXTRA}how sure --multipath must be that no branch is left: 95 or 99 (95)",
     )
     probes.add_argument(
         "--no-triage",

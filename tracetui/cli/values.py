@@ -40,6 +40,13 @@ def integer_between(low: int, high: int, what: str) -> Callable[[str], int]:
     return parse
 
 
+def confidence_percent(text: str) -> int:
+    """The MDA's published stopping points exist for 95 and 99 %."""
+    if text.strip().rstrip("%") not in ("95", "99"):
+        raise argparse.ArgumentTypeError(f"confidence must be 95 or 99, not {text!r}")
+    return int(text.strip().rstrip("%"))
+
+
 def seconds_between(low: float, high: float, what: str) -> Callable[[str], float]:
     def parse(text: str) -> float:
         try:

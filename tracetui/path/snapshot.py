@@ -192,6 +192,32 @@ class Multipath(NamedTuple):
         return None
 
 
+def multipath_sentences(found: Multipath) -> list[str]:
+    """What the multipath search found, in words a report or the screen can show."""
+    percent = f"{found.confidence * 100:.0f} %"
+    if not found.done:
+        at = max((hop.ttl for hop in found.hops), default=0)
+        return [f"Multipath search (MDA, {percent}): under way, {at} hops settled"]
+    head = f"Multipath (MDA, {percent}): {found.probes} probes in {found.seconds:.1f} s"
+    if not found.complete:
+        head += f"; not complete: {found.reason}"
+    lines = [head]
+    balanced = [hop for hop in found.hops if len(hop.interfaces) > 1]
+    for hop in balanced:
+        count = len(hop.interfaces)
+        how = (
+            "balanced per packet (one flow meets several routers)"
+            if hop.per_packet
+            else f"{count} next hops, {percent}: no more"
+            if hop.confident
+            else f"{count} next hops, maybe more"
+        )
+        lines.append(f"hop {hop.ttl}: {how} ({', '.join(hop.interfaces)})")
+    if not balanced and found.complete:
+        lines.append(f"no load balancing: one interface per hop, {percent}: no more")
+    return lines
+
+
 class PathView(NamedTuple):
     info: TraceInfo
     method: ProbeMethod

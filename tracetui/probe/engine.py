@@ -233,6 +233,11 @@ class Engine:
         s = self.settings
         if not s.multipath:
             return
+        identity = self.transport.identity
+        if not (identity.udp_port or identity.tcp_port):
+            # unprivileged sockets: the kernel picks every probe's ports, not us
+            self._sink(FlowNote("the multipath search needs raw sockets (run as root)"))
+            return
         codec = make_flows_codec(s.method, self._flow_spec())
         if codec is None:
             self._sink(

@@ -20,7 +20,7 @@ from typing import Any
 from tracetui.columns import COLUMNS, fields_of, hop_stats
 from tracetui.icmp_extensions import InterfaceInfo
 from tracetui.labels import asn_label, display_name, ipinfo_value, mtr_host
-from tracetui.path.snapshot import HopView, PathView, ResponderView
+from tracetui.path.snapshot import HopView, Multipath, PathView, ResponderView
 from tracetui.path.stats import RttSummary
 from tracetui.report.common import ReportOptions, event_record, iso, ms
 from tracetui.textsafe import printable
@@ -139,6 +139,35 @@ def _hub(hop: HopView, view: PathView, options: ReportOptions) -> dict[str, Any]
     return hub
 
 
+def _multipath(found: Multipath | None) -> dict[str, Any] | None:
+    """Every hop's interfaces with the flows that reached them, as the MDA found them."""
+    if found is None:
+        return None
+    return {
+        "confidence": round(found.confidence * 100),
+        "done": found.done,
+        "complete": found.complete,
+        "reason": found.reason,
+        "probes": found.probes,
+        "seconds": round(found.seconds, 3),
+        "hops": [
+            {
+                "ttl": hop.ttl,
+                "interfaces": [
+                    {"address": address, "flows": list(flows), "ends_path": address in hop.ends}
+                    for address, flows in hop.flows
+                ],
+                "links": [list(link) for link in hop.links],
+                "probes": hop.probes,
+                "silent_flows": hop.silent,
+                "confident": hop.confident,
+                "per_packet": hop.per_packet,
+            }
+            for hop in found.hops
+        ],
+    }
+
+
 def report_dict(view: PathView, options: ReportOptions) -> dict[str, Any]:
     info = view.info
     diagnosis = view.diagnosis
@@ -174,6 +203,7 @@ def report_dict(view: PathView, options: ReportOptions) -> dict[str, Any]:
                     address: {"sent": echo.sent, "received": echo.received}
                     for address, echo in view.echoes.items()
                 },
+                "multipath": _multipath(view.multipath),
             },
         }
     }

@@ -23,7 +23,7 @@ from tracetui.columns import fields_of, hop_stats
 from tracetui.icmp_extensions import mtr_mpls_lines
 from tracetui.labels import IPINFO_WIDTHS, ipinfo_cell, mtr_host
 from tracetui.path.diagnosis import HopVerdict
-from tracetui.path.snapshot import HopView, PathView
+from tracetui.path.snapshot import HopView, Multipath, PathView, multipath_sentences
 from tracetui.report.common import ReportOptions, mtr_start
 from tracetui.textsafe import printable
 
@@ -75,6 +75,10 @@ def render_text(view: PathView, options: ReportOptions) -> str:
         if options.mpls and hop.primary is not None:
             lines += mtr_mpls_lines(hop.primary.extensions.mpls)
         lines += _extra_responders(hop, options, width, info)
+        lines += _other_branches(hop, view.multipath, width)
+    if view.multipath is not None:
+        lines.append("")
+        lines += [f"  {sentence}" for sentence in multipath_sentences(view.multipath)]
     if diagnosis is not None and diagnosis.summary:
         lines.append("")
         lines += [f"  {printable(sentence, 1000)}" for sentence in diagnosis.summary]
@@ -94,6 +98,20 @@ def _extra_responders(
         if options.mpls:
             lines += mtr_mpls_lines(responder.extensions.mpls)
     return lines
+
+
+def _other_branches(hop: HopView, found: Multipath | None, width: int) -> list[str]:
+    """Interfaces the multipath search found at this hop that the rounds' flow does not
+    cross, on mtr's lines for extra responders."""
+    branches = found.at(hop.ttl) if found is not None else None
+    if branches is None:
+        return []
+    seen = {responder.address for responder in hop.responders}
+    return [
+        f"{EXTRA_RESPONDER_INDENT}{address:<{width}}"
+        for address in branches.interfaces
+        if address not in seen
+    ]
 
 
 def verdict_label(verdict: HopVerdict) -> str:
