@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from simpaths import Run, chain, router, scenario
 
+from tracetui.path.snapshot import multipath_sentences
 from tracetui.probe.events import BranchesFound, DiscoveryEnded, FlowNote
 from tracetui.probe.mda import probes_to_rule_out
 from tracetui.probe.sim import SimBranches, SimHop, SimPath
@@ -58,8 +59,8 @@ def test_every_branch_of_a_two_stage_diamond_is_found_with_its_links(method):
     assert not any(e.hop.per_packet for e in found.values())
     assert set(found[3].hop.links) == {("198.18.20.1", "198.18.3.1"), ("198.18.21.1", "198.18.3.1")}
     assert found[6].hop.ends == ("198.18.6.1",)
-    # MDA-Lite: 6 + 11 + 6 + 16 + 6 + 6 = 51, plus two re-checks at each balanced hop
-    assert ended.probes == sum(e.hop.probes for e in found.values()) <= 60
+    # one at the gateway, MDA-Lite's n_k at each hop (11, 6, 16, 6), one at the target
+    assert ended.probes == sum(e.hop.probes for e in found.values()) == 1 + 11 + 6 + 16 + 6 + 1
     # each interface's flows really go there: probing one again gives the same router
     for e in found.values():
         for address, flows in e.hop.flows:
@@ -77,21 +78,24 @@ def test_a_higher_confidence_sends_more_probes():
     assert found[2].hop.probes >= 15 and found[4].hop.probes >= 21
 
 
-def test_per_packet_balancing_is_recognised():
+def test_per_packet_balancing_is_recognised_by_the_rounds_one_flow():
     base = chain(4)
     path = SimPath((base.hops[0], _branches(20, 21, per_packet=True), *base.hops[2:]))
-    _, found, ended = _discover(path)
-    assert found[2].hop.per_packet and set(found[2].hop.interfaces) == {
-        "198.18.20.1",
-        "198.18.21.1",
-    }
-    assert not found[1].hop.per_packet and not found[3].hop.per_packet
-    assert ended.complete
+    run, found, ended = _discover(path, count=10)
+    assert set(found[2].hop.interfaces) == {"198.18.20.1", "198.18.21.1"} and ended.complete
+    view = run.model.snapshot()
+    assert view.multipath is not None
+    assert [hop.per_packet for hop in view.multipath.hops] == [False, True, False, False]
+    assert "balanced per packet" in " ".join(multipath_sentences(view.multipath))
+    # per flow, the rounds' flow stays on one branch: nothing said
+    run, _, _ = _discover(diamond(), count=10)
+    found_again = run.model.snapshot().multipath
+    assert found_again is not None and not any(hop.per_packet for hop in found_again.hops)
 
 
-def test_a_mesh_gets_the_full_mda_and_every_link():
+def test_a_mesh_is_told_by_the_flows_it_reuses():
     """Two hops in a row with two routers each, every router of the first reaching both of
-    the second: only probing the second through each of the first shows all four links."""
+    the second: the flows reused from hop 2, each router's in turn, show all four links."""
     base = chain(5)
     hop2 = SimHop((router(20), router(21)))
     hop3 = SimHop((router(30), router(31)))
@@ -101,7 +105,7 @@ def test_a_mesh_gets_the_full_mda_and_every_link():
     assert set(found[3].hop.links) == {
         (a, b) for a in ("198.18.20.1", "198.18.21.1") for b in ("198.18.30.1", "198.18.31.1")
     }
-    assert ended.complete
+    assert found[3].hop.meshed and not found[2].hop.meshed and ended.complete
 
 
 def test_a_silent_hop_does_not_stop_the_search():

@@ -416,6 +416,21 @@ class PathModel:
         kept = tuple(hop for hop in found.hops if hop.ttl != event.hop.ttl)
         self.multipath = found._replace(hops=(*kept, event.hop))
 
+    def _multipath_seen(self, hops: list[HopView]) -> Multipath | None:
+        """The search's hops, with per-packet balancing where the rounds' one flow met
+        several of a balanced hop's interfaces (a per-flow balancer never does that)."""
+        found = self.multipath
+        if found is None:
+            return None
+        seen = {hop.ttl: {r.address for r in hop.responders} for hop in hops}
+        marked = tuple(
+            branches._replace(per_packet=True)
+            if len(seen.get(branches.ttl, set()) & set(branches.interfaces)) > 1
+            else branches
+            for branches in found.hops
+        )
+        return found._replace(hops=marked)
+
     def _discovery_ended(self, event: DiscoveryEnded) -> None:
         found = self.multipath or Multipath(0.0, ())
         self.multipath = found._replace(
@@ -521,7 +536,7 @@ class PathModel:
             },
             window=window,
             clock=self.now,
-            multipath=self.multipath,
+            multipath=self._multipath_seen(hops),
         )
 
     def _responder_view(self, responder: _Responder, lookup: NameSource) -> ResponderView:

@@ -206,12 +206,14 @@ def multipath_sentences(found: Multipath) -> list[str]:
     for hop in balanced:
         count = len(hop.interfaces)
         how = (
-            "balanced per packet (one flow meets several routers)"
+            f"{count} interfaces, balanced per packet (the rounds' one flow met several)"
             if hop.per_packet
             else f"{count} next hops, {percent}: no more"
             if hop.confident
             else f"{count} next hops, maybe more"
         )
+        if hop.meshed and not hop.per_packet:
+            how += ", meshed"
         lines.append(f"hop {hop.ttl}: {how} ({', '.join(hop.interfaces)})")
     if not balanced and found.complete:
         lines.append(f"no load balancing: one interface per hop, {percent}: no more")

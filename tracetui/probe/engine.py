@@ -244,7 +244,9 @@ class Engine:
                 FlowNote(f"{s.method.upper()} probes have no ports to vary: no multipath search")
             )
             return
-        search = MdaSearch(s.first_ttl, s.max_ttl, codec.flows, s.multipath, s.max_unknown)
+        search = MdaSearch(
+            s.first_ttl, s.max_ttl, codec.flows, s.multipath, s.max_unknown, self.transport.target
+        )
         self._discovery = Discovery(
             self.transport, s.method, codec, search, s.timeout, now, self._sink
         )

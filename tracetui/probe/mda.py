@@ -5,20 +5,22 @@ down one of its next hops, so one fixed flow sees one branch. The MDA
 (Augustin, Friedman and Teixeira, "Multipath tracing with Paris traceroute",
 E2EMON 2007; Veitch, Augustin, Teixeira and Friedman, "Failure control in
 multipath route tracing", INFOCOM 2009) probes a hop with many flows and stops
-when a further next hop, had it existed, would have shown itself with the
-chosen confidence: after ``n_k`` probes have found ``k`` interfaces, the chance
+when a further interface, had it existed, would have shown itself with the
+chosen confidence: after ``n_k`` replies have shown ``k`` interfaces, the chance
 that ``k + 1`` equally likely ones show only ``k`` is below ``1 - confidence``.
 
 The search runs hop by hop as MDA-Lite does (Vermeulen, Strowes, Fourmaux and
-Friedman, "Multilevel MDA-Lite Paris Traceroute", IMC 2018): probes for a hop
-reuse the flows of the hop before, whose branch is known, and a hop is done
-when its replies reach ``n_k``. Where two hops in a row both have several
-interfaces (a mesh is possible), it falls back to the full MDA: every
-interface of the first gets ``n_k`` flows of its own to the next hop, flows
-being sorted onto it by probing them at its hop first. A hop whose flows
-answer from different routers when a flow is probed again is balanced per
-packet, and is said to be; its count still follows the stopping rule, which
-holds for random spraying as well.
+Friedman, "Multilevel MDA-Lite Paris Traceroute", IMC 2018): a hop's probes
+reuse the flows that crossed the hop before, taking each interface there in
+turn, and the hop is done when its replies reach ``n_k``. Those same flows
+are MDA-Lite's meshing test: an interface whose flows reach several of the
+next hop's interfaces makes the hop *meshed*, and it is said (its links are
+those the flows showed; the full MDA's per-interface count would be needed
+to rule out a link unseen). Where scamper's ``tracelb`` spends nothing, so
+does this: the first hop (the host's own gateway) is taken from one reply,
+and a reply from the target ends the search, the target having no other
+interface to find. Per-packet balancing (one flow, several routers) is told
+by the rounds, which keep one flow: see :mod:`tracetui.path.model`.
 
 This module is pure: it says which (TTL, flow) to probe and reads what came
 back. :mod:`tracetui.probe.discovery` sends the probes.
@@ -35,8 +37,6 @@ MAX_NEXT_HOPS = 32
 """More interfaces than this at one hop are not ruled out: the search stops there."""
 RETRIES = 1
 """A flow that gets no reply at a hop is sent once more before it counts as silent."""
-RECHECKS = 2
-"""Flows probed a second time at a hop with several interfaces, to tell per-packet balancing."""
 
 
 @functools.cache
@@ -84,9 +84,12 @@ class HopBranches(NamedTuple):
     confident: bool
     """The stopping rule was met (no more interfaces, at the search's confidence)."""
     per_packet: bool
-    """A flow was answered by different routers: balancing per packet, not per flow."""
+    """One flow met several routers here: balancing per packet, not per flow (set from
+    the rounds' flow by the model; the search itself never probes a flow twice)."""
     ends: tuple[str, ...] = ()
     """Interfaces here that ended the path (the target, or a router refusing)."""
+    meshed: bool = False
+    """An interface of the hop before reached several interfaces here."""
 
 
 @dataclass
@@ -99,10 +102,8 @@ class _Hop:
     order: list[str] = field(default_factory=list)
     ends: set[str] = field(default_factory=set)
     probes: int = 0
-    per_packet: bool = False
-    rechecking: dict[int, str] = field(default_factory=dict)
-    rechecked: bool = False
     confident: bool = False
+    target_seen: bool = False
 
     def answered(self) -> dict[str, list[int]]:
         by: dict[str, list[int]] = {}
@@ -131,8 +132,10 @@ class MdaSearch:
         flows: int,
         confidence: float = 0.95,
         max_unknown: int = 5,
+        target: str = "",
     ) -> None:
         self.confidence = confidence
+        self.target = target
         self.max_ttl = max_ttl
         self.max_unknown = max_unknown
         self._flows = flows
@@ -202,25 +205,26 @@ class MdaSearch:
             if address not in before.ends
         }
 
+    def _need(self, hop: _Hop) -> int:
+        """Replies the hop needs: n_k, one at the first hop, none more once the target
+        answered alone (scamper's tracelb stops there too)."""
+        if hop.target_seen and len(hop.order) == 1:
+            return 1
+        if hop.ttl == self._first == 1 and len(hop.order) <= 1:
+            return 1  # the host's own gateway (its routing table, not a balancer, picks it)
+        if not hop.order and not hop.probes:
+            return 1  # one probe first: it may find the target, ending the search
+        return probes_to_rule_out(max(1, len(hop.order)), self.confidence)
+
     def _plan(self, out: list[tuple[int, int]]) -> None:
         hop = self.hop(self._ttl)
-        need = probes_to_rule_out(len(hop.order), self.confidence)
-        before = self._live_before(hop.ttl)
-        previous = self._hops.get(hop.ttl - 1)
-        mesh = previous is not None and not previous.per_packet and not hop.per_packet
-        if mesh and len(before) > 1 and len(hop.order) > 1:
-            self._plan_per_node(out, hop, before)
-            return
-        # MDA-Lite: one count for the whole hop, reusing the flows of the hop before
-        pending = len(hop.waiting)
-        if hop.replies + pending >= need:
-            if not hop.waiting:
-                self._plan_recheck(out, hop)
+        need = self._need(hop)
+        if hop.replies + len(hop.waiting) >= need:
             return
         silent = sum(1 for responder in hop.reply.values() if responder is None)
         if not hop.order and silent >= probes_to_rule_out(1, self.confidence):
             return  # a hop that answers nobody: as many tries as one interface would get
-        reusable = self._reusable(hop, before)
+        reusable = self._reusable(hop, self._live_before(hop.ttl))
         while hop.replies + len(hop.waiting) < need:
             flow = next(reusable, None)
             if flow is None:
@@ -240,61 +244,16 @@ class MdaSearch:
                     yield flow
             index += 1
 
-    def _plan_per_node(
-        self, out: list[tuple[int, int]], hop: _Hop, before: dict[str, list[int]]
-    ) -> None:
-        """The full MDA where a mesh is possible: n_k flows through each interface before."""
-        previous = self._hops[hop.ttl - 1]
-        starving = False
-        for flows in before.values():
-            seen = {hop.reply[f] for f in flows if hop.reply.get(f) is not None}
-            answered = sum(1 for f in flows if hop.reply.get(f) is not None)
-            silent = sum(1 for f in flows if f in hop.reply and hop.reply[f] is None)
-            pending = sum(1 for f in flows if f in hop.waiting)
-            need = probes_to_rule_out(max(1, len(seen)), self.confidence)
-            if not seen and silent >= need:
-                continue  # this branch's next hop answers nobody
-            for flow in flows:
-                if answered + pending >= need:
-                    break
-                if flow not in hop.reply and flow not in hop.waiting:
-                    self._send(out, hop, flow)
-                    pending += 1
-            starving = starving or answered + pending < need
-        if starving and not previous.waiting:
-            # too few flows are known to cross some interface before: sort more onto them
-            fresh = self._new_flow()
-            if fresh is not None:
-                self._send(out, previous, fresh)
-        if not out and not hop.waiting and not previous.waiting:
-            self._plan_recheck(out, hop)
-
-    def _plan_recheck(self, out: list[tuple[int, int]], hop: _Hop) -> None:
-        """Probe a few flows a second time where a hop has several interfaces."""
-        if hop.rechecked or len(hop.order) < 2:
-            return
-        hop.rechecked = True
-        for flow, responder in list(hop.reply.items()):
-            if len(hop.rechecking) >= RECHECKS:
-                break
-            if responder is not None:
-                hop.rechecking[flow] = responder
-                self._send(out, hop, flow)
-
     # --------------------------------------------------------- what came back
     def answered(self, ttl: int, flow: int, responder: str, ends_path: bool) -> None:
         hop = self._hops.get(ttl)
         if hop is None or flow not in hop.waiting:
             return
         hop.waiting.discard(flow)
-        first = hop.rechecking.get(flow)
-        if first is not None and flow in hop.reply:
-            if first != responder:
-                hop.per_packet = True
-            self._record(hop, responder, ends_path)
-            return
         hop.reply[flow] = responder
         self._record(hop, responder, ends_path)
+        if ends_path and responder == self.target:
+            hop.target_seen = True
 
     def _record(self, hop: _Hop, responder: str, ends_path: bool) -> None:
         if responder not in hop.order:
@@ -308,8 +267,6 @@ class MdaSearch:
         if hop is None or flow not in hop.waiting:
             return []
         hop.waiting.discard(flow)
-        if flow in hop.rechecking and flow in hop.reply:
-            return []  # a recheck that got lost proves nothing
         if hop.tries.get(flow, 0) <= RETRIES:
             out: list[tuple[int, int]] = []
             self._send(out, hop, flow)
@@ -322,9 +279,7 @@ class MdaSearch:
         """Settle the current hop and move to the next; False once the search is over."""
         hop = self.hop(self._ttl)
         hop.confident = (
-            bool(hop.order)
-            and not self.flows_ran_out
-            and hop.replies >= probes_to_rule_out(len(hop.order), self.confidence)
+            bool(hop.order) and not self.flows_ran_out and hop.replies >= self._need(hop)
         )
         if len(hop.order) > MAX_NEXT_HOPS:
             hop.confident = False
@@ -346,13 +301,17 @@ class MdaSearch:
         answered = hop.answered()
         links: list[tuple[str, str]] = []
         previous = self._hops.get(hop.ttl - 1)
-        if previous is not None and not (hop.per_packet or previous.per_packet):
-            # per packet, a flow says nothing of which router it crossed before
+        successors: dict[str, set[str]] = {}
+        if previous is not None and len(previous.order) == 1 and previous.confident:
+            # every flow here crossed the one interface before
+            links = [(previous.order[0], address) for address in hop.order]
+        elif previous is not None:
             for flow, responder in hop.reply.items():
                 before = previous.reply.get(flow)
                 link = (before, responder)
                 if before is not None and responder is not None and link not in links:
                     links.append((before, responder))
+                    successors.setdefault(before, set()).add(responder)
         return HopBranches(
             ttl=hop.ttl,
             interfaces=tuple(hop.order),
@@ -363,6 +322,7 @@ class MdaSearch:
             probes=hop.probes,
             silent=sum(1 for responder in hop.reply.values() if responder is None),
             confident=hop.confident,
-            per_packet=hop.per_packet,
+            per_packet=False,
             ends=tuple(address for address in hop.order if address in hop.ends),
+            meshed=len(successors) > 1 and any(len(after) > 1 for after in successors.values()),
         )
