@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from tracetui.diagnose.branches import BranchJudge
 from tracetui.diagnose.events import EventTracker
 from tracetui.diagnose.evidence import Regime, gather
 from tracetui.diagnose.summary import summarize
 from tracetui.diagnose.triage import TriageBudget, TriagePlanner
 from tracetui.diagnose.verdicts import VerdictKeeper, judge, refuses
-from tracetui.path.diagnosis import Diagnosis, PathEvent
+from tracetui.path.diagnosis import BranchVerdict, Diagnosis, HopVerdict, PathEvent
 from tracetui.path.snapshot import PathView
 from tracetui.probe.types import ProbeMethod
 
@@ -31,6 +32,8 @@ class Diagnoser:
         self._ping = ping
         self._keeper = VerdictKeeper()
         self._tracker = EventTracker()
+        self._branches = BranchJudge()
+        self._branch_findings: tuple[tuple[BranchVerdict, ...], tuple[str, ...]] = ((), ())
         self._planner = TriagePlanner(budget)
         self.budget = self._planner.budget
         """The pings this diagnosis booked: give it to the other targets' of the run."""
@@ -60,6 +63,7 @@ class Diagnoser:
             self._method = view.method
             self._keeper.reset()
             self._tracker.reset()
+            self._branches.reset()
             self._looked_at = None
             self._regime = Regime()
         # once per round, and again whenever probes settled since (a timeout between rounds)
@@ -81,12 +85,22 @@ class Diagnoser:
         if self._ping is not None:
             for address in self._planner.due(view, judgement.pings_wanted):
                 self._ping(address)
-        summary = summarize(view, shown, evidence)
-        self._diagnosis = Diagnosis(shown, summary, tuple(self._tracker.log))
+        at = view.taken
+
+        def add(kind: str, ttl: int | None, message: str) -> None:
+            self.new_events.append(self._tracker.note(at, kind, ttl, message))
+
+        self._branch_findings = self._branches.update(view.multipath, at, add)
+        summary = self._summary_of(view, shown)
+        branches = self._branch_findings[0]
+        self._diagnosis = Diagnosis(shown, summary, tuple(self._tracker.log), branches)
         return self._diagnosis
 
+    def _summary_of(self, view: PathView, verdicts: dict[int, HopVerdict]) -> tuple[str, ...]:
+        return (*summarize(view, verdicts, self._evidence), *self._branch_findings[1])
+
     def _summary(self, view: PathView, diagnosis: Diagnosis) -> tuple[str, ...]:
-        return summarize(view, diagnosis.verdicts, self._evidence)
+        return self._summary_of(view, diagnosis.verdicts)
 
     def _restarted(self, view: PathView) -> PathEvent:
         if view.method is not self._method:

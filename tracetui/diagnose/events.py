@@ -76,7 +76,11 @@ class EventTracker:
         self._candidate = None
 
     def restarted(self, at: datetime, kind: str, message: str) -> PathEvent:
-        event = PathEvent(at, kind, None, message)
+        return self.note(at, kind, None, message)
+
+    def note(self, at: datetime, kind: str, ttl: int | None, message: str) -> PathEvent:
+        """Log an event found elsewhere (a restart, a branch's verdict)."""
+        event = PathEvent(at, kind, ttl, message)
         self.log.append(event)
         return event
 

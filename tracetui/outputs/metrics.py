@@ -54,7 +54,7 @@ MAX_AGENT_SERIES = 1_000_000
 """Series one agent exports at most (10,000 paths of 15 hops need about 1.3 million:
 past that, split targets over agents)."""
 METRIC_EVENT_KINDS = tuple(
-    k for k in EVENT_KINDS if k not in ("reset", "method-switch", "settings")
+    k for k in EVENT_KINDS if k not in ("reset", "method-switch", "settings") and "branch" not in k
 )
 """What the diagnosis finds on a path; resets and method switches are the screen user's."""
 _DESTINATION_KINDS = frozenset(

@@ -56,7 +56,21 @@ EVENT_KINDS = (
     "reset",
     "method-switch",
     "settings",
+    "branch-new",
+    "branch-gone",
+    "branch-loss-start",
+    "branch-loss-end",
 )
+
+
+class BranchVerdict(NamedTuple):
+    """One branch of a balanced hop (``--multipath``): ``loss`` when it alone loses."""
+
+    ttl: int
+    address: str
+    verdict: str
+    """'ok', 'loss' or 'unknown' (too few probes yet)."""
+    loss_pct: float
 
 
 class Diagnosis(NamedTuple):
@@ -65,6 +79,8 @@ class Diagnosis(NamedTuple):
     summary: tuple[str, ...]
     events: tuple[PathEvent, ...]
     """The bounded log, oldest first."""
+    branches: tuple[BranchVerdict, ...] = ()
+    """With --multipath: every watched branch's verdict."""
 
     def of(self, ttl: int) -> HopVerdict | None:
         return self.verdicts.get(ttl)

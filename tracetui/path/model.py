@@ -36,6 +36,7 @@ from tracetui.path.snapshot import (
     LOST,
     NO_DATA,
     NO_NAME,
+    BranchView,
     EchoStats,
     HopView,
     Multipath,
@@ -49,6 +50,9 @@ from tracetui.path.stats import RttStats
 from tracetui.path.windows import RecentBuckets
 from tracetui.probe.events import (
     BranchesFound,
+    BranchLost,
+    BranchReplied,
+    BranchSent,
     DiscoveryEnded,
     EchoLost,
     EchoReplied,
@@ -74,6 +78,8 @@ from tracetui.probe.types import ProbeMethod, ReplyKind
 MAX_RESPONDERS = 16
 MAX_ECHO_TARGETS = 64
 MAX_NOTES = 8
+MAX_BRANCHES = 256
+"""Branches kept over a run (every rediscovery may find new ones): the oldest go first."""
 MAX_CHANGES = 16
 MAX_RECENT_PINGS = 128
 """Triage pings remembered per address: more than the diagnosis asks for within its span
@@ -111,6 +117,17 @@ class _Responder:
         """Its latest reply as read, for the packet inspector (one per responder: bounded)."""
         self.first_round = round_
         self.last_round = round_
+
+
+class _Branch:
+    __slots__ = ("in_flight", "received", "lost", "moved", "rtt")
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self.received = 0
+        self.lost = 0
+        self.moved = 0
+        self.rtt = RttStats()
 
 
 class _Hop:
@@ -234,6 +251,9 @@ class PathModel:
             FlowNote: self._flow_note,
             Reconfigured: self._reconfigured,
             BranchesFound: self._branches_found,
+            BranchSent: self._branch_sent,
+            BranchReplied: self._branch_replied,
+            BranchLost: self._branch_lost,
             DiscoveryEnded: self._discovery_ended,
         }
         self.paused = False
@@ -263,6 +283,7 @@ class PathModel:
         self.restart_reason = reason
         self.started = self._wallclock()
         self.multipath: Multipath | None = None
+        self.branches: dict[tuple[int, str], _Branch] = {}
 
     def take_new_responders(self) -> list[str]:
         """The addresses new since the last call (and from now on, keep them)."""
@@ -416,6 +437,31 @@ class PathModel:
         kept = tuple(hop for hop in found.hops if hop.ttl != event.hop.ttl)
         self.multipath = found._replace(hops=(*kept, event.hop))
 
+    def _branch(self, ttl: int, address: str) -> _Branch:
+        branch = self.branches.get((ttl, address))
+        if branch is None:
+            if len(self.branches) >= MAX_BRANCHES:
+                del self.branches[next(iter(self.branches))]
+            branch = self.branches[(ttl, address)] = _Branch()
+        return branch
+
+    def _branch_sent(self, event: BranchSent) -> None:
+        self._branch(event.ttl, event.branch).in_flight += 1
+
+    def _branch_replied(self, event: BranchReplied) -> None:
+        branch = self._branch(event.ttl, event.branch)
+        branch.in_flight = max(0, branch.in_flight - 1)
+        if event.responder != event.branch:
+            branch.moved += 1
+            return
+        branch.received += 1
+        branch.rtt.add(event.rtt)
+
+    def _branch_lost(self, event: BranchLost) -> None:
+        branch = self._branch(event.ttl, event.branch)
+        branch.in_flight = max(0, branch.in_flight - 1)
+        branch.lost += 1
+
     def _multipath_seen(self, hops: list[HopView]) -> Multipath | None:
         """The search's hops, with per-packet balancing where the rounds' one flow met
         several of a balanced hop's interfaces (a per-flow balancer never does that)."""
@@ -429,7 +475,19 @@ class PathModel:
             else branches
             for branches in found.hops
         )
-        return found._replace(hops=marked)
+        watched = tuple(
+            BranchView(
+                ttl,
+                address,
+                b.received + b.lost + b.moved + b.in_flight,
+                b.received,
+                b.lost,
+                b.moved,
+                b.rtt.summary(),
+            )
+            for (ttl, address), b in sorted(self.branches.items())
+        )
+        return found._replace(hops=marked, branches=watched)
 
     def _discovery_ended(self, event: DiscoveryEnded) -> None:
         found = self.multipath or Multipath(0.0, ())

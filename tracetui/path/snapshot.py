@@ -171,6 +171,24 @@ class EchoStats(NamedTuple):
     """(engine clock, answered) of the latest pings, oldest first: a confirmation expires."""
 
 
+class BranchView(NamedTuple):
+    """One branch of a balanced hop, as the flow that keeps to it saw it round after round."""
+
+    ttl: int
+    address: str
+    sent: int
+    received: int
+    lost: int
+    moved: int
+    """Replies from another interface: the flow no longer keeps to this branch."""
+    rtt: RttSummary
+
+    @property
+    def loss_pct(self) -> float:
+        settled = self.received + self.lost
+        return 100.0 * self.lost / settled if settled else 0.0
+
+
 class Multipath(NamedTuple):
     """What the multipath search found (probe/mda.py): every hop's interfaces and flows."""
 
@@ -184,6 +202,11 @@ class Multipath(NamedTuple):
     """Every hop that answered met the stopping rule."""
     reason: str = ""
     """Why it is not complete, when it is not."""
+    branches: tuple[BranchView, ...] = ()
+    """Every watched branch's own statistics, by hop and address."""
+
+    def branches_at(self, ttl: int) -> tuple[BranchView, ...]:
+        return tuple(branch for branch in self.branches if branch.ttl == ttl)
 
     def at(self, ttl: int) -> HopBranches | None:
         for hop in self.hops:

@@ -20,6 +20,7 @@ import math
 from collections import Counter, deque
 from collections.abc import Callable, Mapping
 
+from tracetui.probe.branch_watch import BranchWatch
 from tracetui.probe.codec import EchoCodec, ProbeCodec, SplitFlowCodec
 from tracetui.probe.discovery import Discovery
 from tracetui.probe.events import (
@@ -54,6 +55,9 @@ READ_INTERVAL = 0.1
 MAX_STAMPS = 4096
 IDLE_WAIT = 3600.0
 
+
+MULTIPATH_REFRESH = 600.0
+"""Seconds between two multipath searches while nothing suggests the path changed."""
 
 SILENCE_MARGIN = 0.05
 """Seconds added to three times the slowest reply before the path's end counts as silent."""
@@ -102,6 +106,8 @@ class Engine:
         self._echoes = ProbeLedger(self._echo_codec.key_space)
         self._unstamped = 0
         self._discovery: Discovery | None = None
+        self._watch: BranchWatch | None = None
+        self._refresh_at: float | None = None
         self._begin(Restart.START)
 
     # ----------------------------------------------------------------- control
@@ -191,6 +197,23 @@ class Engine:
             self._next_round_at = self.clock.now()
         self._sink(Paused(paused))
 
+    def _watch_branches(self, discovery: Discovery, now: float) -> None:
+        """From now on, each round also probes one flow per interface of each balanced hop."""
+        s = self.settings
+        watch = BranchWatch(
+            self.transport,
+            s.method,
+            discovery.codec,
+            discovery.search.finished,
+            s.timeout,
+            now,
+            self._sink,
+        )
+        self._watch = watch if watch.branches else None
+        if self._watch is None:
+            # nothing to watch: search again later all the same (a balancer may appear)
+            self._refresh_at = now + MULTIPATH_REFRESH
+
     def _flow_spec(self) -> FlowSpec:
         s = self.settings
         t = self.transport
@@ -230,6 +253,10 @@ class Engine:
         if self._discovery is not None:
             self._discovery.stop()
             self._discovery = None
+        if self._watch is not None:
+            self._watch.stop()
+            self._watch = None
+        self._refresh_at = None
         s = self.settings
         if not s.multipath:
             return
@@ -265,6 +292,7 @@ class Engine:
             and self._round >= count
             and not self._ledger
             and self._discovery is None
+            and not (self._watch is not None and self._watch.awaiting)
         )
 
     def run(self, until: float | None = None) -> None:
@@ -331,6 +359,13 @@ class Engine:
                     self._on_sent_stamp(probe, stamp)
             if discovery.over:
                 self._discovery = None
+                self._watch_branches(discovery, now)
+        elif self._watch is not None:
+            self._watch.expire(now)
+            if self._watch.changed or now - self._watch.started_at >= MULTIPATH_REFRESH:
+                self._discover(now)
+        elif self._refresh_at is not None and now >= self._refresh_at:
+            self._discover(now)
         self._report_path()
         if until is not None and now >= until:
             return None
@@ -401,6 +436,10 @@ class Engine:
             search = self._discovery.next_deadline()
             if search is not None:
                 deadline = min(deadline, search)
+        if self._watch is not None:
+            branch = self._watch.next_deadline()
+            if branch is not None:
+                deadline = min(deadline, branch)
         s = self.settings
         if not self._paused and (s.count is None or self._round < s.count):
             deadline = min(deadline, self._next_round_at)
@@ -428,6 +467,9 @@ class Engine:
             # reading this probe's transmit stamp now, not later, is work done anyway
             # that also spaces the probes out: a burst queues up behind itself
             for probe, stamp in sent_stamps(method, 1):
+                self._on_sent_stamp(probe, stamp)
+        if self._watch is not None and self._watch.send_round(round_, now, top):
+            for probe, stamp in sent_stamps(method, MAX_STAMPS):
                 self._on_sent_stamp(probe, stamp)
         self._report_path()
 
@@ -550,6 +592,8 @@ class Engine:
                 return
             if self._discovery is not None and self._discovery.claim(obs, stamp):
                 return
+            if self._watch is not None and self._watch.claim(obs, stamp):
+                return
             previous = self._previous_codec
             stale = previous is not None and previous.key_of(obs) is not None
             self._ignore("stale" if stale else "foreign")
@@ -608,8 +652,11 @@ class Engine:
     def _on_sent_stamp(self, sent: Observation, stamp: int) -> None:
         """Replace the stamp taken before sendmsg with the kernel's transmit stamp."""
         key = self._codec.key_of(sent)
-        if key is None and self._discovery is not None and self._discovery.stamped(sent, stamp):
-            return
+        if key is None:
+            if self._discovery is not None and self._discovery.stamped(sent, stamp):
+                return
+            if self._watch is not None and self._watch.stamped(sent, stamp):
+                return
         probe = self._ledger.get(key) if key is not None else None
         self._unstamped = max(0, self._unstamped - 1)
         if probe is not None:

@@ -154,6 +154,32 @@ class DiscoveryEnded(NamedTuple):
     reason: str = ""
 
 
+class BranchSent(NamedTuple):
+    """A round's probe in the flow that keeps to one branch of a balanced hop."""
+
+    ttl: int
+    round: int
+    branch: str
+    """The interface the flow reached when it was found (the branch it stands for)."""
+
+
+class BranchReplied(NamedTuple):
+    ttl: int
+    round: int
+    branch: str
+    responder: str
+    """Another address than ``branch``: the flow moved (a new hash, a route change)."""
+    rtt: float
+
+
+class BranchLost(NamedTuple):
+    """No reply in time: the branch's loss (its flow goes that way, and only that way)."""
+
+    ttl: int
+    round: int
+    branch: str
+
+
 class Paused(NamedTuple):
     """The engine stopped (or resumed) starting rounds."""
 
@@ -186,6 +212,9 @@ EngineEvent = (
     | FlowNote
     | BranchesFound
     | DiscoveryEnded
+    | BranchSent
+    | BranchReplied
+    | BranchLost
     | Paused
     | Finished
     | Tally

@@ -20,7 +20,8 @@ from typing import Any
 from tracetui.columns import COLUMNS, fields_of, hop_stats
 from tracetui.icmp_extensions import InterfaceInfo
 from tracetui.labels import asn_label, display_name, ipinfo_value, mtr_host
-from tracetui.path.snapshot import HopView, Multipath, PathView, ResponderView
+from tracetui.path.diagnosis import BranchVerdict
+from tracetui.path.snapshot import BranchView, HopView, PathView, ResponderView
 from tracetui.path.stats import RttSummary
 from tracetui.report.common import ReportOptions, event_record, iso, ms
 from tracetui.textsafe import printable
@@ -48,11 +49,14 @@ def _times(rtt: RttSummary) -> dict[str, float]:
     }
 
 
-def _responder(responder: ResponderView, options: ReportOptions) -> dict[str, Any]:
+def _responder(responder: ResponderView, received: int, options: ReportOptions) -> dict[str, Any]:
+    """``Share%``: of the hop's replies; probes that got none are the hop's loss, not a
+    responder's (which of them a lost probe would have reached, nobody knows)."""
     entry: dict[str, Any] = {
         "ip": responder.address,
         "hostname": display_name(responder, options.show_names),
         "Rcv": responder.received,
+        "Share%": round(100.0 * responder.received / received, 1) if received else 0.0,
         **_times(responder.rtt),
         "current": responder.current,
         **_place(responder),
@@ -126,7 +130,7 @@ def _hub(hop: HopView, view: PathView, options: ReportOptions) -> dict[str, Any]
         column = COLUMNS[letter]
         hub.setdefault(column.label, _number(column.value(row), column.integer))
     hub["Failed"] = hop.failed
-    hub["responders"] = [_responder(r, options) for r in hop.responders]
+    hub["responders"] = [_responder(r, hop.received, options) for r in hop.responders]
     hub["verdict"] = verdict.verdict.value if verdict else None
     hub["verdict_reason"] = verdict.reason if verdict else None
     hub["on_path"] = hop.on_path
@@ -139,10 +143,28 @@ def _hub(hop: HopView, view: PathView, options: ReportOptions) -> dict[str, Any]
     return hub
 
 
-def _multipath(found: Multipath | None) -> dict[str, Any] | None:
-    """Every hop's interfaces with the flows that reached them, as the MDA found them."""
+def _branch(branch: BranchView | None, verdict: BranchVerdict | None) -> dict[str, Any] | None:
+    """The statistics of the flow that keeps to one branch (None: not watched)."""
+    if branch is None:
+        return None
+    return {
+        "Snt": branch.sent,
+        "Rcv": branch.received,
+        "Loss%": round(branch.loss_pct, 1),
+        "moved": branch.moved,
+        **_times(branch.rtt),
+        "verdict": verdict.verdict if verdict else None,
+    }
+
+
+def _multipath(view: PathView) -> dict[str, Any] | None:
+    """Every hop's interfaces with the flows that reached them, as the MDA found them, and
+    each watched branch's statistics and verdict."""
+    found = view.multipath
     if found is None:
         return None
+    watched = {(b.ttl, b.address): b for b in found.branches}
+    judged = {(v.ttl, v.address): v for v in view.diagnosis.branches} if view.diagnosis else {}
     return {
         "confidence": round(found.confidence * 100),
         "done": found.done,
@@ -154,7 +176,14 @@ def _multipath(found: Multipath | None) -> dict[str, Any] | None:
             {
                 "ttl": hop.ttl,
                 "interfaces": [
-                    {"address": address, "flows": list(flows), "ends_path": address in hop.ends}
+                    {
+                        "address": address,
+                        "flows": list(flows),
+                        "ends_path": address in hop.ends,
+                        "branch": _branch(
+                            watched.get((hop.ttl, address)), judged.get((hop.ttl, address))
+                        ),
+                    }
                     for address, flows in hop.flows
                 ],
                 "links": [list(link) for link in hop.links],
@@ -162,6 +191,7 @@ def _multipath(found: Multipath | None) -> dict[str, Any] | None:
                 "silent_flows": hop.silent,
                 "confident": hop.confident,
                 "per_packet": hop.per_packet,
+                "meshed": hop.meshed,
             }
             for hop in found.hops
         ],
@@ -203,7 +233,7 @@ def report_dict(view: PathView, options: ReportOptions) -> dict[str, Any]:
                     address: {"sent": echo.sent, "received": echo.received}
                     for address, echo in view.echoes.items()
                 },
-                "multipath": _multipath(view.multipath),
+                "multipath": _multipath(view),
             },
         }
     }

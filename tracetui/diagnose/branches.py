@@ -1,0 +1,118 @@
+"""Verdicts per branch of a balanced hop, and the branches that come and go.
+
+The multipath search finds a hop's interfaces; the flows that keep to each of
+them give every branch its own loss (:mod:`tracetui.probe.branch_watch`).
+Here a branch *loses* when its loss is above the floor beyond chance and above
+the rest of its hop beyond chance (Fisher's exact test, as hops are compared
+in :mod:`tracetui.diagnose.verdicts`): loss shared by every branch is the hop's
+(or carried from before it), not one branch's. With hysteresis: a branch stops
+losing only when the evidence no longer holds at the looser level. A search
+that finds other interfaces at a hop than the one before it is an event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from tracetui.diagnose.confidence import (
+    ALPHA_KEEP,
+    ALPHA_RAISE,
+    loses_more_than,
+    significantly_higher,
+)
+from tracetui.path.diagnosis import BranchVerdict
+from tracetui.path.snapshot import BranchView, Multipath
+
+MIN_SETTLED = 20
+"""A branch's probes settled before it is judged at all."""
+LOSS_FLOOR = 0.01
+"""Loss at or below this is noise on any link, as a hop's floor is."""
+
+Add = Callable[[str, int | None, str], None]
+
+
+def _settled(branch: BranchView) -> int:
+    return branch.received + branch.lost
+
+
+def _losing(branch: BranchView, rest: list[BranchView], alpha: float) -> bool:
+    settled = _settled(branch)
+    if settled < MIN_SETTLED or not loses_more_than(branch.lost, settled, LOSS_FLOOR, alpha):
+        return False
+    rest_lost = sum(other.lost for other in rest)
+    rest_settled = sum(_settled(other) for other in rest)
+    return significantly_higher(branch.lost, settled, rest_lost, rest_settled, alpha)
+
+
+def _count(number: int) -> str:
+    return ("one", "two", "three", "four", "five")[number - 1] if 0 < number <= 5 else str(number)
+
+
+class BranchJudge:
+    def __init__(self) -> None:
+        self._losing: set[tuple[int, str]] = set()
+        self._found: dict[int, frozenset[str]] = {}
+        self._search: tuple[int, float] | None = None
+
+    def reset(self) -> None:
+        self._losing = set()
+
+    def update(
+        self, found: Multipath | None, at: datetime, add: Add
+    ) -> tuple[tuple[BranchVerdict, ...], tuple[str, ...]]:
+        """Every watched branch's verdict, and the sentences a summary says of them."""
+        if found is None:
+            return (), ()
+        self._changes(found, add)
+        verdicts: list[BranchVerdict] = []
+        sentences: list[str] = []
+        for ttl in sorted({branch.ttl for branch in found.branches}):
+            branches = [b for b in found.branches_at(ttl) if b.sent]
+            for branch in branches:
+                rest = [other for other in branches if other is not branch]
+                key = (ttl, branch.address)
+                held = key in self._losing
+                losing = bool(rest) and _losing(branch, rest, ALPHA_KEEP if held else ALPHA_RAISE)
+                if losing and not held:
+                    self._losing.add(key)
+                    add("branch-loss-start", ttl, f"the branch through {branch.address} "
+                        f"loses {branch.loss_pct:.1f} %")  # fmt: skip
+                elif held and not losing:
+                    self._losing.discard(key)
+                    add("branch-loss-end", ttl, f"the branch through {branch.address} is clean")
+                judged = _settled(branch) >= MIN_SETTLED
+                verdict = "loss" if losing else "ok" if judged else "unknown"
+                verdicts.append(BranchVerdict(ttl, branch.address, verdict, branch.loss_pct))
+            losers = [v for v in verdicts if v.ttl == ttl and v.verdict == "loss"]
+            clean = [v for v in verdicts if v.ttl == ttl and v.verdict == "ok"]
+            for loser in losers:
+                others = len(branches) - 1
+                if len(clean) == others:
+                    rest_text = "the other is clean" if others == 1 else (
+                        f"the other {_count(others)} are clean")  # fmt: skip
+                else:
+                    rest_text = f"{_count(len(clean))} of the other {_count(others)} are clean"
+                sentences.append(
+                    f"hop {ttl}: the branch through {loser.address} loses "
+                    f"{loser.loss_pct:.1f} %; {rest_text}"
+                )
+        return tuple(verdicts), tuple(sentences)
+
+    def _changes(self, found: Multipath, add: Add) -> None:
+        """A finished search whose interfaces differ from the last one's: events."""
+        if not found.done or not found.complete:
+            return
+        search = (found.probes, found.seconds)
+        if search == self._search:
+            return
+        self._search = search
+        now = {hop.ttl: frozenset(hop.interfaces) for hop in found.hops if hop.interfaces}
+        if self._found:
+            for ttl in sorted(set(now) | set(self._found)):
+                before, after = self._found.get(ttl, frozenset()), now.get(ttl, frozenset())
+                for address in sorted(after - before):
+                    add("branch-new", ttl, f"a new branch through {address}")
+                for address in sorted(before - after):
+                    add("branch-gone", ttl, f"the branch through {address} is gone")
+        self._found = now
