@@ -82,3 +82,48 @@ def test_every_interface_scamper_finds_is_found_with_a_stated_confidence(
     ).stdout
     assert "hop 4: 3 next hops, 95 %: no more" in text
     assert found["probes"] <= their_probes, (found["probes"], their_probes)
+
+
+LOSSY_BRANCH = Topology(
+    stages=(
+        *DIAMOND.stages[:3],
+        Stage(
+            (Router(), Router(link=Link(delay_ms=0.5, loss_forward_pct=10.0)), Router()),
+            Link(delay_ms=0.5),
+        ),
+        *DIAMOND.stages[4:],
+    ),
+    dns=False,
+)
+"""The diamond with 10 % loss on the link into hop 4's second router."""
+
+
+def test_a_branch_losing_ten_percent_is_named_and_the_others_are_ok(module_lab_ready):
+    with Lab(LOSSY_BRANCH, "w") as lab:
+        plan = lab.plan
+        target = plan.target_address(4)
+        lossy = next(
+            wire.address("down", 4)
+            for wire in plan.wires
+            if wire.link.loss_forward_pct and wire.downstream.endswith("r4b")
+        )
+        done = lab.tracetui("-u", "--multipath", "-n", "--json", "-c", "400", "-i", "0.05", target)
+        report = json.loads(done.stdout)["report"]["tracetui"]
+        verdicts = {
+            (hop["ttl"], i["address"]): i["branch"]["verdict"]
+            for hop in report["multipath"]["hops"]
+            for i in hop["interfaces"]
+            if i["branch"] is not None
+        }
+        assert verdicts.pop((4, lossy)) == "loss", verdicts
+        # hop 5's interface whose flow crossed the lossy branch carries its loss
+        assert set(verdicts.values()) <= {"ok", "carried"}, verdicts
+        assert list(verdicts.values()).count("carried") <= 1
+        assert all(v == "ok" for (ttl, _), v in verdicts.items() if ttl < 4), verdicts
+        said = [s for s in report["summary"] if "branch" in s]
+        assert said == [
+            f"hop 4: the branch through {lossy} loses "
+            f"{said[0].split('loses ')[1].split(' %')[0]} %; the other two are clean"
+        ]
+        loss = float(said[0].split("loses ")[1].split(" %")[0])
+        assert 4.0 < loss < 20.0

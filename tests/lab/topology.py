@@ -53,6 +53,8 @@ class Router:
     extensions: bool = False
     """Answer as an MPLS router does: time-exceeded with RFC 4884 extensions (an MPLS
     label stack and the incoming interface), from ``extension_router.py``."""
+    link: Link | None = None
+    """The links into this router, when not the stage's (one lossy branch of an ECMP hop)."""
 
 
 @dataclass(frozen=True)
@@ -123,14 +125,16 @@ class Plan:
                 if last
                 else [f"{self.prefix}-r{index}{'abc'[i]}" for i in range(len(stage.routers))]
             )
+            links = [router.link or stage.link for router in stage.routers]
             for up in previous:
-                for down in nodes:
+                for position, down in enumerate(nodes):
                     number += 1
                     up_dev = f"d{devices.get(up + 'd', 0)}"
                     devices[up + "d"] = devices.get(up + "d", 0) + 1
                     down_dev = f"u{devices.get(down + 'u', 0)}"
                     devices[down + "u"] = devices.get(down + "u", 0) + 1
-                    self.wires.append(Wire(number, up, down, up_dev, down_dev, stage.link))
+                    link = links[position] if position < len(links) else stage.link
+                    self.wires.append(Wire(number, up, down, up_dev, down_dev, link))
             self.stage_nodes.append(nodes)
             previous = nodes
         self.target = previous[0]

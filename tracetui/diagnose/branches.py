@@ -5,8 +5,10 @@ them give every branch its own loss (:mod:`tracetui.probe.branch_watch`).
 Here a branch *loses* when its loss is above the floor beyond chance and above
 the rest of its hop beyond chance (Fisher's exact test, as hops are compared
 in :mod:`tracetui.diagnose.verdicts`): loss shared by every branch is the hop's
-(or carried from before it), not one branch's. With hysteresis: a branch stops
-losing only when the evidence no longer holds at the looser level. A search
+(or carried from before it), not one branch's. A branch whose flow crossed a
+losing branch at an earlier hop carries that loss (``carried``), as a hop after
+a loss origin does. With hysteresis: a branch stops losing only when the
+evidence no longer holds at the looser level. A search
 that finds other interfaces at a hop than the one before it is an event.
 """
 
@@ -49,14 +51,32 @@ def _count(number: int) -> str:
     return ("one", "two", "three", "four", "five")[number - 1] if 0 < number <= 5 else str(number)
 
 
+def _upstream(found: Multipath, ttl: int, address: str) -> set[tuple[int, str]]:
+    """The branches at earlier hops that the flow watching (ttl, address) crossed."""
+    hop = found.at(ttl)
+    flows = dict(hop.flows).get(address, ()) if hop is not None else ()
+    if not flows:
+        return set()
+    flow = flows[0]
+    crossed = set()
+    for earlier in found.hops:
+        if earlier.ttl < ttl:
+            for other, its_flows in earlier.flows:
+                if flow in its_flows:
+                    crossed.add((earlier.ttl, other))
+    return crossed
+
+
 class BranchJudge:
     def __init__(self) -> None:
         self._losing: set[tuple[int, str]] = set()
+        self._announced: set[tuple[int, str]] = set()
         self._found: dict[int, frozenset[str]] = {}
         self._search: tuple[int, float] | None = None
 
     def reset(self) -> None:
         self._losing = set()
+        self._announced = set()
 
     def update(
         self, found: Multipath | None, at: datetime, add: Add
@@ -67,6 +87,7 @@ class BranchJudge:
         self._changes(found, add)
         verdicts: list[BranchVerdict] = []
         sentences: list[str] = []
+        losing_at: set[tuple[int, str]] = set()
         for ttl in sorted({branch.ttl for branch in found.branches}):
             branches = [b for b in found.branches_at(ttl) if b.sent]
             for branch in branches:
@@ -74,16 +95,24 @@ class BranchJudge:
                 key = (ttl, branch.address)
                 held = key in self._losing
                 losing = bool(rest) and _losing(branch, rest, ALPHA_KEEP if held else ALPHA_RAISE)
+                carried = losing and bool(_upstream(found, ttl, branch.address) & losing_at)
                 if losing and not held:
                     self._losing.add(key)
-                    add("branch-loss-start", ttl, f"the branch through {branch.address} "
-                        f"loses {branch.loss_pct:.1f} %")  # fmt: skip
+                    if not carried:
+                        self._announced.add(key)
+                        add("branch-loss-start", ttl, f"the branch through {branch.address} "
+                            f"loses {branch.loss_pct:.1f} %")  # fmt: skip
                 elif held and not losing:
                     self._losing.discard(key)
-                    add("branch-loss-end", ttl, f"the branch through {branch.address} is clean")
+                    if key in self._announced:
+                        self._announced.discard(key)
+                        add("branch-loss-end", ttl, f"the branch through {branch.address} is clean")
                 judged = _settled(branch) >= MIN_SETTLED
-                verdict = "loss" if losing else "ok" if judged else "unknown"
+                verdict = (
+                    "carried" if carried else "loss" if losing else "ok" if judged else "unknown"
+                )
                 verdicts.append(BranchVerdict(ttl, branch.address, verdict, branch.loss_pct))
+            losing_at |= {(v.ttl, v.address) for v in verdicts if v.ttl == ttl and v.losing}
             losers = [v for v in verdicts if v.ttl == ttl and v.verdict == "loss"]
             clean = [v for v in verdicts if v.ttl == ttl and v.verdict == "ok"]
             for loser in losers:

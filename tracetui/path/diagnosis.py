@@ -69,8 +69,13 @@ class BranchVerdict(NamedTuple):
     ttl: int
     address: str
     verdict: str
-    """'ok', 'loss' or 'unknown' (too few probes yet)."""
+    """'ok', 'loss', 'carried' (an earlier branch of its flow loses) or 'unknown' (too
+    few probes yet)."""
     loss_pct: float
+
+    @property
+    def losing(self) -> bool:
+        return self.verdict in ("loss", "carried")
 
 
 class Diagnosis(NamedTuple):
