@@ -29,6 +29,11 @@ SHOTS = {
 }
 
 
+ARGUMENT_SHOTS = {
+    "multipath-branches": (["-u", "--multipath"], []),
+}
+"""Shots of a run with options: (arguments, keys)."""
+
 MANY_SHOTS = {
     "several-targets": ["right", "right"],
     "target-list": ["l"],
@@ -49,9 +54,9 @@ async def shoot_many(name: str, keys: list[str]) -> None:
         app.save_screenshot(filename=f"{name}.svg", path=str(HERE))
 
 
-async def shoot(name: str, keys: list[str]) -> None:
+async def shoot(name: str, keys: list[str], arguments: tuple[str, ...] = ()) -> None:
     icmp_extensions.load()  # the live screen loads scapy after its first frame; a shot, now
-    app = virtual_demo_app(seconds=120.0, export_dir=Path("."))
+    app = virtual_demo_app(*arguments, seconds=120.0, export_dir=Path("."))
     async with app.run_test(size=SIZE) as pilot:
         for key in keys:
             await pilot.press(key)
@@ -62,6 +67,9 @@ async def shoot(name: str, keys: list[str]) -> None:
 def main() -> None:
     for name, keys in SHOTS.items():
         asyncio.run(shoot(name, keys))
+        print(HERE / f"{name}.svg")
+    for name, (arguments, keys) in ARGUMENT_SHOTS.items():
+        asyncio.run(shoot(name, keys, tuple(arguments)))
         print(HERE / f"{name}.svg")
     for name, keys in MANY_SHOTS.items():
         asyncio.run(shoot_many(name, keys))

@@ -63,3 +63,10 @@ def test_verdicts_of_the_demo_path(snap_compare, monkeypatch, tmp_path):
 def test_events_view(snap_compare, monkeypatch, tmp_path):
     app = demo_app(monkeypatch, tmp_path, seconds=120.0)
     assert snap_compare(app, press=["v"], terminal_size=(120, 34))
+
+
+def test_branches_of_a_balanced_hop(snap_compare, monkeypatch, tmp_path):
+    """--multipath: hop 7's two next hops found (∥2 95%), each on its row with its own
+    flow's loss and times, and its verdict (= hop: the loss is the hop's, not a branch's)."""
+    app = demo_app(monkeypatch, tmp_path, "-u", "--multipath", seconds=90.0)
+    assert snap_compare(app, terminal_size=(100, 30))

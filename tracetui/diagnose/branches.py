@@ -5,7 +5,7 @@ them give every branch its own loss (:mod:`tracetui.probe.branch_watch`).
 Here a branch *loses* when its loss is above the floor beyond chance and above
 the rest of its hop beyond chance (Fisher's exact test, as hops are compared
 in :mod:`tracetui.diagnose.verdicts`): loss shared by every branch is the hop's
-(or carried from before it), not one branch's. A branch whose flow crossed a
+(or carried from before it), not one branch's: ``shared``. A branch whose flow crossed a
 losing branch at an earlier hop carries that loss (``carried``), as a hop after
 a loss origin does. With hysteresis: a branch stops losing only when the
 evidence no longer holds at the looser level. A search
@@ -108,8 +108,19 @@ class BranchJudge:
                         self._announced.discard(key)
                         add("branch-loss-end", ttl, f"the branch through {branch.address} is clean")
                 judged = _settled(branch) >= MIN_SETTLED
+                shared = judged and loses_more_than(
+                    branch.lost, _settled(branch), LOSS_FLOOR, ALPHA_RAISE
+                )
                 verdict = (
-                    "carried" if carried else "loss" if losing else "ok" if judged else "unknown"
+                    "carried"
+                    if carried
+                    else "loss"
+                    if losing
+                    else "shared"
+                    if shared
+                    else "ok"
+                    if judged
+                    else "unknown"
                 )
                 verdicts.append(BranchVerdict(ttl, branch.address, verdict, branch.loss_pct))
             losing_at |= {(v.ttl, v.address) for v in verdicts if v.ttl == ttl and v.losing}

@@ -69,7 +69,8 @@ class BranchVerdict(NamedTuple):
     ttl: int
     address: str
     verdict: str
-    """'ok', 'loss', 'carried' (an earlier branch of its flow loses) or 'unknown' (too
+    """'ok', 'loss' (it alone loses), 'shared' (it loses as its hop's other branches do:
+    the hop's loss), 'carried' (an earlier branch of its flow loses) or 'unknown' (too
     few probes yet)."""
     loss_pct: float
 

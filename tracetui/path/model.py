@@ -436,6 +436,8 @@ class PathModel:
             found = Multipath(event.confidence, ())
         kept = tuple(hop for hop in found.hops if hop.ttl != event.hop.ttl)
         self.multipath = found._replace(hops=(*kept, event.hop))
+        if self.new_responders is not None:  # their names, for the branches' rows
+            self.new_responders += event.hop.interfaces
 
     def _branch(self, ttl: int, address: str) -> _Branch:
         branch = self.branches.get((ttl, address))
@@ -462,7 +464,7 @@ class PathModel:
         branch.in_flight = max(0, branch.in_flight - 1)
         branch.lost += 1
 
-    def _multipath_seen(self, hops: list[HopView]) -> Multipath | None:
+    def _multipath_seen(self, hops: list[HopView], lookup: NameSource) -> Multipath | None:
         """The search's hops, with per-packet balancing where the rounds' one flow met
         several of a balanced hop's interfaces (a per-flow balancer never does that)."""
         found = self.multipath
@@ -484,6 +486,7 @@ class PathModel:
                 b.lost,
                 b.moved,
                 b.rtt.summary(),
+                lookup(address) or NO_NAME,
             )
             for (ttl, address), b in sorted(self.branches.items())
         )
@@ -594,7 +597,7 @@ class PathModel:
             },
             window=window,
             clock=self.now,
-            multipath=self._multipath_seen(hops),
+            multipath=self._multipath_seen(hops, lookup),
         )
 
     def _responder_view(self, responder: _Responder, lookup: NameSource) -> ResponderView:

@@ -182,6 +182,7 @@ class BranchView(NamedTuple):
     moved: int
     """Replies from another interface: the flow no longer keeps to this branch."""
     rtt: RttSummary
+    names: NameInfo = NO_NAME
 
     @property
     def loss_pct(self) -> float:

@@ -37,6 +37,9 @@ MAX_NEXT_HOPS = 32
 """More interfaces than this at one hop are not ruled out: the search stops there."""
 RETRIES = 1
 """A flow that gets no reply at a hop is sent once more before it counts as silent."""
+SILENT_FLOWS = 2
+"""Flows silent (after their retry) at a hop that never answered: it is a silent hop
+(a router sending no time-exceeded; the rounds still measure it)."""
 
 
 @functools.cache
@@ -214,18 +217,21 @@ class MdaSearch:
             return 1  # the host's own gateway (its routing table, not a balancer, picks it)
         if not hop.order and not hop.probes:
             return 1  # one probe first: it may find the target, ending the search
+        if not hop.order:
+            return SILENT_FLOWS  # the first went unanswered: one more flow, then it is silent
         return probes_to_rule_out(max(1, len(hop.order)), self.confidence)
 
     def _plan(self, out: list[tuple[int, int]]) -> None:
         hop = self.hop(self._ttl)
         need = self._need(hop)
-        if hop.replies + len(hop.waiting) >= need:
-            return
         silent = sum(1 for responder in hop.reply.values() if responder is None)
-        if not hop.order and silent >= probes_to_rule_out(1, self.confidence):
-            return  # a hop that answers nobody: as many tries as one interface would get
+        if hop.replies + len(hop.waiting) + (0 if hop.order else silent) >= need:
+            return
+        if not hop.order and silent >= SILENT_FLOWS:
+            return  # a hop that answers nobody
         reusable = self._reusable(hop, self._live_before(hop.ttl))
-        while hop.replies + len(hop.waiting) < need:
+        tried = silent if not hop.order else 0  # at a hop never heard, every flow counts
+        while hop.replies + len(hop.waiting) + tried < need:
             flow = next(reusable, None)
             if flow is None:
                 flow = self._new_flow()

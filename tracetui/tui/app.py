@@ -106,6 +106,8 @@ class TraceApp(App[None]):
         self.chart_zoom = 0
         """Steps the chart's scale is below the slowest round trip (+ and - keys)."""
         self.mpls = mpls
+        self.branches = True
+        """Branch rows under balanced hops, with --multipath (B)."""
         """mtr's -e and e key: each hop's MPLS label stack on rows under it."""
         if keymap:
             self.set_keymap(keymap)
@@ -229,6 +231,7 @@ class TraceApp(App[None]):
         table = self.hop_table
         table.labels = self.labels
         table.mpls = self.mpls
+        table.branches = self.branches
         layout = table.layout_spec
         table.show(
             view, self.size.width, order=self.shown_order, chart=self.chart, zoom=self.chart_zoom
@@ -439,6 +442,10 @@ class TraceApp(App[None]):
         shows when zooming from the table."""
         self.chart = True
         self.chart_zoom = max(0, min(MAX_ZOOM, self.chart_zoom + steps))
+        self.refresh_frame()
+
+    def action_toggle_branches(self) -> None:
+        self.branches = not self.branches
         self.refresh_frame()
 
     def action_toggle_mpls(self) -> None:

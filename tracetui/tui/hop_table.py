@@ -28,18 +28,28 @@ from textual.widgets import Static
 from tracetui.columns import (
     COLUMNS,
     Column,
+    RowStats,
     cell_text,
     columns_of,
     hop_stats,
     responder_stats,
 )
 from tracetui.icmp_extensions import MplsLabel, decode_if_ready
-from tracetui.path.snapshot import HISTORY_ROUNDS, PathView, ResponderView, has_rtt
+from tracetui.path.diagnosis import BranchVerdict
+from tracetui.path.snapshot import HISTORY_ROUNDS, BranchView, PathView, ResponderView, has_rtt
+from tracetui.probe.types import ReplyKind
 from tracetui.tui.format import Labels, history_strip, host_text, loss_text, own_range
 from tracetui.tui.keys import TABLE_BINDINGS
 from tracetui.tui.palette import palette_of
 from tracetui.tui.segments import text_segments
-from tracetui.tui.verdicts import QUIET_LOSS, VERDICT_WIDTH, verdict_text
+from tracetui.tui.verdicts import (
+    QUIET_LOSS,
+    VERDICT_WIDTH,
+    branch_verdict_text,
+    branches_mark,
+    branches_said,
+    verdict_text,
+)
 
 HOP_WIDTH = 4
 SCROLLBAR = 2
@@ -239,6 +249,8 @@ class HopTable(ScrollView, can_focus=True):
         self.labels = Labels()
         self.mpls = False
         """Rows under each hop for its MPLS label stack (mtr's e)."""
+        self.branches = True
+        """With --multipath: each branch of a balanced hop on a row beneath it (B)."""
         self.cursor = 0
         self._keys: list[str] = []
         self._cells: dict[str, list[Text]] = {}
@@ -369,6 +381,9 @@ class HopTable(ScrollView, can_focus=True):
             host = Text(" ").append_text(self._host(hop.primary, layout.host_width - 2))
             if hop.span > 1:
                 host.append(f" ×{hop.span} TTLs", style="dim")
+            found = view.multipath.at(hop.ttl) if view.multipath is not None else None
+            if found is not None and len(found.interfaces) > 1:
+                host.append(f" {branches_mark(found, view.multipath)}", style="dim")
             if not hop.on_path:
                 host.append(" (left the path)", style="dim")
                 host.stylize("dim")
@@ -410,9 +425,53 @@ class HopTable(ScrollView, can_focus=True):
                     rows[f"h{hop.ttl}:mpls{index}"] = self._label_row(label, layout)
             if layout.chart:
                 continue
+            watched = view.multipath.branches_at(hop.ttl) if view.multipath is not None else ()
+            if self.branches and watched:
+                judged = {(v.ttl, v.address): v for v in diagnosis.branches} if diagnosis else {}
+                for index, branch in enumerate(watched):
+                    rows[f"h{hop.ttl}:branch:{branch.address}"] = self._branch_row(
+                        branch,
+                        judged.get((hop.ttl, branch.address)),
+                        index == len(watched) - 1,
+                        layout,
+                    )
+                if found is not None:
+                    said = Text(f"    {branches_said(found, view.multipath)}", style="dim")
+                    rows[f"h{hop.ttl}:branches"] = [Text(), said]  # spans the row
+                continue
             for extra in hop.responders[1:]:
                 rows[f"h{hop.ttl}:{extra.address}"] = self._responder_row(extra, layout)
         return rows
+
+    def _branch_row(
+        self, branch: BranchView, verdict: BranchVerdict | None, last: bool, layout: TableLayout
+    ) -> list[Text]:
+        """Under its hop: one branch as its own flow saw it, with its own loss and verdict."""
+        palette = palette_of(self.app)
+        responder = ResponderView(
+            branch.address, branch.names, branch.received, branch.rtt, ReplyKind.TIME_EXCEEDED, 0
+        )
+        label = Text("  └ " if last else "  ├ ", style="dim").append_text(
+            self._host(responder, layout.host_width - 5)
+        )
+        if branch.moved:
+            label.append(f" moved {branch.moved}", style="dim")
+        row = RowStats(
+            branch.sent,
+            branch.received,
+            branch.lost,
+            branch.loss_pct if branch.received + branch.lost else None,
+            branch.rtt,
+        )
+        cells = [Text(), label]
+        if layout.verdicts:
+            cells.append(branch_verdict_text(verdict, palette))
+        for column in layout.statistics:
+            value = column.value(row)
+            cells.append(Text() if value is None else Text(cell_text(column, row)))
+        if layout.history_width:
+            cells.append(Text())
+        return cells
 
     def _label_row(self, label: MplsLabel, layout: TableLayout) -> list[Text]:
         """One entry of a hop's label stack, in the host column, as mtr's e shows it."""

@@ -154,6 +154,15 @@ APP_BINDINGS: list[Binding] = [
         tooltip="the selected router's latest reply as scapy dissects it, and its bytes",
     ),
     Binding(
+        "B",
+        "toggle_branches",
+        "Branches",
+        id="branches",
+        show=False,
+        tooltip="with --multipath: each branch of a balanced hop on its own row, with its "
+        "own loss and times, on / off (the extra responders show instead)",
+    ),
+    Binding(
         "e",
         "toggle_mpls",
         "MPLS",

@@ -10,7 +10,9 @@ from typing import NamedTuple
 
 from rich.text import Text
 
-from tracetui.path.diagnosis import HopVerdict, Verdict
+from tracetui.path.diagnosis import BranchVerdict, HopVerdict, Verdict
+from tracetui.path.snapshot import Multipath
+from tracetui.probe.mda import HopBranches
 from tracetui.tui.palette import COLOUR, Palette
 
 VERDICT_WIDTH = 12
@@ -95,3 +97,41 @@ def verdict_text(verdict: HopVerdict | None, palette: Palette = COLOUR) -> Text:
         return Text()
     look = LOOKS[verdict.verdict]
     return Text(look.label.format(code=verdict.code), style=getattr(palette, look.style))
+
+
+BRANCH_LOOKS: dict[str, tuple[str, str]] = {
+    "ok": ("ok", "ok"),
+    "loss": ("▶ branch", "origin"),
+    "carried": ("↓ carried", "carried"),
+    "shared": ("= hop", "aside"),
+    "unknown": ("…", "aside"),
+}
+"""A branch's verdict (diagnose/branches.py) as its row under the hop shows it."""
+
+
+def branch_verdict_text(verdict: BranchVerdict | None, palette: Palette = COLOUR) -> Text:
+    if verdict is None:
+        return Text()
+    label, style = BRANCH_LOOKS[verdict.verdict]
+    return Text(label, style=getattr(palette, style))
+
+
+def branches_mark(found: HopBranches, multipath: Multipath | None) -> str:
+    """Beside a balanced hop: how many next hops, and how sure (∥3 95%, ∥2 per packet)."""
+    count = len(found.interfaces)
+    if found.per_packet:
+        return f"∥{count} per packet"
+    if multipath is None or not found.confident:
+        return f"∥{count}+"
+    return f"∥{count} {multipath.confidence * 100:.0f}%"
+
+
+def branches_said(found: HopBranches, multipath: Multipath | None) -> str:
+    """Under a balanced hop's branches: what the search can say of them."""
+    count = len(found.interfaces)
+    if found.per_packet:
+        return f"{count} interfaces, balanced per packet: one flow meets several"
+    if multipath is None or not found.confident:
+        return f"{count} next hops so far, maybe more"
+    meshed = ", meshed" if found.meshed else ""
+    return f"{count} next hops, {multipath.confidence * 100:.0f} %: no more{meshed}"
