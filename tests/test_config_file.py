@@ -175,6 +175,7 @@ SAMPLES: dict[str, list[str]] = {
     "gracetime": ["-G", "3"],
     "report": ["-r"],
     "report-wide": ["-w"],
+    "dot": ["--dot"],
     "json": ["-j"],
     "xml": ["-x"],
     "csv": ["-C"],

@@ -77,6 +77,14 @@ FORMATS: dict[str, ReportFormat] = {
             ("--markdown",),
             "output a Markdown table",
         ),
+        ReportFormat(
+            "dot",
+            "Graphviz graph",
+            "dot",
+            "tracetui.report.as_dot:render_dot",
+            ("--dot",),
+            "output a Graphviz graph of the path (every branch with --multipath)",
+        ),
     )
 }
 """Every report format, one row each; the command line's options come from it."""
