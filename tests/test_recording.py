@@ -423,3 +423,14 @@ def test_names_recorded_before_a_field_was_added_still_read():
     too_many = '["198.18.1.1"' + ", null" * (len(info._fields) + 1) + "]"
     with pytest.raises(RecordingError):
         parse_name(too_many)
+
+
+def test_a_multipath_search_and_its_branch_watch_are_replayed(tmp_path):
+    """The search's probes leave at their own paced moments, not a round's: the recording
+    keeps those moments, and the replay makes the same decisions, reply by reply."""
+    path = tmp_path / "run.pcapng"
+    recorded = record(path, ProbeMethod.UDP, count=120, multipath=0.95)
+    names = {type(e).__name__ for e in recorded}
+    assert {"BranchesFound", "DiscoveryEnded", "BranchSent", "BranchReplied"} <= names
+    replayed, unmatched = replay(path)
+    assert unmatched == 0 and same_run(replayed) == same_run(recorded)

@@ -62,6 +62,9 @@ class BranchWatch:
         self._ledger = ProbeLedger(codec.key_space)
         self._timeout_ns = int(timeout * 1e9)
         self._moved: dict[tuple[int, str], int] = {}
+        self._per_packet: set[int] = set()
+        """Hops where a flow left its branch and came back: balanced per packet, so no
+        flow keeps to a branch there; they are no longer probed."""
         self._lost: dict[tuple[int, str], int] = {}
         self.changed = False
         """A flow met an interface the search never saw at its hop: the path changed."""
@@ -78,7 +81,7 @@ class BranchWatch:
         """One probe per branch whose hop is within the path; returns how many left."""
         sent = 0
         for ttl, flow, address in self._branches:
-            if ttl > limit:
+            if ttl > limit or ttl in self._per_packet:
                 continue
             low, high = self.codec.keys_of(flow)
             key = self._ledger.allocate(low, high)
@@ -111,10 +114,12 @@ class BranchWatch:
         self._lost[branch] = 0
         if obs.responder not in self._known.get(probe.ttl, frozenset()):
             self.changed = True
+        if obs.responder == probe.address and self._moved.get(branch, 0):
+            self._per_packet.add(probe.ttl)  # away and back again: per packet, not per flow
         moved = self._moved[branch] = (
             self._moved.get(branch, 0) + 1 if obs.responder != probe.address else 0
         )
-        if moved >= MOVED_IN_A_ROW:
+        if moved >= MOVED_IN_A_ROW and probe.ttl not in self._per_packet:
             self.changed = True
         rtt = (stamp - probe.stamp) / 1e6
         self._sink(BranchReplied(probe.ttl, probe.round, probe.address, obs.responder, rtt))

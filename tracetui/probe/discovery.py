@@ -48,6 +48,10 @@ class Discovery:
         self._queue: deque[tuple[int, int]] = deque()
         self._next_send = now
         self._reported = 0
+        self._first_stamp: int | None = None
+        self._last_stamp = 0
+        """Transport stamps (ns) of the first probe and of the last answer or timeout: the
+        search's duration, the same in a replay as in the run it replays."""
         self.sent = 0
         self.over = False
 
@@ -57,7 +61,9 @@ class Discovery:
             return 0
         search = self.search
         for key, probe in self._ledger.expired(now):
+            self._last_stamp = max(self._last_stamp, probe.stamp + int(self.timeout * 1e9))
             self._queue.extend(search.lost(probe.ttl, self.codec.flow_of(key)))
+            self._queue.extend(search.wanted())
         self._queue.extend(search.wanted())
         self._report(now)
         sent = 0
@@ -80,6 +86,8 @@ class Discovery:
             self._queue.extend(self.search.lost(ttl, flow))
             return
         self._ledger.await_reply(key, Probe(ttl, 0, now, stamp), now + self.timeout)
+        if self._first_stamp is None:
+            self._first_stamp = stamp
         self.sent += 1
 
     def _report(self, now: float) -> None:
@@ -92,7 +100,9 @@ class Discovery:
             self.over = True
             complete = all(hop.confident for hop in finished if hop.interfaces)
             reason = "" if complete else self._why_not()
-            self._sink(DiscoveryEnded(search.probes, now - self.started_at, complete, reason))
+            first = self._first_stamp if self._first_stamp is not None else self._last_stamp
+            seconds = max(0, self._last_stamp - first) / 1e9
+            self._sink(DiscoveryEnded(search.probes, seconds, complete, reason))
 
     def _why_not(self) -> str:
         if self.search.flows_ran_out:
@@ -106,8 +116,12 @@ class Discovery:
             return False
         probe = self._ledger.settle(key, ProbeState.ANSWERED)
         if probe is not None:
+            self._last_stamp = max(self._last_stamp, stamp)
             flow = self.codec.flow_of(key)
             self.search.answered(probe.ttl, flow, obs.responder, obs.kind.ends_path)
+            # decide now, reply by reply: the same decisions whichever replies share a
+            # loop turn (a replay turns differently from the run it replays)
+            self._queue.extend(self.search.wanted())
         return True
 
     def stamped(self, sent: Observation, stamp: int) -> bool:

@@ -215,10 +215,11 @@ class MdaSearch:
             return 1
         if hop.ttl == self._first == 1 and len(hop.order) <= 1:
             return 1  # the host's own gateway (its routing table, not a balancer, picks it)
-        if not hop.order and not hop.probes:
-            return 1  # one probe first: it may find the target, ending the search
         if not hop.order:
-            return SILENT_FLOWS  # the first went unanswered: one more flow, then it is silent
+            # one flow first (it may find the target, ending the search); if it goes
+            # unanswered, one more, and then the hop is silent
+            silent = any(responder is None for responder in hop.reply.values())
+            return SILENT_FLOWS if silent else 1
         return probes_to_rule_out(max(1, len(hop.order)), self.confidence)
 
     def _plan(self, out: list[tuple[int, int]]) -> None:

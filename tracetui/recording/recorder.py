@@ -195,6 +195,9 @@ class RecordingTransport:
         self._put = self._writer.queue.put
         self._pending: dict[bytes, list[Any]] = {}
         self._round_at = clock.now()
+        self._in_round = False
+        """The engine's turn started a round: its probes (and the branches') leave at the
+        round's time; others (the multipath search's, paced) at their own."""
         self.engine_at = clock.now()
         self._malformed_seen: Counter[str] = Counter()
         self._sink: Sink | None = None
@@ -232,6 +235,7 @@ class RecordingTransport:
             match event:
                 case RoundStarted():
                     self._round_at = event.at
+                    self._in_round = True
                 case Restarted(reason=Restart.START):
                     self.engine_at = clock.now()  # microseconds after the engine read it
                 case Restarted(reason=Restart.SETTINGS):
@@ -255,13 +259,14 @@ class RecordingTransport:
         self.inner.set_tos(tos)
 
     def send(self, method: ProbeMethod, payload: bytes, ttl: int) -> int:
+        at = self._round_at if self._in_round else self._clock.now()
         try:
             stamp = self.inner.send(method, payload, ttl)
         except OSError as exc:
-            note = ProbeNote(method, ttl, self._round_at, time.time_ns(), False, exc.errno or 1)
+            note = ProbeNote(method, ttl, at, time.time_ns(), False, exc.errno or 1)
             self._queue(("probe", note, payload, ttl, note.sent_ns))
             raise
-        self._pending[payload[:8]] = [method, payload, ttl, self._round_at, stamp, 0, ""]
+        self._pending[payload[:8]] = [method, payload, ttl, at, stamp, 0, ""]
         return stamp
 
     def send_echo(self, address: str, payload: bytes) -> int:
@@ -288,6 +293,7 @@ class RecordingTransport:
         return stamps
 
     def drain(self) -> Sequence[tuple[Observation, int]]:
+        self._in_round = False  # a new turn of the engine's loop
         self._flush_pending()
         out = self.inner.drain()
         at = self._clock.now()
