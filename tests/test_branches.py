@@ -14,6 +14,7 @@ from tracetui.probe.events import (
     BranchLost,
     BranchReplied,
     BranchSent,
+    DiscoveryEnded,
     ProbeLost,
     ProbeReplied,
     ProbeSent,
@@ -163,3 +164,41 @@ def test_replies_shared_out_and_timeouts_kept_by_the_hop():
         else:
             model.apply(BranchReplied(1, round_, "198.18.1.1", "198.18.1.1", 1.0))
     assert model.snapshot().multipath is None  # no search ran: no branches are shown
+
+
+def test_a_route_change_the_rounds_meet_starts_the_search_again():
+    """Hop 3's router is replaced: the rounds' flow meets a router the search never saw,
+    and within the minimum gap the search runs again and finds it."""
+    before = diamond()
+    hops = list(before.hops)
+    hops[2] = SimHop((router(33),))
+    after = SimPath(tuple(hops))
+    run = Run(scenario(before, after, changes=(60.0,)), method=ProbeMethod.UDP, count=120,
+              multipath=0.95)  # fmt: skip
+    run.run()
+    ended = [e for e in run.events if isinstance(e, DiscoveryEnded)]
+    assert len(ended) == 2
+    found = run.model.snapshot().multipath
+    assert found is not None and found.at(3).interfaces == ("198.18.33.1",)
+
+
+def test_a_slower_branch_is_said_and_equal_ones_are_not():
+    path = diamond()
+    hops = list(path.hops)
+    three = hops[3]
+    assert isinstance(three, SimBranches)
+    slow = (SimHop((router(42),), SimLink(15.0)),)  # 15 ms each way: 30 ms more per round trip
+    hops[3] = SimBranches((*three.branches[:2], slow))
+    run = Run(scenario(SimPath(tuple(hops))), method=ProbeMethod.UDP, count=200, multipath=0.95)
+    run.run()
+    view, _ = diagnosed(run)
+    assert view.diagnosis is not None
+    slower = {(v.ttl, v.address): v.slower_ms for v in view.diagnosis.branches if v.slower_ms}
+    assert list(slower) == [(4, "198.18.42.1")] and 25.0 < slower[(4, "198.18.42.1")] < 35.0
+    assert any(s.startswith("hop 4: the branch through 198.18.42.1 is") for s in
+               view.diagnosis.summary)  # fmt: skip
+    run = Run(scenario(diamond()), method=ProbeMethod.UDP, count=200, multipath=0.95)
+    run.run()
+    view, _ = diagnosed(run)
+    assert view.diagnosis is not None
+    assert not any(v.slower_ms for v in view.diagnosis.branches)

@@ -14,6 +14,7 @@ that finds other interfaces at a hop than the one before it is an event.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import datetime
 
@@ -26,6 +27,9 @@ from tracetui.diagnose.confidence import (
 from tracetui.path.diagnosis import BranchVerdict
 from tracetui.path.snapshot import BranchView, Multipath
 
+SLOWER_MS = 10.0
+"""A branch slower than its siblings by less than this (or a quarter) is not said to be:
+the same threshold as a latency step at a hop (diagnose/latency_watch.py)."""
 MIN_SETTLED = 20
 """A branch's probes settled before it is judged at all."""
 LOSS_FLOOR = 0.01
@@ -45,6 +49,22 @@ def _losing(branch: BranchView, rest: list[BranchView], alpha: float) -> bool:
     rest_lost = sum(other.lost for other in rest)
     rest_settled = sum(_settled(other) for other in rest)
     return significantly_higher(branch.lost, settled, rest_lost, rest_settled, alpha)
+
+
+def _slower(branch: BranchView, rest: list[BranchView]) -> float:
+    """Milliseconds by which ``branch``'s mean round trip exceeds its siblings', if beyond
+    chance (three standard errors) and beyond SLOWER_MS and a quarter; else 0."""
+    others = [other for other in rest if other.received >= MIN_SETTLED]
+    if branch.received < MIN_SETTLED or not others:
+        return 0.0
+    slowest = max(others, key=lambda other: other.rtt.avg)
+    gap = branch.rtt.avg - slowest.rtt.avg
+    error = math.sqrt(
+        branch.rtt.stdev**2 / branch.received + slowest.rtt.stdev**2 / slowest.received
+    )
+    if gap > max(SLOWER_MS, 0.25 * slowest.rtt.avg) and gap > 3 * error:
+        return gap
+    return 0.0
 
 
 def _count(number: int) -> str:
@@ -122,7 +142,15 @@ class BranchJudge:
                     if judged
                     else "unknown"
                 )
-                verdicts.append(BranchVerdict(ttl, branch.address, verdict, branch.loss_pct))
+                slower = _slower(branch, rest)
+                verdicts.append(
+                    BranchVerdict(ttl, branch.address, verdict, branch.loss_pct, slower)
+                )
+                if slower:
+                    sentences.append(
+                        f"hop {ttl}: the branch through {branch.address} is {slower:.1f} ms "
+                        f"slower than the others ({branch.rtt.avg:.1f} ms on average)"
+                    )
             losing_at |= {(v.ttl, v.address) for v in verdicts if v.ttl == ttl and v.losing}
             losers = [v for v in verdicts if v.ttl == ttl and v.verdict == "loss"]
             clean = [v for v in verdicts if v.ttl == ttl and v.verdict == "ok"]
@@ -151,6 +179,8 @@ class BranchJudge:
         if self._found:
             for ttl in sorted(set(now) | set(self._found)):
                 before, after = self._found.get(ttl, frozenset()), now.get(ttl, frozenset())
+                if len(before) < 2 and len(after) < 2:
+                    continue  # one router for another: the route watch's responder events
                 for address in sorted(after - before):
                     add("branch-new", ttl, f"a new branch through {address}")
                 for address in sorted(before - after):

@@ -73,6 +73,9 @@ class BranchVerdict(NamedTuple):
     the hop's loss), 'carried' (an earlier branch of its flow loses) or 'unknown' (too
     few probes yet)."""
     loss_pct: float
+    slower_ms: float = 0.0
+    """How much slower its round trips are than its siblings', when that is beyond chance
+    and beyond 10 ms and a quarter (a branch through a longer or loaded link); else 0."""
 
     @property
     def losing(self) -> bool:

@@ -58,6 +58,8 @@ IDLE_WAIT = 3600.0
 
 MULTIPATH_REFRESH = 600.0
 """Seconds between two multipath searches while nothing suggests the path changed."""
+MULTIPATH_AGAIN = 30.0
+"""Seconds at least between two searches that the path's changes start."""
 
 SILENCE_MARGIN = 0.05
 """Seconds added to three times the slowest reply before the path's end counts as silent."""
@@ -108,6 +110,11 @@ class Engine:
         self._discovery: Discovery | None = None
         self._watch: BranchWatch | None = None
         self._refresh_at: float | None = None
+        self._found_at: dict[int, frozenset[str]] = {}
+        """The last search's interfaces by TTL: a round's reply from another means the path
+        changed, and the search runs again."""
+        self._path_moved = False
+        self._searched_at = -math.inf
         self._begin(Restart.START)
 
     # ----------------------------------------------------------------- control
@@ -210,6 +217,11 @@ class Engine:
             self._sink,
         )
         self._watch = watch if watch.branches else None
+        self._found_at = {
+            hop.ttl: frozenset(hop.interfaces)
+            for hop in discovery.search.finished
+            if hop.interfaces
+        }
         if self._watch is None:
             # nothing to watch: search again later all the same (a balancer may appear)
             self._refresh_at = now + MULTIPATH_REFRESH
@@ -257,6 +269,8 @@ class Engine:
             self._watch.stop()
             self._watch = None
         self._refresh_at = None
+        self._found_at = {}
+        self._path_moved = False
         s = self.settings
         if not s.multipath:
             return
@@ -271,6 +285,7 @@ class Engine:
                 FlowNote(f"{s.method.upper()} probes have no ports to vary: no multipath search")
             )
             return
+        self._searched_at = now
         search = MdaSearch(
             s.first_ttl, s.max_ttl, codec.flows, s.multipath, s.max_unknown, self.transport.target
         )
@@ -360,6 +375,8 @@ class Engine:
             if discovery.over:
                 self._discovery = None
                 self._watch_branches(discovery, now)
+        elif self._path_moved and now - self._searched_at >= MULTIPATH_AGAIN:
+            self._discover(now)
         elif self._watch is not None:
             self._watch.expire(now)
             if self._watch.changed or now - self._watch.started_at >= MULTIPATH_REFRESH:
@@ -635,6 +652,9 @@ class Engine:
             return
         rtt = (stamp - probe.stamp) / 1e6
         self._slowest_reply = max(self._slowest_reply, rtt / 1000.0)
+        found = self._found_at.get(ttl)
+        if found is not None and obs.responder not in found:
+            self._path_moved = True  # the rounds' flow meets a router the search did not
         self._sink(
             ProbeReplied(
                 ttl,

@@ -154,6 +154,7 @@ def _branch(branch: BranchView | None, verdict: BranchVerdict | None) -> dict[st
         "moved": branch.moved,
         **_times(branch.rtt),
         "verdict": verdict.verdict if verdict else None,
+        "slower_ms": round(verdict.slower_ms, 1) if verdict else 0.0,
     }
 
 
