@@ -323,6 +323,7 @@ class ExportScreen(ModalScreen[Path | None]):
     ExportScreen > Vertical { width: 78; max-width: 100%; height: auto; border: thick $primary;
                               background: $surface; padding: 1 1; }
     ExportScreen RadioSet { width: 100%; layout: horizontal; }
+    ExportScreen RadioSet > RadioButton { width: auto; margin-right: 1; }
     ExportScreen #error { color: $error; height: auto; }
     ExportScreen Horizontal { height: auto; margin-top: 1; }
     ExportScreen Button { margin-right: 2; }
