@@ -73,6 +73,7 @@ from tracetui.probe.events import (
     RoundStarted,
     Tally,
 )
+from tracetui.probe.mda import FIXED_FLOW
 from tracetui.probe.types import ProbeMethod, ReplyKind
 
 MAX_RESPONDERS = 16
@@ -490,7 +491,34 @@ class PathModel:
             )
             for (ttl, address), b in sorted(self.branches.items())
         )
-        return found._replace(hops=marked, branches=watched)
+        return found._replace(hops=marked, branches=watched + self._fixed_branches(found, hops))
+
+    def _fixed_branches(self, found: Multipath, hops: list[HopView]) -> tuple[BranchView, ...]:
+        """A balanced hop's interface that only the rounds' own flow reached: the rounds
+        are that branch's probes, so the hop's numbers are its."""
+        by_ttl = {hop.ttl: hop for hop in hops}
+        out = []
+        for branches in found.hops:
+            hop = by_ttl.get(branches.ttl)
+            if hop is None or len(branches.interfaces) < 2 or len(hop.responders) != 1:
+                continue
+            primary = hop.responders[0]
+            flows = dict(branches.flows).get(primary.address, ())
+            if (branches.ttl, primary.address) in self.branches or set(flows) - {FIXED_FLOW}:
+                continue
+            out.append(
+                BranchView(
+                    hop.ttl,
+                    primary.address,
+                    hop.sent,
+                    hop.received,
+                    hop.lost,
+                    0,
+                    hop.rtt,
+                    primary.names,
+                )
+            )
+        return tuple(out)
 
     def _discovery_ended(self, event: DiscoveryEnded) -> None:
         found = self.multipath or Multipath(0.0, ())

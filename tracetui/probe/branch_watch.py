@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from tracetui.probe.codec import FlowsCodec
 from tracetui.probe.events import BranchLost, BranchReplied, BranchSent, EngineEvent
 from tracetui.probe.lifecycle import Probe, ProbeLedger, ProbeState
-from tracetui.probe.mda import HopBranches
+from tracetui.probe.mda import FIXED_FLOW, HopBranches
 from tracetui.probe.network import Transport
 from tracetui.probe.types import Observation, ProbeMethod
 
@@ -30,14 +30,18 @@ LOST_IN_A_ROW = 10
 
 
 def watched(hops: Sequence[HopBranches]) -> list[tuple[int, int, str]]:
-    """(TTL, flow, interface) for every interface of every hop with several: its first flow."""
-    return [
-        (hop.ttl, flows[0], address)
-        for hop in hops
-        if len(hop.interfaces) > 1
-        for address, flows in hop.flows
-        if flows
-    ]
+    """(TTL, flow, interface) for every interface of every hop with several: its first flow
+    of the search's own. An interface only the rounds' fixed flow reached needs no watch:
+    the rounds are its probes, and the model shows their numbers as its branch's."""
+    out = []
+    for hop in hops:
+        if len(hop.interfaces) < 2:
+            continue
+        for address, flows in hop.flows:
+            own = [flow for flow in flows if flow != FIXED_FLOW]
+            if own:
+                out.append((hop.ttl, own[0], address))
+    return out
 
 
 class BranchWatch:

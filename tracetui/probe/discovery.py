@@ -124,6 +124,11 @@ class Discovery:
             self._queue.extend(self.search.wanted())
         return True
 
+    def observed(self, ttl: int, responder: str, ends_path: bool) -> None:
+        """A round's reply in the fixed flow (see FIXED_FLOW): a sample for free."""
+        self.search.observed(ttl, responder, ends_path)
+        self._queue.extend(self.search.wanted())
+
     def stamped(self, sent: Observation, stamp: int) -> bool:
         """Whether a transmit stamp is one of ours (kept: nothing here needs it finer)."""
         return self.codec.key_of(sent) is not None

@@ -249,6 +249,7 @@ class Engine:
         self._next_round_at = self._last_round_at = self.clock.now()
         self._path = PathLength(s.first_ttl, s.max_ttl, s.max_unknown)
         self._first_round_open = 0
+        self._first_round_in = False
         self._finished_sent = False
         self._tail_reached = False
         self._tail_noted = False
@@ -368,7 +369,9 @@ class Engine:
         now = self.clock.now()
         self._expire(now)
         discovery = self._discovery
-        if discovery is not None:
+        if discovery is not None and not self._first_round_in:
+            pass  # the search starts once the first round is in: its replies are samples
+        elif discovery is not None:
             if discovery.turn(now):
                 for probe, stamp in transport.sent_stamps(self.settings.method, MAX_STAMPS):
                     self._on_sent_stamp(probe, stamp)
@@ -449,7 +452,7 @@ class Engine:
         echo = self._echoes.next_deadline()
         if echo is not None:
             deadline = min(deadline, echo)
-        if self._discovery is not None:
+        if self._discovery is not None and self._first_round_in:
             search = self._discovery.next_deadline()
             if search is not None:
                 deadline = min(deadline, search)
@@ -655,6 +658,9 @@ class Engine:
         found = self._found_at.get(ttl)
         if found is not None and obs.responder not in found:
             self._path_moved = True  # the rounds' flow meets a router the search did not
+        fixed = not isinstance(codec := self._codec, SplitFlowCodec) or key < codec.split
+        if self._discovery is not None and fixed and not self.settings.vary_ports:
+            self._discovery.observed(ttl, obs.responder, obs.kind.ends_path)
         self._sink(
             ProbeReplied(
                 ttl,
@@ -688,6 +694,7 @@ class Engine:
         if round_ == self._first_round and self._first_round_open > 0:
             self._first_round_open -= 1
             if self._first_round_open == 0:
+                self._first_round_in = True
                 self._path.first_round_done()
 
     def _discard(self, key: int, probe: Probe) -> None:

@@ -33,6 +33,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+FIXED_FLOW = 0
+"""The rounds' own flow: probed at every hop every round, so its first reply at each hop
+is a sample the search need not send (it cannot: its ports are the rounds')."""
 MAX_NEXT_HOPS = 32
 """More interfaces than this at one hop are not ruled out: the search stops there."""
 RETRIES = 1
@@ -209,10 +212,18 @@ class MdaSearch:
         }
 
     def _need(self, hop: _Hop) -> int:
-        """Replies the hop needs: n_k, one at the first hop, none more once the target
-        answered alone (scamper's tracelb stops there too)."""
+        """Replies the hop needs: n_k; one at the first hop; at the target, once it
+        answered alone, one flow through each interface of the hop before (scamper's
+        tracelb stops at the target's first reply: a branch one hop longer would be
+        missed where a shorter one reached the target first)."""
         if hop.target_seen and len(hop.order) == 1:
-            return 1
+            before = self._live_before(hop.ttl)
+            unseen = sum(
+                1
+                for flows in before.values()
+                if not any(f in hop.reply or f in hop.waiting for f in flows)
+            )
+            return hop.replies + unseen
         if hop.ttl == self._first == 1 and len(hop.order) <= 1:
             return 1  # the host's own gateway (its routing table, not a balancer, picks it)
         if not hop.order:
@@ -247,11 +258,25 @@ class MdaSearch:
         while any(index < len(column) for column in columns):
             for column in columns:
                 flow = column[index] if index < len(column) else None
-                if flow is not None and flow not in hop.reply and flow not in hop.waiting:
+                if flow is None or flow == FIXED_FLOW:
+                    continue  # the rounds probe the fixed flow: the search cannot
+                if flow not in hop.reply and flow not in hop.waiting:
                     yield flow
             index += 1
 
     # --------------------------------------------------------- what came back
+    def observed(self, ttl: int, responder: str, ends_path: bool) -> None:
+        """A round's reply in the fixed flow: its first at each hop is one more sample."""
+        if ttl < self._first or ttl > self.max_ttl:
+            return
+        hop = self.hop(ttl)
+        if FIXED_FLOW in hop.reply or hop.ttl < self._ttl:
+            return  # a settled hop stays as it was reported
+        hop.reply[FIXED_FLOW] = responder
+        self._record(hop, responder, ends_path)
+        if ends_path and responder == self.target:
+            hop.target_seen = True
+
     def answered(self, ttl: int, flow: int, responder: str, ends_path: bool) -> None:
         hop = self._hops.get(ttl)
         if hop is None or flow not in hop.waiting:
