@@ -202,3 +202,26 @@ def test_a_slower_branch_is_said_and_equal_ones_are_not():
     view, _ = diagnosed(run)
     assert view.diagnosis is not None
     assert not any(v.slower_ms for v in view.diagnosis.branches)
+
+
+def test_a_latency_step_on_one_branch_is_its_own_event():
+    """At 120 s the link into hop 4's third router gets 20 ms slower each way: that branch
+    alone steps; hop 4's other branches and the rounds' own flow do not."""
+    before = diamond()
+    hops = list(before.hops)
+    three = hops[3]
+    assert isinstance(three, SimBranches)
+    hops[3] = SimBranches((*three.branches[:2], (SimHop((router(42),), SimLink(21.0)),)))
+    after = SimPath(tuple(hops))
+    run = Run(scenario(before, after, changes=(120.0,)), method=ProbeMethod.UDP, count=240,
+              multipath=0.95)  # fmt: skip
+    diagnoser = Diagnoser()
+    events = []
+    for _ in range(240):
+        run.run_for(1.0)
+        diagnoser.update(run.model.snapshot())
+        events += diagnoser.new_events
+    steps = [(e.ttl, e.message) for e in events if e.kind == "branch-latency-step"]
+    assert len(steps) == 1 and steps[0][0] == 4, steps
+    assert steps[0][1].startswith("the branch through 198.18.42.1: round trips 4")
+    assert "higher" in steps[0][1]

@@ -24,12 +24,15 @@ from tracetui.diagnose.confidence import (
     loses_more_than,
     significantly_higher,
 )
+from tracetui.diagnose.latency_watch import STEP_MS, STEP_SHARE, median
 from tracetui.path.diagnosis import BranchVerdict
 from tracetui.path.snapshot import BranchView, Multipath
 
 SLOWER_MS = 10.0
 """A branch slower than its siblings by less than this (or a quarter) is not said to be:
 the same threshold as a latency step at a hop (diagnose/latency_watch.py)."""
+STEP_WINDOW = 20
+"""Round trips a branch's step is judged on: the model keeps this many (BRANCH_RECENT)."""
 MIN_SETTLED = 20
 """A branch's probes settled before it is judged at all."""
 LOSS_FLOOR = 0.01
@@ -89,12 +92,15 @@ def _upstream(found: Multipath, ttl: int, address: str) -> set[tuple[int, str]]:
 
 class BranchJudge:
     def __init__(self) -> None:
+        self._reference: dict[tuple[int, str], float] = {}
+        """Each branch's frozen median round trip, that a step is measured from."""
         self._losing: set[tuple[int, str]] = set()
         self._announced: set[tuple[int, str]] = set()
         self._found: dict[int, frozenset[str]] = {}
         self._search: tuple[int, float] | None = None
 
     def reset(self) -> None:
+        self._reference = {}
         self._losing = set()
         self._announced = set()
 
@@ -105,6 +111,7 @@ class BranchJudge:
         if found is None:
             return (), ()
         self._changes(found, add)
+        self._steps(found, add)
         verdicts: list[BranchVerdict] = []
         sentences: list[str] = []
         losing_at: set[tuple[int, str]] = set()
@@ -166,6 +173,38 @@ class BranchJudge:
                     f"{loser.loss_pct:.1f} %; {rest_text}"
                 )
         return tuple(verdicts), tuple(sentences)
+
+    def _steps(self, found: Multipath, add: Add) -> None:
+        """A branch whose latest round trips moved from its reference by more than a latency
+        step (as at a hop: 10 ms and a quarter), both halves of them, while its siblings'
+        did not move half as much: a step on that branch alone (a step of the whole hop is
+        the latency watch's)."""
+        moves: dict[tuple[int, str], tuple[float, float, bool]] = {}
+        for branch in found.branches:
+            recent = branch.recent
+            if len(recent) < STEP_WINDOW:
+                continue
+            key = (branch.ttl, branch.address)
+            now = median(recent)
+            reference = self._reference.setdefault(key, now)
+            half = len(recent) // 2
+            older, newer = median(recent[:half]) - reference, median(recent[half:]) - reference
+            limit = max(STEP_MS, STEP_SHARE * reference)
+            held = (older > limit and newer > limit) or (older < -limit and newer < -limit)
+            moves[key] = (reference, now - reference, held)
+        for (ttl, address), (reference, gap, held) in moves.items():
+            if not held:
+                continue
+            siblings = [m for (t, a), (_, m, _) in moves.items() if t == ttl and a != address]
+            self._reference[(ttl, address)] = reference + gap  # the new level, either way
+            if siblings and all(abs(move) < abs(gap) / 2 for move in siblings):
+                how = "higher" if gap > 0 else "lower"
+                add(
+                    "branch-latency-step",
+                    ttl,
+                    f"the branch through {address}: round trips {abs(gap):.1f} ms {how} "
+                    f"({reference:.1f} → {reference + gap:.1f} ms), the others' as they were",
+                )
 
     def _changes(self, found: Multipath, add: Add) -> None:
         """A finished search whose interfaces differ from the last one's: events."""

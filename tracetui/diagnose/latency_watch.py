@@ -18,7 +18,7 @@ step is logged once and a step back is seen as one too.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from tracetui.path.snapshot import HopView, PathView, has_rtt
 
@@ -38,7 +38,7 @@ AFRESH = 10
 Add = Callable[[str, int | None, str], None]
 
 
-def _median(values: list[float]) -> float:
+def median(values: Sequence[float]) -> float:
     """(statistics.median pulls in decimal and fractions: start-up time for nothing.)"""
     ordered = sorted(values)
     middle = len(ordered) // 2
@@ -129,7 +129,7 @@ class LatencyWatch:
                 ref.samples.append(sample)
         ref.taken_to = max(ref.taken_to, upto)
         if len(ref.samples) >= MIN_REFERENCE:
-            ref.value = _median(ref.samples)
+            ref.value = median(ref.samples)
 
     def _recent(self, hop: HopView) -> list[float]:
         return [s for s in hop.history[-RECENT:] if has_rtt(s)]
@@ -143,7 +143,7 @@ class LatencyWatch:
         threshold = max(STEP_MS, STEP_SHARE * ref.value)
         up = sum(1 for s in recent if s > ref.value + threshold / 2)
         down = sum(1 for s in recent if s < ref.value - threshold / 2)
-        delta = _median(recent) - ref.value
+        delta = median(recent) - ref.value
         if up >= MOVED_SHARE and delta >= threshold:
             return delta, up
         if down >= MOVED_SHARE and -delta >= threshold:
@@ -159,6 +159,6 @@ class LatencyWatch:
         half = delta / 2
         if delta > 0:
             beyond = sum(1 for s in recent if s > ref.value + half / 2)
-            return beyond >= CARRIED_SHARE and _median(recent) - ref.value >= half
+            return beyond >= CARRIED_SHARE and median(recent) - ref.value >= half
         beyond = sum(1 for s in recent if s < ref.value + half / 2)
-        return beyond >= CARRIED_SHARE and _median(recent) - ref.value <= half
+        return beyond >= CARRIED_SHARE and median(recent) - ref.value <= half

@@ -60,6 +60,7 @@ EVENT_KINDS = (
     "branch-gone",
     "branch-loss-start",
     "branch-loss-end",
+    "branch-latency-step",
 )
 
 

@@ -120,8 +120,12 @@ class _Responder:
         self.last_round = round_
 
 
+BRANCH_RECENT = 20
+"""A branch's latest round trips kept, for the median a latency step is judged on."""
+
+
 class _Branch:
-    __slots__ = ("in_flight", "received", "lost", "moved", "rtt")
+    __slots__ = ("in_flight", "received", "lost", "moved", "rtt", "recent")
 
     def __init__(self) -> None:
         self.in_flight = 0
@@ -129,6 +133,7 @@ class _Branch:
         self.lost = 0
         self.moved = 0
         self.rtt = RttStats()
+        self.recent: deque[float] = deque(maxlen=BRANCH_RECENT)
 
 
 class _Hop:
@@ -459,6 +464,7 @@ class PathModel:
             return
         branch.received += 1
         branch.rtt.add(event.rtt)
+        branch.recent.append(event.rtt)
 
     def _branch_lost(self, event: BranchLost) -> None:
         branch = self._branch(event.ttl, event.branch)
@@ -488,6 +494,7 @@ class PathModel:
                 b.moved,
                 b.rtt.summary(),
                 lookup(address) or NO_NAME,
+                tuple(b.recent),
             )
             for (ttl, address), b in sorted(self.branches.items())
         )

@@ -183,6 +183,8 @@ class BranchView(NamedTuple):
     """Replies from another interface: the flow no longer keeps to this branch."""
     rtt: RttSummary
     names: NameInfo = NO_NAME
+    recent: tuple[float, ...] = ()
+    """Its latest round trips, oldest first (at most 20)."""
 
     @property
     def loss_pct(self) -> float:
