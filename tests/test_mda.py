@@ -125,3 +125,17 @@ def test_icmp_has_no_flows_to_vary_and_says_so():
     assert not any(isinstance(e, BranchesFound | DiscoveryEnded) for e in run.events)
     notes = [e.text for e in run.events if isinstance(e, FlowNote)]
     assert notes == ["ICMP probes have no ports to vary: no multipath search"]
+
+
+def test_branches_of_unequal_length_are_both_followed_to_the_target():
+    """A short branch reaches the target at hop 4, a long one at hop 6: the target's first
+    reply at hop 4 does not end the search while the long branch's flow is still on its
+    way (one flow through each interface of the hop before)."""
+    short = (SimHop((router(20),)),)
+    long = tuple(SimHop((router(30 + i),)) for i in range(3))
+    base = chain(3)
+    path = SimPath((base.hops[0], base.hops[1], SimBranches((short, long)), base.hops[2]))
+    _, found, ended = _discover(path)
+    assert set(found[4].hop.interfaces) == {"198.18.31.1", "198.18.3.1"}
+    assert found[4].hop.ends == ("198.18.3.1",) and found[6].hop.interfaces == ("198.18.3.1",)
+    assert ended.complete
