@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from simpaths import Run, router, scenario
@@ -225,3 +226,28 @@ def test_a_latency_step_on_one_branch_is_its_own_event():
     assert len(steps) == 1 and steps[0][0] == 4, steps
     assert steps[0][1].startswith("the branch through 198.18.42.1: round trips 4")
     assert "higher" in steps[0][1]
+
+
+def test_the_stream_names_the_branch_of_each_branch_probe(tmp_path):
+    """--stream: a branch's probes are probe lines with ``branch``; the rounds' are not."""
+    import io
+
+    from tracetui.outputs.json_stream import ProbeStream
+
+    buffer = io.StringIO()
+    writer = ProbeStream(buffer, owned=False)
+    stream = writer.target("t")
+    run = Run(scenario(lossy_diamond(0.2)), method=ProbeMethod.UDP, count=60, multipath=0.95)
+    run.engine._sink = lambda event: (run._sink(event), stream.observe(event))
+    run.run()
+    writer.close()
+    lines = [json.loads(line) for line in buffer.getvalue().splitlines()]
+    branch = [line for line in lines if "branch" in line]
+    view = run.model.snapshot()
+    assert view.multipath is not None
+    by = {(b.ttl, b.address): b for b in view.multipath.branches}
+    for (ttl, address), counted in by.items():
+        mine = [line for line in branch if (line["ttl"], line["branch"]) == (ttl, address)]
+        assert len([line for line in mine if "rtt_ms" in line]) == counted.received
+        assert len([line for line in mine if line.get("lost")]) == counted.lost
+    assert len(lines) - len(branch) == sum(hop.received + hop.lost for hop in view.hops)

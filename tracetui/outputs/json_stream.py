@@ -11,7 +11,10 @@ Every line has ``"v"`` (this format's version, ``STREAM_VERSION``), ``"type"``,
 
 - ``"type": "probe"``: ``method``, ``ttl``, ``round`` and ``responder`` with
   ``rtt_ms`` (a reply), or ``"lost": true`` (no reply in time), or
-  ``"not_sent": REASON`` (the kernel refused to send it);
+  ``"not_sent": REASON`` (the kernel refused to send it); with ``--multipath``,
+  a probe in the flow that keeps to one branch of a balanced hop also has
+  ``branch`` (the interface it stands for; a ``responder`` other than it
+  means the flow moved);
 - ``"type": "event"``: ``event`` (the kinds ``--events`` writes: route changes,
   loss episodes, latency steps), ``ttl`` (null for the whole path), ``message``;
 - ``"type": "dropped"``: ``dropped``, that target's lines lost to a slow reader
@@ -34,7 +37,15 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any
 
-from tracetui.probe.events import EngineEvent, ProbeFailed, ProbeLost, ProbeReplied, Restarted
+from tracetui.probe.events import (
+    BranchLost,
+    BranchReplied,
+    EngineEvent,
+    ProbeFailed,
+    ProbeLost,
+    ProbeReplied,
+    Restarted,
+)
 
 if TYPE_CHECKING:
     from tracetui.path.diagnosis import PathEvent
@@ -117,6 +128,10 @@ class ProbeStream:
             line.update(responder=item[6], rtt_ms=round(item[7], 3))
         elif what == "lost":
             line["lost"] = True
+        elif what == "branch-reply":
+            line.update(branch=item[6], responder=item[7], rtt_ms=round(item[8], 3))
+        elif what == "branch-lost":
+            line.update(branch=item[6], lost=True)
         else:
             line["not_sent"] = item[6]
         return line
@@ -173,6 +188,12 @@ class TargetStream:
             case ProbeFailed():
                 put((self.target, "failed", time.time(), self.method, event.ttl, event.round,
                      event.reason))  # fmt: skip
+            case BranchReplied():
+                put((self.target, "branch-reply", time.time(), self.method, event.ttl,
+                     event.round, event.branch, event.responder, event.rtt))  # fmt: skip
+            case BranchLost():
+                put((self.target, "branch-lost", time.time(), self.method, event.ttl,
+                     event.round, event.branch))  # fmt: skip
             case Restarted():
                 self.method = str(event.method)
 
