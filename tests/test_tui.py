@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 
@@ -750,3 +751,25 @@ async def test_g_shows_the_selected_hops_rtt_as_a_histogram(monkeypatch, tmp_pat
         await pilot.press("g")
         await pilot.pause()
         assert "RTT histogram" not in screen_text(app) and "RTT, last" in screen_text(app)
+
+
+async def test_shift_c_copies_the_text_report_through_osc_52(monkeypatch, tmp_path):
+    """C: the text report goes to the terminal's clipboard as an OSC 52 sequence, for a
+    ticket; what it copies is what E would export as text."""
+    app = demo_app(monkeypatch, tmp_path)
+    written: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        driver = app._driver
+        assert driver is not None
+        monkeypatch.setattr(driver, "write", written.append)
+        notices: list[str] = []
+        monkeypatch.setattr(app, "notify", lambda message, **_: notices.append(message))
+        await pilot.press("C")
+        await pilot.pause()
+        expected = app.render_report("text")
+        assert app.clipboard == expected and expected.startswith("Start: ")
+        sequences = [w for w in written if w.startswith("\x1b]52;c;")]
+        assert len(sequences) == 1
+        encoded = sequences[0][len("\x1b]52;c;") :].rstrip("\a").rstrip("\x1b\\")
+        assert base64.b64decode(encoded).decode() == expected
+        assert len(notices) == 1 and "copied to the clipboard" in notices[0]

@@ -507,6 +507,15 @@ class TraceApp(App[None]):
         stem = f"tracetui-{target}-{stamp}"
         self.push_screen(ExportScreen(self._export_dir, stem, self.render_report), self._exported)
 
+    def action_copy_report(self) -> None:
+        """The text report of what the screen shows, as OSC 52 hands it to the terminal's
+        clipboard (terminals that do not honour OSC 52 ignore it; the notice says so)."""
+        self.copy_to_clipboard(self.render_report("text"))
+        self.notify(
+            "Text report copied to the clipboard (if your terminal takes OSC 52)",
+            title="Copied",
+        )
+
     def render_report(self, fmt: str) -> str:
         """A report of what the screen shows now (the last frame's snapshot)."""
         view = self.view if self.view is not None else self.trace.snapshot()

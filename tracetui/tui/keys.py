@@ -10,6 +10,7 @@ from textual.binding import Binding
 
 from tracetui.probe.methods import METHODS
 from tracetui.probe.tunables import TUNABLES
+from tracetui.report.formats import FORMATS
 
 
 def _method_bindings() -> list[Binding]:
@@ -71,7 +72,16 @@ APP_BINDINGS: list[Binding] = [
         "export",
         "Export",
         id="export",
-        tooltip="export a report (text, JSON, CSV, XML, Markdown)",
+        tooltip=f"export a report ({', '.join(f.name for f in FORMATS.values())}) to a file",
+    ),
+    Binding(
+        "C",
+        "copy_report",
+        "Copy",
+        id="copy-report",
+        show=False,
+        tooltip="copy the text report (mtr -r) to the clipboard through the terminal "
+        "(OSC 52), to paste into a ticket",
     ),
     Binding(
         "v",
