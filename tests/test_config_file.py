@@ -167,6 +167,7 @@ SAMPLES: dict[str, list[str]] = {
     "mark": ["-M", "7"],
     "vary-ports": ["--vary-ports"],
     "multipath": ["-u", "--multipath"],
+    "privacy-max-ttl": ["--privacy-max-ttl", "2"],
     "multipath-confidence": ["-u", "--multipath", "--multipath-confidence", "99"],
     "no-triage": ["--no-triage"],
     "interval": ["-i", "0.25"],

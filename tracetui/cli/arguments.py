@@ -124,6 +124,21 @@ def build_config(args: argparse.Namespace, file: ConfigFile) -> Config:
         raise UsageError("--multipath varies ports a load balancer hashes: give -u or -T")
     if args.multipath and args.vary_ports:
         raise UsageError("--multipath keeps the rounds in one flow: leave out --vary-ports")
+    if args.privacy_max_ttl:
+        leaks = {
+            "-l/--raw": args.format == "raw",
+            "-p/--split": args.format == "split",
+            "--stream": args.stream is not None,
+            "--events": args.events is not None,
+            "--record": args.record is not None,
+            "--metrics": args.metrics is not None,
+        }
+        for option, given in leaks.items():
+            if given:
+                raise UsageError(
+                    f"--privacy-max-ttl hides hops in reports and on screen; {option} writes "
+                    "every responder as it is: leave one of them out"
+                )
     if args.localport is not None and method is not ProbeMethod.UDP:
         raise UsageError("-L/--localport applies to UDP (-u) probes only")
     report_format = args.format
@@ -196,6 +211,7 @@ def build_config(args: argparse.Namespace, file: ConfigFile) -> Config:
         ipinfo=ipinfo,
         report_extra=args.report_extra,
         mpls=args.mpls,
+        privacy_max_ttl=args.privacy_max_ttl,
         display_mode=args.displaymode,
         keymap=file.keymap,
         theme=file.theme,

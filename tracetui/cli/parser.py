@@ -289,6 +289,14 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"{EXTRA}how sure --multipath must be that no branch is left: 95 or 99 (95)",
     )
     probes.add_argument(
+        "--privacy-max-ttl",
+        type=integer_between(0, 255, "privacy max TTL"),
+        default=0,
+        metavar="N",
+        help=f"{EXTRA}hide hops 1 to N and the source address in every report and on the "
+        "screen, for reports posted in public (Trippy's privacy mode)",
+    )
+    probes.add_argument(
         "--no-triage",
         action="store_true",
         help=f"{EXTRA}do not ping hops that look rate-limited to confirm it",

@@ -25,6 +25,8 @@ class ReportOptions(NamedTuple):
     """tracetui's verdicts and summary in the text report (--report-extra)."""
     mpls: bool = False
     """mtr's -e: MPLS label stacks under their hop (text report, raw stream)."""
+    privacy_max_ttl: int = 0
+    """Hops 1 to N and the source hidden (path/privacy.py), whatever the format."""
 
     @property
     def info_field(self) -> int | None:

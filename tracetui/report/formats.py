@@ -102,8 +102,10 @@ REPORT_MODULES = tuple(dict.fromkeys(m for name in FORMATS for m in report_modul
 
 
 def render(view: PathView, fmt: str, options: ReportOptions | None = None) -> str:
+    from tracetui.path.privacy import redact
     from tracetui.report.common import ReportOptions
 
+    options = options or ReportOptions()
     module, function = FORMATS[fmt].writer.split(":")
     writer = getattr(importlib.import_module(module), function)
-    return writer(view, options or ReportOptions())
+    return writer(redact(view, options.privacy_max_ttl), options)

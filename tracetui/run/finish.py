@@ -31,6 +31,7 @@ def report_options(config: Config) -> ReportOptions:
         ipinfo=config.ipinfo,
         extra=config.report_extra,
         mpls=config.mpls,
+        privacy_max_ttl=config.privacy_max_ttl,
     )
 
 

@@ -54,6 +54,7 @@ def screen_options(config: Config) -> dict[str, Any]:
         "order": config.order,
         "chart": config.display_mode > 0,
         "mpls": config.mpls,
+        "privacy_max_ttl": config.privacy_max_ttl,
         "keymap": keymap,
         "theme": config.theme or remembered_theme(),
         "on_theme": remember_theme,

@@ -67,6 +67,8 @@ class Config(NamedTuple):
     """Text report: tracetui's verdict column and summary after mtr's table."""
     mpls: bool = False
     """mtr's -e: MPLS label stacks in the text report, the raw stream and under each hop."""
+    privacy_max_ttl: int = 0
+    """Hops 1 to N and the source hidden in reports and on screen (path/privacy.py)."""
     display_mode: int = 0
     """mtr's --displaymode: 0 the table with its history strip, 1 and 2 the RTT chart."""
     keymap: tuple[tuple[str, str], ...] = ()

@@ -28,6 +28,7 @@ from tracetui.columns import JITTER_ORDER, LATENCY_ORDER
 from tracetui.exits import EXIT_SIGNAL_BASE
 from tracetui.inspector import inspect as inspect_packet
 from tracetui.labels import IPINFO_WIDTHS
+from tracetui.path.privacy import redact
 from tracetui.path.snapshot import PathView
 from tracetui.probe.types import ProbeMethod, ReplyKind
 from tracetui.report import ReportOptions, render
@@ -83,6 +84,7 @@ class TraceApp(App[None]):
         order: str = LATENCY_ORDER,
         chart: bool = False,
         mpls: bool = False,
+        privacy_max_ttl: int = 0,
         keymap: dict[str, str] | None = None,
         theme: str | None = None,
         on_theme: Callable[[str], None] | None = None,
@@ -106,9 +108,12 @@ class TraceApp(App[None]):
         self.chart_zoom = 0
         """Steps the chart's scale is below the slowest round trip (+ and - keys)."""
         self.mpls = mpls
+        """mtr's -e and e key: each hop's MPLS label stack on rows under it."""
         self.branches = True
         """Branch rows under balanced hops, with --multipath (B)."""
-        """mtr's -e and e key: each hop's MPLS label stack on rows under it."""
+        self.privacy_max_ttl = privacy_max_ttl
+        """--privacy-max-ttl: hops 1 to N and the source hidden in every frame (and so in
+        every report and copy made from one)."""
         if keymap:
             self.set_keymap(keymap)
         self._start_theme = theme
@@ -227,7 +232,7 @@ class TraceApp(App[None]):
             # replies carry ICMP extensions: load scapy now the first frame is up
             icmp_extensions.load_in_background()
         self._frame_at = time.monotonic()
-        view = self.view = self.trace.snapshot()
+        view = self.view = redact(self.trace.snapshot(), self.privacy_max_ttl)
         table = self.hop_table
         table.labels = self.labels
         table.mpls = self.mpls
@@ -518,7 +523,9 @@ class TraceApp(App[None]):
 
     def render_report(self, fmt: str) -> str:
         """A report of what the screen shows now (the last frame's snapshot)."""
-        view = self.view if self.view is not None else self.trace.snapshot()
+        view = self.view
+        if view is None:
+            view = redact(self.trace.snapshot(), self.privacy_max_ttl)
         return render(view, fmt, self.report_options())
 
     def _exported(self, path: Path | None) -> None:
