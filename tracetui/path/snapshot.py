@@ -218,6 +218,19 @@ class Multipath(NamedTuple):
         return None
 
 
+def branches_said(hop: HopBranches, confidence: float) -> str:
+    """What the search can say of one balanced hop ("3 next hops, 95 %: no more")."""
+    count = len(hop.interfaces)
+    if hop.per_packet:
+        return f"{count} interfaces, balanced per packet (the rounds' one flow met several)"
+    said = (
+        f"{count} next hops, {confidence * 100:.0f} %: no more"
+        if hop.confident
+        else f"{count} next hops, maybe more"
+    )
+    return said + (", meshed" if hop.meshed else "")
+
+
 def multipath_sentences(found: Multipath) -> list[str]:
     """What the multipath search found, in words a report or the screen can show."""
     percent = f"{found.confidence * 100:.0f} %"
@@ -230,17 +243,8 @@ def multipath_sentences(found: Multipath) -> list[str]:
     lines = [head]
     balanced = [hop for hop in found.hops if len(hop.interfaces) > 1]
     for hop in balanced:
-        count = len(hop.interfaces)
-        how = (
-            f"{count} interfaces, balanced per packet (the rounds' one flow met several)"
-            if hop.per_packet
-            else f"{count} next hops, {percent}: no more"
-            if hop.confident
-            else f"{count} next hops, maybe more"
-        )
-        if hop.meshed and not hop.per_packet:
-            how += ", meshed"
-        lines.append(f"hop {hop.ttl}: {how} ({', '.join(hop.interfaces)})")
+        said = branches_said(hop, found.confidence)
+        lines.append(f"hop {hop.ttl}: {said} ({', '.join(hop.interfaces)})")
     if not balanced and found.complete:
         lines.append(f"no load balancing: one interface per hop, {percent}: no more")
     return lines

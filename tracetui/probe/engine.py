@@ -658,9 +658,10 @@ class Engine:
         found = self._found_at.get(ttl)
         if found is not None and obs.responder not in found:
             self._path_moved = True  # the rounds' flow meets a router the search did not
-        fixed = not isinstance(codec := self._codec, SplitFlowCodec) or key < codec.split
-        if self._discovery is not None and fixed and not self.settings.vary_ports:
-            self._discovery.observed(ttl, obs.responder, obs.kind.ends_path)
+        if self._discovery is not None and not self.settings.vary_ports:
+            codec = self._codec  # the split tail's ports vary: not the fixed flow
+            if not isinstance(codec, SplitFlowCodec) or key < codec.split:
+                self._discovery.observed(ttl, obs.responder, obs.kind.ends_path)
         self._sink(
             ProbeReplied(
                 ttl,

@@ -36,7 +36,14 @@ from tracetui.columns import (
 )
 from tracetui.icmp_extensions import MplsLabel, decode_if_ready
 from tracetui.path.diagnosis import BranchVerdict
-from tracetui.path.snapshot import HISTORY_ROUNDS, BranchView, PathView, ResponderView, has_rtt
+from tracetui.path.snapshot import (
+    HISTORY_ROUNDS,
+    BranchView,
+    PathView,
+    ResponderView,
+    branches_said,
+    has_rtt,
+)
 from tracetui.probe.types import ReplyKind
 from tracetui.tui.format import Labels, history_strip, host_text, loss_text, own_range
 from tracetui.tui.keys import TABLE_BINDINGS
@@ -47,7 +54,6 @@ from tracetui.tui.verdicts import (
     VERDICT_WIDTH,
     branch_verdict_text,
     branches_mark,
-    branches_said,
     verdict_text,
 )
 
@@ -435,9 +441,10 @@ class HopTable(ScrollView, can_focus=True):
                         index == len(watched) - 1,
                         layout,
                     )
-                if found is not None:
-                    said = Text(f"    {branches_said(found, view.multipath)}", style="dim")
-                    rows[f"h{hop.ttl}:branches"] = [Text(), said]  # spans the row
+                if found is not None and view.multipath is not None:
+                    said = branches_said(found, view.multipath.confidence)
+                    line = Text(f"    {said}", style="dim")
+                    rows[f"h{hop.ttl}:branches"] = [Text(), line]  # the line spans the row
                 continue
             for extra in hop.responders[1:]:
                 rows[f"h{hop.ttl}:{extra.address}"] = self._responder_row(extra, layout)

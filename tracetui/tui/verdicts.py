@@ -124,14 +124,3 @@ def branches_mark(found: HopBranches, multipath: Multipath | None) -> str:
     if multipath is None or not found.confident:
         return f"∥{count}+"
     return f"∥{count} {multipath.confidence * 100:.0f}%"
-
-
-def branches_said(found: HopBranches, multipath: Multipath | None) -> str:
-    """Under a balanced hop's branches: what the search can say of them."""
-    count = len(found.interfaces)
-    if found.per_packet:
-        return f"{count} interfaces, balanced per packet: one flow meets several"
-    if multipath is None or not found.confident:
-        return f"{count} next hops so far, maybe more"
-    meshed = ", meshed" if found.meshed else ""
-    return f"{count} next hops, {multipath.confidence * 100:.0f} %: no more{meshed}"
