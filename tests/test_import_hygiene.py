@@ -26,7 +26,7 @@ HEADLESS = [
     "tracetui.columns",
     "tracetui.labels",
     "tracetui.diagnose",
-    "tracetui.path.windows",
+    "tracetui.path.history",
     "tracetui.outputs.event_log",
     "tracetui.icmp_extensions",
     "tracetui.run.demo",

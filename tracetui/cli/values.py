@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 
 from tracetui.columns import COLUMNS
-from tracetui.path.windows import MAX_WINDOW
+from tracetui.path.history import MAX_WINDOW
 from tracetui.settings.config import DnsServer, ListenAddress
 
 NEGATIVE = re.compile(r"^-(\d|\.\d|inf|nan)", re.IGNORECASE)
@@ -113,6 +113,28 @@ DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|sec|m|min|h)?$", re.IGNORECASE)
 
 
 UNIT_SECONDS = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600}
+
+
+def alert_rule(text: str) -> str:
+    """``loss>5% for 60s`` and the like (diagnose/alerts.py), in its canonical form."""
+    from tracetui.diagnose.alerts import parse_rule
+
+    try:
+        return parse_rule(text).name
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def webhook_url(text: str) -> str:
+    """An http:// or https:// URL with a host."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(
+            f"--alert-webhook needs an http:// or https:// URL, not {text!r}"
+        )
+    return text
 
 
 def window_duration(text: str) -> float:

@@ -2,9 +2,9 @@
 
 No sockets, no clock of its own, no Textual: the owner feeds events in the
 order the engine produced them and asks for snapshots. Memory is bounded:
-streaming statistics, a fixed ring of recent rounds per hop, an hour of
-10-second buckets per hop (:mod:`tracetui.path.windows`), a capped number of
-responders per hop, and at most ``max_ttl`` hops.
+streaming statistics, a fixed ring of recent rounds per hop, a history per hop
+and per branch at falling resolution, 30 days at most (:mod:`tracetui.path.history`),
+a capped number of responders per hop, and at most ``max_ttl`` hops.
 
 Invariant per hop: every ProbeSent is later matched by exactly one of
 ProbeReplied, ProbeLost or ProbeDiscarded (until a Restarted voids them all),
@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import NamedTuple
 
+from tracetui.path.history import TIERS, HopHistory, Tier, bucket_seconds
 from tracetui.path.snapshot import (
     HISTORY_ROUNDS,
     LOST,
@@ -43,11 +44,11 @@ from tracetui.path.snapshot import (
     NameInfo,
     PathView,
     ResponderView,
+    Timeline,
     TraceInfo,
     probe_limits,
 )
 from tracetui.path.stats import RttStats
-from tracetui.path.windows import RecentBuckets
 from tracetui.probe.events import (
     BranchesFound,
     BranchLost,
@@ -125,15 +126,16 @@ BRANCH_RECENT = 20
 
 
 class _Branch:
-    __slots__ = ("in_flight", "received", "lost", "moved", "rtt", "recent")
+    __slots__ = ("in_flight", "received", "lost", "moved", "rtt", "recent", "over_time")
 
-    def __init__(self) -> None:
+    def __init__(self, tiers: tuple[Tier, ...]) -> None:
         self.in_flight = 0
         self.received = 0
         self.lost = 0
         self.moved = 0
         self.rtt = RttStats()
         self.recent: deque[float] = deque(maxlen=BRANCH_RECENT)
+        self.over_time = HopHistory(tiers)
 
 
 class _Hop:
@@ -154,7 +156,7 @@ class _Hop:
         "switches",
     )
 
-    def __init__(self, ttl: int, history: int) -> None:
+    def __init__(self, ttl: int, history: int, tiers: tuple[Tier, ...] = TIERS) -> None:
         self.ttl = ttl
         self.in_flight = 0
         """Sent and not yet answered, lost or called off (ProbeDiscarded)."""
@@ -166,7 +168,8 @@ class _Hop:
         self.other_replies = 0
         self.ring = array("d", [NO_DATA]) * history  # arrays: 16 bytes a round, not 60
         self.ring_round = array("q", [0]) * history
-        self.recent = RecentBuckets()
+        self.recent = HopHistory(tiers)
+        """Counts and RTTs over time (10 s for an hour, 1 min for a day, 10 min for 30 days)."""
         self.last_responder: str | None = None
         self.last_reply_round = 0
         self.switches = 0
@@ -229,8 +232,11 @@ class PathModel:
         wallclock: Callable[[], datetime],
         history_rounds: int = HISTORY_ROUNDS,
         max_responders: int = MAX_RESPONDERS,
+        tiers: tuple[Tier, ...] = TIERS,
     ) -> None:
         self.info = info
+        self._tiers = tiers
+        """How long each hop's history reaches back (see tracetui.path.history)."""
         self.method = method
         self._wallclock = wallclock
         self._history_rounds = history_rounds
@@ -309,7 +315,7 @@ class PathModel:
     def _hop(self, ttl: int) -> _Hop:
         hop = self.hops.get(ttl)
         if hop is None:
-            hop = self.hops[ttl] = _Hop(ttl, self._history_rounds)
+            hop = self.hops[ttl] = _Hop(ttl, self._history_rounds, self._tiers)
         return hop
 
     def _sent(self, event: ProbeSent) -> None:
@@ -450,7 +456,7 @@ class PathModel:
         if branch is None:
             if len(self.branches) >= MAX_BRANCHES:
                 del self.branches[next(iter(self.branches))]
-            branch = self.branches[(ttl, address)] = _Branch()
+            branch = self.branches[(ttl, address)] = _Branch(self._tiers)
         return branch
 
     def _branch_sent(self, event: BranchSent) -> None:
@@ -465,11 +471,13 @@ class PathModel:
         branch.received += 1
         branch.rtt.add(event.rtt)
         branch.recent.append(event.rtt)
+        branch.over_time.received(self.now, event.rtt)
 
     def _branch_lost(self, event: BranchLost) -> None:
         branch = self._branch(event.ttl, event.branch)
         branch.in_flight = max(0, branch.in_flight - 1)
         branch.lost += 1
+        branch.over_time.lost(self.now)
 
     def _multipath_seen(self, hops: list[HopView], lookup: NameSource) -> Multipath | None:
         """The search's hops, with per-packet balancing where the rounds' one flow met
@@ -593,14 +601,28 @@ class PathModel:
             return min(self.limit, highest + 1)  # one row for the silent TTLs beyond
         return highest
 
-    def snapshot(self, names: NameSource | None = None, window: float | None = None) -> PathView:
-        """The path now; with ``window`` (seconds), hop counts and RTTs cover only that span."""
+    def snapshot(
+        self,
+        names: NameSource | None = None,
+        window: float | None = None,
+        focus: tuple[float, float] | None = None,
+        timeline: int = 0,
+    ) -> PathView:
+        """The path now; with ``window`` (seconds), hop counts and RTTs cover only the last
+        ``window`` seconds; with ``focus`` (start, end on the engine's clock), only that span
+        of the history (a focus period), whose length is then the window. ``timeline``: at
+        most that many points of every hop's history since the oldest held (a report's
+        charts; 0, the default, computes none)."""
         lookup = names or (lambda _address: None)
+        if focus is not None:
+            window = focus[1] - focus[0]
+        else:
+            focus = (self.now - window, self.now) if window is not None else None
         top = self.visible_limit()
         transit = self._transit()
         hops = []
         for ttl in range(self.info.first_ttl, top + 1):
-            hops.append(self._hop_view(ttl, self.hops.get(ttl), lookup, window, transit))
+            hops.append(self._hop_view(ttl, self.hops.get(ttl), lookup, focus, transit))
         if self.dest_ttl is None and self.discovered and top < self.limit and hops:
             last = hops[-1]
             if not last.received:
@@ -608,7 +630,7 @@ class PathModel:
         for ttl in sorted(self.left_path):
             hop = self.hops.get(ttl)
             if ttl > top and hop is not None and hop.received:
-                view = self._hop_view(ttl, hop, lookup, window, transit)
+                view = self._hop_view(ttl, hop, lookup, focus, transit)
                 hops.append(view._replace(on_path=False))
         return PathView(
             info=self.info,
@@ -631,9 +653,38 @@ class PathModel:
                 for address, e in self._echoes.items()
             },
             window=window,
+            focus=focus if window is not None else None,
             clock=self.now,
             multipath=self._multipath_seen(hops, lookup),
+            timeline=self._whole_timeline(timeline) if timeline else None,
         )
+
+    def _whole_timeline(self, points: int) -> Timeline | None:
+        since = self.history_since()
+        if since is None:
+            return None
+        return self.timeline(since, self.now, bucket_seconds(self.now - since, points))
+
+    def history_since(self) -> float | None:
+        """The engine's clock at the oldest bucket any hop still holds (None: no result yet)."""
+        held = [h for h in (hop.recent.held_since() for hop in self.hops.values()) if h is not None]
+        return min(held) if held else None
+
+    def timeline(self, start: float, end: float, seconds: float) -> Timeline:
+        """Every hop's (and branch's) history from ``start`` to ``end`` in buckets of
+        ``seconds``, all on the same points."""
+        top = self.visible_limit()
+        hops = {
+            ttl: hop.recent.timeline(start, end, seconds)
+            for ttl, hop in self.hops.items()
+            if ttl <= top or ttl in self.left_path
+        }
+        branches = {
+            key: branch.over_time.timeline(start, end, seconds)
+            for key, branch in self.branches.items()
+        }
+        width = next(iter(hops.values()))[0].seconds if hops else seconds
+        return Timeline(start, end, width, hops, branches)
 
     def _responder_view(self, responder: _Responder, lookup: NameSource) -> ResponderView:
         return ResponderView(
@@ -669,7 +720,7 @@ class PathModel:
         ttl: int,
         hop: _Hop | None,
         lookup: NameSource,
-        window: float | None,
+        focus: tuple[float, float] | None,
         transit: frozenset[str] = frozenset(),
     ) -> HopView:
         if hop is None:
@@ -681,8 +732,8 @@ class PathModel:
         # current responders first, each group in the order they first answered
         responders = tuple(v for v in views if v.current) + tuple(v for v in views if not v.current)
         sent, received, lost, rtt = hop.sent, hop.received, hop.lost, hop.rtt.summary()
-        if window is not None:
-            sent, received, lost, rtt = hop.recent.over(self.now, window, rtt)
+        if focus is not None:
+            sent, received, lost, rtt = hop.recent.between(*focus, rtt)
         ends = ttl == self.dest_ttl
         reached = rejected = False
         if ends:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from tracetui.icmp_extensions import NONE as NO_EXTENSIONS
 from tracetui.icmp_extensions import IcmpExtensions
 from tracetui.icmp_extensions import decode as decode_extensions
+from tracetui.path.history import Bucket
 from tracetui.path.stats import RttSummary
 from tracetui.probe.mda import HopBranches
 from tracetui.probe.types import Family, ProbeMethod, ReplyKind
@@ -87,6 +88,20 @@ class ResponderView(NamedTuple):
         """The MPLS labels and interface its latest reply carried (decoded with scapy,
         which this may import: the live screen asks ``decode_if_ready`` instead)."""
         return decode_extensions(self.extension_data) if self.extension_data else NO_EXTENSIONS
+
+
+class Timeline(NamedTuple):
+    """Each hop's history over one span, in buckets of the same points for every hop."""
+
+    start: float
+    end: float
+    """The span asked for, on the engine's clock (as PathView.clock)."""
+    seconds: float
+    """How long each bucket lasts (at least the finest tier that still holds ``start``)."""
+    hops: dict[int, tuple[Bucket, ...]]
+    """By TTL."""
+    branches: dict[tuple[int, str], tuple[Bucket, ...]] = {}
+    """By (TTL, interface), with --multipath."""
 
 
 class HopView(NamedTuple):
@@ -270,6 +285,9 @@ class PathView(NamedTuple):
     echoes: dict[str, EchoStats] = {}
     window: float | None = None
     """Seconds the hop statistics cover; None for the whole run."""
+    focus: tuple[float, float] | None = None
+    """The span (engine clock) the hop statistics cover, with ``window``: the last
+    ``window`` seconds, or a focus period chosen in the history."""
     clock: float = 0.0
     """The engine's clock (seconds) when the latest round started."""
     diagnosis: Diagnosis | None = None
@@ -280,6 +298,8 @@ class PathView(NamedTuple):
     """The latest settings changed while running, numbered from 1, as 'interval 1 s → 0.5 s'."""
     multipath: Multipath | None = None
     """Every branch of the path, with ``--multipath``."""
+    timeline: Timeline | None = None
+    """Every hop's history over the run, when asked for (reports with charts)."""
 
     @property
     def reached(self) -> bool:
