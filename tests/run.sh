@@ -12,7 +12,7 @@ declare -A package=(
   [ip]=iproute2 [nft]=nftables [dnsmasq]=dnsmasq-base [ping]=iputils-ping
   [setpriv]=util-linux [tmux]=tmux [mtr]=mtr-tiny [sudo]=sudo [pipx]=pipx [tcpdump]=tcpdump
   [prometheus]=prometheus [promtool]=prometheus [groff]=groff-base [systemd-analyze]=systemd
-  [openssl]=openssl [scamper]=scamper [dot]=graphviz
+  [openssl]=openssl [scamper]=scamper [dot]=graphviz [chromium]=chromium [unshare]=util-linux
 )
 missing=()
 for tool in "${!package[@]}"; do

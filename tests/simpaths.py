@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from tracetui.path.model import PathModel
 from tracetui.path.snapshot import TraceInfo
@@ -33,8 +33,11 @@ class Run:
         scenario: SimScenario,
         family: Family = Family.V4,
         seed: int = 1,
+        virtual_wallclock: bool = False,
         **settings,
     ) -> None:
+        """``virtual_wallclock``: the model's wall times follow the virtual clock (from
+        2026-12-08 00:00 UTC), as a replay's do, instead of the machine's."""
         self.sim = SimNetwork(scenario, family, seed=seed)
         self.settings = ProbeSettings(**{"interval": 1.0, "timeout": 2.0, **settings})
         info = TraceInfo(
@@ -50,7 +53,12 @@ class Run:
             self.settings.port,
             self.settings.count,
         )
-        self.model = PathModel(info, self.settings.method, lambda: datetime.now(UTC))
+        wallclock = lambda: datetime.now(UTC)  # noqa: E731
+        if virtual_wallclock:
+            begun = self.sim.clock.now()
+            epoch = datetime(2026, 12, 8, tzinfo=UTC)
+            wallclock = lambda: epoch + timedelta(seconds=self.sim.clock.now() - begun)  # noqa: E731
+        self.model = PathModel(info, self.settings.method, wallclock)
         self.events: list = []
         self.engine = Engine(self.sim, self.sim.clock, self.settings, self._sink)
 
@@ -90,8 +98,9 @@ def with_routers(path: SimPath, hop: int, *routers: SimRouter) -> SimPath:
 class Diagnosed:
     """A Run whose every round is diagnosed, as the live screen and reports do it."""
 
-    def __init__(self, run: Run, triage: bool = True, budget=None) -> None:
+    def __init__(self, run: Run, triage: bool = True, budget=None, alerts: tuple = ()) -> None:
         from tracetui.diagnose import Diagnoser
+        from tracetui.diagnose.alerts import parse_rule
 
         self.run = run
         self.pinged: list[tuple[float, str]] = []
@@ -101,7 +110,8 @@ class Diagnosed:
             self.pinged.append((run.sim.clock.now(), address))
             run.engine.request_echo(address)
 
-        self.diagnoser = Diagnoser(ping if triage else None, budget)
+        rules = tuple(parse_rule(rule) for rule in alerts)
+        self.diagnoser = Diagnoser(ping if triage else None, budget, rules)
         self.events: list = []
         self.history: list[dict[int, str]] = []
 

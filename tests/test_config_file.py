@@ -183,6 +183,7 @@ SAMPLES: dict[str, list[str]] = {
     "raw": ["-l"],
     "split": ["-p"],
     "markdown": ["--markdown"],
+    "html": ["--html", "report.html"],
     "output": ["--output", "out.txt"],
     "report-extra": ["--report-extra"],
     "window": ["--window", "10m"],

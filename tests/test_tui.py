@@ -349,7 +349,7 @@ async def test_enter_exports_from_any_field_and_cancels_on_cancel(monkeypatch, t
         assert len(list(tmp_path.iterdir())) == 2
 
 
-@pytest.mark.parametrize("fmt", ["text", "csv", "markdown"])
+@pytest.mark.parametrize("fmt", ["text", "csv", "markdown", "html"])
 async def test_export_every_format(monkeypatch, tmp_path, fmt):
     app = demo_app(monkeypatch, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
@@ -360,7 +360,8 @@ async def test_export_every_format(monkeypatch, tmp_path, fmt):
         files = list(tmp_path.iterdir())
         assert len(files) == 1
         content = files[0].read_text()
-        assert {"text": "Start:", "csv": "start,end,", "markdown": "| Hop |"}[fmt] in content
+        said = {"text": "Start:", "csv": "start,end,", "markdown": "| Hop |", "html": "<svg id"}
+        assert said[fmt] in content  # an HTML export has the run's charts
 
 
 async def test_help_lists_every_key(monkeypatch, tmp_path):

@@ -82,4 +82,7 @@ def man_page(parser: argparse.ArgumentParser) -> str:
     page.add_section("environment", "=", ENVIRONMENT.strip())
     page.add_section("exit status", "=", EXIT_STATUS.strip())
     page.add_section("see also", "=", SEE_ALSO.strip())
-    return str(page)
+    # a line that starts with an apostrophe is a troff request: a help text quoting
+    # ('loss>5% for 60s') may be wrapped there; \& makes it text
+    lines = str(page).split("\n")
+    return "\n".join("\\&" + line if line.startswith("'") else line for line in lines)

@@ -15,6 +15,7 @@ from tracetui.cli.values import (
     ENVIRONMENT,
     UsageError,
     agent_name,
+    alert_rule,
     byte_size,
     confidence_percent,
     dns_server_value,
@@ -25,6 +26,7 @@ from tracetui.cli.values import (
     seconds_between,
     source_address,
     speed_factor,
+    webhook_url,
     window_duration,
 )
 from tracetui.columns import COLUMNS, LATENCY_ORDER
@@ -103,6 +105,26 @@ class WideReport(argparse._StoreTrueAction):
     ) -> None:
         setattr(namespace, self.dest, True)
         namespace.format = "text"
+
+
+class FormatToFile(argparse.Action):
+    """A report format whose option names its file (``--html FILE``, ``-`` for standard
+    output): the format, and ``--output FILE``. A file is required, not optional, so that
+    ``--html example.org`` cannot take the host for a file name."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        setattr(namespace, self.dest, self.const)
+        if values == "-":
+            return
+        if namespace.output is not None and namespace.output != values:
+            parser.error(f"{option_string} {values} and --output {namespace.output}: give one")
+        namespace.output = values
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -340,12 +362,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     output = parser.add_argument_group("reports (mtr)")
     for fmt in FORMATS.values():
+        helped = fmt.help if fmt.mtr else f"{EXTRA}{fmt.help}"
+        if fmt.file_argument:
+            output.add_argument(
+                *fmt.flags,
+                dest="format",
+                action=FormatToFile,
+                const=fmt.name,
+                metavar="FILE",
+                help=helped,
+            )
+            continue
         output.add_argument(
-            *fmt.flags,
-            dest="format",
-            action="store_const",
-            const=fmt.name,
-            help=fmt.help if fmt.mtr else f"{EXTRA}{fmt.help}",
+            *fmt.flags, dest="format", action="store_const", const=fmt.name, help=helped
         )
     output.add_argument(
         "-w",
@@ -385,6 +414,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--events",
         metavar="FILE",
         help=f"{EXTRA}append what changes on the path to FILE as JSON Lines, as it happens",
+    )
+    output.add_argument(
+        "--alert",
+        action="append",
+        default=[],
+        type=alert_rule,
+        metavar="RULE",
+        help=f"{EXTRA}raise and clear an alert when RULE holds, e.g. 'loss>5%% for 60s', "
+        "'latency>150ms for 5m', 'origin for 2m', 'route for 5m', 'unreachable for 60s' "
+        "(repeatable; each goes to the events, --stream and the metrics)",
+    )
+    output.add_argument(
+        "--alert-command",
+        metavar="COMMAND",
+        help=f"{EXTRA}run COMMAND for each alert raised or cleared, the alert as JSON on its "
+        "standard input",
+    )
+    output.add_argument(
+        "--alert-webhook",
+        type=webhook_url,
+        metavar="URL",
+        help=f"{EXTRA}POST each alert raised or cleared to URL as JSON",
     )
     output.add_argument(
         "--report-on-exit",

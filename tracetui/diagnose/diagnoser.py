@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from tracetui.diagnose.alerts import AlertRule, AlertWatch
 from tracetui.diagnose.branches import BranchJudge
 from tracetui.diagnose.events import EventTracker
 from tracetui.diagnose.evidence import Regime, gather
@@ -26,10 +27,17 @@ Ping = Callable[[str], None]
 
 
 class Diagnoser:
-    def __init__(self, ping: Ping | None = None, budget: TriageBudget | None = None) -> None:
+    def __init__(
+        self,
+        ping: Ping | None = None,
+        budget: TriageBudget | None = None,
+        alerts: tuple[AlertRule, ...] = (),
+    ) -> None:
         """``ping`` sends one triage echo to an address; None turns triage off. ``budget``:
-        the pings already booked by the other targets of the run (one per router a second)."""
+        the pings already booked by the other targets of the run (one per router a second).
+        ``alerts``: the rules whose raising and clearing become events (diagnose/alerts)."""
         self._ping = ping
+        self._alerts = AlertWatch(alerts) if alerts else None
         self._keeper = VerdictKeeper()
         self._tracker = EventTracker()
         self._branches = BranchJudge()
@@ -91,6 +99,9 @@ class Diagnoser:
             self.new_events.append(self._tracker.note(at, kind, ttl, message))
 
         self._branch_findings = self._branches.update(view.multipath, at, add)
+        if self._alerts is not None and view.window is None:
+            for event in self._alerts.update(view, judgement.verdicts, self.new_events):
+                self.new_events.append(self._tracker.add(event))
         summary = self._summary_of(view, shown)
         branches = self._branch_findings[0]
         self._diagnosis = Diagnosis(shown, summary, tuple(self._tracker.log), branches)

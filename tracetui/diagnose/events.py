@@ -80,7 +80,10 @@ class EventTracker:
 
     def note(self, at: datetime, kind: str, ttl: int | None, message: str) -> PathEvent:
         """Log an event found elsewhere (a restart, a branch's verdict)."""
-        event = PathEvent(at, kind, ttl, message)
+        return self.add(PathEvent(at, kind, ttl, message))
+
+    def add(self, event: PathEvent) -> PathEvent:
+        """Log an event made elsewhere (an alert)."""
         self.log.append(event)
         return event
 

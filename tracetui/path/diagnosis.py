@@ -32,6 +32,20 @@ class HopVerdict(NamedTuple):
     """For ``unreachable``: traceroute's mark (``!N``, ``!H``, ``!X``, ``!F``...)."""
 
 
+class AlertNotice(NamedTuple):
+    """What an alert event says to a machine (a command's input, a webhook's body)."""
+
+    rule: str
+    """As written canonically: ``loss>5% for 60s``."""
+    state: str
+    """'firing' (raised) or 'resolved' (cleared)."""
+    value: float
+    """What the rule measured when it changed state (loss %, latency ms, origins)."""
+    threshold: float
+    unit: str
+    """'%', 'ms' or '' (the rules without a threshold)."""
+
+
 class PathEvent(NamedTuple):
     at: datetime
     kind: str
@@ -39,6 +53,8 @@ class PathEvent(NamedTuple):
     ttl: int | None
     """The hop it concerns; None for the whole path (a reset, a method switch, settings)."""
     message: str
+    alert: AlertNotice | None = None
+    """For alert-raised and alert-cleared: the rule and its numbers."""
 
 
 EVENT_KINDS = (
@@ -61,6 +77,8 @@ EVENT_KINDS = (
     "branch-loss-start",
     "branch-loss-end",
     "branch-latency-step",
+    "alert-raised",
+    "alert-cleared",
 )
 
 

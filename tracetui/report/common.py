@@ -46,8 +46,16 @@ def iso(moment: datetime) -> str:
 
 
 def event_record(event: PathEvent) -> dict[str, Any]:
-    """A path event as the JSON report and --events write it."""
-    return {"time": iso(event.at), "kind": event.kind, "hop": event.ttl, "message": event.message}
+    """A path event as the JSON report and --events write it (an alert's with its rule)."""
+    record: dict[str, Any] = {
+        "time": iso(event.at),
+        "kind": event.kind,
+        "hop": event.ttl,
+        "message": event.message,
+    }
+    if event.alert is not None:
+        record["alert"] = event.alert._asdict()
+    return record
 
 
 def mtr_start(moment: datetime) -> str:

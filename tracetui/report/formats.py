@@ -27,6 +27,10 @@ class ReportFormat(NamedTuple):
     """The options that ask for it: mtr's letter and long name where mtr has them."""
     help: str
     """--help's line (mtr's words for mtr's formats)."""
+    charts: bool = False
+    """It draws the run over time: its snapshot needs a timeline (see ``timeline_points``)."""
+    file_argument: bool = False
+    """Its option names the file to write (``--html FILE``), as ``--output`` would."""
 
     @property
     def mtr(self) -> bool:
@@ -85,9 +89,30 @@ FORMATS: dict[str, ReportFormat] = {
             ("--dot",),
             "output a Graphviz graph of the path (every branch with --multipath)",
         ),
+        ReportFormat(
+            "html",
+            "HTML page",
+            "html",
+            "tracetui.report.as_html:render_html",
+            ("--html",),
+            "write one self-contained HTML page (summary, table, charts, events) to FILE "
+            "(- for standard output)",
+            charts=True,
+            file_argument=True,
+        ),
     )
 }
 """Every report format, one row each; the command line's options come from it."""
+
+
+CHART_POINTS = 720
+"""Points a report's timeline has at most (two a pixel of its charts at most: a day in
+2-minute buckets, 30 days in 1-hour ones)."""
+
+
+def timeline_points(name: str | None) -> int:
+    """How many timeline points a report in format ``name`` needs (0: none)."""
+    return CHART_POINTS if name in FORMATS and FORMATS[name].charts else 0
 
 
 def report_modules(name: str) -> tuple[str, ...]:

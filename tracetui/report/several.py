@@ -8,7 +8,8 @@ import json
 def combined_reports(reports: list[str], report_format: str) -> str:
     """One report as it is; several targets' reports as one: JSON ``{"reports": [...]}``
     of mtr-shaped objects, CSV with mtr's header once (its rows name their target),
-    XML ``<REPORTS>`` around each target's ``<MTR>``, text one after the other."""
+    XML ``<REPORTS>`` around each target's ``<MTR>``, HTML one page with each target's
+    sections in turn, text one after the other."""
     if len(reports) == 1:
         return reports[0]
     if report_format == "json":
@@ -19,7 +20,16 @@ def combined_reports(reports: list[str], report_format: str) -> str:
         return header + "".join(rows)
     if report_format == "xml":
         return _xml_reports(reports)
+    if report_format == "html":
+        return _html_reports(reports)
     return "\n".join(reports)
+
+
+def _html_reports(reports: list[str]) -> str:
+    """One page: the first report's head, then each report's body, a rule between them."""
+    head, _, _ = reports[0].partition("<body>")
+    bodies = [report.partition("<body>")[2].rpartition("</body>")[0] for report in reports]
+    return head + "<body>" + "\n<hr>\n".join(bodies) + "</body></html>\n"
 
 
 def _xml_reports(reports: list[str]) -> str:

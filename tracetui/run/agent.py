@@ -26,15 +26,18 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
+from tracetui.path.history import HOUR
 from tracetui.probe.scheduler import EngineScheduler
 from tracetui.probe.tunables import TUNABLES, changed_fields
 from tracetui.probe.types import ProbeSettings
+from tracetui.report.formats import timeline_points
 from tracetui.run.cadence import diagnosis_interval
 from tracetui.run.finish import finish
 from tracetui.run.startup import (
     Session,
     SetupError,
     TargetOpener,
+    open_alert_actions,
     open_event_log,
     open_session,
     open_stream,
@@ -144,6 +147,7 @@ class Agent:
         self.stream: ProbeStream | None = None
         self.log: EventLog | None = None
         self.names: NameService | None = None
+        self.actions = open_alert_actions(config)
         self._scheduler = EngineScheduler([], self._opener.clock, persistent=True)
         try:
             if config.metrics is not None:
@@ -171,7 +175,9 @@ class Agent:
             every = diagnosis_interval(max(1, len(self._targets)))
             watch = TargetWatch(config, every, self._watches)
             try:
-                session = open_session(config, after_fold=watch, opened=opened)
+                # an hour of history a target: Prometheus keeps the rest, and 1,000 targets'
+                # month would be 2 GB
+                session = open_session(config, after_fold=watch, opened=opened, history=HOUR)
             except SetupError:
                 opened.transport.close()
                 raise
@@ -206,6 +212,7 @@ class Agent:
             metrics=target.metrics,
             stream=self.stream,
             log=self.log.for_target(target.name) if self.log is not None else None,
+            actions=self.actions,
         )
         target.session, target.watch = session, watch
         self._watches.append(watch)
@@ -330,7 +337,9 @@ class Agent:
             self.names.wait(NAME_WAIT)
         config = self._config
         return [
-            t.watch.diagnose(config.window, final=True)
+            t.watch.diagnose(
+                config.window, final=True, timeline=timeline_points(config.report_format)
+            )
             for t in self._targets.values()
             if t.watch is not None
         ]
@@ -348,6 +357,8 @@ class Agent:
             self.log.close()
         if self.names is not None:
             self.names.stop()
+        if self.actions is not None:
+            self.actions.close()
 
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)

@@ -20,12 +20,13 @@ from typing import TYPE_CHECKING
 
 from tracetui.names.service import LOOKUP_MODULES, NameService, open_names
 from tracetui.recording import RECORD_MODULES
-from tracetui.report.formats import FORMATS, report_modules
+from tracetui.report.formats import FORMATS, report_modules, timeline_points
 from tracetui.run.cadence import diagnosis_interval
 from tracetui.run.finish import finish
 from tracetui.run.startup import (
     Session,
     close_opened,
+    open_alert_actions,
     open_event_log,
     open_session,
     open_stream,
@@ -117,6 +118,7 @@ def run_report(config: Config, reload: Callable[[], Config] | None = None) -> in
     names: NameService | None = None
     writer: ProbeStream | None = None
     log: EventLog | None = None
+    actions = open_alert_actions(config)
     failed = False
     try:
         preload = modules_to_preload(config)
@@ -153,6 +155,7 @@ def run_report(config: Config, reload: Callable[[], Config] | None = None) -> in
                     metrics=parts[index] if parts else None,
                     stream=writer,
                     log=log.for_target(targets[index]) if log is not None else None,
+                    actions=actions,
                 )
             if config.daemon and several:
                 log_line(f"tracing {len(sessions)} targets every {config.settings.interval:g}s")
@@ -161,7 +164,12 @@ def run_report(config: Config, reload: Callable[[], Config] | None = None) -> in
             if names is not None:
                 names.wait(NAME_WAIT)
             # before a recording closes
-            views = [watch.diagnose(config.window, final=True) for watch in watches]
+            views = [
+                watch.diagnose(
+                    config.window, final=True, timeline=timeline_points(config.report_format)
+                )
+                for watch in watches
+            ]
         finally:
             for session in sessions:
                 session.close()
@@ -173,6 +181,8 @@ def run_report(config: Config, reload: Callable[[], Config] | None = None) -> in
         close_stream(writer)
     if log is not None:
         log.close()
+    if actions is not None:
+        actions.close()
     if names is not None:
         names.stop()
     return finish(config, views, received[0] if received else None, failed, several)

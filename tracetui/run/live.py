@@ -23,7 +23,9 @@ from tracetui.probe.types import ProbeMethod
 from tracetui.run.startup import (
     Session,
     SetupError,
+    alert_rules,
     can_triage,
+    open_alert_actions,
     open_event_log,
     open_session,
     open_stream,
@@ -32,6 +34,7 @@ from tracetui.run.startup import (
 from tracetui.settings.config import Config
 
 if TYPE_CHECKING:
+    from tracetui.outputs.alert_actions import AlertActions
     from tracetui.outputs.json_stream import ProbeStream, TargetStream
     from tracetui.outputs.metrics import PathMetrics
     from tracetui.outputs.output import Output
@@ -88,11 +91,14 @@ class LiveTrace:
         self._thread: _EngineThread | None = None
         self._names: NameService | None = None
         self._owns_names = True
+        self._owns_actions = True
         self._closed = False
         config = session.config
         self.window = config.window
         ping = session.engine.request_echo if can_triage(config, session) else None
-        self._diagnoser = Diagnoser(ping, budget)
+        self._diagnoser = Diagnoser(ping, budget, alert_rules(config))
+        self.actions = open_alert_actions(config)
+        """--alert-command and --alert-webhook (several targets: the run's, shared)."""
         self._log: EventLog | None = None
         self.metrics: PathMetrics | None = None
         self.stream: TargetStream | None = None
@@ -131,6 +137,11 @@ class LiveTrace:
             trace.attach_stream(writer, config.host or session.info.target_name, streams)
         return trace
 
+    def attach_actions(self, actions: AlertActions | None) -> None:
+        """Several targets: one set of alert actions for the run (its owner closes it)."""
+        self.actions = actions
+        self._owns_actions = False
+
     def attach_events(self, log: EventLog) -> None:
         """Several targets: their --events lines go to one file, each naming its target."""
         self._log = log
@@ -159,6 +170,8 @@ class LiveTrace:
             self._log.close()
         if self.stream_writer is not None:
             self.stream_writer.close()
+        if self.actions is not None and self._owns_actions:
+            self.actions.close()
         self.session.close()
 
     @property
@@ -171,7 +184,8 @@ class LiveTrace:
     # ------------------------------------------------------------ snapshots
     def outputs(self) -> list[Output]:
         """What this target writes as it goes (outputs/output.py)."""
-        return [out for out in (self.metrics, self._log, self.stream) if out is not None]
+        outputs = (self.metrics, self._log, self.stream, self.actions)
+        return [out for out in outputs if out is not None]
 
     def fold(self) -> None:
         """Apply what the engine sent since the last call to the model, and show it to the
@@ -192,8 +206,9 @@ class LiveTrace:
                 for event in batch:
                     output.observe(event)
 
-    def snapshot(self) -> PathView:
-        """Fold what arrived, diagnose the whole run, show the chosen window of it."""
+    def snapshot(self, timeline: int = 0) -> PathView:
+        """Fold what arrived, diagnose the whole run, show the chosen window of it (with
+        ``timeline`` points of the run's history: a report's charts)."""
         self.fold()
         model = self.session.model
         names = self._names
@@ -204,8 +219,8 @@ class LiveTrace:
         whole = view._replace(diagnosis=diagnosis)
         for output in self.outputs():
             output.publish(whole, new_events)
-        if self.window is not None:
-            view = model.snapshot(lookup, self.window)
+        if self.window is not None or timeline:
+            view = model.snapshot(lookup, self.window, timeline=timeline)
         view = view._replace(diagnosis=diagnosis)
         self._last = view
         return view
@@ -221,9 +236,9 @@ class LiveTrace:
     def all_finished(self) -> bool:
         return self._last is not None and self._last.finished
 
-    def snapshots(self) -> list[PathView]:
+    def snapshots(self, timeline: int = 0) -> list[PathView]:
         """As for several targets (``--report-on-exit``): this one's view."""
-        return [self.snapshot()]
+        return [self.snapshot(timeline)]
 
     # -------------------------------------------------------------- commands
     def pause(self, paused: bool) -> None:
@@ -293,8 +308,8 @@ class ReplayTrace(LiveTrace):
     def configure(self, changes: Mapping[str, int | float]) -> None:
         raise ValueError("a replay shows the recorded run: its settings cannot change")
 
-    def snapshot(self) -> PathView:
-        view = super().snapshot()
+    def snapshot(self, timeline: int = 0) -> PathView:
+        view = super().snapshot(timeline)
         replay = self.replay
         thread = self._thread
         done = view.finished or (replay.ended and thread is not None and not thread.is_alive())

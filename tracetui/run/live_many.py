@@ -17,6 +17,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from tracetui.diagnose.overview import TargetLine, target_line
 from tracetui.diagnose.triage import TriageBudget
@@ -31,6 +32,7 @@ from tracetui.run.cadence import diagnosis_interval
 from tracetui.run.live import LiveTrace, queue_sink
 from tracetui.run.startup import (
     close_opened,
+    open_alert_actions,
     open_event_log,
     open_session,
     open_stream,
@@ -38,6 +40,9 @@ from tracetui.run.startup import (
     serve_metrics,
 )
 from tracetui.settings.config import Config
+
+if TYPE_CHECKING:
+    from tracetui.outputs.alert_actions import AlertActions
 
 JOIN_SECONDS = 2.0
 OTHERS_PER_FRAME = 32
@@ -71,6 +76,7 @@ class ManyTraces:
         self.stream_writer: ProbeStream | None = None
         """--stream's one writer for every target."""
         self.event_log: EventLog | None = None
+        self.actions: AlertActions | None = None
         """--events' one file for every target."""
         self._closed = False
         self.set_names(config.names, config.aslookup)
@@ -90,8 +96,15 @@ class ManyTraces:
                 log = open_event_log(config, config.hosts[0])
             # each trace is one target's, with nothing of its own to open or serve
             alone = config._replace(
-                metrics=None, names=False, aslookup=False, stream=None, events_file=None
+                metrics=None,
+                names=False,
+                aslookup=False,
+                stream=None,
+                events_file=None,
+                alert_command=None,
+                alert_webhook=None,
             )
+            actions = open_alert_actions(config)
             budget = TriageBudget()
             for index, host in enumerate(config.hosts):
                 events: deque[EngineEvent] = deque()
@@ -105,6 +118,7 @@ class ManyTraces:
                     trace.attach_stream(writer, host, streams)
                 if log is not None:
                     trace.attach_events(log.for_target(host))
+                trace.attach_actions(actions)
                 traces.append(trace)
         except BaseException:
             for trace in traces:
@@ -118,6 +132,7 @@ class ManyTraces:
         many = cls(config, traces)
         many.stream_writer = writer
         many.event_log = log
+        many.actions = actions
         return many
 
     # ---------------------------------------------------------------- lifecycle
@@ -153,6 +168,8 @@ class ManyTraces:
             self.stream_writer.close()
         if self.event_log is not None:
             self.event_log.close()
+        if self.actions is not None:
+            self.actions.close()
         if self._names is not None:
             self._names.stop()
 
@@ -164,7 +181,7 @@ class ManyTraces:
         return str(error) or type(error).__name__
 
     # ---------------------------------------------------------------- snapshots
-    def snapshot(self) -> PathView:
+    def snapshot(self, timeline: int = 0) -> PathView:
         """The shown target's view; the others folded, and some of them diagnosed."""
         now = time.monotonic()
         count = len(self.traces)
@@ -182,7 +199,7 @@ class ManyTraces:
                 self._turn = index + 1
             else:
                 trace.fold()
-        view = self.current.snapshot()
+        view = self.current.snapshot(timeline)
         self._remember(self.shown, view)
         self._diagnosed_at[self.shown] = now
         return view
@@ -201,9 +218,9 @@ class ManyTraces:
     def show_target(self, index: int) -> None:
         self.shown = index % len(self.traces)
 
-    def snapshots(self) -> list[PathView]:
+    def snapshots(self, timeline: int = 0) -> list[PathView]:
         """Every target's view now, each diagnosed (``--report-on-exit``)."""
-        views = [trace.snapshot() for trace in self.traces]
+        views = [trace.snapshot(timeline) for trace in self.traces]
         for index, view in enumerate(views):
             self._remember(index, view)
         return views

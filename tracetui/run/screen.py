@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from tracetui.exits import EXIT_OK
 from tracetui.names.service import LOOKUP_MODULES
 from tracetui.recording import RECORD_MODULES
-from tracetui.report.formats import REPORT_MODULES
+from tracetui.report.formats import REPORT_MODULES, timeline_points
 from tracetui.run.live import LiveTrace, ReplayTrace
 from tracetui.run.startup import SetupError
 from tracetui.settings.config import Config
@@ -125,6 +125,7 @@ def run_app(config: Config) -> int:
 
         report_options = app.report_options()
         fmt = config.report_on_exit
-        reports = [render(view, fmt, report_options) for view in trace.snapshots()]
+        views = trace.snapshots(timeline_points(fmt))
+        reports = [render(view, fmt, report_options) for view in views]
         sys.stdout.write(combined_reports(reports, fmt))
     return EXIT_OK

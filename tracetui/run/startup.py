@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
+from tracetui.path.history import TIERS, Tier
 from tracetui.path.model import PathModel
 from tracetui.path.snapshot import TraceInfo
 from tracetui.probe.engine import Engine, ProbeSettings
@@ -36,7 +37,9 @@ from tracetui.run.target import Target, TargetError, resolve_target
 from tracetui.settings.config import Config
 
 if TYPE_CHECKING:
+    from tracetui.diagnose.alerts import AlertRule
     from tracetui.names.service import NameService
+    from tracetui.outputs.alert_actions import AlertActions
     from tracetui.outputs.event_log import EventLog
     from tracetui.outputs.json_stream import ProbeStream
     from tracetui.outputs.metrics import MetricsAgent
@@ -197,6 +200,25 @@ def open_stream(config: Config, metrics: MetricsAgent | None = None) -> ProbeStr
     if metrics is not None:
         metrics.stream_dropped = lambda: writer.dropped
     return writer
+
+
+def open_alert_actions(config: Config) -> AlertActions | None:
+    """The run's alert actions (--alert-command, --alert-webhook), shared by its targets;
+    None when it has none (alerts then go to the events, --stream and the metrics only)."""
+    if config.alert_command is None and config.alert_webhook is None:
+        return None
+    from tracetui.outputs.alert_actions import AlertActions
+
+    return AlertActions(config.alert_command, config.alert_webhook, config.agent)
+
+
+def alert_rules(config: Config) -> tuple[AlertRule, ...]:
+    """--alert's rules, parsed (the command line checked each already)."""
+    if not config.alerts:
+        return ()
+    from tracetui.diagnose.alerts import parse_rule
+
+    return tuple(parse_rule(rule) for rule in config.alerts)
 
 
 def open_event_log(config: Config, target: str) -> EventLog:
@@ -439,6 +461,7 @@ def open_session(
     virtual_time: bool = False,
     preload: Iterable[str] = (),
     opened: Opened | None = None,
+    history: tuple[Tier, ...] = TIERS,
 ) -> Session:
     """Everything a run needs; events go to ``sink``, or straight into the model
     (and then to ``after_fold``, which sees the model with the event applied).
@@ -446,7 +469,8 @@ def open_session(
     ``virtual_time`` (demo only) runs the simulation on a virtual clock, with
     wall-clock times derived from it: deterministic screens for tests and
     screenshots. ``preload`` names the modules the run will import after the
-    privilege drop (see :func:`preload`).
+    privilege drop (see :func:`preload`). ``history`` is how far back each hop's
+    history reaches (the agent keeps an hour; Prometheus keeps the rest).
     """
     if opened is None:
         opened = open_transport_for(config, virtual_time, preload)
@@ -494,7 +518,7 @@ def open_session(
     if replay is not None or config.record is not None:
         # one formula on both sides, so a replay's times are the recording's to the digit
         wallclock = _clock_to_wall(clock, started_ns, started_at)
-    model = PathModel(info, settings.method, wallclock)
+    model = PathModel(info, settings.method, wallclock, tiers=history)
     if sink is None:
         sink = model.apply if after_fold is None else _folding(model, after_fold)
     recording = None

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING
 from tracetui.names.service import NameService
 from tracetui.probe.events import EngineEvent, ProbeReplied, RoundStarted
 from tracetui.run.cadence import DIAGNOSE_SECONDS
-from tracetui.run.startup import Session, can_triage, log_line
+from tracetui.run.startup import Session, alert_rules, can_triage, log_line
 from tracetui.settings.config import Config
 
 if TYPE_CHECKING:
     from tracetui.diagnose import Diagnoser
+    from tracetui.outputs.alert_actions import AlertActions
     from tracetui.outputs.event_log import EventLog
     from tracetui.outputs.json_stream import ProbeStream
     from tracetui.outputs.metrics import PathMetrics
@@ -36,7 +37,7 @@ def wants_diagnosis(config: Config) -> bool:
     """Whether anything this run writes shows verdicts, a summary or path events. mtr's
     own reports (text without --report-extra, XML, raw, split) do not: then the run
     diagnoses nothing and sends no rate-limit pings, as mtr sends none."""
-    if config.events_file or config.metrics or config.stream or config.daemon:
+    if config.events_file or config.metrics or config.stream or config.daemon or config.alerts:
         return True
     fmt = config.report_format or "text"
     return fmt in ("json", "csv", "markdown") or (fmt == "text" and config.report_extra)
@@ -70,6 +71,7 @@ class TargetWatch:
         metrics: PathMetrics | None = None,
         stream: ProbeStream | None = None,
         log: EventLog | None = None,
+        actions: AlertActions | None = None,
     ) -> None:
         """The outputs the run opened (None: that output is off); the run closes them."""
         config = self._config
@@ -96,6 +98,8 @@ class TargetWatch:
         if stream is not None:
             name = config.host or session.info.target_name
             outputs.append(stream.target(name, str(session.engine.method)))
+        if actions is not None:
+            outputs.append(actions)
         if config.daemon:
             outputs.append(DaemonLog(config.host if config.hosts[1:] else None))
         if config.daemon and not config.hosts[1:]:
@@ -126,13 +130,16 @@ class TargetWatch:
             self._next = event.at + self._every
             self.diagnose()
 
-    def diagnose(self, window: float | None = None, *, final: bool = False) -> PathView:
-        """Imports the diagnosis on first use: after the first probe, not on the way to it."""
+    def diagnose(
+        self, window: float | None = None, *, final: bool = False, timeline: int = 0
+    ) -> PathView:
+        """Imports the diagnosis on first use: after the first probe, not on the way to it.
+        ``timeline``: points of the run's history the view carries (a report's charts)."""
         assert self.session is not None
         lookup = self.names.lookup if self.names is not None else None
         model = self.session.model
         if not self._diagnose:
-            view = model.snapshot(lookup, window) if window is not None else model.snapshot(lookup)
+            view = model.snapshot(lookup, window, timeline=timeline)
             for output in self.outputs:
                 output.publish(view, ())
             return view
@@ -142,11 +149,14 @@ class TargetWatch:
             session = self.session
             ping = session.engine.request_echo if can_triage(self._config, session) else None
             shared = next((w.diagnoser.budget for w in self._siblings if w.diagnoser), None)
-            self.diagnoser = Diagnoser(ping, shared)
+            self.diagnoser = Diagnoser(ping, shared, alert_rules(self._config))
         whole = model.snapshot(lookup)
         diagnosis = self.diagnoser.update(whole, final=final)
         new_events = self.diagnoser.new_events
-        view = model.snapshot(lookup, window) if window is not None else whole  # built once
+        if window is not None or timeline:
+            view = model.snapshot(lookup, window, timeline=timeline)
+        else:
+            view = whole  # built once
         view = view._replace(diagnosis=diagnosis)
         for output in self.outputs:
             output.publish(view, new_events)

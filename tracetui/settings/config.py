@@ -97,6 +97,12 @@ class Config(NamedTuple):
     """--web.config.file: TLS and basic auth for --metrics (exporter-toolkit's format)."""
     stream: str | None = None
     """--stream: where each completed probe and path event goes as a JSON line (- stdout)."""
+    alerts: tuple[str, ...] = ()
+    """--alert: the rules, each as diagnose/alerts.py writes it (``loss>5% for 60s``)."""
+    alert_command: str | None = None
+    """--alert-command: run with each alert as JSON on its standard input."""
+    alert_webhook: str | None = None
+    """--alert-webhook: the URL each alert is POSTed to as JSON."""
     hosts: tuple[str, ...] = ()
     """Every target given (HOST arguments, then -F's file); ``host`` is the first."""
     target_options: tuple[TargetOptions | None, ...] = ()

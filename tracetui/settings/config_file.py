@@ -178,6 +178,8 @@ def as_toml(parser: argparse.ArgumentParser, args: argparse.Namespace, config: C
         value = getattr(args, action.dest, None)
         if isinstance(action, argparse._StoreConstAction):  # flags, store_true included
             value = value == action.const
+        elif action.dest == "format":  # a format that names its file (--html FILE)
+            value = (args.output or "-") if value == action.const else None
         if value is None:
             lines.append(f"# {key} is not set")
         else:

@@ -32,6 +32,7 @@ from tracetui.path.privacy import redact
 from tracetui.path.snapshot import PathView
 from tracetui.probe.types import ProbeMethod, ReplyKind
 from tracetui.report import ReportOptions, render
+from tracetui.report.formats import timeline_points
 from tracetui.tui.control import TargetsControl
 from tracetui.tui.format import Labels
 from tracetui.tui.hop_table import HopTable, TableHeader
@@ -524,8 +525,9 @@ class TraceApp(App[None]):
     def render_report(self, fmt: str) -> str:
         """A report of what the screen shows now (the last frame's snapshot)."""
         view = self.view
-        if view is None:
-            view = redact(self.trace.snapshot(), self.privacy_max_ttl)
+        points = timeline_points(fmt)
+        if view is None or points:  # charts need the run's history, which frames do not carry
+            view = redact(self.trace.snapshot(points), self.privacy_max_ttl)
         return render(view, fmt, self.report_options())
 
     def _exported(self, path: Path | None) -> None:

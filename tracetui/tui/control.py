@@ -32,8 +32,9 @@ class TraceControl(Protocol):
         """Stop probing and release sockets and threads; idempotent."""
         ...
 
-    def snapshot(self) -> PathView:
-        """The path now, with names as far as they are known."""
+    def snapshot(self, timeline: int = 0) -> PathView:
+        """The path now, with names as far as they are known; with ``timeline``, at most
+        that many points of every hop's history (a report's charts)."""
         ...
 
     @property
