@@ -135,3 +135,29 @@ def test_a_destination_gone_dark_raises_unreachable_and_back_clears_it():
     assert kinds == ["alert-raised", "alert-cleared"]
     raised, cleared = (at(run, e) for e in alerts)
     assert 230 <= raised < 280 and 400 < cleared < 440
+
+
+def test_the_metrics_say_which_rules_fire_now():
+    """tracetui_alert_firing is 1 while a rule fires and 0 otherwise, a series per rule."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from tracetui.outputs.metrics import MetricsAgent, PathMetrics
+
+    lossy = with_link(chain(6), 4, loss=0.2)
+    run = Run(scenario(chain(6), lossy, changes=(120.0,)), timeout=1.0, virtual_wallclock=True)
+    diagnosed = Diagnosed(run, triage=False, alerts=("loss>5% for 60s", "route for 60s"))
+    metrics = PathMetrics("example.org")
+    firing = []
+    for _ in range(24):
+        view = diagnosed.rounds(10)
+        metrics.publish(view, diagnosed.diagnoser.new_events)
+        text = MetricsAgent([metrics]).exposition()
+        samples = {
+            s.labels["rule"]: s.value
+            for family in text_string_to_metric_families(text)
+            for s in family.samples
+            if s.name == "tracetui_alert_firing"
+        }
+        firing.append(samples)
+    assert firing[0] == {"loss>5% for 60s": 0.0, "route for 60s": 0.0}
+    assert firing[-1]["loss>5% for 60s"] == 1.0 and firing[-1]["route for 60s"] == 0.0

@@ -127,8 +127,9 @@ class AlertWatch:
         self._epoch: datetime | None = None
 
     @property
-    def firing(self) -> tuple[str, ...]:
-        return tuple(state.rule.name for state in self._states if state.firing)
+    def states(self) -> tuple[tuple[str, bool], ...]:
+        """Each rule and whether it is firing."""
+        return tuple((state.rule.name, state.firing) for state in self._states)
 
     def update(
         self, view: PathView, verdicts: dict[int, HopVerdict], new_events: list[PathEvent]

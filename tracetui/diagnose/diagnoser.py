@@ -104,7 +104,8 @@ class Diagnoser:
                 self.new_events.append(self._tracker.add(event))
         summary = self._summary_of(view, shown)
         branches = self._branch_findings[0]
-        self._diagnosis = Diagnosis(shown, summary, tuple(self._tracker.log), branches)
+        alerts = self._alerts.states if self._alerts is not None else ()
+        self._diagnosis = Diagnosis(shown, summary, tuple(self._tracker.log), branches, alerts)
         return self._diagnosis
 
     def _summary_of(self, view: PathView, verdicts: dict[int, HopVerdict]) -> tuple[str, ...]:

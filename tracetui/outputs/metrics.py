@@ -54,9 +54,12 @@ MAX_AGENT_SERIES = 1_000_000
 """Series one agent exports at most (10,000 paths of 15 hops need about 1.3 million:
 past that, split targets over agents)."""
 METRIC_EVENT_KINDS = tuple(
-    k for k in EVENT_KINDS if k not in ("reset", "method-switch", "settings") and "branch" not in k
+    k
+    for k in EVENT_KINDS
+    if k not in ("reset", "method-switch", "settings") and "branch" not in k and "alert" not in k
 )
-"""What the diagnosis finds on a path; resets and method switches are the screen user's."""
+"""What the diagnosis finds on a path; resets and method switches are the screen user's, and
+alerts have their own gauge (tracetui_alert_firing: series only where rules are given)."""
 _DESTINATION_KINDS = frozenset(
     {ReplyKind.ECHO_REPLY, ReplyKind.PORT_UNREACHABLE, ReplyKind.TCP_SYN_ACK, ReplyKind.TCP_RESET}
 )
@@ -112,6 +115,7 @@ class PathMetrics:
         self._failed = 0
         self._destination = _Histogram()
         self._events = dict.fromkeys(METRIC_EVENT_KINDS, 0)
+        self._alerts: tuple[tuple[str, bool], ...] = ()
         self._heard: dict[tuple[int, str], float] = {}
         """(ttl, responder) -> when it last answered, for the responder series."""
         self._path_id = 0
@@ -178,6 +182,7 @@ class PathMetrics:
             diagnosis = view.diagnosis
             self._verdicts = {}
             if diagnosis is not None:
+                self._alerts = diagnosis.alerts
                 for ttl in self._hops:
                     shown = diagnosis.of(ttl)
                     if shown is not None:
@@ -191,6 +196,7 @@ class PathMetrics:
             published = bool(self._info)
             info, length, reached, path_id = self._info, self._length, self._reached, self._path_id
             events = list(self._events.items())
+            alerts = self._alerts
         t = self._target_label
         n = 0
         if published:
@@ -214,7 +220,10 @@ class PathMetrics:
         out["tracetui_probes_failed_total"].append(
             f"tracetui_probes_failed_total{{{t}}} {self._failed}\n"
         )
-        return n + len(DESTINATION_BUCKETS) + 3 + len(events) + 1
+        lines = out["tracetui_alert_firing"]
+        for rule, firing in alerts:
+            lines.append(f'tracetui_alert_firing{{{t},rule="{_escape(rule)}"}} {int(firing)}\n')
+        return n + len(DESTINATION_BUCKETS) + 3 + len(events) + 1 + len(alerts)
 
     def write_hops(self, out: dict[str, list[str]]) -> int:
         """This target's samples per hop, as ``write_target``; returns how many."""
@@ -284,6 +293,11 @@ TARGET_FAMILIES = (
         "tracetui_probes_failed_total",
         "counter",
         "Probes the local kernel refused to send (no route, full buffers, a firewall).",
+    ),
+    _Family(
+        "tracetui_alert_firing",
+        "gauge",
+        "With --alert: 1 while the rule fires for the target, else 0 (one series per rule).",
     ),
     _Family(
         "tracetui_target_in_error",

@@ -109,6 +109,8 @@ class Diagnosis(NamedTuple):
     """The bounded log, oldest first."""
     branches: tuple[BranchVerdict, ...] = ()
     """With --multipath: every watched branch's verdict."""
+    alerts: tuple[tuple[str, bool], ...] = ()
+    """With --alert: each rule (as written canonically) and whether it is firing now."""
 
     def of(self, ttl: int) -> HopVerdict | None:
         return self.verdicts.get(ttl)
