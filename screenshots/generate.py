@@ -34,6 +34,11 @@ ARGUMENT_SHOTS = {
 }
 """Shots of a run with options: (arguments, keys)."""
 
+LONG_SHOTS = {
+    "timeline-focus": ["T", "right_square_bracket", "comma", "comma", "F"],
+}
+"""Shots of half an hour of the demo, their notices cleared: the timeline needs a history."""
+
 MANY_SHOTS = {
     "several-targets": ["right", "right"],
     "target-list": ["l"],
@@ -54,13 +59,20 @@ async def shoot_many(name: str, keys: list[str]) -> None:
         app.save_screenshot(filename=f"{name}.svg", path=str(HERE))
 
 
-async def shoot(name: str, keys: list[str], arguments: tuple[str, ...] = ()) -> None:
+async def shoot(
+    name: str, keys: list[str], arguments: tuple[str, ...] = (), seconds: float = 120.0
+) -> None:
     icmp_extensions.load()  # the live screen loads scapy after its first frame; a shot, now
-    app = virtual_demo_app(*arguments, seconds=120.0, export_dir=Path("."))
+    app = virtual_demo_app(*arguments, seconds=seconds, export_dir=Path("."))
     async with app.run_test(size=SIZE) as pilot:
         for key in keys:
             await pilot.press(key)
         await pilot.pause()
+        if name in LONG_SHOTS:
+            await pilot.pause(0.3)  # the timeline is asked for, then drawn
+            app.clear_notifications()
+            app.refresh_frame(detail_now=True)
+            await pilot.pause()
         app.save_screenshot(filename=f"{name}.svg", path=str(HERE))
 
 
@@ -73,6 +85,9 @@ def main() -> None:
         print(HERE / f"{name}.svg")
     for name, keys in MANY_SHOTS.items():
         asyncio.run(shoot_many(name, keys))
+        print(HERE / f"{name}.svg")
+    for name, keys in LONG_SHOTS.items():
+        asyncio.run(shoot(name, keys, seconds=1800.0))
         print(HERE / f"{name}.svg")
 
 

@@ -226,9 +226,11 @@ def test_a_focus_period_counts_what_settled_in_it():
             now = event.at
         elif isinstance(event, ProbeReplied | ProbeLost) and event.ttl == 2:
             settled_at[event.round] = now
-    view = run.model.snapshot(focus=(200.0, 399.99))
-    inside = sum(1 for at in settled_at.values() if 200.0 <= at < 400.0)
-    assert view.hops[1].sent == inside and view.focus == (200.0, 399.99)
+    begun = min(settled_at.values())  # the simulator's clock does not start at 0
+    span = (begun + 200.0, begun + 399.99)
+    view = run.model.snapshot(focus=span)
+    inside = sum(1 for at in settled_at.values() if span[0] <= at < span[1] + 0.01)
+    assert inside >= 190 and view.hops[1].sent == inside and view.focus == span
     timeline = run.model.timeline(0.0, run.model.now, 60.0)
     assert sum(b.sent for b in timeline.hops[2]) == len(settled_at)
     assert timeline.seconds == 60.0 and len(timeline.hops[1]) == len(timeline.hops[4])
@@ -236,3 +238,22 @@ def test_a_focus_period_counts_what_settled_in_it():
 
 def test_the_longest_window_is_the_finest_tier():
     assert MAX_WINDOW == 3600.0
+
+
+def test_a_focus_period_has_the_verdicts_of_its_own_span():
+    """30 % loss into hop 4 from 300 s to 600 s: focused on the episode, hop 4 is where loss
+    begins; focused on the clean half hour after it, every hop is ok (a fresh diagnosis of
+    the span's numbers, as the screen makes one for a focus period)."""
+    from tracetui.diagnose import Diagnoser
+
+    clean, lossy = chain(6), with_link(chain(6), 4, loss=0.3)
+    run = Run(scenario(clean, lossy, clean, changes=(300.0, 600.0)), count=2400, timeout=1.0)
+    begun = run.sim.clock.now()
+    run.run()
+    during = run.model.snapshot(focus=(begun + 320.0, begun + 590.0))
+    after = run.model.snapshot(focus=(begun + 700.0, begun + 2390.0))
+    verdicts_during = Diagnoser().update(during, final=True).verdicts
+    verdicts_after = Diagnoser().update(after, final=True).verdicts
+    assert verdicts_during[4].verdict.value == "loss-origin"
+    assert {v.verdict.value for v in verdicts_after.values()} == {"ok"}
+    assert during.hops[3].lost > 0.3 * during.hops[3].sent and after.hops[3].lost == 0

@@ -774,3 +774,37 @@ async def test_shift_c_copies_the_text_report_through_osc_52(monkeypatch, tmp_pa
         encoded = sequences[0][len("\x1b]52;c;") :].rstrip("\a").rstrip("\x1b\\")
         assert base64.b64decode(encoded).decode() == expected
         assert len(notices) == 1 and "copied to the clipboard" in notices[0]
+
+
+async def test_the_timeline_shows_the_run_and_f_focuses_the_table_on_its_span(
+    monkeypatch, tmp_path
+):
+    app = demo_app(monkeypatch, tmp_path, seconds=600.0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("T")
+        await pilot.pause(0.3)
+        shown = screen_text(app)
+        assert "Timeline" in shown and "10 min, 20 s a cell" in shown
+        assert "rtt dst" in shown and "loss dst" in shown and "hop 3" in shown
+        await pilot.press("right_square_bracket")  # narrower than 10 min: stays at 10 min
+        await pilot.press("full_stop")  # later than now: stays at now
+        await pilot.pause(0.3)
+        assert "10 min, 20 s a cell" in screen_text(app) and app.timeline_back == 0.0
+        await pilot.press("comma", "comma")  # 10 minutes back: the run's first half hidden
+        await pilot.pause(0.3)
+        assert app.timeline_back == 600.0
+        await pilot.press("full_stop", "full_stop", "F")
+        await pilot.pause(0.3)
+        view = app.view
+        assert view is not None and view.focus is not None
+        start, end = view.focus
+        assert end - start == 600.0
+        whole = app.trace.session.model.snapshot(focus=(start, end))
+        assert [h.sent for h in view.hops] == [h.sent for h in whole.hops]
+        assert "focus" in screen_text(app)
+        await pilot.press("F")
+        await pilot.pause(0.3)
+        assert app.view.focus is None and app.view.hops[0].sent == 600
+        await pilot.press("T")
+        await pilot.pause(0.3)
+        assert "Timeline" not in screen_text(app)

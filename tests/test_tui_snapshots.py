@@ -70,3 +70,9 @@ def test_branches_of_a_balanced_hop(snap_compare, monkeypatch, tmp_path):
     flow's loss and times, and its verdict (= hop: the loss is the hop's, not a branch's)."""
     app = demo_app(monkeypatch, tmp_path, "-u", "--multipath", seconds=90.0)
     assert snap_compare(app, terminal_size=(100, 30))
+
+
+def test_timeline_and_focus_at_80x24(snap_compare, monkeypatch, tmp_path):
+    """T: loss and latency over the run; F: the table, verdicts and events of that span."""
+    app = demo_app(monkeypatch, tmp_path, seconds=600.0)
+    assert snap_compare(app, press=["T", "comma", "F"], terminal_size=(80, 24))

@@ -55,6 +55,7 @@ LONGEST = TIERS[-1].span
 
 BUCKET_CHOICES = (
     10,
+    20,
     30,
     60,
     120,

@@ -614,15 +614,16 @@ class PathModel:
         most that many points of every hop's history since the oldest held (a report's
         charts; 0, the default, computes none)."""
         lookup = names or (lambda _address: None)
+        span = focus
         if focus is not None:
             window = focus[1] - focus[0]
-        else:
-            focus = (self.now - window, self.now) if window is not None else None
+        elif window is not None:
+            span = (self.now - window, self.now)
         top = self.visible_limit()
         transit = self._transit()
         hops = []
         for ttl in range(self.info.first_ttl, top + 1):
-            hops.append(self._hop_view(ttl, self.hops.get(ttl), lookup, focus, transit))
+            hops.append(self._hop_view(ttl, self.hops.get(ttl), lookup, span, transit))
         if self.dest_ttl is None and self.discovered and top < self.limit and hops:
             last = hops[-1]
             if not last.received:
@@ -630,7 +631,7 @@ class PathModel:
         for ttl in sorted(self.left_path):
             hop = self.hops.get(ttl)
             if ttl > top and hop is not None and hop.received:
-                view = self._hop_view(ttl, hop, lookup, focus, transit)
+                view = self._hop_view(ttl, hop, lookup, span, transit)
                 hops.append(view._replace(on_path=False))
         return PathView(
             info=self.info,
@@ -653,7 +654,7 @@ class PathModel:
                 for address, e in self._echoes.items()
             },
             window=window,
-            focus=focus if window is not None else None,
+            focus=focus,
             clock=self.now,
             multipath=self._multipath_seen(hops, lookup),
             timeline=self._whole_timeline(timeline) if timeline else None,

@@ -286,8 +286,8 @@ class PathView(NamedTuple):
     window: float | None = None
     """Seconds the hop statistics cover; None for the whole run."""
     focus: tuple[float, float] | None = None
-    """The span (engine clock) the hop statistics cover, with ``window``: the last
-    ``window`` seconds, or a focus period chosen in the history."""
+    """A focus period chosen in the history: the span (engine clock) the hop statistics
+    cover; ``window`` is then its length."""
     clock: float = 0.0
     """The engine's clock (seconds) when the latest round started."""
     diagnosis: Diagnosis | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
+from datetime import timedelta
 from typing import TYPE_CHECKING, Self
 
 from tracetui.diagnose import Diagnoser
@@ -17,6 +18,8 @@ from tracetui.diagnose.overview import TargetLine, target_line
 from tracetui.diagnose.triage import TriageBudget
 from tracetui.names.service import NameService, open_names
 from tracetui.outputs.event_log import EventLog
+from tracetui.path.diagnosis import Diagnosis
+from tracetui.path.history import bucket_seconds
 from tracetui.path.snapshot import PathView
 from tracetui.probe.events import EngineEvent
 from tracetui.probe.types import ProbeMethod
@@ -95,6 +98,12 @@ class LiveTrace:
         self._closed = False
         config = session.config
         self.window = config.window
+        self.focus: tuple[float, float] | None = None
+        """A focus period (engine clock): what the table, verdicts and events cover."""
+        self._timeline: tuple[float, float, int] | None = None
+        """(seconds, back, points) of the timeline pane, while it is shown."""
+        self._focused: tuple[tuple[float, float], int, Diagnosis] | None = None
+        """The focus period's own diagnosis, and the round it was made at."""
         ping = session.engine.request_echo if can_triage(config, session) else None
         self._diagnoser = Diagnoser(ping, budget, alert_rules(config))
         self.actions = open_alert_actions(config)
@@ -219,11 +228,33 @@ class LiveTrace:
         whole = view._replace(diagnosis=diagnosis)
         for output in self.outputs():
             output.publish(whole, new_events)
-        if self.window is not None or timeline:
+        if self.focus is not None:
+            view = model.snapshot(lookup, focus=self.focus, timeline=timeline)
+            diagnosis = self._focus_diagnosis(view, diagnosis)
+        elif self.window is not None or timeline:
             view = model.snapshot(lookup, self.window, timeline=timeline)
+        if self._timeline is not None and not timeline:
+            seconds, back, points = self._timeline
+            end = model.now - back
+            view = view._replace(
+                timeline=model.timeline(end - seconds, end, bucket_seconds(seconds, points))
+            )
         view = view._replace(diagnosis=diagnosis)
         self._last = view
         return view
+
+    def _focus_diagnosis(self, view: PathView, whole: Diagnosis) -> Diagnosis:
+        """Verdicts and summary of the focus period alone (a fresh diagnosis of its numbers,
+        without pings: they would be of now), and the run's events that fall inside it."""
+        focus = self.focus
+        assert focus is not None
+        kept = self._focused
+        if kept is None or kept[0] != focus or kept[1] != view.rounds:
+            judged = Diagnoser().update(view, final=True)
+            kept = self._focused = (focus, view.rounds, judged)
+        start, end = (view.taken - timedelta(seconds=view.clock - c) for c in focus)
+        events = tuple(e for e in whole.events if start <= e.at <= end)
+        return kept[2]._replace(events=events, alerts=whole.alerts)
 
     def overview(self) -> tuple[TargetLine, ...]:
         """The one line, from the latest snapshot (none before the first)."""
@@ -260,6 +291,12 @@ class LiveTrace:
 
     def set_window(self, seconds: float | None) -> None:
         self.window = seconds
+
+    def set_timeline(self, seconds: float | None, back: float = 0.0, points: int = 0) -> None:
+        self._timeline = (seconds, max(0.0, back), points) if seconds else None
+
+    def set_focus(self, focus: tuple[float, float] | None) -> None:
+        self.focus = focus
 
     def use_names(self, service: NameService) -> None:
         """Lookups by a service several traces share (``set_names`` on it is the owner's)."""

@@ -239,6 +239,15 @@ class ManyTraces:
     def configure(self, changes: Mapping[str, int | float]) -> None:
         self.current.configure(changes)
 
+    def set_timeline(self, seconds: float | None, back: float = 0.0, points: int = 0) -> None:
+        for trace in self.traces:
+            trace.set_timeline(seconds, back, points)
+
+    def set_focus(self, focus: tuple[float, float] | None) -> None:
+        """Every target's: their clocks are the scheduler's one clock."""
+        for trace in self.traces:
+            trace.set_focus(focus)
+
     def set_window(self, seconds: float | None) -> None:
         for trace in self.traces:
             trace.set_window(seconds)

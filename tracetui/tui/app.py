@@ -37,6 +37,7 @@ from tracetui.tui.control import TargetsControl
 from tracetui.tui.format import Labels
 from tracetui.tui.hop_table import HopTable, TableHeader
 from tracetui.tui.keys import APP_BINDINGS, TARGET_ACTIONS, palette_bindings
+from tracetui.tui.palette import palette_of
 from tracetui.tui.panels import DetailPane, StatusBar
 from tracetui.tui.screens import (
     EventsScreen,
@@ -48,6 +49,7 @@ from tracetui.tui.screens import (
     help_rows,
 )
 from tracetui.tui.targets import TargetsScreen, TargetTabs
+from tracetui.tui.timeline import LABEL, SCALE, SPANS, timeline_lines, wall
 
 FRAME_SECONDS = 0.25
 """Frames while the path is still being found: hops appear as they answer."""
@@ -105,6 +107,10 @@ class TraceApp(App[None]):
         self.jitter = False
         self.chart = chart
         self.histogram = False
+        self.timeline_span: int | None = None
+        """Index in SPANS of the timeline shown in the detail pane (None: the hop's detail)."""
+        self.timeline_back = 0.0
+        """How far back (seconds) the timeline's span ends."""
         """The detail pane's RTT as a histogram (g) rather than over time."""
         self.chart_zoom = 0
         """Steps the chart's scale is below the slowest round trip (+ and - keys)."""
@@ -257,6 +263,20 @@ class TraceApp(App[None]):
         if detail.styles.height is None or detail.styles.height.value != height:
             detail.styles.height = height
             detail_now = True
+        if self.timeline_span is not None:
+            self._timeline_points(view)
+            if view.timeline is not None:
+                lines = timeline_lines(
+                    view,
+                    view.timeline,
+                    SPANS[self.timeline_span],
+                    height - 1,
+                    palette_of(self),
+                    focused=view.focus is not None,
+                )
+                detail.set_lines(lines)
+                self._detail_shown = None
+            return
         ttl = table.selected_ttl
         hop = next((h for h in view.hops if h.ttl == ttl), None)
         verdict = view.diagnosis.of(ttl) if view.diagnosis is not None and ttl else None
@@ -287,7 +307,16 @@ class TraceApp(App[None]):
             return f"done: {view.rounds} rounds"
         if view.restart_reason:
             return view.restart_reason
+        if view.focus is not None:
+            start, end = (wall(view, moment) for moment in view.focus)
+            return f"focus {start:%H:%M}–{end:%H:%M} UTC (F: whole run)"
         return ""
+
+    def _timeline_points(self, view: PathView) -> None:
+        """Ask the trace for the timeline the pane can show (as wide as the terminal)."""
+        assert self.timeline_span is not None
+        points = max(10, self.size.width - LABEL - SCALE - 2)
+        self.trace.set_timeline(SPANS[self.timeline_span], self.timeline_back, points)
 
     def _soon(self) -> None:
         """Show a command's effect as soon as the engine has applied it."""
@@ -437,6 +466,58 @@ class TraceApp(App[None]):
     def action_display_mode(self) -> None:
         self.chart = not self.chart
         self.refresh_frame()
+
+    def action_timeline(self) -> None:
+        if self.timeline_span is None:
+            # the shortest span that holds the whole run (10 min for a short one)
+            view = self.view
+            lasted = (view.taken - view.started).total_seconds() if view is not None else 0.0
+            fits = [index for index, span in enumerate(SPANS) if span >= lasted]
+            self.timeline_span = fits[0] if fits else len(SPANS) - 1
+            self.timeline_back = 0.0
+            self.detail_choice = True
+        else:
+            self.timeline_span = None
+            self.trace.set_timeline(None)
+        self.refresh_frame(detail_now=True)
+        self._soon()
+
+    def action_timeline_span(self, steps: int) -> None:
+        if self.timeline_span is None:
+            self.action_timeline()
+            return
+        self.timeline_span = max(0, min(len(SPANS) - 1, self.timeline_span + steps))
+        self.refresh_frame(detail_now=True)
+        self._soon()
+
+    def action_timeline_move(self, halves: int) -> None:
+        if self.timeline_span is None:
+            self.action_timeline()
+            return
+        span = SPANS[self.timeline_span]
+        view = self.view
+        lasted = (view.taken - view.started).total_seconds() if view is not None else 0.0
+        furthest = max(0.0, min(SPANS[-1], lasted - span / 2))  # half the span holds the run
+        self.timeline_back = max(0.0, min(furthest, self.timeline_back + halves * span / 2))
+        self.refresh_frame(detail_now=True)
+        self._soon()
+
+    def action_focus_span(self) -> None:
+        view = self.view
+        if view is None:
+            return
+        if view.focus is not None:
+            self.trace.set_focus(None)
+            self.notify("The whole run again")
+        elif self.timeline_span is None or view.timeline is None:
+            self.notify("Open the timeline (T) and choose the span to focus on first")
+            return
+        else:
+            span = SPANS[self.timeline_span]
+            end = view.clock - self.timeline_back
+            self.trace.set_focus((end - span, end))
+            self.notify("Focus: table, verdicts, summary and events of the span shown")
+        self._soon()
 
     def action_toggle_histogram(self) -> None:
         self.histogram = not self.histogram

@@ -61,6 +61,16 @@ class TraceControl(Protocol):
         """Statistics of the last ``seconds`` only (None: the whole run); verdicts stay."""
         ...
 
+    def set_timeline(self, seconds: float | None, back: float = 0.0, points: int = 0) -> None:
+        """From the next snapshot on, every hop's history over ``seconds`` ending ``back``
+        seconds ago, in at most ``points`` buckets (the timeline pane); None: none."""
+        ...
+
+    def set_focus(self, focus: tuple[float, float] | None) -> None:
+        """Table, verdicts, summary and events of this span of the history (engine clock,
+        as PathView.clock) from the next snapshot on; None: the whole run again."""
+        ...
+
     def set_names(self, names: bool, asn: bool) -> None:
         """Which lookups to run: reverse DNS, AS numbers, both or neither."""
         ...

@@ -178,7 +178,9 @@ class StatusBar(LinesPanel):
         line.append(f"round {view.rounds}  ")
         if "elapsed" not in compact:
             line.append(f"{_elapsed(view)}  ")
-        if view.window is not None:
+        if view.focus is not None:
+            line.append("focus  ", style="bold")
+        elif view.window is not None:
             line.append(f"last {_span(view.window)}  ", style="bold")
         if view.finished:
             line.append("■ done", style="bold")
