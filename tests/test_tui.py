@@ -790,9 +790,9 @@ async def test_the_timeline_shows_the_run_and_f_focuses_the_table_on_its_span(
         await pilot.press("full_stop")  # later than now: stays at now
         await pilot.pause(0.3)
         assert "10 min, 20 s a cell" in screen_text(app) and app.timeline_back == 0.0
-        await pilot.press("comma", "comma")  # 10 minutes back: the run's first half hidden
+        await pilot.press("comma", "comma")  # back at most until half the span holds the run
         await pilot.pause(0.3)
-        assert app.timeline_back == 600.0
+        assert app.timeline_back == 300.0
         await pilot.press("full_stop", "full_stop", "F")
         await pilot.pause(0.3)
         view = app.view
