@@ -8,7 +8,8 @@ hops, one round a second for ``--days`` days on the engine's clock (virtual
 time: no packet leaves), every hop answering with an RTT that wanders and 2 %
 loss, and prints, every simulated day, the resident set of this process (its
 growth since the model was made), the bytes held by the hops' history arrays,
-and the CPU per result. The history is bounded by its tiers (tracetui/path/
+and the CPU per result; at the end, what the timeline pane costs a frame.
+The history is bounded by its tiers (tracetui/path/
 history.py), so the resident set should stop growing after day 30 whatever
 the run length; the test suite's soak test measures the same model at 600 s
 rounds by what it holds (tests/test_history.py).
@@ -26,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tracetui.path.history import bucket_seconds
 from tracetui.path.model import PathModel
 from tracetui.path.snapshot import TraceInfo
 from tracetui.probe.events import ProbeLost, ProbeReplied, ProbeSent, RoundStarted
@@ -82,6 +84,14 @@ def main() -> None:
             cpu = time.process_time()
     month = model.snapshot(focus=(0.0, rounds * args.interval))
     print(f"whole span: {month.hops[0].sent} results at hop 1, {rounds} rounds")
+    print("the timeline pane's cost per frame (every hop, 60 cells):")
+    for span in (600.0, 3600.0, 6 * 3600.0, 86400.0, 7 * 86400.0, 30 * 86400.0):
+        if span > rounds * args.interval:
+            break
+        started = time.perf_counter()
+        for _ in range(10):
+            model.timeline(model.now - span, model.now, bucket_seconds(span, 60))
+        print(f"  {span / 3600:6.1f} h: {(time.perf_counter() - started) * 100:.1f} ms")
 
 
 if __name__ == "__main__":

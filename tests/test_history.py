@@ -105,7 +105,10 @@ def test_each_tier_gives_the_exact_counts_of_a_span_on_its_buckets(days, ago, le
     assert counts.rtt.worst == pytest.approx(max(rtts), rel=1e-6)
     assert counts.rtt.stdev == pytest.approx(stdev_of(rtts), rel=1e-3)
     gmean = math.exp(sum(math.log(r) for r in rtts) / len(rtts))
-    assert counts.rtt.gmean == pytest.approx(gmean, rel=1e-5)
+    if bucket == 10.0:
+        assert counts.rtt.gmean == pytest.approx(gmean, rel=1e-5)
+    else:  # past the hour, the geometric mean of the buckets' means: between the two means
+        assert gmean * (1 - 1e-6) <= counts.rtt.gmean <= counts.rtt.avg * (1 + 1e-6)
     # off the buckets' edges a span covers at least itself and at most a bucket more
     loose = history.between(start + bucket / 3, end - bucket / 3, WHOLE)
     assert _truth(samples, start + bucket / 3, end - bucket / 3)[0] <= loose.sent <= sent
@@ -153,7 +156,7 @@ def test_storage_grows_with_the_run_up_to_its_tiers_and_no_further():
     for second in range(0, int(40 * DAY), 300):
         history.received(second, 10.0)
     full = history.nbytes()
-    assert full == 24 * sum(tier.buckets for tier in TIERS)
+    assert full == 24 * TIERS[0].buckets + 20 * sum(tier.buckets for tier in TIERS[1:])
     for second in range(int(40 * DAY), int(50 * DAY), 300):
         history.received(second, 10.0)
     assert history.nbytes() == full
@@ -182,7 +185,7 @@ def test_a_month_of_thirty_hops_stays_under_five_megabytes():
             reply = ProbeReplied(ttl, round_, f"198.18.0.{ttl}", 1.0, ReplyKind.TIME_EXCEEDED, 0)
             apply(reply)
     grown = held_bytes(model) - before
-    assert 4 * 1024 * 1024 < grown < 5 * 1024 * 1024  # the tiers are all there, and no more
+    assert 3.5e6 < grown < 4.5e6  # the tiers are all there (3.7 MB of arrays), and no more
     month = model.snapshot(focus=(0.0, 30 * DAY))
     assert month.hops[0].sent == 30 * DAY / 600
 
