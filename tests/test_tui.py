@@ -808,3 +808,13 @@ async def test_the_timeline_shows_the_run_and_f_focuses_the_table_on_its_span(
         await pilot.press("T")
         await pilot.pause(0.3)
         assert "Timeline" not in screen_text(app)
+
+
+async def test_a_firing_alert_is_on_the_status_line(monkeypatch, tmp_path):
+    """The demo's destination loses about 11 %: 'loss>5% for 60s' fires after a minute."""
+    app = demo_app(monkeypatch, tmp_path, "--alert", "loss>5% for 60s", seconds=150.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "ALERT loss>5% for 60s" in screen_text(app)
+        events = [e.kind for e in app.view.diagnosis.events]
+        assert events.count("alert-raised") == 1

@@ -307,6 +307,9 @@ class TraceApp(App[None]):
             return f"done: {view.rounds} rounds"
         if view.restart_reason:
             return view.restart_reason
+        firing = [rule for rule, on in view.diagnosis.alerts if on] if view.diagnosis else []
+        if firing:
+            return f"ALERT {', '.join(firing)}"
         if view.focus is not None:
             start, end = (wall(view, moment) for moment in view.focus)
             return f"focus {start:%H:%M}–{end:%H:%M} UTC (F: whole run)"
