@@ -179,3 +179,21 @@ def test_the_console_check_sees_a_page_that_reaches_out(tmp_path):
     )
     _document, log = open_offline(page)
     assert console_errors(log) != []
+
+
+def test_each_watched_branch_has_its_chart_and_privacy_drops_the_hidden_ones():
+    from test_branches import diagnosed, lossy_diamond
+
+    run = Run(scenario(lossy_diamond()), method=ProbeMethod.UDP, count=300, multipath=0.95)
+    run.run()
+    view, _ = diagnosed(run)
+    view = view._replace(timeline=run.model.snapshot(timeline=CHART_POINTS).timeline)
+    page = render(view, "html", ReportOptions())
+    charts = re.findall(r'<svg id="chart-(hop\d+-branch\d+)"[^>]*aria-label="([^"]*)"', page)
+    assert {label for _, label in charts} >= {
+        "4. branch 198.18.40.1", "4. branch 198.18.41.1", "4. branch 198.18.42.1",
+    }  # fmt: skip
+    lossy = page.split('aria-label="4. branch 198.18.41.1"')[1].split("</svg>")[0]
+    assert 'class="loss"' in lossy  # the branch that loses shows it
+    hidden = render(view, "html", ReportOptions(privacy_max_ttl=4))
+    assert "198.18.41.1" not in hidden and "branch 198.18" not in hidden.split("chart-hop5")[0]

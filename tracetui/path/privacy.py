@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from tracetui.path.diagnosis import BranchVerdict, Diagnosis, HopVerdict, PathEvent
+from tracetui.path.diagnosis import BranchVerdict, Diagnosis, HopVerdict
 from tracetui.path.snapshot import (
     NO_NAME,
     BranchView,
@@ -72,12 +72,17 @@ def redact(view: PathView, max_ttl: int) -> PathView:
     echoes = {address: echo for address, echo in view.echoes.items() if scrub(address) == address}
     multipath = _multipath(view.multipath, max_ttl)
     diagnosis = _diagnosis(view.diagnosis, max_ttl, scrub)
+    timeline = view.timeline
+    if timeline is not None:  # a hidden hop's branches are named by their addresses
+        kept = {key: line for key, line in timeline.branches.items() if key[0] > max_ttl}
+        timeline = timeline._replace(branches=kept)
     return view._replace(
         info=info,
         hops=hops,
         echoes=echoes,
         multipath=multipath,
         diagnosis=diagnosis,
+        timeline=timeline,
         notes=tuple(scrub(note) for note in view.notes),
         last_failure=scrub(view.last_failure),
         restart_reason=scrub(view.restart_reason),
@@ -124,7 +129,7 @@ def _diagnosis(
     verdicts = {
         ttl: HopVerdict(v.verdict, scrub(v.reason), v.code) for ttl, v in diagnosis.verdicts.items()
     }
-    events = tuple(PathEvent(e.at, e.kind, e.ttl, scrub(e.message)) for e in diagnosis.events)
+    events = tuple(e._replace(message=scrub(e.message)) for e in diagnosis.events)
     branches: tuple[BranchVerdict, ...] = tuple(b for b in diagnosis.branches if b.ttl > max_ttl)
     return diagnosis._replace(
         verdicts=verdicts,

@@ -243,6 +243,13 @@ def _charts(view: PathView, options: ReportOptions) -> list[str]:
             continue
         label = f"{hop.ttl}. {_host(hop, options)}"
         out.append(_chart(view, buckets, HOP_HEIGHT, label, f"hop{hop.ttl}"))
+        branches = sorted(
+            (key, line) for key, line in timeline.branches.items() if key[0] == hop.ttl
+        )
+        for number, ((_ttl, address), line) in enumerate(branches, start=1):
+            # --multipath: each branch of a balanced hop, from the probes sent its way
+            label = f"{hop.ttl}. branch {printable(address)}"
+            out.append(_chart(view, line, HOP_HEIGHT, label, f"hop{hop.ttl}-branch{number}"))
     return out
 
 
