@@ -59,6 +59,12 @@ BAD_ARGUMENTS = [
     (["--report", "--report-on-exit", "json", "h"], "--report-on-exit is for the live screen"),
     (["--output", "/nonexistent-dir/out.txt", "h"], "does not exist"),
     (["--bogus", "h"], "unrecognized arguments"),
+    (["--html", "a.html", "--output", "b.html", "h"], "--html a.html and --output b.html: give"),
+    (["--output", "b.html", "--html", "a.html", "h"], "--html a.html and --output b.html: give"),
+    (["--html", "/nonexistent-dir/a.html", "h"], "does not exist"),
+    (["--alert", "loss for 1m", "h"], "a loss rule needs a threshold"),
+    (["--alert-command", "true", "h"], "act on alerts: give --alert RULE too"),
+    (["--alert", "route", "--alert-webhook", "ftp://x/y", "h"], "needs an http:// or https://"),
 ]
 
 

@@ -142,6 +142,11 @@ def build_config(args: argparse.Namespace, file: ConfigFile) -> Config:
                 )
     if args.localport is not None and method is not ProbeMethod.UDP:
         raise UsageError("-L/--localport applies to UDP (-u) probes only")
+    format_file = getattr(args, "format_file", None)
+    if format_file is not None:
+        if args.output is not None and args.output != format_file:
+            raise UsageError(f"--{args.format} {format_file} and --output {args.output}: give one")
+        args.output = format_file
     report_format = args.format
     if report_format is None and args.output is not None:
         report_format = "text"

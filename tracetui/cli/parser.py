@@ -120,11 +120,7 @@ class FormatToFile(argparse.Action):
         option_string: str | None = None,
     ) -> None:
         setattr(namespace, self.dest, self.const)
-        if values == "-":
-            return
-        if namespace.output is not None and namespace.output != values:
-            parser.error(f"{option_string} {values} and --output {namespace.output}: give one")
-        namespace.output = values
+        namespace.format_file = None if values == "-" else values
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -399,6 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument(
         "--output", metavar="FILE", help=f"{EXTRA}write the report to FILE (atomically)"
     )
+    output.set_defaults(format_file=None)  # --html FILE's (FormatToFile)
     output.add_argument(
         "--report-extra",
         action="store_true",
