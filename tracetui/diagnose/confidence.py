@@ -1,12 +1,17 @@
 """Exact tests on loss counts, cheap enough to run for every hop every round.
 
-The evidence is small (at most a few hundred probes per hop), where normal
-approximations mislead: one loss in five probes is not evidence of loss above
-1 %, whatever a Wilson bound says. So the tests are exact: the binomial tail
-for "does this hop lose more than the floor", and Fisher's exact test (one
-sided) for "does this hop lose more than that one". Both sum at most a few
-hundred terms in log space. The live screen asks the same questions frame
-after frame (counts move by one now and then), so answers are remembered.
+The evidence is often small, where normal approximations mislead: one loss in
+five probes is not evidence of loss above 1 %, whatever a Wilson bound says.
+So the tests are exact: the binomial tail for "does this hop lose more than
+the floor", and Fisher's exact test (one sided) for "does this hop lose more
+than that one". The evidence can also be large (a day without a change is
+86,400 rounds of every hop), so each sums its smaller tail only, from the
+term nearest the middle outwards, each term from the one before by the ratio
+of consecutive terms (one multiplication, not three log-gammas), and stops
+where the terms no longer count (below 1e-12 of the sum): a few times the
+standard deviation, whatever the count. The live screen asks the same
+questions frame after frame (counts move by one now and then), so answers
+are remembered.
 """
 
 from __future__ import annotations
@@ -35,14 +40,35 @@ def binomial_tail(k: int, n: int, p: float) -> float:
         return 0.0
     if p >= 1.0:
         return 1.0
-    log_p, log_q = math.log(p), math.log1p(-p)
-    total = 0.0
-    for i in range(k, n + 1):
-        term = math.exp(_log_choose(n, i) + i * log_p + (n - i) * log_q)
-        total += term
-        if term < total * 1e-12:
-            break
-    return min(1.0, total)
+    if k > n * p:  # the upper tail is the small one: from k up, the terms soon fall
+        return min(1.0, _binomial_sum(k, n, p, 1))
+    return max(0.0, 1.0 - _binomial_sum(k - 1, n, p, -1))  # 1 - P(X <= k - 1)
+
+
+_NEGLIGIBLE = 1e-12
+
+
+def _binomial_sum(start: int, n: int, p: float, step: int) -> float:
+    """P(X = start) + P(X = start + step) + ... while the terms count."""
+    term = math.exp(_log_choose(n, start) + start * math.log(p) + (n - start) * math.log1p(-p))
+    odds = p / (1.0 - p)
+    total = term
+    i = start
+    if step > 0:
+        while i < n:
+            term *= (n - i) / (i + 1) * odds
+            i += 1
+            total += term
+            if term <= total * _NEGLIGIBLE:
+                break
+    else:
+        while i > 0:
+            term *= i / (n - i + 1) / odds
+            i -= 1
+            total += term
+            if term <= total * _NEGLIGIBLE:
+                break
+    return total
 
 
 def loses_more_than(lost: int, settled: int, floor: float, alpha: float) -> bool:
@@ -57,13 +83,35 @@ def fisher_greater(lost_a: int, total_a: int, lost_b: int, total_b: int) -> floa
         return 1.0
     lost = lost_a + lost_b
     total = total_a + total_b
-    denominator = _log_choose(total, lost)
-    p_value = 0.0
-    for i in range(lost_a, min(lost, total_a) + 1):
-        if lost - i > total_b:
-            continue
-        p_value += math.exp(_log_choose(total_a, i) + _log_choose(total_b, lost - i) - denominator)
-    return min(1.0, p_value)
+    lowest = max(0, lost - total_b)  # a cannot lose fewer than what b cannot hold
+    highest = min(lost, total_a)
+    if lost_a > highest:
+        return 0.0
+    if lost_a <= lowest:
+        return 1.0
+    if lost_a > lost * total_a / total:  # the upper tail is the small one
+        return min(1.0, _hypergeometric_sum(lost_a, highest, total_a, total_b, lost))
+    return max(0.0, 1.0 - _hypergeometric_sum(lost_a - 1, lowest, total_a, total_b, lost))
+
+
+def _hypergeometric_sum(start: int, end: int, total_a: int, total_b: int, lost: int) -> float:
+    """P(A = start) + ... toward ``end`` (either way) while the terms count, for A the losses
+    of a among ``lost`` drawn from a and b together."""
+    denominator = _log_choose(total_a + total_b, lost)
+    term = math.exp(_log_choose(total_a, start) + _log_choose(total_b, lost - start) - denominator)
+    total = term
+    i = start
+    while i != end:
+        if end > i:
+            term *= (total_a - i) * (lost - i) / ((i + 1) * (total_b - lost + i + 1))
+            i += 1
+        else:
+            term *= i * (total_b - lost + i) / ((total_a - i + 1) * (lost - i + 1))
+            i -= 1
+        total += term
+        if term <= total * _NEGLIGIBLE:
+            break
+    return total
 
 
 def significantly_higher(
