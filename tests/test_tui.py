@@ -801,6 +801,7 @@ async def test_the_timeline_shows_the_run_and_f_focuses_the_table_on_its_span(
         assert end - start == 600.0
         whole = app.trace.session.model.snapshot(focus=(start, end))
         assert [h.sent for h in view.hops] == [h.sent for h in whole.hops]
+        assert view.diagnosis.verdicts[8].verdict.value == "rate-limited"  # the run's pings
         assert "focus" in screen_text(app)
         await pilot.press("F")
         await pilot.pause(0.3)

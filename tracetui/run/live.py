@@ -77,6 +77,10 @@ class _EngineThread(threading.Thread):
             self.error = exc
 
 
+def _no_ping(_address: str) -> None:
+    """A focus period's diagnosis reads the pings the run has; it asks for none."""
+
+
 class LiveTrace:
     def __init__(
         self, session: Session, events: deque[EngineEvent], budget: TriageBudget | None = None
@@ -245,12 +249,13 @@ class LiveTrace:
 
     def _focus_diagnosis(self, view: PathView, whole: Diagnosis) -> Diagnosis:
         """Verdicts and summary of the focus period alone (a fresh diagnosis of its numbers,
-        without pings: they would be of now), and the run's events that fall inside it."""
+        weighing the triage pings the run already sent but sending none: a ping now says
+        nothing of then), and the run's events that fall inside it."""
         focus = self.focus
         assert focus is not None
         kept = self._focused
         if kept is None or kept[0] != focus or kept[1] != view.rounds:
-            judged = Diagnoser().update(view, final=True)
+            judged = Diagnoser(_no_ping).update(view, final=True)
             kept = self._focused = (focus, view.rounds, judged)
         start, end = (view.taken - timedelta(seconds=view.clock - c) for c in focus)
         events = tuple(e for e in whole.events if start <= e.at <= end)
