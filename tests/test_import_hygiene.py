@@ -70,3 +70,17 @@ def test_report_path_does_not_load_dnspython_until_names_are_needed():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_an_mtr_report_does_not_import_the_diagnosis():
+    """mtr's reports show no verdicts: reading their command line and opening the run
+    must not load the diagnosis (about 15 ms of start-up, per figure 1's every run)."""
+    code = (
+        "import sys\n"
+        "from tracetui.cli import parse_config\n"
+        "import tracetui.run.headless, tracetui.run.startup\n"
+        "parse_config(['-r', '-c', '3', 'h'])\n"
+        "print(sorted(m for m in sys.modules if m.startswith('tracetui.diagnose')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

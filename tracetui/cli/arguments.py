@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from tracetui.cli.parser import build_parser
 from tracetui.cli.targets import check_several, read_targets
 from tracetui.cli.values import ENVIRONMENT, NEGATIVE, UsageError
-from tracetui.diagnose.alerts import MAX_RULES
 from tracetui.probe.types import ProbeMethod, ProbeSettings, SocketOptions
 from tracetui.settings.config import Config, TargetOptions
 
@@ -168,8 +167,11 @@ def build_config(args: argparse.Namespace, file: ConfigFile) -> Config:
         check_output(args.events, "--events")
     if (args.alert_command or args.alert_webhook) and not args.alert:
         raise UsageError("--alert-command and --alert-webhook act on alerts: give --alert RULE too")
-    if len(args.alert) > MAX_RULES:
-        raise UsageError(f"at most {MAX_RULES} --alert rules")
+    if args.alert:  # the diagnosis is imported only by runs that diagnose
+        from tracetui.diagnose.alerts import MAX_RULES
+
+        if len(args.alert) > MAX_RULES:
+            raise UsageError(f"at most {MAX_RULES} --alert rules")
     if len(hosts) > 1:
         check_several(args, hosts, report_format)
     if args.record is not None:
