@@ -44,6 +44,17 @@ def diagnosed(run: Run):
     return view._replace(diagnosis=diagnoser.update(view, final=True)), diagnoser
 
 
+def events_over(run: Run, seconds: int) -> list:
+    """The path events of ``seconds`` more of ``run``, diagnosed each second."""
+    diagnoser = Diagnoser()
+    events: list = []
+    for _ in range(seconds):
+        run.run_for(1.0)
+        diagnoser.update(run.model.snapshot())
+        events += diagnoser.new_events
+    return events
+
+
 def test_each_branch_has_its_own_loss_and_round_trips():
     run = Run(scenario(lossy_diamond()), method=ProbeMethod.UDP, count=400, multipath=0.95)
     view = run.run()
@@ -120,12 +131,7 @@ def test_a_branch_that_goes_away_is_an_event_and_the_search_runs_again():
     after = SimPath(tuple(hops))
     run = Run(scenario(before, after, changes=(60.0,)), method=ProbeMethod.UDP, count=150,
               multipath=0.95)  # fmt: skip
-    diagnoser = Diagnoser()
-    events = []
-    for _ in range(150):
-        run.run_for(1.0)
-        diagnoser.update(run.model.snapshot())
-        events += diagnoser.new_events
+    events = events_over(run, 150)
     gone = [e for e in events if e.kind == "branch-gone"]
     assert [(e.ttl, e.message) for e in gone] == [(4, "the branch through 198.18.42.1 is gone")]
     found = run.model.snapshot().multipath
@@ -216,12 +222,7 @@ def test_a_latency_step_on_one_branch_is_its_own_event():
     after = SimPath(tuple(hops))
     run = Run(scenario(before, after, changes=(120.0,)), method=ProbeMethod.UDP, count=240,
               multipath=0.95)  # fmt: skip
-    diagnoser = Diagnoser()
-    events = []
-    for _ in range(240):
-        run.run_for(1.0)
-        diagnoser.update(run.model.snapshot())
-        events += diagnoser.new_events
+    events = events_over(run, 240)
     steps = [(e.ttl, e.message) for e in events if e.kind == "branch-latency-step"]
     assert len(steps) == 1 and steps[0][0] == 4, steps
     assert steps[0][1].startswith("the branch through 198.18.42.1: round trips 4")

@@ -147,7 +147,7 @@ class AlertWatch:
                 self._dark = True
             elif event.kind == "destination-back":
                 self._dark = False
-        target = _destination(view)
+        target = view.destination
         self._remember(now, target)
         out = []
         for state in self._states:
@@ -255,13 +255,6 @@ class AlertWatch:
                 return None
         state.firing, state.since = False, None
         return _event(view, "alert-cleared", rule, value, state.ttl, _cleared(rule, value))
-
-
-def _destination(view: PathView) -> HopView | None:
-    for hop in view.hops:
-        if hop.is_destination:
-            return hop
-    return None
 
 
 def _limited(verdicts: dict[int, HopVerdict], ttl: int) -> bool:

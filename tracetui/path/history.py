@@ -403,10 +403,6 @@ class HopHistory:
                 total.add(sums)
         return total.counts(whole_run)
 
-    def over(self, now: float, seconds: float, whole_run: RttSummary) -> WindowCounts:
-        """The last ``seconds`` up to ``now``."""
-        return self.between(now - seconds, now, whole_run)
-
     def held_since(self) -> float | None:
         """Where the history starts (engine clock): the first result, or the oldest bucket
         still held once the longest tier has dropped the first; None before any result."""

@@ -8,7 +8,7 @@ of it.
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
 from tracetui.icmp_extensions import NONE as NO_EXTENSIONS
@@ -305,6 +305,25 @@ class PathView(NamedTuple):
     def reached(self) -> bool:
         """Whether the target itself answered (a router refusing the probe does not count)."""
         return any(hop.is_destination for hop in self.hops)
+
+    @property
+    def destination(self) -> HopView | None:
+        """The target's own row, when it answers."""
+        return next((hop for hop in self.hops if hop.is_destination), None)
+
+    @property
+    def end_hop(self) -> HopView | None:
+        """Where the path ends: the target's row, or the last row while it is not reached
+        (what a chart of "the destination" shows)."""
+        return self.destination or next(
+            (hop for hop in self.hops if hop.ttl == self.dest_ttl),
+            self.hops[-1] if self.hops else None,
+        )
+
+    def wall(self, clock: float) -> datetime:
+        """The wall time of an instant on the engine's clock (this snapshot pairs the two:
+        ``clock`` when ``taken``)."""
+        return self.taken - timedelta(seconds=self.clock - clock)
 
 
 def probe_limits(info: TraceInfo, method: ProbeMethod) -> tuple[str, ...]:

@@ -82,11 +82,6 @@ def render_html(view: PathView, options: ReportOptions) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _wall(view: PathView, clock: float) -> datetime:
-    """The wall time of an engine-clock instant (the snapshot pairs the two)."""
-    return view.taken - timedelta(seconds=view.clock - clock)
-
-
 def _both(moment: datetime) -> str:
     """UTC, and the local time of the machine writing the report."""
     utc = f"{moment:%Y-%m-%d %H:%M:%S} UTC"
@@ -121,7 +116,7 @@ def _summary(view: PathView) -> list[str]:
         sentences += multipath_sentences(view.multipath)
     sentences += _episodes(view)
     if view.focus is not None:
-        start, end = (_wall(view, moment) for moment in view.focus)
+        start, end = (view.wall(moment) for moment in view.focus)
         sentences.insert(0, f"These numbers cover {_both(start)} to {_both(end)} only.")
     if not sentences:
         sentences = ["No diagnosis was made for this run (too few rounds)."]
@@ -162,13 +157,13 @@ def _episodes(view: PathView) -> list[str]:
 
 def _destination_loss(view: PathView, start: datetime, end: datetime | None) -> float | None:
     """Lost of settled at the destination between two wall times, from the timeline."""
-    target = _destination(view)
+    target = view.end_hop
     timeline = view.timeline
     if timeline is None or target is None or target.ttl not in timeline.hops:
         return None
     lost = settled = 0
     for bucket in timeline.hops[target.ttl]:
-        moment = _wall(view, bucket.start + bucket.seconds / 2)
+        moment = view.wall(bucket.start + bucket.seconds / 2)
         if start <= moment and (end is None or moment <= end):
             lost += bucket.lost
             settled += bucket.sent
@@ -209,19 +204,12 @@ def _table(view: PathView, options: ReportOptions) -> list[str]:
     return rows
 
 
-def _destination(view: PathView) -> HopView | None:
-    for hop in view.hops:
-        if hop.is_destination or hop.ttl == view.dest_ttl:
-            return hop
-    return view.hops[-1] if view.hops else None
-
-
 def _charts(view: PathView, options: ReportOptions) -> list[str]:
     timeline = view.timeline
     if timeline is None or not timeline.hops:
         return []
-    first = _wall(view, timeline.start)
-    last = _wall(view, timeline.end)
+    first = view.wall(timeline.start)
+    last = view.wall(timeline.end)
     out = [
         "<h2>Over time</h2>",
         f'<p class="sub">From {escape(_both(first))} to {escape(_both(last))}, in buckets of '
@@ -231,7 +219,7 @@ def _charts(view: PathView, options: ReportOptions) -> list[str]:
         '<span><i class="key" style="background:#d93025"></i>loss (bar height: 0 to 100 %)'
         "</span></p>",
     ]
-    target = _destination(view)
+    target = view.end_hop
     if target is not None and target.ttl in timeline.hops:
         out.append("<h3>Destination</h3>")
         label = f"hop {target.ttl} {_host(target, options)}"
@@ -299,7 +287,7 @@ def _chart(view: PathView, buckets: tuple[Bucket, ...], height: int, label: str,
         shapes.append(f'<polyline class="rtt" points="{line}"/>')
     if height > 60:
         for tick in _ticks(timeline.start, timeline.end):
-            wall = _wall(view, tick)
+            wall = view.wall(tick)
             shapes.append(
                 f'<text x="{x(tick):.1f}" y="{height - 3}" text-anchor="middle">{wall:%H:%M}</text>'
             )

@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from datetime import timedelta
 from typing import TYPE_CHECKING, Self
 
 from tracetui.diagnose import Diagnoser
@@ -257,7 +256,7 @@ class LiveTrace:
         if kept is None or kept[0] != focus or kept[1] != view.rounds:
             judged = Diagnoser(_no_ping).update(view, final=True)
             kept = self._focused = (focus, view.rounds, judged)
-        start, end = (view.taken - timedelta(seconds=view.clock - c) for c in focus)
+        start, end = (view.wall(moment) for moment in focus)
         events = tuple(e for e in whole.events if start <= e.at <= end)
         return kept[2]._replace(events=events, alerts=whole.alerts)
 

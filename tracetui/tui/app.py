@@ -49,7 +49,7 @@ from tracetui.tui.screens import (
     help_rows,
 )
 from tracetui.tui.targets import TargetsScreen, TargetTabs
-from tracetui.tui.timeline import LABEL, SCALE, SPANS, timeline_lines, wall
+from tracetui.tui.timeline import LABEL, SCALE, SPANS, timeline_lines
 
 FRAME_SECONDS = 0.25
 """Frames while the path is still being found: hops appear as they answer."""
@@ -311,7 +311,7 @@ class TraceApp(App[None]):
         if firing:
             return f"ALERT {', '.join(firing)}"
         if view.focus is not None:
-            start, end = (wall(view, moment) for moment in view.focus)
+            start, end = (view.wall(moment) for moment in view.focus)
             return f"focus {start:%H:%M}–{end:%H:%M} UTC (F: whole run)"
         return ""
 
@@ -470,40 +470,43 @@ class TraceApp(App[None]):
         self.chart = not self.chart
         self.refresh_frame()
 
-    def action_timeline(self) -> None:
-        if self.timeline_span is None:
-            # the shortest span that holds the whole run (10 min for a short one)
-            view = self.view
-            lasted = (view.taken - view.started).total_seconds() if view is not None else 0.0
-            fits = [index for index, span in enumerate(SPANS) if span >= lasted]
-            self.timeline_span = fits[0] if fits else len(SPANS) - 1
-            self.timeline_back = 0.0
-            self.detail_choice = True
-        else:
-            self.timeline_span = None
+    def _run_seconds(self) -> float:
+        view = self.view
+        return (view.taken - view.started).total_seconds() if view is not None else 0.0
+
+    def _timeline_moved(self, span: int | None, back: float = 0.0) -> None:
+        """Show the timeline over SPANS[span] ending ``back`` seconds ago (None: close it)."""
+        self.timeline_span, self.timeline_back = span, back
+        if span is None:
             self.trace.set_timeline(None)
+        else:
+            self.detail_choice = True
         self.refresh_frame(detail_now=True)
         self._soon()
+
+    def action_timeline(self) -> None:
+        if self.timeline_span is not None:
+            self._timeline_moved(None)
+            return
+        # the shortest span that holds the whole run (10 min for a short one)
+        fits = [index for index, span in enumerate(SPANS) if span >= self._run_seconds()]
+        self._timeline_moved(fits[0] if fits else len(SPANS) - 1)
 
     def action_timeline_span(self, steps: int) -> None:
         if self.timeline_span is None:
             self.action_timeline()
             return
-        self.timeline_span = max(0, min(len(SPANS) - 1, self.timeline_span + steps))
-        self.refresh_frame(detail_now=True)
-        self._soon()
+        span = max(0, min(len(SPANS) - 1, self.timeline_span + steps))
+        self._timeline_moved(span, self.timeline_back)
 
     def action_timeline_move(self, halves: int) -> None:
         if self.timeline_span is None:
             self.action_timeline()
             return
         span = SPANS[self.timeline_span]
-        view = self.view
-        lasted = (view.taken - view.started).total_seconds() if view is not None else 0.0
-        furthest = max(0.0, min(SPANS[-1], lasted - span / 2))  # half the span holds the run
-        self.timeline_back = max(0.0, min(furthest, self.timeline_back + halves * span / 2))
-        self.refresh_frame(detail_now=True)
-        self._soon()
+        furthest = max(0.0, min(SPANS[-1], self._run_seconds() - span / 2))  # half holds the run
+        back = max(0.0, min(furthest, self.timeline_back + halves * span / 2))
+        self._timeline_moved(self.timeline_span, back)
 
     def action_focus_span(self) -> None:
         view = self.view

@@ -13,7 +13,6 @@ without a result a space.
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
 
 from rich.text import Text
 
@@ -41,13 +40,8 @@ def span_label(seconds: float) -> str:
     return f"{seconds / 60:g} min"
 
 
-def wall(view: PathView, clock: float) -> datetime:
-    """The wall time of an engine-clock instant (the snapshot pairs the two)."""
-    return view.taken - timedelta(seconds=view.clock - clock)
-
-
 def _clock_text(view: PathView, clock: float, span: float) -> str:
-    moment = wall(view, clock)
+    moment = view.wall(clock)
     return f"{moment:%m-%d %H:%M}" if span > 86400 else f"{moment:%H:%M}"
 
 
@@ -121,9 +115,7 @@ def timeline_lines(
             style=f"bold {palette.info}",
         )
     lines = [title]
-    target = next((h for h in view.hops if h.is_destination), None)
-    if target is None and view.hops:
-        target = view.hops[-1]
+    target = view.end_hop
     if target is not None and target.ttl in timeline.hops:
         buckets = timeline.hops[target.ttl]
         sparkline, low, top = latency_row(buckets, palette)
